@@ -1,0 +1,48 @@
+"""Failure isolation: one failing account does not stop the others.
+
+A resource catches the error of one account, records it here and goes on with the next account.
+After the pipeline has loaded everything that succeeded, `raise_recorded()` turns what was recorded
+into one error that names every failed source and account.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+from ingestion.common.http import SourceError
+
+log = logging.getLogger(__name__)
+
+_failures: contextvars.ContextVar[list[SourceError] | None] = contextvars.ContextVar(
+    "ads_analytics_failures", default=None
+)
+
+
+class PartialLoadError(Exception):
+    """Some accounts or sources failed; everything else was loaded."""
+
+    def __init__(self, failures: list[SourceError]) -> None:
+        self.failures = list(failures)
+        lines = "\n".join(f"  - {failure}" for failure in self.failures)
+        super().__init__(f"{len(self.failures)} part(s) of the load failed:\n{lines}")
+
+
+def start_collecting() -> list[SourceError]:
+    failures: list[SourceError] = []
+    _failures.set(failures)
+    return failures
+
+
+def record(failure: SourceError) -> None:
+    """Remember a failed account; without a collector (a bare script) the error propagates."""
+    failures = _failures.get()
+    if failures is None:
+        raise failure
+    log.error("%s", failure)
+    failures.append(failure)
+
+
+def raise_recorded(failures: list[SourceError]) -> None:
+    if failures:
+        raise PartialLoadError(failures)

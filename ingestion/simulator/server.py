@@ -1,0 +1,282 @@
+"""One loopback HTTP server that speaks all four APIs from a `World`.
+
+Each vendor API is a module with an `Api` class (`facebook.py`, `google.py`, `linkedin.py`,
+`hubspot.py`): it claims paths, checks credentials, renders the vendor's documented shapes and
+its error bodies. This module holds what they share: routing, fault injection and the control
+endpoints under `/_simulator/` that tests and users drive:
+
+- `GET  /_simulator/health`            the world's size, seed, dates and restatement version
+- `POST /_simulator/faults`            add fault rules (a JSON list of `FaultRule` fields)
+- `DELETE /_simulator/faults`          clear them
+- `POST /_simulator/restate`           the networks revise their recent days
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from ingestion.simulator.world import World
+
+log = logging.getLogger(__name__)
+
+FAULT_KINDS = ("rate_limit", "server_error", "malformed", "expired_token", "slow", "new_field")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    raw_query: str
+    headers: dict[str, str]
+    body: bytes
+    base_url: str
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        return orjson.loads(self.body) if self.body else {}
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        return orjson.dumps(self.body, option=orjson.OPT_NON_STR_KEYS)
+
+
+@dataclass
+class FaultRule:
+    """Inject `kind` on requests to `api` whose path and query contain `match`.
+
+    `times` is how many requests it hits (None: every request until cleared). `retry_after` is
+    sent with rate limits; `delay` is how long a slow page takes.
+    """
+
+    kind: str
+    api: str | None = None
+    match: str = ""
+    times: int | None = 1
+    retry_after: float = 1.0
+    delay: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; choose one of {FAULT_KINDS}")
+
+
+class Faults:
+    """The active fault rules, shared by every request thread."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def add(self, rule: FaultRule | None = None, **kwargs: Any) -> FaultRule:
+        rule = rule or FaultRule(**kwargs)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def take(self, api: str, target: str, kinds: tuple[str, ...]) -> FaultRule | None:
+        """The first matching rule of these kinds, spending one of its `times`."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.kind not in kinds or (rule.api and rule.api != api):
+                    continue
+                if rule.match and rule.match not in target:
+                    continue
+                if rule.times is not None:
+                    if rule.times <= 0:
+                        continue
+                    rule.times -= 1
+                return rule
+        return None
+
+    def active(self, api: str, kind: str) -> bool:
+        """Whether a standing rule of `kind` applies to `api` (used for `new_field`)."""
+        with self._lock:
+            return any(r.kind == kind and (r.api in (None, api)) and (r.times is None or r.times > 0)
+                       for r in self._rules)
+
+
+class Api(Protocol):
+    name: str
+
+    def claims(self, path: str) -> bool: ...
+
+    def authorize(self, request: Request) -> Response | None: ...
+
+    def handle(self, request: Request) -> Response: ...
+
+    def fault(self, kind: str, rule: FaultRule) -> Response: ...
+
+
+class SimulatorServer:
+    """Serve a world on 127.0.0.1 (an ephemeral port unless one is given).
+
+    Use as a context manager, or `start()` / `stop()`; `base_url` is where to point the sources.
+    """
+
+    def __init__(self, world: World, port: int = 0, host: str = "127.0.0.1",
+                 tokens: dict[str, str] | None = None) -> None:
+        from ingestion.simulator import apis
+
+        self.world = world
+        self.faults = Faults()
+        self.lock = threading.RLock()
+        self.tokens = {**DEFAULT_TOKENS, **(tokens or {})}
+        self.apis: list[Api] = apis.build(self)
+        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._httpd.server_address[0]}:{self.port}"
+
+    def start(self) -> SimulatorServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
+                                        name="simulator")
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def restate(self) -> int:
+        with self.lock:
+            return self.world.restate()
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_simulator/"):
+            return self._control(request)
+        api = next((a for a in self.apis if a.claims(request.path)), None)
+        if api is None:
+            return Response(404, {"error": f"no simulated API serves {request.path}"})
+        target = f"{request.path}?{request.raw_query}"
+        slow = self.faults.take(api.name, target, ("slow",))
+        if slow is not None:
+            time.sleep(slow.delay)
+        rule = self.faults.take(api.name, target, ("rate_limit", "server_error", "expired_token"))
+        if rule is not None:
+            return api.fault(rule.kind, rule)
+        denied = api.authorize(request)
+        if denied is not None:
+            return denied
+        response = api.handle(request)
+        if response.status < 300 and self.faults.take(api.name, target, ("malformed",)):
+            body = response.encode()
+            response = Response(response.status, body[: max(1, len(body) // 2)], response.headers)
+        return response
+
+    def _control(self, request: Request) -> Response:
+        action = request.path.removeprefix("/_simulator/").strip("/")
+        if action == "health":
+            w = self.world
+            return Response(200, {"size": w.size.name, "seed": w.seed,
+                                  "start_date": w.start_date.isoformat(),
+                                  "end_date": w.end_date.isoformat(),
+                                  "restatement_version": w.restatement_version})
+        if action == "faults" and request.method == "POST":
+            payload = request.json()
+            rules = payload if isinstance(payload, list) else [payload]
+            try:
+                added = [self.faults.add(FaultRule(**r)) for r in rules]
+            except (TypeError, ValueError) as exc:
+                return Response(400, {"error": str(exc)})
+            return Response(200, {"added": [dataclasses.asdict(r) for r in added]})
+        if action == "faults" and request.method == "DELETE":
+            self.faults.clear()
+            return Response(200, {"cleared": True})
+        if action == "restate" and request.method == "POST":
+            return Response(200, {"restatement_version": self.restate()})
+        return Response(404, {"error": f"unknown control endpoint {request.path}"})
+
+
+DEFAULT_TOKENS = {
+    "facebook_ads": "sim-facebook-access-token",
+    "google_ads": "sim-google-access-token",
+    "google_ads_developer": "sim-google-developer-token",
+    "linkedin_ads": "sim-linkedin-access-token",
+    "hubspot": "sim-hubspot-private-app-token",
+}
+
+
+def _handler_class(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            host = self.headers.get("Host") or f"127.0.0.1:{server.port}"
+            request = Request(
+                method=self.command, path=parts.path,
+                query=parse_qs(parts.query, keep_blank_values=True), raw_query=parts.query,
+                headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+                base_url=f"http://{host}",
+            )
+            try:
+                response = server.dispatch(request)
+            except Exception as exc:  # the simulator must answer, like a real API, with a 500
+                log.exception("simulator failed on %s %s", self.command, self.path)
+                response = Response(500, {"error": f"simulator error: {exc}"})
+            payload = response.encode()
+            self.send_response(response.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = _serve
+        do_POST = _serve
+        do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("simulator: " + format, *args)
+
+    return Handler

@@ -1,0 +1,22 @@
+"""Every path the project uses, in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_PROFILES_DIR = DBT_PROJECT_DIR
+DATA_DIR = REPO_ROOT / "data"
+DEFAULT_WAREHOUSE = DATA_DIR / "warehouse.duckdb"
+BENCHMARK_RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+
+WAREHOUSE_ENV = "ADS_ANALYTICS_WAREHOUSE"
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file: `ADS_ANALYTICS_WAREHOUSE`, or `data/warehouse.duckdb` in the repo."""
+    configured = os.environ.get(WAREHOUSE_ENV)
+    path = Path(configured).expanduser() if configured else DEFAULT_WAREHOUSE
+    return path.resolve()

@@ -1,0 +1,47 @@
+"""Shared fixtures: a simulated advertiser served on loopback, and throwaway warehouses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingestion.simulator.server import SimulatorServer
+from ingestion.simulator.world import World
+
+# A fixed end date keeps every test's world identical, whatever day the suite runs.
+END_DATE = dt.date(2026, 10, 31)
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def world_s() -> World:
+    """The size-S world, shared read-only by the tests that do not change it."""
+    return World.generate("S", SEED, END_DATE)
+
+
+@pytest.fixture(scope="session")
+def simulator(world_s: World) -> Iterator[SimulatorServer]:
+    """A server on the shared world. Tests that add faults or restate use `fresh_simulator`."""
+    with SimulatorServer(world_s) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_simulator() -> Iterator[SimulatorServer]:
+    """A server on its own world, for tests that inject faults or restate days."""
+    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+        yield server
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture
+def pipelines_dir(tmp_path: Path) -> Path:
+    """dlt's working folder (state, load packages), kept out of the user's home."""
+    return tmp_path / "dlt_pipelines"
