@@ -58,10 +58,14 @@ def _column(values: list[Any], declared: pa.DataType | None) -> pa.Array:
         if pa.types.is_string(declared):
             values = [None if v is None else v if isinstance(v, str) else _text(v) for v in values]
         return pa.array(values, type=declared)
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+    kinds = {type(v) for v in values if v is not None}
+    if len(kinds) <= 1 or kinds <= {int, float}:
+        try:
+            return pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
+    # Mixed types in one column: Arrow would null out the odd ones, so keep them all as text.
+    return pa.array([None if v is None else _text(v) for v in values], type=pa.string())
 
 
 def _text(value: Any) -> str:

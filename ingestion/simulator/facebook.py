@@ -1,0 +1,591 @@
+"""Simulated Facebook Marketing API (Graph): ad accounts, campaigns, ad sets, ads, insights.
+
+Shapes follow the Graph API: `{"data": [...], "paging": {"cursors": {...}, "next": ...}}` with
+`next` absent on the last page; every count and money value is a string (`spend` in currency
+units); errors are `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}` with
+throttling as codes 4/17/613/80000-80014 on HTTP 400. As on the real API, edges and `level=ad`
+insights leave out DELETED and ARCHIVED objects unless an `effective_status` filter asks for them.
+
+Insights are served from one array index per restatement version: facebook rows sorted by
+account, day and ad, so a request is two binary searches and a page of Python dicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ingestion.simulator.server import FaultRule, Request, Response
+
+if TYPE_CHECKING:
+    from ingestion.simulator.server import SimulatorServer
+
+NETWORK = "facebook"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 5000
+
+_PATH = re.compile(r"^/(v\d+\.\d+)/act_(\d+)(?:/(campaigns|adsets|ads|insights))?/?$")
+
+# Effective statuses the simulator produces; the codes index a lookup table per request.
+STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED", "ADSET_PAUSED")
+_CODE = {s: i for i, s in enumerate(STATUSES)}
+# What edges and insights return when the request does not filter on effective_status.
+_DEFAULT_VISIBLE = frozenset(STATUSES) - {"DELETED", "ARCHIVED"}
+
+INSIGHT_FIELDS = ("account_id", "account_currency", "campaign_id", "adset_id", "ad_id",
+                  "date_start", "date_stop", "impressions", "clicks", "inline_link_clicks",
+                  "spend", "actions")
+ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status",
+                  "created_time")
+DEFAULT_ACCOUNT_FIELDS = ("id", "account_id")
+DEFAULT_EDGE_FIELDS = ("id",)
+
+# A field the API starts sending without notice (the `new_field` fault).
+NEW_FIELDS = {
+    "account": ("is_prepay_account", False),
+    "campaigns": ("smart_promotion_type", "GUIDED_CREATION"),
+    "adsets": ("is_dynamic_creative", False),
+    "ads": ("preview_shareable_link", "https://fb.me/adspreview"),
+    "insights": ("quality_ranking", "AVERAGE"),
+}
+
+_THROTTLE = {
+    "insights": (80000, 2446079, "(#80000) There have been too many calls from this ad-account. "
+                 "Wait a bit and try again."),
+    "default": (17, 2446079, "(#17) User request limit reached"),
+}
+
+
+def graph_error(status: int, code: int, message: str, *, type_: str = "OAuthException",
+                subcode: int | None = None, transient: bool = False,
+                headers: dict[str, str] | None = None) -> Response:
+    error: dict[str, Any] = {"message": message, "type": type_, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if transient:
+        error["is_transient"] = True
+    error["fbtrace_id"] = base64.b64encode(hashlib.sha1(message.encode()).digest()[:9]).decode()
+    return Response(status, {"error": error}, headers or {})
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str) -> int:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    return int(base64.urlsafe_b64decode(padded.encode()).decode())
+
+
+def money(cents: int) -> str:
+    """Integer minor units as the API's decimal string: 1234 -> "12.34"."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def decimal_count(centi: int) -> str:
+    """Hundredths as a decimal string without trailing zeros: 250 -> "2.5", 300 -> "3"."""
+    whole, frac = divmod(int(centi), 100)
+    return str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+
+
+def parse_fields(text: str | None) -> dict[str, tuple[str, ...] | None]:
+    """`id,name,creative{id,url_tags}` -> {"id": None, "name": None, "creative": ("id", ...)}."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    if not text:
+        return out
+    depth, start = 0, 0
+    parts = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if "{" in part and part.endswith("}"):
+            name, inner = part.split("{", 1)
+            out[name.strip()] = tuple(f.strip() for f in inner[:-1].split(",") if f.strip())
+        else:
+            out[part] = None
+    return out
+
+
+class ParamError(Exception):
+    """A request the Graph API would refuse with error #100."""
+
+
+def _visible_statuses(request: Request, prefixes: tuple[str, ...]) -> frozenset[str]:
+    """Effective statuses the request asks for, through `filtering` or `effective_status`."""
+    allowed: frozenset[str] | None = None
+    raw = request.arg("filtering")
+    if raw:
+        try:
+            rules = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ParamError("(#100) param filtering must be a JSON array") from None
+        if not isinstance(rules, list):
+            raise ParamError("(#100) param filtering must be an array")
+        for rule in rules:
+            if not isinstance(rule, dict) or rule.get("field") not in prefixes:
+                continue
+            operator = str(rule.get("operator", "")).upper()
+            values = rule.get("value")
+            values = values if isinstance(values, list) else [values]
+            chosen = frozenset(str(v).upper() for v in values)
+            if operator == "IN":
+                picked = chosen
+            elif operator == "NOT_IN":
+                picked = frozenset(STATUSES) - chosen
+            elif operator == "EQUAL":
+                picked = chosen
+            else:
+                raise ParamError(f"(#100) operator {operator} is not supported for "
+                                 f"{rule.get('field')}")
+            allowed = picked if allowed is None else allowed & picked
+    raw = request.arg("effective_status")
+    if raw:
+        try:
+            values = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            values = raw.split(",")
+        picked = frozenset(str(v).upper() for v in values)
+        allowed = picked if allowed is None else allowed & picked
+    return _DEFAULT_VISIBLE if allowed is None else allowed
+
+
+@dataclass
+class _InsightIndex:
+    """Facebook ad-day rows sorted by (account, day, ad), as arrays."""
+
+    bounds: dict[str, tuple[int, int]]
+    day: np.ndarray
+    date: np.ndarray
+    account_id: np.ndarray
+    campaign_id: np.ndarray
+    adset_id: np.ndarray
+    ad_id: np.ndarray
+    impressions: np.ndarray
+    clicks: np.ndarray
+    link_clicks: np.ndarray
+    spend_cents: np.ndarray
+    engagements: np.ndarray
+    likes: np.ndarray
+    conversions_centi: np.ndarray
+    status: dict[str, np.ndarray]  # "ad." / "adset." / "campaign." -> status code per row
+
+
+class FacebookApi:
+    """Serves `/{version}/act_<id>`, its `campaigns`, `adsets`, `ads` and `insights` edges."""
+
+    name = "facebook_ads"
+
+    def __init__(self, server: SimulatorServer) -> None:
+        self.server = server
+        self._lock = threading.Lock()
+        self._entities: dict[str, Any] | None = None
+        self._insights: tuple[int, _InsightIndex] | None = None
+
+    # -- protocol ------------------------------------------------------------------------------
+    def claims(self, path: str) -> bool:
+        return _PATH.match(path) is not None
+
+    def authorize(self, request: Request) -> Response | None:
+        token = request.arg("access_token")
+        header = request.header("authorization") or ""
+        scheme, _, value = header.partition(" ")
+        if token is None and scheme.lower() in ("bearer", "oauth") and value:
+            token = value.strip()
+        if not token:
+            return graph_error(400, 104, "An access token is required to request this resource.")
+        if token != self.server.tokens[self.name]:
+            return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        return None
+
+    def fault(self, kind: str, rule: FaultRule) -> Response:
+        if kind == "rate_limit":
+            code, subcode, message = _THROTTLE["insights" if "insights" in rule.match
+                                               else "default"]
+            usage = orjson.dumps({"0": [{"type": "ads_insights", "call_count": 100,
+                                         "total_cputime": 40, "total_time": 60,
+                                         "estimated_time_to_regain_access": 1}]}).decode()
+            return graph_error(400, code, message, subcode=subcode, transient=True,
+                               headers={"Retry-After": f"{rule.retry_after:g}",
+                                        "X-Business-Use-Case-Usage": usage})
+        if kind == "server_error":
+            return graph_error(500, 2, "An unexpected error has occurred. Please retry your "
+                               "request later.", transient=True)
+        if kind == "expired_token":
+            now = dt.datetime.now(dt.UTC)
+            return graph_error(
+                400, 190, "Error validating access token: Session has expired on "
+                f"{(now - dt.timedelta(hours=1)):%A, %d-%b-%y %H:%M:%S} PDT. The current time is "
+                f"{now:%A, %d-%b-%y %H:%M:%S} PDT.", subcode=463)
+        return graph_error(500, 1, f"An unknown error occurred ({kind})", transient=True)
+
+    def handle(self, request: Request) -> Response:
+        match = _PATH.match(request.path)
+        assert match is not None
+        _, account_id, edge = match.groups()
+        entities = self._entity_index()
+        if account_id not in entities["accounts"]:
+            return graph_error(
+                400, 100, f"Unsupported get request. Object with ID 'act_{account_id}' does not "
+                "exist, cannot be loaded due to missing permissions, or does not support this "
+                "operation.", type_="GraphMethodException", subcode=33)
+        if request.method != "GET":
+            return graph_error(400, 100, f"(#100) Unsupported {request.method} request.")
+        try:
+            if edge is None:
+                return self._account(request, account_id)
+            if edge == "insights":
+                return self._insights_page(request, account_id)
+            return self._edge(request, account_id, edge)
+        except ParamError as exc:
+            return graph_error(400, 100, str(exc), type_="OAuthException")
+
+    # -- account node and entity edges ---------------------------------------------------------
+    def _account(self, request: Request, account_id: str) -> Response:
+        record = self._entity_index()["accounts"][account_id]
+        fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_ACCOUNT_FIELDS)
+        body = _select(record, fields, "AdAccount")
+        self._maybe_new_field(body, "account")
+        return Response(200, body)
+
+    def _edge(self, request: Request, account_id: str, edge: str) -> Response:
+        records, statuses = self._entity_index()[edge][account_id]
+        visible = _visible_statuses(request, ("effective_status",))
+        keep = [i for i, s in enumerate(statuses) if s in visible]
+        fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_EDGE_FIELDS)
+        node = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}[edge]
+        offset, limit = self._paging(request)
+        page = [_select(records[i], fields, node) for i in keep[offset:offset + limit]]
+        for record in page:
+            self._maybe_new_field(record, edge)
+        return Response(200, self._envelope(request, page, offset, limit, len(keep)))
+
+    # -- insights ------------------------------------------------------------------------------
+    def _insights_page(self, request: Request, account_id: str) -> Response:
+        level = request.arg("level", "ad")
+        if level != "ad":
+            raise ParamError(f"(#100) the simulator serves level=ad only, not level={level}")
+        if request.arg("time_increment", "all_days") != "1":
+            raise ParamError("(#100) the simulator serves time_increment=1 only")
+        fields = parse_fields(request.arg("fields")) or dict.fromkeys(("spend",))
+        unknown = [f for f in fields if f not in INSIGHT_FIELDS]
+        if unknown:
+            raise ParamError(f"(#100) {unknown[0]} is not valid for fields param. Allowed: "
+                             + ", ".join(INSIGHT_FIELDS))
+        since, until = self._time_range(request)
+        index = self._insight_index()
+        lo, hi = index.bounds.get(account_id, (0, 0))
+        first_day = self.server.world.start_date
+        day_lo = (since - first_day).days
+        day_hi = (until - first_day).days
+        days = index.day[lo:hi]
+        a = lo + int(np.searchsorted(days, day_lo, side="left"))
+        b = lo + int(np.searchsorted(days, day_hi, side="right"))
+        # Deleted and archived ads drop out of level=ad unless the filter names them.
+        mask = np.ones(b - a, dtype=bool)
+        for prefix, codes in index.status.items():
+            visible = _visible_statuses(request, (prefix + "effective_status",))
+            if prefix != "ad." and visible == _DEFAULT_VISIBLE:
+                continue
+            lut = np.array([s in visible for s in STATUSES])
+            mask &= lut[codes[a:b]]
+        rows = np.flatnonzero(mask) + a
+        offset, limit = self._paging(request)
+        chosen = rows[offset:offset + limit]
+        currency = self._entity_index()["accounts"][account_id]["currency"]
+        page = [self._insight_row(index, int(i), fields, currency) for i in chosen]
+        return Response(200, self._envelope(request, page, offset, limit, len(rows)))
+
+    def _insight_row(self, index: _InsightIndex, i: int, fields: dict, currency: str) -> dict:
+        row: dict[str, Any] = {}
+        for name in fields:
+            if name == "account_id":
+                row[name] = index.account_id[i]
+            elif name == "account_currency":
+                row[name] = currency
+            elif name == "campaign_id":
+                row[name] = index.campaign_id[i]
+            elif name == "adset_id":
+                row[name] = index.adset_id[i]
+            elif name == "ad_id":
+                row[name] = index.ad_id[i]
+            elif name == "impressions":
+                row[name] = str(index.impressions[i])
+            elif name == "clicks":
+                row[name] = str(index.clicks[i])
+            elif name == "inline_link_clicks":
+                row[name] = str(index.link_clicks[i])
+            elif name == "spend":
+                row[name] = money(int(index.spend_cents[i]))
+            elif name == "actions":
+                actions = _actions(index, i)
+                if actions:  # the API leaves out `actions` when nothing happened
+                    row[name] = actions
+        row["date_start"] = row["date_stop"] = index.date[i]
+        self._maybe_new_field(row, "insights")
+        return row
+
+    def _time_range(self, request: Request) -> tuple[dt.date, dt.date]:
+        raw = request.arg("time_range")
+        world = self.server.world
+        if not raw:
+            return world.end_date - dt.timedelta(days=29), world.end_date
+        try:
+            spec = orjson.loads(raw)
+            since = dt.date.fromisoformat(spec["since"])
+            until = dt.date.fromisoformat(spec["until"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ParamError("(#100) param time_range must be an object with since and until "
+                             "as YYYY-MM-DD") from None
+        if since > until:
+            raise ParamError("(#100) time_range since must be on or before until")
+        return since, until
+
+    # -- paging --------------------------------------------------------------------------------
+    def _paging(self, request: Request) -> tuple[int, int]:
+        try:
+            limit = int(request.arg("limit", str(DEFAULT_LIMIT)) or DEFAULT_LIMIT)
+            after = request.arg("after")
+            offset = _offset(after) + 1 if after else 0
+        except ValueError:
+            raise ParamError("(#100) invalid paging parameters (limit / after)") from None
+        if limit < 1:
+            raise ParamError("(#100) limit must be a positive integer")
+        return offset, min(limit, MAX_LIMIT)
+
+    def _envelope(self, request: Request, page: list, offset: int, limit: int,
+                  total: int) -> dict:
+        body: dict[str, Any] = {"data": page}
+        if not page:
+            return body
+        last = offset + len(page) - 1
+        paging: dict[str, Any] = {"cursors": {"before": _cursor(offset), "after": _cursor(last)}}
+        if last + 1 < total:
+            query = {k: v[0] for k, v in request.query.items() if k not in ("after", "before")}
+            query["after"] = _cursor(last)
+            paging["next"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        if offset > 0:
+            query = {k: v[0] for k, v in request.query.items() if k not in ("after", "before")}
+            query["before"] = _cursor(offset)
+            paging["previous"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        body["paging"] = paging
+        return body
+
+    def _maybe_new_field(self, record: dict, kind: str) -> None:
+        if self.server.faults.active(self.name, "new_field"):
+            key, value = NEW_FIELDS[kind]
+            record[key] = value
+
+    # -- indexes -------------------------------------------------------------------------------
+    def _entity_index(self) -> dict[str, Any]:
+        with self._lock:
+            if self._entities is None:
+                self._entities = _build_entities(self.server.world)
+            return self._entities
+
+    def _insight_index(self) -> _InsightIndex:
+        world = self.server.world
+        version = world.restatement_version
+        with self._lock:
+            if self._insights is None or self._insights[0] != version:
+                self._insights = (version, _build_insights(world, self._statuses()))
+            return self._insights[1]
+
+    def _statuses(self) -> dict[str, dict[str, str]]:
+        entities = self._entities if self._entities is not None else None
+        if entities is None:
+            entities = _build_entities(self.server.world)
+            self._entities = entities
+        return entities["effective"]
+
+
+def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str) -> dict:
+    out: dict[str, Any] = {}
+    for name, sub in fields.items():
+        if name not in record:
+            if name in _OPTIONAL:
+                continue
+            raise ParamError(f"(#100) Tried accessing nonexisting field ({name}) on node type "
+                             f"({node})")
+        value = record[name]
+        if sub is not None and isinstance(value, dict):
+            value = {k: value[k] for k in ("id", *sub) if k in value}
+        out[name] = value
+    return out
+
+
+# Fields the API leaves out of a record when they are unset (e.g. url_tags on untracked ads).
+_OPTIONAL = frozenset({"url_tags", "stop_time"})
+
+
+def _actions(index: _InsightIndex, i: int) -> list[dict[str, str]]:
+    out = []
+    for action_type, values in (("link_click", index.link_clicks),
+                                ("post_engagement", index.engagements),
+                                ("like", index.likes)):
+        value = int(values[i])
+        if value:
+            out.append({"action_type": action_type, "value": str(value)})
+    centi = int(index.conversions_centi[i])
+    if centi:
+        out.append({"action_type": "lead", "value": decimal_count(centi)})
+    return out
+
+
+def _timestamp(day: dt.date, seconds: int) -> str:
+    moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _build_entities(world) -> dict[str, Any]:
+    """Every account's records, rendered once with all fields, plus effective statuses."""
+    first = world.start_date
+    accounts = world.accounts[world.accounts["network"] == NETWORK]
+    campaigns = world.campaigns[world.campaigns["network"] == NETWORK]
+    groups = world.ad_groups[world.ad_groups["network"] == NETWORK]
+    ads = world.ads[world.ads["network"] == NETWORK]
+
+    acc_records = {}
+    for k, acc in enumerate(accounts.itertuples(index=False)):
+        acc_records[acc.account_id] = {
+            "id": f"act_{acc.account_id}", "account_id": acc.account_id, "name": acc.name,
+            "currency": acc.currency, "timezone_name": acc.time_zone, "account_status": 1,
+            "created_time": _timestamp(first - dt.timedelta(days=400 + 17 * k), 36_000 + 97 * k),
+        }
+
+    cam_status = dict(zip(campaigns["campaign_id"], campaigns["raw_status"], strict=True))
+    grp_raw = dict(zip(groups["ad_group_id"], groups["raw_status"], strict=True))
+    grp_campaign = dict(zip(groups["ad_group_id"], groups["campaign_id"], strict=True))
+
+    def effective(own: str, *parents: tuple[str, str]) -> str:
+        if own in ("DELETED", "ARCHIVED"):
+            return own
+        for parent_status, paused_as in parents:
+            if parent_status in ("DELETED", "ARCHIVED"):
+                return parent_status
+            if parent_status == "PAUSED":
+                return paused_as
+        return own
+
+    eff_campaign = dict(cam_status)
+    eff_group = {g: effective(s, (cam_status[grp_campaign[g]], "CAMPAIGN_PAUSED"))
+                 for g, s in grp_raw.items()}
+    eff_ad = {}
+    for ad in ads.itertuples(index=False):
+        eff_ad[ad.ad_id] = effective(ad.raw_status,
+                                     (cam_status[ad.campaign_id], "CAMPAIGN_PAUSED"),
+                                     (grp_raw[ad.ad_group_id], "ADSET_PAUSED"))
+
+    def per_account(frame: pd.DataFrame, render, eff: dict[str, str], key: str) -> dict:
+        out: dict[str, tuple[list[dict], list[str]]] = {a: ([], []) for a in acc_records}
+        for k, row in enumerate(frame.itertuples(index=False)):
+            records, statuses = out[row.account_id]
+            records.append(render(k, row))
+            statuses.append(eff[getattr(row, key)])
+        return out
+
+    def times(k: int, base: int) -> dict[str, str]:
+        created = first - dt.timedelta(days=base + k % 30)
+        return {"created_time": _timestamp(created, 32_400 + 61 * k),
+                "updated_time": _timestamp(created + dt.timedelta(days=3 + k % 11),
+                                           43_200 + 53 * k)}
+
+    def campaign(k: int, row) -> dict:
+        return {"id": row.campaign_id, "account_id": row.account_id, "name": row.name,
+                "objective": row.campaign_type, "status": row.raw_status,
+                "configured_status": row.raw_status, "effective_status": eff_campaign[
+                    row.campaign_id], "buying_type": "AUCTION",
+                "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
+                **times(k, 60)}
+
+    def ad_set(k: int, row) -> dict:
+        return {"id": row.ad_group_id, "account_id": row.account_id,
+                "campaign_id": row.campaign_id, "name": row.name, "status": row.raw_status,
+                "configured_status": row.raw_status, "effective_status": eff_group[
+                    row.ad_group_id], "optimization_goal": "LINK_CLICKS",
+                "billing_event": "IMPRESSIONS", "daily_budget": str(2_000 + 500 * (k % 7)),
+                "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
+                **times(k, 50)}
+
+    def ad(k: int, row) -> dict:
+        creative: dict[str, Any] = {
+            "id": str(int(row.ad_id) - 120_212_000_000_000_000 + 120_213_000_000_000_000),
+            "name": f"{row.name} creative", "link_url": row.final_url,
+            "object_url": row.final_url,
+        }
+        if row.is_tracked:
+            creative["url_tags"] = (
+                f"utm_source=facebook&utm_medium=paid&utm_campaign=c{row.campaign_id}"
+                f"&hsa_acc={row.account_id}&hsa_cam={row.campaign_id}"
+                f"&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}"
+                "&hsa_src=fb&hsa_net=facebook&hsa_ver=3")
+        record = {"id": row.ad_id, "account_id": row.account_id, "campaign_id": row.campaign_id,
+                  "adset_id": row.ad_group_id, "name": row.name, "status": row.raw_status,
+                  "configured_status": row.raw_status, "effective_status": eff_ad[row.ad_id],
+                  "creative": creative, **times(k, 40)}
+        if "url_tags" in creative:
+            record["url_tags"] = creative["url_tags"]
+        return record
+
+    return {
+        "accounts": acc_records,
+        "campaigns": per_account(campaigns, campaign, eff_campaign, "campaign_id"),
+        "adsets": per_account(groups, ad_set, eff_group, "ad_group_id"),
+        "ads": per_account(ads, ad, eff_ad, "ad_id"),
+        "effective": {"campaign.": eff_campaign, "adset.": eff_group, "ad.": eff_ad},
+    }
+
+
+def _build_insights(world, effective: dict[str, dict[str, str]]) -> _InsightIndex:
+    daily = world.ad_daily()
+    fb = daily[daily["network"].to_numpy() == NETWORK]
+    fb = fb.sort_values(["account_id", "day_index", "ad_id"], kind="stable")
+    accounts = fb["account_id"].to_numpy()
+    bounds: dict[str, tuple[int, int]] = {}
+    if len(accounts):
+        change = np.flatnonzero(accounts[1:] != accounts[:-1]) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [len(accounts)]])
+        bounds = {str(accounts[s]): (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
+
+    def codes(column: str, mapping: dict[str, str]) -> np.ndarray:
+        lookup = pd.Series({k: _CODE[v] for k, v in mapping.items()}, dtype="int8")
+        return fb[column].map(lookup).fillna(_CODE["ACTIVE"]).to_numpy(dtype=np.int8)
+
+    return _InsightIndex(
+        bounds=bounds,
+        day=fb["day_index"].to_numpy(dtype=np.int64),
+        date=fb["date"].to_numpy(dtype=object),
+        account_id=accounts.astype(object),
+        campaign_id=fb["campaign_id"].to_numpy(dtype=object),
+        adset_id=fb["ad_group_id"].to_numpy(dtype=object),
+        ad_id=fb["ad_id"].to_numpy(dtype=object),
+        impressions=fb["impressions"].to_numpy(),
+        clicks=fb["clicks"].to_numpy(),
+        link_clicks=fb["link_clicks"].to_numpy(),
+        spend_cents=fb["spend_cents"].to_numpy(),
+        engagements=fb["engagements"].to_numpy(),
+        likes=fb["likes"].to_numpy(),
+        conversions_centi=fb["conversions_centi"].to_numpy(),
+        status={"ad.": codes("ad_id", effective["ad."]),
+                "adset.": codes("ad_group_id", effective["adset."]),
+                "campaign.": codes("campaign_id", effective["campaign."])},
+    )

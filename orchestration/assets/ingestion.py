@@ -1,0 +1,95 @@
+"""dlt assets: one multi-asset per source, one asset per raw table.
+
+The translator keys each raw table `[raw_<source>, <table>]`, exactly the key dbt gives the same
+table as a source, so the graph is one piece from API to mart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from ingestion.common import failures
+from ingestion.common.pipeline import DATASETS, make_pipeline
+from orchestration.dbt import OWNER
+
+WAREHOUSE_POOL = "warehouse"
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    name: str
+    factory: Callable[..., Any]
+    # Arguments that let the source be built without credentials, only to list its tables.
+    spec_kwargs: dict[str, Any]
+    description: str
+
+
+def source_entries() -> list[SourceEntry]:
+    from ingestion.facebook_ads import facebook_ads
+    from ingestion.google_ads import google_ads
+    from ingestion.hubspot import hubspot
+    from ingestion.linkedin_ads import linkedin_ads
+
+    return [
+        SourceEntry("facebook_ads", facebook_ads, {"account_ids": [], "access_token": "-"},
+                    "Facebook Marketing API"),
+        SourceEntry("google_ads", google_ads,
+                    {"customer_ids": [], "access_token": "-", "developer_token": "-"},
+                    "Google Ads API (REST, GAQL)"),
+        SourceEntry("linkedin_ads", linkedin_ads, {"account_ids": [], "access_token": "-"},
+                    "LinkedIn Marketing API (versioned REST)"),
+        SourceEntry("hubspot", hubspot, {"access_token": "-"}, "HubSpot CRM"),
+    ]
+
+
+class AdsDltTranslator(DagsterDltTranslator):
+    def __init__(self, source_name: str, source_description: str) -> None:
+        self.source_name = source_name
+        self.source_description = source_description
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        spec = super().get_asset_spec(data)
+        table = data.resource.table_name if isinstance(data.resource.table_name, str) else (
+            data.resource.name)
+        return spec.replace_attributes(
+            key=AssetKey([DATASETS[self.source_name], table]),
+            deps=[],
+            group_name="ingestion",
+            owners=[OWNER],
+            description=f"Raw `{table}` from the {self.source_description}, as delivered.",
+        )
+
+
+def pipelines_dir_for(warehouse: Path) -> Path:
+    """dlt's local state lives beside its warehouse, so two warehouses never share state."""
+    return warehouse.parent / f".{warehouse.stem}_dlt"
+
+
+def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
+    pipeline = make_pipeline(entry.name, warehouse, pipelines_dir_for(warehouse))
+
+    @dlt_assets(
+        dlt_source=entry.factory(**entry.spec_kwargs),
+        dlt_pipeline=pipeline,
+        name=f"{entry.name}_raw",
+        dagster_dlt_translator=AdsDltTranslator(entry.name, entry.description),
+        pool=WAREHOUSE_POOL,
+    )
+    def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+        yield from load(context, dlt, entry)
+
+    return _assets
+
+
+def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceEntry):
+    """Load the source from its configuration; failed accounts are named after the rest loaded."""
+    collected = failures.start_collecting()
+    yield from dlt.run(context=context, dlt_source=entry.factory())
+    failures.raise_recorded(collected)

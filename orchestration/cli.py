@@ -1,0 +1,161 @@
+"""`ads-analytics`: the command line over the same Dagster definitions `dagster dev` shows.
+
+    ads-analytics demo                 simulated advertiser -> warehouse -> marts -> checks -> overview
+    ads-analytics run                  the main job against whatever the dlt config points at
+    ads-analytics simulator serve      the simulator alone, for pointing any source at it
+    ads-analytics dev                  the Dagster UI on this code location
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.paths import DATA_DIR, REPO_ROOT, WAREHOUSE_ENV, warehouse_path
+
+log = logging.getLogger("ads_analytics")
+
+
+class CliError(Exception):
+    """A failure to report as one line and a non-zero exit code."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.warehouse:
+        os.environ[WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except CliError as exc:
+        print(f"ads-analytics: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ads-analytics", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or "
+                                            "data/warehouse.duckdb)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pipeline logs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run everything against the simulated advertiser")
+    demo.add_argument("--size", default="M", help="simulator size: S, M or L (default M)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(handler=cmd_demo)
+
+    run = commands.add_parser("run", help="run the main job against the configured APIs")
+    run.set_defaults(handler=cmd_run)
+
+    sim = commands.add_parser("simulator", help="the simulated advertiser")
+    sim_commands = sim.add_subparsers(dest="simulator_command", required=True)
+    serve = sim_commands.add_parser("serve", help="serve the four APIs on loopback")
+    serve.add_argument("--size", default="S")
+    serve.add_argument("--seed", type=int, default=7)
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--end-date", type=dt.date.fromisoformat, default=None,
+                       help="last day of data (default: yesterday, UTC)")
+    serve.add_argument("--truth-dir", type=Path, default=None,
+                       help="write the ground truth as Parquet here")
+    serve.set_defaults(handler=cmd_simulator_serve)
+
+    dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
+    dev.set_defaults(handler=cmd_dev)
+    return parser
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingestion.simulator.config import apply_environment, source_settings
+    from ingestion.simulator.server import SimulatorServer
+    from ingestion.simulator.world import World
+
+    started = time.monotonic()
+    print(f"Generating the simulated advertiser (size {args.size.upper()}, seed {args.seed}) ...")
+    world = World.generate(args.size, args.seed)
+    with SimulatorServer(world) as server:
+        print(f"Simulator serving Facebook, Google, LinkedIn and HubSpot APIs at {server.base_url}")
+        apply_environment(source_settings(server, DATA_DIR))
+        _run_main_job()
+    _print_overview()
+    print(f"Done in {time.monotonic() - started:.0f} s.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _run_main_job()
+    _print_overview()
+    return 0
+
+
+def _run_main_job() -> None:
+    from orchestration.jobs import run_main_job
+
+    warehouse = warehouse_path()
+    print(f"Running the main job into {warehouse}")
+    result = run_main_job()
+    for line in result.summary_lines():
+        print(line)
+    if not result.success:
+        raise CliError(result.failure_message())
+
+
+def _print_overview() -> None:
+    from reporting.overview import overview, render
+
+    warehouse = warehouse_path()
+    print(render(overview(warehouse)))
+    print(f"Warehouse: {warehouse}  (marts in schema `marts`; open it read-only with duckdb)")
+
+
+def cmd_simulator_serve(args: argparse.Namespace) -> int:
+    from ingestion.simulator.config import source_settings
+    from ingestion.simulator.server import SimulatorServer
+    from ingestion.simulator.truth import write_truth
+    from ingestion.simulator.world import World
+
+    world = World.generate(args.size, args.seed, args.end_date)
+    server = SimulatorServer(world, port=args.port)
+    if args.truth_dir:
+        for path in write_truth(world, args.truth_dir):
+            print(f"truth: {path}")
+    print(f"Simulator (size {world.size.name}, seed {world.seed}, "
+          f"{world.start_date}..{world.end_date}) at {server.base_url}")
+    print("Point the sources at it with:")
+    for key, value in sorted(source_settings(server, DATA_DIR).items()):
+        print(f"  export {key}='{value}'")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    env = {**os.environ, "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(_dagster_home()))}
+    os.execvpe("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
+                           "--working-directory", str(REPO_ROOT)], env)
+    return 0
+
+
+def _dagster_home() -> Path:
+    home = DATA_DIR / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

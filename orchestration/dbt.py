@@ -1,0 +1,78 @@
+"""The dbt project as Dagster sees it: one `DbtProject`, its manifest built once, one translator."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, WAREHOUSE_ENV, warehouse_path
+
+log = logging.getLogger(__name__)
+
+OWNER = "team:data-engineering"
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def dbt_env() -> dict[str, str]:
+    """dbt's environment: the warehouse path made absolute, so dbt finds the same file."""
+    return {**os.environ, WAREHOUSE_ENV: str(warehouse_path())}
+
+
+def _sources_newer_than(manifest: Path) -> bool:
+    built = manifest.stat().st_mtime
+    watched = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        watched += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in watched)
+
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    """The project, with a manifest that matches the models on disk (parsed when stale)."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
+    manifest = project.manifest_path
+    if not manifest.exists() or _sources_newer_than(manifest):
+        parse_manifest()
+    return project
+
+
+def parse_manifest() -> None:
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault(WAREHOUSE_ENV, str(warehouse_path()))
+    result = dbtRunner().invoke(
+        ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROFILES_DIR),
+         "--quiet"]
+    )
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
+
+
+class AdsDbtTranslator(DagsterDbtTranslator):
+    """dbt sources keep dbt's key `[source_name, table]`, which is the key the dlt translator
+    gives each raw table; models are grouped by layer."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        for layer in LAYERS:
+            if layer in fqn:
+                return layer
+        return super().get_group_name(dbt_resource_props)
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["name"]])
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [OWNER]

@@ -1,0 +1,74 @@
+"""Run the main job in this process and summarise it for people and for exit codes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+
+from orchestration.paths import DATA_DIR
+
+
+@dataclass
+class JobOutcome:
+    result: ExecuteInProcessResult
+    materialized: list[str] = field(default_factory=list)
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.result.success and not self.failures
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"Materialized {len(self.materialized)} assets."]
+        for name, passed, text in self.checks:
+            lines.append(f"  check {name}: {'passed' if passed else 'FAILED'}: {text}")
+        for step, message in self.failures:
+            lines.append(f"  step {step} failed: {message}")
+        return lines
+
+    def failure_message(self) -> str:
+        if self.failures:
+            step, message = self.failures[0]
+            return f"step {step} failed: {message.splitlines()[0] if message else ''}"
+        failed = [name for name, passed, _ in self.checks if not passed]
+        return f"checks failed: {', '.join(failed)}" if failed else "the run failed"
+
+
+def instance() -> DagsterInstance:
+    """The persistent instance (`DAGSTER_HOME`, default data/dagster_home) so runs show in the UI."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home = str(DATA_DIR / "dagster_home")
+        os.makedirs(home, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = home
+    return DagsterInstance.get()
+
+
+def run_main_job(defs=None, dagster_instance: DagsterInstance | None = None) -> JobOutcome:
+    if defs is None:
+        from orchestration.definitions import build_definitions
+
+        defs = build_definitions()
+    from orchestration.definitions import MAIN_JOB
+
+    job = defs.resolve_job_def(MAIN_JOB)
+    result = job.execute_in_process(instance=dagster_instance or instance(), raise_on_error=False)
+    outcome = JobOutcome(result)
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            outcome.materialized.append(event.asset_key.to_user_string())
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.event_specific_data
+            outcome.checks.append((data.check_name, data.passed, data.description or ""))
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else ""
+            cause = error.cause if error else None
+            while cause is not None:
+                message = cause.message.strip()
+                cause = cause.cause
+            outcome.failures.append((event.step_key, message))
+    return outcome

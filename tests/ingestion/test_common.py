@@ -1,0 +1,101 @@
+"""The pieces every source shares: windows, chunks, retry timing, redaction, Arrow pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+import requests
+
+from ingestion.common.arrow import flatten, to_table
+from ingestion.common.http import backoff_seconds, redact, retry_after_seconds
+from ingestion.common.incremental import AccountState, date_chunks, incremental_window
+
+D = dt.date
+
+
+def test_first_run_starts_at_start_date():
+    assert incremental_window(None, D(2026, 1, 1), 28, D(2026, 3, 1)) == (D(2026, 1, 1),
+                                                                          D(2026, 3, 1))
+
+
+def test_lookback_moves_start_back_by_window():
+    assert incremental_window(D(2026, 3, 1), D(2026, 1, 1), 28, D(2026, 3, 2)) == (
+        D(2026, 2, 1), D(2026, 3, 2))
+
+
+def test_lookback_never_reaches_before_start_date():
+    assert incremental_window(D(2026, 1, 5), D(2026, 1, 1), 28, D(2026, 1, 6))[0] == D(2026, 1, 1)
+
+
+def test_nothing_to_pull_when_start_is_in_the_future():
+    assert incremental_window(None, D(2026, 5, 1), 28, D(2026, 3, 1)) is None
+
+
+def test_negative_lookback_is_rejected():
+    with pytest.raises(ValueError, match="lookback_days"):
+        incremental_window(None, D(2026, 1, 1), -1, D(2026, 1, 2))
+
+
+def test_date_chunks_cover_the_range_without_gaps_or_overlap():
+    chunks = date_chunks(D(2026, 1, 1), D(2026, 1, 10), 4)
+    assert chunks == [(D(2026, 1, 1), D(2026, 1, 4)), (D(2026, 1, 5), D(2026, 1, 8)),
+                      (D(2026, 1, 9), D(2026, 1, 10))]
+
+
+def test_account_state_only_moves_forward():
+    state: dict = {}
+    accounts = AccountState(state)
+    accounts.advance("a", D(2026, 1, 10))
+    accounts.advance("a", D(2026, 1, 5))
+    assert accounts.last_day("a") == D(2026, 1, 10)
+    assert accounts.last_day("b") is None
+    assert state == {"last_loaded_day": {"a": "2026-01-10"}}
+
+
+def _response(headers: dict[str, str]) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 429
+    response.headers.update(headers)
+    return response
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    assert retry_after_seconds(_response({"Retry-After": "3"})) == 3.0
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    http_date = future.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 25 <= retry_after_seconds(_response({"Retry-After": http_date})) <= 30
+    assert retry_after_seconds(_response({})) is None
+
+
+def test_server_retry_after_wins_over_backoff_but_is_capped():
+    assert backoff_seconds(0, 0.5, 60, 7.0) == 7.0
+    assert backoff_seconds(0, 0.5, 60, 600.0) == 60
+    assert 0.25 <= backoff_seconds(0, 0.5, 60, None) <= 0.5
+    assert backoff_seconds(20, 0.5, 60, None) <= 60
+
+
+def test_redact_removes_known_secrets_and_token_parameters():
+    text = "GET /v21.0/act_1?access_token=abc123secret&limit=5 failed for abc123secret"
+    cleaned = redact(text, ["abc123secret"])
+    assert "abc123secret" not in cleaned
+    assert "limit=5" in cleaned
+
+
+def test_flatten_nests_objects_and_keeps_lists_as_json():
+    assert flatten({"a": {"b": "1", "c": {"d": 2}}, "l": [{"x": "1"}]}) == {
+        "a__b": "1", "a__c__d": 2, "l": '[{"x":"1"}]'}
+
+
+def test_to_table_keeps_declared_strings_and_adds_new_fields():
+    table = to_table([{"id": "1", "spend": "1.50"}, {"id": "2", "spend": "2", "new": 5}],
+                     known={"spend": pa.string()}, extra={"account_id": "9"})
+    assert sorted(table.column_names) == ["account_id", "id", "new", "spend"]
+    assert table.column("spend").to_pylist() == ["1.50", "2"]
+    assert table.column("new").to_pylist() == [None, 5]
+
+
+def test_to_table_keeps_a_value_of_the_wrong_type_as_text():
+    table = to_table([{"v": 1}, {"v": "n/a"}, {"v": None}])
+    assert table.column("v").to_pylist() == ["1", "n/a", None]
