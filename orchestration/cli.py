@@ -134,7 +134,7 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     print("Point the sources at it with:")
     for key, value in sorted(source_settings(server, DATA_DIR).items()):
         print(f"  export {key}='{value}'")
-    sys.stdout.flush()
+    print("Serving; press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

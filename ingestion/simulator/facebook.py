@@ -196,7 +196,7 @@ class FacebookApi:
 
     def __init__(self, server: SimulatorServer) -> None:
         self.server = server
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._entities: dict[str, Any] | None = None
         self._insights: tuple[int, _InsightIndex] | None = None
 
@@ -268,7 +268,8 @@ class FacebookApi:
 
     def _edge(self, request: Request, account_id: str, edge: str) -> Response:
         records, statuses = self._entity_index()[edge][account_id]
-        visible = _visible_statuses(request, ("effective_status",))
+        singular = {"campaigns": "campaign", "adsets": "adset", "ads": "ad"}[edge]
+        visible = _visible_statuses(request, ("effective_status", f"{singular}.effective_status"))
         keep = [i for i, s in enumerate(statuses) if s in visible]
         fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_EDGE_FIELDS)
         node = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}[edge]
@@ -406,15 +407,9 @@ class FacebookApi:
         version = world.restatement_version
         with self._lock:
             if self._insights is None or self._insights[0] != version:
-                self._insights = (version, _build_insights(world, self._statuses()))
+                effective = self._entity_index()["effective"]
+                self._insights = (version, _build_insights(world, effective))
             return self._insights[1]
-
-    def _statuses(self) -> dict[str, dict[str, str]]:
-        entities = self._entities if self._entities is not None else None
-        if entities is None:
-            entities = _build_entities(self.server.world)
-            self._entities = entities
-        return entities["effective"]
 
 
 def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str) -> dict:
@@ -432,8 +427,8 @@ def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str) 
     return out
 
 
-# Fields the API leaves out of a record when they are unset (e.g. url_tags on untracked ads).
-_OPTIONAL = frozenset({"url_tags", "stop_time"})
+# Fields the API leaves out of a record when they are unset rather than sending null.
+_OPTIONAL = frozenset({"stop_time", "daily_budget", "lifetime_budget"})
 
 
 def _actions(index: _InsightIndex, i: int) -> list[dict[str, str]]:
@@ -541,8 +536,6 @@ def _build_entities(world) -> dict[str, Any]:
                   "adset_id": row.ad_group_id, "name": row.name, "status": row.raw_status,
                   "configured_status": row.raw_status, "effective_status": eff_ad[row.ad_id],
                   "creative": creative, **times(k, 40)}
-        if "url_tags" in creative:
-            record["url_tags"] = creative["url_tags"]
         return record
 
     return {

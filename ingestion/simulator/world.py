@@ -555,7 +555,7 @@ def _landing_urls(rng, sessions: pd.DataFrame, accounts: pd.DataFrame):
                   f"hsa_acc={row.account_id}", f"hsa_cam={row.campaign_id}",
                   f"hsa_grp={row.ad_group_id}", f"hsa_ad={row.ad_id}"]
         if net == "google":
-            if row.keyword_id is not None:
+            if isinstance(row.keyword_id, str):
                 params += [f"hsa_tgt=kwd-{row.keyword_id}", "hsa_kw=ads%20analytics",
                            "hsa_mt=e", "hsa_src=g"]
             else:
@@ -633,8 +633,10 @@ def _deals(rng, contacts: pd.DataFrame, end_date: dt.date):
     deals["amount"] = amount
     deals["deal_currency_code"] = currency
     deals["pipeline"] = "default"
-    deals["createdate"] = deals["closedate"] - pd.to_timedelta(rng.integers(1, 20, n), unit="D")
     end_ts = pd.Timestamp(end_date, tz="UTC") + pd.Timedelta(days=1)
+    created = deals["closedate"] - pd.to_timedelta(rng.integers(1, 20, n), unit="D")
+    # A deal is created before the world ends, even when it closes (or would close) later.
+    deals["createdate"] = created.where(created < end_ts, end_ts - pd.Timedelta(hours=6))
     open_deal = deals["dealstage"] == "appointmentscheduled"
     deals.loc[open_deal, "closedate"] = pd.NaT
     deals.loc[deals["closedate"] >= end_ts, "closedate"] = pd.NaT

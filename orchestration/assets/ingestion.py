@@ -34,7 +34,7 @@ class SourceEntry:
 def source_entries() -> list[SourceEntry]:
     from ingestion.facebook_ads import facebook_ads
     from ingestion.google_ads import google_ads
-    from ingestion.hubspot import hubspot
+    from ingestion.hubspot import hubspot_source
     from ingestion.linkedin_ads import linkedin_ads
 
     return [
@@ -45,7 +45,7 @@ def source_entries() -> list[SourceEntry]:
                     "Google Ads API (REST, GAQL)"),
         SourceEntry("linkedin_ads", linkedin_ads, {"account_ids": [], "access_token": "-"},
                     "LinkedIn Marketing API (versioned REST)"),
-        SourceEntry("hubspot", hubspot, {"access_token": "-"}, "HubSpot CRM"),
+        SourceEntry("hubspot", hubspot_source, {"access_token": "-"}, "HubSpot CRM"),
     ]
 
 

@@ -1,0 +1,174 @@
+"""Ingestion benchmark: load sizes M and L from the simulator, per source, rows/s and peak memory.
+
+    python -m benchmarks.ingestion --sizes M L [--sources facebook_ads google_ads ...]
+
+The simulator runs in its own process (its world is not counted in the loader's memory); each
+source loads in a fresh child process into a fresh DuckDB file, and reports its wall time, the
+rows it loaded per table and its peak resident memory. Results are appended to
+`benchmarks/results/ingestion.md` with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from orchestration.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
+
+SOURCES = ["facebook_ads", "google_ads", "linkedin_ads", "hubspot"]
+FACT_TABLES = {
+    "facebook_ads": "ad_insights",
+    "google_ads": "ad_performance_daily",
+    "linkedin_ads": "ad_analytics_daily",
+    "hubspot": "page_views",
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_simulator(size: str, seed: int) -> tuple[subprocess.Popen, dict[str, str], float]:
+    port = free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "simulator", "serve", "--size", size,
+         "--seed", str(seed), "--port", str(port)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    settings: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        match = re.match(r"\s*export (\w+)='(.*)'$", line.rstrip("\n"))
+        if match:
+            settings[match.group(1)] = match.group(2)
+        if line.startswith("Serving;"):
+            break
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_simulator/health", timeout=2)
+            break
+        except requests.ConnectionError:
+            if proc.poll() is not None:
+                raise RuntimeError("the simulator exited before serving") from None
+            time.sleep(0.2)
+    return proc, settings, time.monotonic() - started
+
+
+def load_one(source: str, warehouse: Path) -> dict:
+    """Child process: load one source from the configured simulator; report time, rows, memory."""
+    import duckdb
+
+    from ingestion.common.pipeline import DATASETS, make_pipeline, run_source
+    from orchestration.assets.ingestion import source_entries
+
+    entry = next(e for e in source_entries() if e.name == source)
+    pipeline = make_pipeline(source, warehouse, warehouse.parent / "dlt")
+    started = time.monotonic()
+    run_source(entry.factory(), pipeline)
+    seconds = time.monotonic() - started
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_name not like '\\_dlt%' escape '\\'", [DATASETS[source]]).fetchall()
+        rows = {t: con.execute(f'select count(*) from {DATASETS[source]}."{t}"').fetchone()[0]
+                for (t,) in tables}
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"source": source, "seconds": seconds, "rows": rows, "peak_mib": peak_mib}
+
+
+def run(sizes: list[str], sources: list[str], seed: int) -> list[dict]:
+    results = []
+    for size in sizes:
+        proc, settings, startup = start_simulator(size, seed)
+        print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
+        try:
+            for source in sources:
+                with tempfile.TemporaryDirectory() as tmp:
+                    warehouse = Path(tmp) / "bench.duckdb"
+                    child = subprocess.run(
+                        [sys.executable, "-m", "benchmarks.ingestion", "--load", source,
+                         "--warehouse-file", str(warehouse)],
+                        cwd=REPO_ROOT, env={**os.environ, **settings}, capture_output=True,
+                        text=True,
+                    )
+                if child.returncode != 0:
+                    print(child.stderr[-3000:], file=sys.stderr)
+                    raise RuntimeError(f"{source} failed at size {size}")
+                result = json.loads(child.stdout.strip().splitlines()[-1])
+                result["size"] = size
+                fact = result["rows"].get(FACT_TABLES[source], 0)
+                result["fact_rows_per_s"] = fact / result["seconds"]
+                result["all_rows_per_s"] = sum(result["rows"].values()) / result["seconds"]
+                print(f"  {source}: {fact:,} {FACT_TABLES[source]} rows, "
+                      f"{sum(result['rows'].values()):,} rows in all, {result['seconds']:.1f} s, "
+                      f"{result['fact_rows_per_s']:,.0f} fact rows/s, "
+                      f"peak {result['peak_mib']:.0f} MiB", flush=True)
+                results.append(result)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return results
+
+
+def record(results: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {machine()}\n",
+             "| size | source | fact rows | all rows | seconds | fact rows/s | all rows/s | "
+             "peak MiB |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(
+            f"| {r['size']} | {r['source']} | {r['rows'].get(FACT_TABLES[r['source']], 0):,} | "
+            f"{sum(r['rows'].values()):,} | {r['seconds']:.1f} | {r['fact_rows_per_s']:,.0f} | "
+            f"{r['all_rows_per_s']:,.0f} | {r['peak_mib']:.0f} |")
+    with path.open("a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["M", "L"])
+    parser.add_argument("--sources", nargs="+", default=SOURCES, choices=SOURCES)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--load", choices=SOURCES, help=argparse.SUPPRESS)
+    parser.add_argument("--warehouse-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        print(json.dumps(load_one(args.load, args.warehouse_file)))
+        return
+    results = run(args.sizes, args.sources, args.seed)
+    record(results, BENCHMARK_RESULTS_DIR / "ingestion.md")
+    print(f"recorded in {BENCHMARK_RESULTS_DIR / 'ingestion.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+with source as (
+
+    select * from {{ source('raw_linkedin_ads', 'ad_accounts') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as varchar) as ad_account_id,
+        name as ad_account_name,
+        currency as currency_code,
+        -- LinkedIn ad accounts carry no time zone: their reporting days are UTC.
+        'UTC' as time_zone,
+        status as raw_status
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,135 @@
+"""Graph API client: auth, error classification, cursor paging, insights requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import requests
+
+from ingestion.common.http import ApiClient, ApiError, Outcome
+from ingestion.facebook_ads import settings
+
+
+def graph_error(response: requests.Response) -> dict[str, Any]:
+    """The `error` object of a Graph error body, or {} when the body is not one."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def classify(response: requests.Response) -> Outcome:
+    """Graph signals throttling and token problems by error code, usually on HTTP 400."""
+    status = response.status_code
+    if status < 300:
+        return Outcome.OK
+    error = graph_error(response)
+    code = error.get("code")
+    if code in settings.THROTTLE_CODES or code in settings.TRANSIENT_CODES:
+        return Outcome.RETRY
+    if code in settings.AUTH_CODES:
+        return Outcome.AUTH
+    if error.get("is_transient") is True or status == 429 or status >= 500:
+        return Outcome.RETRY
+    if status in (401, 403):
+        return Outcome.AUTH
+    return Outcome.ERROR
+
+
+def describe_error(response: requests.Response) -> str:
+    """`(#190/463) message [OAuthException, fbtrace_id ...]`, or the start of the body."""
+    error = graph_error(response)
+    if not error:
+        return response.text[:300]
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    label = f"#{code}/{subcode}" if subcode is not None else f"#{code}"
+    return (f"Graph error {label}: {error.get('message', '')} "
+            f"[{error.get('type', 'unknown type')}, fbtrace_id {error.get('fbtrace_id', '-')}]")
+
+
+def normalize_account_id(account_id: str | int) -> str:
+    """Config may give `act_123` or `123`; URLs take `act_` + the plain id."""
+    text = str(account_id).strip()
+    return text.removeprefix("act_")
+
+
+def parse_account_ids(account_ids: str | int | list | tuple) -> list[str]:
+    """A list, a JSON list or a comma-separated string (environment variables) of account ids."""
+    if isinstance(account_ids, str) and account_ids.strip().startswith("["):
+        account_ids = orjson.loads(account_ids)
+    if isinstance(account_ids, str | int):
+        items = str(account_ids).replace(";", ",").split(",")
+    else:
+        items = list(account_ids)
+    ids = [normalize_account_id(i) for i in items if str(i).strip()]
+    return list(dict.fromkeys(ids))
+
+
+class FacebookClient:
+    """One Graph API version on one host, authenticated with one access token."""
+
+    def __init__(self, base_url: str, access_token: str, api_version: str = settings.API_VERSION,
+                 *, page_size: int = settings.DEFAULT_PAGE_SIZE, max_attempts: int = 6,
+                 backoff_base: float = 0.5, backoff_cap: float = 60.0,
+                 timeout: float = 60.0) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be >= 1, got {page_size}")
+        self.api_version = api_version
+        self.page_size = page_size
+        # A header keeps the token out of URLs (and so out of logs and `paging.next` links).
+        self.http = ApiClient(
+            source=settings.SOURCE_NAME, base_url=base_url,
+            headers={"Authorization": f"Bearer {access_token}"}, secrets=(access_token,),
+            classify=classify, describe_error=describe_error, max_attempts=max_attempts,
+            backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
+        )
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        path = settings.ACCOUNT_PATH.format(version=self.api_version, account_id=account_id)
+        params = {"fields": ",".join(settings.ACCOUNT_FIELDS)}
+        return self.http.get(path, account=f"act_{account_id}", params=params)
+
+    def pages(self, account_id: str, edge: str, params: dict[str, str]) -> Iterator[list[dict]]:
+        """Every page of an edge: follow `paging.cursors.after` until `paging.next` is absent."""
+        path = settings.EDGE_PATH.format(version=self.api_version, account_id=account_id,
+                                         edge=edge)
+        query = {**params, "limit": str(self.page_size)}
+        while True:
+            body = self.http.get(path, account=f"act_{account_id}", params=query)
+            data = body.get("data") or []
+            if data:
+                yield data
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after or not data:
+                return
+            if after == query.get("after"):
+                raise ApiError(settings.SOURCE_NAME, f"act_{account_id}", f"GET {path}",
+                               f"paging did not advance past cursor {after!r}")
+            query = {**query, "after": after}
+
+    def entities(self, account_id: str, edge: str) -> Iterator[list[dict]]:
+        """Campaigns, ad sets or ads, including deleted and archived ones."""
+        _, fields, statuses = settings.EDGES[edge]
+        params = {"fields": ",".join(fields),
+                  "effective_status": orjson.dumps(list(statuses)).decode()}
+        return self.pages(account_id, edge, params)
+
+    def insights(self, account_id: str, since: dt.date, until: dt.date) -> Iterator[list[dict]]:
+        """Daily ad-level insights for [since, until], deleted and archived ads included."""
+        params = {
+            "level": "ad",
+            "time_increment": "1",
+            "time_range": orjson.dumps({"since": since.isoformat(),
+                                        "until": until.isoformat()}).decode(),
+            "fields": ",".join(settings.INSIGHT_FIELDS),
+            "filtering": orjson.dumps([{"field": "ad.effective_status", "operator": "IN",
+                                        "value": list(settings.AD_STATUSES)}]).decode(),
+        }
+        return self.pages(account_id, "insights", params)

@@ -1,0 +1,71 @@
+"""Facebook Marketing API (Graph): version, endpoints, field lists, keys and column types."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SOURCE_NAME = "facebook_ads"
+API_VERSION = "v21.0"
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+
+DEFAULT_LOOKBACK_DAYS = 28
+# Without a configured start date, load this many days of history (Graph keeps 37 months).
+DEFAULT_HISTORY_DAYS = 730
+DEFAULT_PAGE_SIZE = 500
+# Days per insights request: a month of ad-days keeps each synchronous request well within
+# Graph's per-call data limits, and is the unit written as one Arrow table.
+DEFAULT_CHUNK_DAYS = 30
+
+ACCOUNT_PATH = "/{version}/act_{account_id}"
+EDGE_PATH = "/{version}/act_{account_id}/{edge}"
+
+ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status",
+                  "created_time")
+CAMPAIGN_FIELDS = ("id", "account_id", "name", "objective", "status", "configured_status",
+                   "effective_status", "buying_type", "start_time", "created_time",
+                   "updated_time")
+AD_SET_FIELDS = ("id", "account_id", "campaign_id", "name", "status", "configured_status",
+                 "effective_status", "optimization_goal", "billing_event", "daily_budget",
+                 "start_time", "created_time", "updated_time")
+CREATIVE_FIELDS = ("id", "name", "link_url", "object_url", "url_tags")
+AD_FIELDS = ("id", "account_id", "campaign_id", "adset_id", "name", "status",
+             "configured_status", "effective_status",
+             "creative{" + ",".join(CREATIVE_FIELDS) + "}", "created_time", "updated_time")
+INSIGHT_FIELDS = ("account_id", "campaign_id", "adset_id", "ad_id", "date_start", "date_stop",
+                  "impressions", "clicks", "inline_link_clicks", "spend", "actions")
+
+# Every effective status per edge: edges and level=ad insights leave out DELETED and ARCHIVED
+# objects unless asked for them, and a deleted ad's spend still counts.
+CAMPAIGN_STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES")
+AD_SET_STATUSES = (*CAMPAIGN_STATUSES, "CAMPAIGN_PAUSED")
+AD_STATUSES = ("ACTIVE", "PAUSED", "DELETED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED",
+               "PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ARCHIVED", "ADSET_PAUSED",
+               "IN_PROCESS", "WITH_ISSUES")
+
+# edge -> (raw table, fields, effective statuses to ask for)
+EDGES = {
+    "campaigns": ("campaigns", CAMPAIGN_FIELDS, CAMPAIGN_STATUSES),
+    "adsets": ("ad_sets", AD_SET_FIELDS, AD_SET_STATUSES),
+    "ads": ("ads", AD_FIELDS, AD_STATUSES),
+}
+
+INSIGHTS_PRIMARY_KEY = ("account_id", "ad_id", "date_start")
+
+# Graph error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling and
+# the Marketing API rate-limiting guide). Throttling usually arrives as HTTP 400.
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+TRANSIENT_CODES = frozenset({1, 2})
+AUTH_CODES = frozenset({10, 102, 190, *range(200, 300)})
+
+_S = pa.string()
+# Documented fields pinned to the type Graph sends them in: ids, counts and money as strings.
+ACCOUNT_COLUMNS = {"id": _S, "account_id": _S, "name": _S, "currency": _S, "timezone_name": _S,
+                   "account_status": pa.int64(), "created_time": _S}
+CAMPAIGN_COLUMNS = dict.fromkeys(CAMPAIGN_FIELDS, _S)
+AD_SET_COLUMNS = dict.fromkeys(AD_SET_FIELDS, _S)
+AD_COLUMNS = {**{f: _S for f in AD_FIELDS if "{" not in f},
+              **{f"creative__{f}": _S for f in CREATIVE_FIELDS}}
+INSIGHT_COLUMNS = dict.fromkeys(INSIGHT_FIELDS, _S)
+COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaigns": CAMPAIGN_COLUMNS,
+           "ad_sets": AD_SET_COLUMNS, "ads": AD_COLUMNS, "ad_insights": INSIGHT_COLUMNS}
+

@@ -1,0 +1,42 @@
+"""GAQL result rows to Arrow tables with stable, snake_case raw columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from ingestion.common.arrow import to_table
+from ingestion.google_ads.settings import Table, snake
+
+
+def rows_to_table(rows: list[dict[str, Any]], table: Table) -> pa.Table:
+    """One Arrow table: nested rows flattened (`campaign__id`), values exactly as delivered.
+
+    Documented columns are always present (typed nulls when a page lacks them, as Google leaves
+    unset fields out); fields nobody declared become new columns.
+    """
+    arrow = to_table(rows, known=table.known_types)
+    arrow = arrow.rename_columns([snake(name) for name in arrow.column_names])
+    for name, kind in table.columns.items():
+        if name not in arrow.column_names:
+            arrow = arrow.append_column(pa.field(name, kind), pa.nulls(len(arrow), kind))
+    # The merge key is never null: say so, as dlt's primary-key hint does.
+    keys = set(table.key_columns)
+    schema = pa.schema([f.with_nullable(False) if f.name in keys else f for f in arrow.schema])
+    return arrow.cast(schema)
+
+
+def batched_tables(
+    pages: Iterable[list[dict[str, Any]]], table: Table, batch_rows: int
+) -> Iterator[pa.Table]:
+    """Several pages per Arrow table, so dlt sees few large tables, never a dict per row."""
+    batch: list[dict[str, Any]] = []
+    for rows in pages:
+        batch.extend(rows)
+        if len(batch) >= batch_rows:
+            yield rows_to_table(batch, table)
+            batch = []
+    if batch:
+        yield rows_to_table(batch, table)

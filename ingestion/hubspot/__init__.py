@@ -1,0 +1,265 @@
+"""HubSpot CRM source: contacts, deals and their associations, page views and form submissions,
+exchange rates, users, teams, account info, and the ad-account access partitions file.
+
+Every resource isolates its own failure: an error is recorded (see `ingestion.common.failures`),
+the other resources load, and the failed resource's incremental state does not move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+import dlt
+import pyarrow as pa
+from dlt.sources import DltResource
+
+from ingestion.common import failures
+from ingestion.common.arrow import to_table
+from ingestion.common.http import SourceError
+from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.hubspot import settings
+from ingestion.hubspot.client import HubSpotClient
+from ingestion.hubspot.helpers import (
+    association_rows,
+    batched_tables,
+    day_start,
+    event_row,
+    iso_ms,
+    load_access_config,
+    modified_ms,
+    object_row,
+    to_ms,
+)
+
+__all__ = ["hubspot_source"]
+
+_DAY_MS = 86_400_000
+
+
+@dlt.source(name="hubspot", max_table_nesting=0)
+def hubspot_source(
+    access_token: str = dlt.secrets.value,
+    base_url: str = settings.DEFAULT_BASE_URL,
+    api_version: str = settings.API_VERSION,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    lookback_days: int = 3,
+    portal_id: str | None = None,
+    access_config_path: str | None = None,
+    page_size: int = settings.LIST_MAX_LIMIT,
+    events_page_size: int = settings.EVENTS_PAGE_SIZE,
+    association_batch_size: int = settings.ASSOCIATION_BATCH_MAX,
+    search_result_cap: int = settings.SEARCH_RESULT_CAP,
+    form_event_type: str = settings.FORM_SUBMISSION_EVENT,
+    max_attempts: int = 6,
+    backoff_base: float = 0.5,
+    backoff_cap: float = 60.0,
+    timeout: float = 60.0,
+) -> Sequence[DltResource]:
+    """The HubSpot portal reachable with `access_token` (a private app token).
+
+    `start_date` bounds the events (default: two years before `end_date`); `end_date` (default:
+    today, UTC) is the last day of events pulled. Contacts and deals load whole on the first run,
+    then through the search API by modification time, re-reading `lookback_days` before the
+    newest modification seen; events re-read `lookback_days` before the last loaded day.
+    `access_config_path` points at the ad-account access file (the table is skipped without it).
+    """
+    end = parse_day(end_date) or dt.datetime.now(dt.UTC).date()
+    start = parse_day(start_date) or end - dt.timedelta(days=730)
+    client = HubSpotClient(
+        access_token, base_url=base_url, api_version=api_version, portal_id=portal_id,
+        max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
+        timeout=timeout,
+    )
+    deals_resource = deals(client, lookback_days, page_size, search_result_cap)
+    resources = [
+        account_info(client),
+        contacts(client, lookback_days, page_size, search_result_cap),
+        deals_resource,
+        deals_resource | deal_contact_associations(client=client,
+                                                   batch_size=association_batch_size),
+        page_views(client, start, end, lookback_days, events_page_size),
+        form_submissions(client, start, end, lookback_days, events_page_size, form_event_type),
+        exchange_rates(client, page_size),
+        users(client, page_size),
+        teams(client),
+    ]
+    if access_config_path:
+        resources.append(ad_account_access(access_config_path))
+    return resources
+
+
+# -- dimensions ---------------------------------------------------------------------------------
+@dlt.resource(name="account_info", write_disposition="merge",
+              primary_key=settings.PRIMARY_KEYS["account_info"])
+def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
+    """The portal: id, time zone, company currency (also from settings v3), other currencies."""
+    try:
+        record = dict(client.account_details())
+        record["currencySettings"] = client.company_currency()
+        yield to_table([record], known=settings.ACCOUNT_INFO_TYPES)
+    except SourceError as exc:
+        failures.record(exc)
+
+
+@dlt.resource(name="exchange_rates", write_disposition="merge",
+              primary_key=settings.PRIMARY_KEYS["exchange_rates"])
+def exchange_rates(client: HubSpotClient, page_size: int) -> Iterator[pa.Table]:
+    yield from _settings_list(client, settings.EXCHANGE_RATES, page_size,
+                              settings.EXCHANGE_RATE_TYPES)
+
+
+@dlt.resource(name="users", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["users"])
+def users(client: HubSpotClient, page_size: int) -> Iterator[pa.Table]:
+    yield from _settings_list(client, settings.USERS, page_size, settings.USER_TYPES)
+
+
+@dlt.resource(name="teams", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["teams"])
+def teams(client: HubSpotClient) -> Iterator[pa.Table]:
+    try:
+        results = client.get(settings.TEAMS).get("results") or []
+        if results:
+            yield to_table(results, known=settings.TEAM_TYPES)
+    except SourceError as exc:
+        failures.record(exc)
+
+
+def _settings_list(client: HubSpotClient, template: str, page_size: int,
+                   known: dict[str, pa.DataType]) -> Iterator[pa.Table]:
+    try:
+        rows = [record for page in client.paged(template, page_size) for record in page]
+        if rows:
+            yield to_table(rows, known=known)
+    except SourceError as exc:
+        failures.record(exc)
+
+
+@dlt.resource(name="ad_account_access", write_disposition="replace",
+              primary_key=settings.PRIMARY_KEYS["ad_account_access"])
+def ad_account_access(access_config_path: str) -> Iterator[pa.Table]:
+    """Which users and teams may see which ad accounts, from the versioned config file.
+
+    Replaced whole on every run: the file is the complete truth, so revoked access disappears.
+    """
+    try:
+        version, rows = load_access_config(access_config_path)
+    except SourceError as exc:
+        failures.record(exc)
+        return
+    yield to_table(rows, known=settings.ACCESS_TYPES, extra={"config_version": version})
+
+
+# -- CRM objects --------------------------------------------------------------------------------
+@dlt.resource(name="contacts", write_disposition="merge",
+              primary_key=settings.PRIMARY_KEYS["contacts"])
+def contacts(client: HubSpotClient, lookback_days: int, page_size: int,
+             search_result_cap: int) -> Iterator[pa.Table]:
+    yield from _crm_objects(client, "contacts", lookback_days, page_size, search_result_cap)
+
+
+@dlt.resource(name="deals", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["deals"])
+def deals(client: HubSpotClient, lookback_days: int, page_size: int,
+          search_result_cap: int) -> Iterator[pa.Table]:
+    yield from _crm_objects(client, "deals", lookback_days, page_size, search_result_cap)
+
+
+def _crm_objects(client: HubSpotClient, object_type: str, lookback_days: int, page_size: int,
+                 search_result_cap: int) -> Iterator[pa.Table]:
+    """All records on the first run; afterwards those modified since the cursor, less look-back.
+
+    The cursor (newest modification seen, per portal) moves only once every page has been read.
+    """
+    cursors = dlt.current.resource_state().setdefault("last_modified", {})
+    try:
+        portal = client.portal_id()
+        cursor = cursors.get(portal)
+        properties = settings.OBJECT_PROPERTIES[object_type]
+        if cursor is None:
+            pages = client.list_objects(object_type, properties, page_size)
+        else:
+            since = (to_ms(cursor) or 0) - lookback_days * _DAY_MS
+            pages = client.search_modified_since(object_type, since, properties, page_size,
+                                                 search_result_cap)
+        seen = {"newest": to_ms(cursor)}
+
+        def rows() -> Iterator[dict]:
+            for page in pages:
+                for record in page:
+                    row = object_row(record)
+                    stamp = modified_ms(row, object_type)
+                    if stamp is not None and (seen["newest"] is None or stamp > seen["newest"]):
+                        seen["newest"] = stamp
+                    yield row
+
+        yield from batched_tables(rows(), settings.OBJECT_COLUMN_TYPES[object_type],
+                                  settings.BATCH_ROWS)
+        if seen["newest"] is not None:
+            cursors[portal] = iso_ms(_from_ms(seen["newest"]))
+    except SourceError as exc:
+        failures.record(exc)
+
+
+@dlt.transformer(name="deal_contact_associations", write_disposition="merge",
+                 primary_key=settings.PRIMARY_KEYS["deal_contact_associations"])
+def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
+                              batch_size: int) -> Iterator[pa.Table]:
+    """Deal -> contact associations (v4) of the deals this run loaded."""
+    try:
+        ids = [str(i) for i in deals_table.column("id").to_pylist() if i is not None]
+        rows = [row for page in client.associations("deals", "contacts", ids, batch_size)
+                for result in page for row in association_rows(result)]
+        if rows:
+            yield to_table(rows, known=settings.ASSOCIATION_TYPES)
+    except SourceError as exc:
+        failures.record(exc)
+
+
+# -- events -------------------------------------------------------------------------------------
+@dlt.resource(name="page_views", write_disposition="merge",
+              primary_key=settings.PRIMARY_KEYS["page_views"])
+def page_views(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
+               lookback_days: int, page_size: int) -> Iterator[pa.Table]:
+    """`e_visited_page` occurrences (hs_url, hs_referrer, hs_session_id); sessions are built
+    from them downstream."""
+    yield from _events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_TYPES, start_date,
+                       end_date, lookback_days, page_size)
+
+
+@dlt.resource(name="form_submissions", write_disposition="merge",
+              primary_key=settings.PRIMARY_KEYS["form_submissions"])
+def form_submissions(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
+                     lookback_days: int, page_size: int,
+                     event_type: str = settings.FORM_SUBMISSION_EVENT) -> Iterator[pa.Table]:
+    """Form-submission events: contact (objectId), hs_form_id, hs_url (the page),
+    hs_session_id, occurredAt (submitted at)."""
+    yield from _events(client, event_type, settings.FORM_SUBMISSION_TYPES, start_date, end_date,
+                       lookback_days, page_size)
+
+
+def _events(client: HubSpotClient, event_type: str, known: dict[str, pa.DataType],
+            start_date: dt.date, end_date: dt.date, lookback_days: int,
+            page_size: int) -> Iterator[pa.Table]:
+    """Occurrences from the look-back before the last loaded day through `end_date` (UTC days).
+
+    The window's lower bound is exclusive in HubSpot's API, so it starts a millisecond early.
+    """
+    state = AccountState(dlt.current.resource_state())
+    try:
+        portal = client.portal_id()
+        window = incremental_window(state.last_day(portal), start_date, lookback_days, end_date)
+        if window is None:
+            return
+        first, last = window
+        after = day_start(first) - dt.timedelta(milliseconds=1)
+        before = day_start(last + dt.timedelta(days=1))
+        rows = (event_row(record) for page in client.events(event_type, after, before, page_size)
+                for record in page)
+        yield from batched_tables(rows, known, settings.BATCH_ROWS)
+        state.advance(portal, last)
+    except SourceError as exc:
+        failures.record(exc)
+
+
+def _from_ms(ms: int) -> dt.datetime:
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)

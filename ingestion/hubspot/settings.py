@@ -1,0 +1,117 @@
+"""HubSpot API constants: version, endpoints, property lists, keys and pinned column types."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SOURCE_NAME = "hubspot"
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+# HubSpot versions each API in its path. CRM objects, events, settings and account info share
+# `v3`; associations with labels live in `v4`.
+API_VERSION = "v3"
+ASSOCIATIONS_API_VERSION = "v4"
+
+ACCOUNT_DETAILS = "/account-info/{v}/details"
+COMPANY_CURRENCY = "/settings/{v}/currencies/company-currency"
+EXCHANGE_RATES = "/settings/{v}/currencies/exchange-rates"
+USERS = "/settings/{v}/users"
+TEAMS = "/settings/{v}/users/teams"
+OBJECTS = "/crm/{v}/objects/{object_type}"
+OBJECTS_SEARCH = "/crm/{v}/objects/{object_type}/search"
+ASSOCIATIONS_BATCH_READ = "/crm/{av}/associations/{from_type}/{to_type}/batch/read"
+EVENTS = "/events/{v}/events"
+
+# Documented maxima.
+LIST_MAX_LIMIT = 100
+SEARCH_MAX_LIMIT = 200
+SEARCH_RESULT_CAP = 10_000  # the search endpoint refuses to page past 10,000 results per query
+SETTINGS_MAX_LIMIT = 100
+ASSOCIATION_BATCH_MAX = 1_000
+EVENTS_PAGE_SIZE = 1_000
+
+# Rows per Arrow table handed to dlt: pages are batched so big tables are few large items.
+BATCH_ROWS = 10_000
+
+PAGE_VIEW_EVENT = "e_visited_page"
+FORM_SUBMISSION_EVENT = "e_submitted_form"
+
+LIFECYCLE_STAGES = (
+    "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
+    "customer", "evangelist", "other",
+)
+CONTACT_PROPERTIES = (
+    "email", "firstname", "lastname", "createdate", "lastmodifieddate", "lifecyclestage",
+    *(f"hs_lifecyclestage_{stage}_date" for stage in LIFECYCLE_STAGES),
+    "hs_analytics_source", "hs_object_id",
+)
+DEAL_PROPERTIES = (
+    "dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate",
+    "createdate", "hs_lastmodifieddate", "hs_object_id",
+)
+# The property each object type's modification time lives in (search filters and sorts on it).
+MODIFIED_PROPERTY = {"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
+OBJECT_PROPERTIES = {"contacts": CONTACT_PROPERTIES, "deals": DEAL_PROPERTIES}
+
+PAGE_VIEW_PROPERTIES = ("hs_url", "hs_referrer", "hs_session_id")
+FORM_SUBMISSION_PROPERTIES = ("hs_form_id", "hs_form_title", "hs_url", "hs_session_id")
+
+ACCESS_PRINCIPAL_TYPES = ("user", "team")
+ACCESS_FIELDS = ("network", "account_id", "principal_type", "principal_id")
+
+# Primary keys as dlt stores them (snake_case names).
+PRIMARY_KEYS = {
+    "account_info": "portal_id",
+    "contacts": "id",
+    "deals": "id",
+    "deal_contact_associations": ("deal_id", "contact_id"),
+    "page_views": "id",
+    "form_submissions": "id",
+    "exchange_rates": "id",
+    "users": "id",
+    "teams": "id",
+    "ad_account_access": ACCESS_FIELDS,
+}
+
+# Every CRM property is a string; pinning keeps a page of digits-only values from turning numeric.
+_STRING = pa.string()
+OBJECT_TYPES: dict[str, pa.DataType] = {
+    "id": _STRING, "createdAt": _STRING, "updatedAt": _STRING, "archived": pa.bool_(),
+}
+CONTACT_TYPES = {**OBJECT_TYPES, **dict.fromkeys(CONTACT_PROPERTIES, _STRING)}
+DEAL_TYPES = {**OBJECT_TYPES, **dict.fromkeys(DEAL_PROPERTIES, _STRING)}
+OBJECT_COLUMN_TYPES = {"contacts": CONTACT_TYPES, "deals": DEAL_TYPES}
+
+# `occurredAt` stays as delivered (ISO text, or epoch milliseconds as text); `occurred_at_utc` is
+# the parsed instant, so both forms land comparable.
+EVENT_TYPES: dict[str, pa.DataType] = {
+    "id": _STRING, "objectType": _STRING, "objectId": _STRING, "eventType": _STRING,
+    "occurredAt": _STRING, "occurred_at_utc": pa.timestamp("us", tz="UTC"),
+}
+PAGE_VIEW_TYPES = {**EVENT_TYPES, **dict.fromkeys(PAGE_VIEW_PROPERTIES, _STRING)}
+FORM_SUBMISSION_TYPES = {**EVENT_TYPES, **dict.fromkeys(FORM_SUBMISSION_PROPERTIES, _STRING)}
+
+ASSOCIATION_TYPES: dict[str, pa.DataType] = {
+    "deal_id": _STRING, "contact_id": _STRING, "association_types": _STRING,
+}
+EXCHANGE_RATE_TYPES: dict[str, pa.DataType] = {
+    "id": _STRING, "fromCurrencyCode": _STRING, "toCurrencyCode": _STRING,
+    "conversionRate": pa.float64(), "effectiveAt": _STRING, "createdAt": _STRING,
+    "updatedAt": _STRING, "visibleInUI": pa.bool_(),
+}
+USER_TYPES: dict[str, pa.DataType] = {
+    "id": _STRING, "email": _STRING, "roleId": _STRING, "primaryTeamId": _STRING,
+    "secondaryTeamIds": _STRING, "superAdmin": pa.bool_(),
+}
+TEAM_TYPES: dict[str, pa.DataType] = {
+    "id": _STRING, "name": _STRING, "userIds": _STRING, "secondaryUserIds": _STRING,
+}
+ACCOUNT_INFO_TYPES: dict[str, pa.DataType] = {
+    "portalId": pa.int64(), "accountType": _STRING, "timeZone": _STRING,
+    "companyCurrency": _STRING, "additionalCurrencies": _STRING, "utcOffset": _STRING,
+    "utcOffsetMilliseconds": pa.int64(), "uiDomain": _STRING, "dataHostingLocation": _STRING,
+    "currencySettings__currencyCode": _STRING, "currencySettings__currencyName": _STRING,
+}
+ACCESS_TYPES: dict[str, pa.DataType] = {
+    **dict.fromkeys(ACCESS_FIELDS, _STRING), "config_version": _STRING,
+}

@@ -1,0 +1,96 @@
+"""LinkedIn Marketing API (versioned REST): version, endpoints, field lists, keys, column types."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SOURCE_NAME = "linkedin_ads"
+# Sent as the `LinkedIn-Version` header (YYYYMM); LinkedIn keeps each version for about a year.
+API_VERSION = "202509"
+DEFAULT_BASE_URL = "https://api.linkedin.com"
+RESTLI_PROTOCOL_VERSION = "2.0.0"
+
+DEFAULT_LOOKBACK_DAYS = 30
+# Without a configured start date, load this many days of history.
+DEFAULT_HISTORY_DAYS = 730
+# The search finders' documented default page size (at most 1,000).
+DEFAULT_PAGE_SIZE = 100
+# adAnalytics is not paged and silently truncates a response at 15,000 elements, so the date
+# range is chunked to stay under it. The first chunk is this many days; later chunks are sized
+# from the density seen so far.
+ANALYTICS_MAX_ELEMENTS = 15_000
+DEFAULT_CHUNK_DAYS = 30
+# Aim each request at this share of the cap, so a busier next chunk still fits.
+CHUNK_FILL = 0.7
+# Rows gathered before one Arrow table is yielded to dlt.
+BATCH_ROWS = 50_000
+
+ACCOUNT_PATH = "/rest/adAccounts/{account_id}"
+SEARCH_PATH = "/rest/adAccounts/{account_id}/{collection}"
+ANALYTICS_PATH = "/rest/adAnalytics"
+
+ACCOUNT_URN = "urn:li:sponsoredAccount:"
+CREATIVE_URN = "urn:li:sponsoredCreative:"
+
+# Every status, so canceled and archived entities (whose spend still counts) come back too.
+CAMPAIGN_GROUP_STATUSES = ("ACTIVE", "ARCHIVED", "CANCELED", "DRAFT", "PAUSED",
+                           "PENDING_DELETION", "REMOVED")
+CAMPAIGN_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "COMPLETED", "CANCELED", "DRAFT",
+                     "PENDING_DELETION", "REMOVED")
+CREATIVE_STATUSES = ("ACTIVE", "PAUSED", "DRAFT", "ARCHIVED", "CANCELED", "PENDING_DELETION",
+                     "REMOVED")
+
+# collection -> (raw table, finder, status filter parameter, statuses)
+SEARCHES = {
+    "adCampaignGroups": ("campaign_groups", "search", "search", CAMPAIGN_GROUP_STATUSES),
+    "adCampaigns": ("campaigns", "search", "search", CAMPAIGN_STATUSES),
+    "creatives": ("creatives", "criteria", "intendedStatuses", CREATIVE_STATUSES),
+}
+
+ANALYTICS_METRICS = ("impressions", "clicks", "costInLocalCurrency", "likes", "totalEngagements",
+                     "externalWebsiteConversions", "landingPageClicks")
+ANALYTICS_FIELDS = ("dateRange", "pivotValues", *ANALYTICS_METRICS)
+
+# Columns the source adds beside the raw ones: the account the request was for, the creative URN
+# out of `pivotValues`, and the UTC day out of `dateRange.start`.
+ANALYTICS_PRIMARY_KEY = ("account_id", "creative_urn", "date")
+
+_S = pa.string()
+_I = pa.int64()
+_B = pa.bool_()
+_AUDIT = {"changeAuditStamps__created__time": _I, "changeAuditStamps__lastModified__time": _I}
+# Documented fields pinned to the JSON type LinkedIn sends: numeric ids, URNs and money strings.
+ACCOUNT_COLUMNS = {"id": _I, "name": _S, "currency": _S, "status": _S, "type": _S,
+                   "reference": _S, "test": _B, "servingStatuses": _S,
+                   "version__versionTag": _S, **_AUDIT}
+CAMPAIGN_GROUP_COLUMNS = {"id": _I, "account": _S, "name": _S, "status": _S, "test": _B,
+                          "servingStatuses": _S, "runSchedule__start": _I,
+                          "runSchedule__end": _I, "totalBudget__amount": _S,
+                          "totalBudget__currencyCode": _S, **_AUDIT}
+CAMPAIGN_COLUMNS = {"id": _I, "account": _S, "campaignGroup": _S, "name": _S, "status": _S,
+                    "type": _S, "format": _S, "objectiveType": _S, "costType": _S,
+                    "unitCost__amount": _S, "unitCost__currencyCode": _S,
+                    "dailyBudget__amount": _S, "dailyBudget__currencyCode": _S,
+                    "runSchedule__start": _I, "runSchedule__end": _I, "test": _B,
+                    "servingStatuses": _S, "version__versionTag": _S, **_AUDIT}
+CREATIVE_COLUMNS = {"id": _S, "account": _S, "campaign": _S, "name": _S, "intendedStatus": _S,
+                    "isServing": _B, "isTest": _B, "content__reference": _S,
+                    "content__textAd__headline": _S, "content__textAd__description": _S,
+                    "content__textAd__landingPage": _S, "createdAt": _I, "createdBy": _S,
+                    "lastModifiedAt": _I, "lastModifiedBy": _S, "servingHoldReasons": _S}
+ANALYTICS_COLUMNS = {"account_id": _S, "creative_urn": _S, "date": _S, "pivotValues": _S,
+                     "dateRange__start__year": _I, "dateRange__start__month": _I,
+                     "dateRange__start__day": _I, "dateRange__end__year": _I,
+                     "dateRange__end__month": _I, "dateRange__end__day": _I,
+                     "costInLocalCurrency": _S,
+                     **{m: _I for m in ANALYTICS_METRICS if m != "costInLocalCurrency"}}
+
+COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaign_groups": CAMPAIGN_GROUP_COLUMNS,
+           "campaigns": CAMPAIGN_COLUMNS, "creatives": CREATIVE_COLUMNS,
+           "ad_analytics_daily": ANALYTICS_COLUMNS}
+
+
+def key_columns(**types: str) -> dict[str, dict[str, object]]:
+    """dlt hints for a merge key: typed and never null, whatever the first page held."""
+    return {name: {"data_type": data_type, "nullable": False}
+            for name, data_type in types.items()}

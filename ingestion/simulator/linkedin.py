@@ -1,0 +1,570 @@
+"""LinkedIn Marketing API (versioned REST, `/rest/...`) served from the world.
+
+What it reproduces, as LinkedIn documents it:
+- headers: `Authorization: Bearer <token>`, `LinkedIn-Version: YYYYMM` (400 when missing, 426 when
+  not an active version) and `X-Restli-Protocol-Version: 2.0.0` (the Rest.li 2.0 query syntax,
+  `List(...)` and `(key:value)` records, is only understood with it);
+- `GET /rest/adAccounts/{id}`; the search finders `adAccounts/{id}/adCampaignGroups?q=search`,
+  `adAccounts/{id}/adCampaigns?q=search` and `adAccounts/{id}/creatives?q=criteria`, paged by
+  `pageSize` / `pageToken` with `metadata.nextPageToken` absent on the last page;
+- `GET /rest/adAnalytics?q=analytics&pivot=CREATIVE&timeGranularity=DAILY&dateRange=(...)&
+  accounts=List(...)&fields=...`: not paged; at most 15,000 elements per response, and a larger
+  result is silently truncated; an empty list both for no activity and for no access;
+- numbers as LinkedIn sends them: ids of accounts, campaign groups and campaigns are JSON numbers,
+  creative ids are URNs, `costInLocalCurrency` is a decimal string, counts are numbers and dates
+  are `{year, month, day}` objects in UTC;
+- error bodies `{"status", "serviceErrorCode", "code", "message"}`.
+
+LinkedIn counts whole website conversions, so `externalWebsiteConversions` is the world's
+conversions rounded down (`conversions_centi // 100`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+
+from ingestion.simulator.server import FaultRule, Request, Response
+
+if TYPE_CHECKING:
+    from ingestion.simulator.server import SimulatorServer
+
+ACCOUNT_URN = "urn:li:sponsoredAccount:"
+GROUP_URN = "urn:li:sponsoredCampaignGroup:"
+CAMPAIGN_URN = "urn:li:sponsoredCampaign:"
+CREATIVE_URN = "urn:li:sponsoredCreative:"
+
+# LinkedIn's documented caps: search pages and elements per adAnalytics response.
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+ANALYTICS_MAX_ELEMENTS = 15_000
+MAX_ANALYTICS_FIELDS = 20
+OLDEST_ACTIVE_VERSION = 202401
+
+# What the `new_field` fault adds: a metric LinkedIn introduced later, and an entity attribute.
+NEW_ANALYTICS_FIELD = ("averageDwellTime", 2.5)
+NEW_ENTITY_FIELD = ("associatedEntity", "urn:li:organization:2414183")
+
+ANALYTICS_METRICS = (
+    "impressions", "clicks", "costInLocalCurrency", "likes", "totalEngagements",
+    "externalWebsiteConversions", "landingPageClicks",
+)
+_DEFAULT_ANALYTICS_FIELDS = ("impressions", "clicks")
+
+# The world's campaign types are LinkedIn campaign (= our ad group) type + format + objective.
+_CAMPAIGN_SHAPE = {
+    "SPONSORED_UPDATES": ("SPONSORED_UPDATES", "STANDARD_UPDATE", "WEBSITE_CONVERSIONS"),
+    "TEXT_AD": ("TEXT_AD", "TEXT_AD", "WEBSITE_VISITS"),
+    "VIDEO": ("SPONSORED_UPDATES", "SINGLE_VIDEO", "VIDEO_VIEWS"),
+}
+
+
+class RestliError(ValueError):
+    """A query value that is not valid Rest.li 2.0."""
+
+
+def error_body(status: int, code: str, message: str, service_code: int | None = None) -> dict:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if service_code is not None:
+        body["serviceErrorCode"] = service_code
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Rest.li 2.0 query syntax
+# ---------------------------------------------------------------------------------------------
+
+def parse_restli(text: str) -> Any:
+    """Parse one Rest.li 2.0 encoded query value: `List(a,b)`, `(k:v,...)` or a leaf string.
+
+    Structural characters `(),:` arrive literally; leaves are percent-encoded (a URN's colons
+    are `%3A`), so they are decoded only after the structure is known.
+    """
+    value, pos = _parse_value(text, 0)
+    if pos != len(text):
+        raise RestliError(f"unexpected {text[pos]!r} at {pos} in {text!r}")
+    return value
+
+
+def _parse_value(text: str, pos: int) -> tuple[Any, int]:
+    if text.startswith("List(", pos):
+        items: list[Any] = []
+        pos += 5
+        if pos < len(text) and text[pos] == ")":
+            return items, pos + 1
+        while True:
+            item, pos = _parse_value(text, pos)
+            items.append(item)
+            if pos >= len(text):
+                raise RestliError(f"unterminated List in {text!r}")
+            if text[pos] == ",":
+                pos += 1
+                continue
+            if text[pos] == ")":
+                return items, pos + 1
+            raise RestliError(f"unexpected {text[pos]!r} at {pos} in {text!r}")
+    if pos < len(text) and text[pos] == "(":
+        record: dict[str, Any] = {}
+        pos += 1
+        if pos < len(text) and text[pos] == ")":
+            return record, pos + 1
+        while True:
+            colon = text.find(":", pos)
+            if colon < 0:
+                raise RestliError(f"missing ':' after {text[pos:]!r}")
+            key = unquote(text[pos:colon])
+            value, pos = _parse_value(text, colon + 1)
+            record[key] = value
+            if pos >= len(text):
+                raise RestliError(f"unterminated record in {text!r}")
+            if text[pos] == ",":
+                pos += 1
+                continue
+            if text[pos] == ")":
+                return record, pos + 1
+            raise RestliError(f"unexpected {text[pos]!r} at {pos} in {text!r}")
+    end = pos
+    while end < len(text) and text[end] not in "(),:":
+        end += 1
+    return unquote(text[pos:end]), end
+
+
+def raw_params(raw_query: str) -> dict[str, str]:
+    """Query parameters with their values still encoded (Rest.li needs the raw structure)."""
+    params: dict[str, str] = {}
+    for part in raw_query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        params.setdefault(unquote(key.replace("+", " ")), value)
+    return params
+
+
+def _date(record: Any) -> dt.date:
+    try:
+        return dt.date(int(record["year"]), int(record["month"]), int(record["day"]))
+    except (TypeError, KeyError, ValueError) as exc:
+        raise RestliError(f"invalid date {record!r}: {exc}") from None
+
+
+def _ms(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, 9, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(token: str) -> int:
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        if not text.startswith("o:"):
+            raise ValueError(text)
+        return int(text[2:])
+    except (ValueError, UnicodeDecodeError):
+        raise RestliError(f"invalid pageToken {token!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# pre-built views of the world
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class _AccountMetrics:
+    """One account's LinkedIn ad-days, sorted by day, as arrays ready to render."""
+
+    day_index: np.ndarray
+    ad_id: np.ndarray
+    group_id: np.ndarray
+    creative: np.ndarray
+    year: np.ndarray
+    month: np.ndarray
+    day: np.ndarray
+    metrics: dict[str, np.ndarray]
+
+
+def _cost_strings(cents: np.ndarray) -> np.ndarray:
+    """Integer cents as exact decimal strings (`1234` -> `"12.34"`), without floats."""
+    whole = (cents // 100).astype(str)
+    frac = pd.Series(cents % 100).astype(str).str.zfill(2).to_numpy()
+    return np.char.add(np.char.add(whole, "."), frac.astype(str)).astype(object)
+
+
+class LinkedInApi:
+    name = "linkedin_ads"
+
+    def __init__(self, server: SimulatorServer) -> None:
+        self.server = server
+        self.max_elements = ANALYTICS_MAX_ELEMENTS
+        self._entities: dict[str, dict[str, list[dict]]] | None = None
+        self._accounts: dict[str, dict] = {}
+        self._metrics: tuple[int, dict[str, _AccountMetrics]] | None = None
+
+    # -- protocol ----------------------------------------------------------------------------
+    def claims(self, path: str) -> bool:
+        return path.startswith("/rest/")
+
+    def authorize(self, request: Request) -> Response | None:
+        auth = request.header("Authorization") or ""
+        scheme, _, token = auth.partition(" ")
+        if not auth.strip():
+            return Response(401, error_body(401, "EMPTY_ACCESS_TOKEN",
+                                            "Empty oauth2_access_token", 401))
+        if scheme != "Bearer":
+            return Response(401, error_body(401, "INVALID_AUTHENTICATION_SCHEMA",
+                                            "Unknown authentication scheme", 401))
+        if token.strip() != self.server.tokens[self.name]:
+            return Response(401, error_body(401, "INVALID_ACCESS_TOKEN",
+                                            "Invalid access token", 65600))
+        version = request.header("LinkedIn-Version")
+        if not version:
+            return Response(400, error_body(
+                400, "VERSION_MISSING", "A version must be present. Please specify a version "
+                "by adding the LinkedIn-Version header."))
+        if not _active_version(version):
+            return Response(426, error_body(
+                426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"))
+        if request.header("X-Restli-Protocol-Version") != "2.0.0":
+            return Response(400, error_body(
+                400, "ILLEGAL_ARGUMENT", "Rest.li 2.0 query syntax requires the header "
+                "X-Restli-Protocol-Version: 2.0.0"))
+        return None
+
+    def handle(self, request: Request) -> Response:
+        if request.method != "GET":
+            return Response(405, error_body(405, "METHOD_NOT_ALLOWED",
+                                            f"{request.method} is not supported here"))
+        parts = request.path.removeprefix("/rest/").strip("/").split("/")
+        try:
+            if parts == ["adAnalytics"]:
+                return self._analytics(request)
+            if parts[0] == "adAccounts" and len(parts) in (2, 3):
+                account = self._account(parts[1])
+                if account is None:
+                    return Response(404, error_body(
+                        404, "NOT_FOUND", f"Not found: {ACCOUNT_URN}{parts[1]}"))
+                if len(parts) == 2:
+                    return Response(200, self._render(self._accounts[parts[1]]))
+                return self._search(request, parts[1], parts[2])
+        except RestliError as exc:
+            return Response(400, error_body(400, "ILLEGAL_ARGUMENT", str(exc), 100))
+        return Response(404, error_body(404, "RESOURCE_NOT_FOUND",
+                                        f"No resource at {request.path}"))
+
+    def fault(self, kind: str, rule: FaultRule) -> Response:
+        if kind == "rate_limit":
+            return Response(429, error_body(
+                429, "TOO_MANY_REQUESTS", "Resource level throttle APPLICATION DAY limit for "
+                "calls to this resource is reached.", 101),
+                headers={"Retry-After": f"{rule.retry_after:g}"})
+        if kind == "expired_token":
+            return Response(401, error_body(
+                401, "INVALID_ACCESS_TOKEN", "The token used in the request has expired", 65600))
+        return Response(500, error_body(500, "INTERNAL_SERVER_ERROR", "Internal Server Error"))
+
+    # -- entities ----------------------------------------------------------------------------
+    def _account(self, account_id: str) -> dict | None:
+        self._build_entities()
+        return self._accounts.get(account_id)
+
+    def _search(self, request: Request, account_id: str, collection: str) -> Response:
+        finder = {"adCampaignGroups": "search", "adCampaigns": "search", "creatives": "criteria"}
+        if collection not in finder:
+            return Response(404, error_body(404, "RESOURCE_NOT_FOUND",
+                                            f"No resource at {request.path}"))
+        params = raw_params(request.raw_query)
+        if params.get("q") != finder[collection]:
+            return Response(400, error_body(
+                400, "ILLEGAL_ARGUMENT", f"{collection} requires q={finder[collection]}", 100))
+        records = self._entities[collection].get(account_id, [])  # type: ignore[index]
+        records = _filter(records, collection, params)
+        size_text = params.get("pageSize") or str(DEFAULT_PAGE_SIZE)
+        size = int(size_text) if size_text.isdigit() else 0
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            return Response(400, error_body(
+                400, "ILLEGAL_ARGUMENT", f"pageSize must be between 1 and {MAX_PAGE_SIZE}", 100))
+        start = _offset(params["pageToken"]) if params.get("pageToken") else 0
+        page = records[start:start + size]
+        metadata: dict[str, Any] = {}
+        if start + size < len(records):
+            metadata["nextPageToken"] = _token(start + size)
+        return Response(200, {"elements": [self._render(r) for r in page],
+                              "metadata": metadata})
+
+    def _render(self, record: dict) -> dict:
+        if self.server.faults.active(self.name, "new_field"):
+            key, value = NEW_ENTITY_FIELD
+            return {**record, key: value}
+        return record
+
+    def _build_entities(self) -> None:
+        if self._entities is not None:
+            return
+        with self.server.lock:
+            if self._entities is not None:
+                return
+            world = self.server.world
+            created = _ms(world.start_date - dt.timedelta(days=30))
+            stamps = {"created": {"time": created}, "lastModified": {"time": created + 3_600_000}}
+            li = {name: frame[frame["network"] == "linkedin"] for name, frame in (
+                ("accounts", world.accounts), ("campaigns", world.campaigns),
+                ("groups", world.ad_groups), ("ads", world.ads))}
+            currency = dict(zip(li["accounts"]["account_id"], li["accounts"]["currency"],
+                                strict=True))
+            for k, acc in enumerate(li["accounts"].itertuples(index=False)):
+                self._accounts[acc.account_id] = {
+                    "id": int(acc.account_id), "name": acc.name, "currency": acc.currency,
+                    "status": "ACTIVE", "type": "BUSINESS",
+                    "reference": f"urn:li:organization:{2_414_183 + k}",
+                    "test": False, "servingStatuses": ["RUNNABLE"],
+                    "notifiedOnCampaignOptimization": False, "notifiedOnCreativeApproval": False,
+                    "notifiedOnCreativeRejection": True, "notifiedOnEndOfCampaign": False,
+                    "version": {"versionTag": "3"}, "changeAuditStamps": stamps,
+                }
+            groups: dict[str, list[dict]] = {}
+            for cam in li["campaigns"].sort_values("campaign_id").itertuples(index=False):
+                groups.setdefault(cam.account_id, []).append({
+                    "id": int(cam.campaign_id), "account": ACCOUNT_URN + cam.account_id,
+                    "name": cam.name, "status": cam.raw_status, "test": False,
+                    "backfilled": False,
+                    "servingStatuses": ["RUNNABLE"] if cam.raw_status == "ACTIVE" else [
+                        "CAMPAIGN_GROUP_STATUS_HOLD"],
+                    "runSchedule": {"start": _ms(world.start_date)},
+                    "totalBudget": {"amount": "25000", "currencyCode": currency[cam.account_id]},
+                    "changeAuditStamps": stamps,
+                })
+            campaigns: dict[str, list[dict]] = {}
+            for grp in li["groups"].sort_values("ad_group_id").itertuples(index=False):
+                kind, fmt, objective = _CAMPAIGN_SHAPE.get(
+                    grp.campaign_type, ("SPONSORED_UPDATES", "STANDARD_UPDATE", "ENGAGEMENT"))
+                cur = currency[grp.account_id]
+                campaigns.setdefault(grp.account_id, []).append({
+                    "id": int(grp.ad_group_id), "account": ACCOUNT_URN + grp.account_id,
+                    "campaignGroup": GROUP_URN + grp.campaign_id, "name": grp.name,
+                    "status": grp.raw_status, "type": kind, "format": fmt,
+                    "objectiveType": objective, "costType": "CPC",
+                    "unitCost": {"amount": "8.50", "currencyCode": cur},
+                    "dailyBudget": {"amount": "150", "currencyCode": cur},
+                    "locale": {"country": "US", "language": "en"},
+                    "runSchedule": {"start": _ms(world.start_date)},
+                    "offsiteDeliveryEnabled": False, "audienceExpansionEnabled": False,
+                    "creativeSelection": "OPTIMIZED", "pacingStrategy": "LIFETIME",
+                    "optimizationTargetType": "MAX_CLICK", "test": False,
+                    "servingStatuses": ["RUNNABLE"] if grp.raw_status == "ACTIVE" else [
+                        "CAMPAIGN_STATUS_HOLD"],
+                    "version": {"versionTag": "2"}, "changeAuditStamps": stamps,
+                })
+            creatives: dict[str, list[dict]] = {}
+            for ad in li["ads"].sort_values("ad_id").itertuples(index=False):
+                if ad.campaign_type == "TEXT_AD":
+                    content: dict[str, Any] = {"textAd": {
+                        "headline": f"{ad.name}: attribution that adds up",
+                        "description": "See which campaigns bring customers.",
+                        "landingPage": ad.final_url}}
+                else:
+                    content = {"reference": f"urn:li:share:{7_100_000_000 + int(ad.ad_id)}"}
+                creatives.setdefault(ad.account_id, []).append({
+                    "id": CREATIVE_URN + ad.ad_id, "account": ACCOUNT_URN + ad.account_id,
+                    "campaign": CAMPAIGN_URN + ad.ad_group_id, "name": ad.name,
+                    "intendedStatus": ad.raw_status, "isServing": ad.raw_status == "ACTIVE",
+                    "isTest": False, "content": content,
+                    "createdAt": created, "createdBy": "urn:li:person:3eB4nD9xk1",
+                    "lastModifiedAt": created + 3_600_000,
+                    "lastModifiedBy": "urn:li:person:3eB4nD9xk1",
+                    "servingHoldReasons": [] if ad.raw_status == "ACTIVE" else [
+                        "CAMPAIGN_STOPPED"],
+                })
+            self._entities = {"adCampaignGroups": groups, "adCampaigns": campaigns,
+                              "creatives": creatives}
+
+    # -- analytics ---------------------------------------------------------------------------
+    def _analytics(self, request: Request) -> Response:
+        params = raw_params(request.raw_query)
+        if params.get("q") != "analytics":
+            raise RestliError("adAnalytics supports q=analytics here")
+        pivot = params.get("pivot")
+        if pivot != "CREATIVE":
+            raise RestliError(f"pivot {pivot!r} is not simulated; use pivot=CREATIVE")
+        granularity = params.get("timeGranularity")
+        if granularity != "DAILY":
+            raise RestliError(f"timeGranularity {granularity!r} is not simulated; use DAILY")
+        if "dateRange" not in params:
+            raise RestliError("dateRange is required")
+        date_range = parse_restli(params["dateRange"])
+        if not isinstance(date_range, dict) or "start" not in date_range:
+            raise RestliError("dateRange needs a start: (start:(year:..,month:..,day:..))")
+        start = _date(date_range["start"])
+        end = _date(date_range["end"]) if "end" in date_range else self.server.world.end_date
+        if end < start:
+            raise RestliError("dateRange end is before its start")
+        fields = [f for f in unquote(params.get("fields", "")).split(",") if f]
+        fields = fields or list(_DEFAULT_ANALYTICS_FIELDS)
+        if len(fields) > MAX_ANALYTICS_FIELDS:
+            raise RestliError(f"at most {MAX_ANALYTICS_FIELDS} fields per request")
+        unknown = sorted(set(fields) - {"dateRange", "pivotValues", *ANALYTICS_METRICS})
+        if unknown:
+            raise RestliError(f"unknown fields {unknown}")
+        accounts = _urn_ids(params, "accounts", ACCOUNT_URN)
+        campaigns = _urn_ids(params, "campaigns", CAMPAIGN_URN)
+        creatives = _urn_ids(params, "creatives", CREATIVE_URN)
+        if not (accounts or campaigns or creatives):
+            raise RestliError("one of accounts, campaigns or creatives is required")
+        elements = self._analytics_elements(start, end, accounts, campaigns, creatives, fields)
+        return Response(200, {"paging": {"start": 0, "count": 10, "links": []},
+                              "elements": elements})
+
+    def _analytics_elements(self, start: dt.date, end: dt.date, accounts: list[str] | None,
+                            campaigns: list[str] | None, creatives: list[str] | None,
+                            fields: list[str]) -> list[dict]:
+        index = self._metrics_index()
+        first = self.server.world.start_date
+        lo, hi = (start - first).days, (end - first).days
+        # No access and no activity look the same: an empty list (LinkedIn documents this).
+        ids = accounts if accounts is not None else list(index)
+        new_field = self.server.faults.active(self.name, "new_field")
+        out: list[dict] = []
+        for account_id in ids:
+            m = index.get(account_id)
+            if m is None:
+                continue
+            a, b = np.searchsorted(m.day_index, [lo, hi + 1])
+            rows = np.arange(a, b)
+            if campaigns is not None:
+                rows = rows[np.isin(m.group_id[a:b], campaigns)]
+            if creatives is not None:
+                rows = rows[np.isin(m.ad_id[rows], creatives)]
+            # Not paged: whatever does not fit under the cap is silently left out.
+            rows = rows[: max(0, self.max_elements - len(out))]
+            out.extend(_render_rows(m, rows, fields, new_field))
+            if len(out) >= self.max_elements:
+                break
+        return out
+
+    def _metrics_index(self) -> dict[str, _AccountMetrics]:
+        world = self.server.world
+        version = world.restatement_version
+        cached = self._metrics
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self.server.lock:
+            daily = world.ad_daily()
+            li = daily[daily["network"] == "linkedin"].sort_values(
+                ["account_id", "day_index", "ad_id"], kind="stable")
+            days = pd.to_datetime(li["date"])
+            cents = li["spend_cents"].to_numpy()
+            columns = {
+                "impressions": li["impressions"].to_numpy(),
+                "clicks": li["clicks"].to_numpy(),
+                "costInLocalCurrency": _cost_strings(cents),
+                "likes": li["likes"].to_numpy(),
+                "totalEngagements": li["engagements"].to_numpy(),
+                "externalWebsiteConversions": li["conversions_centi"].to_numpy() // 100,
+                "landingPageClicks": li["link_clicks"].to_numpy(),
+            }
+            year, month, day = (days.dt.year.to_numpy(), days.dt.month.to_numpy(),
+                                days.dt.day.to_numpy())
+            account = li["account_id"].to_numpy()
+            index: dict[str, _AccountMetrics] = {}
+            bounds = np.flatnonzero(np.r_[True, account[1:] != account[:-1], True])
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+                ad_ids = li["ad_id"].to_numpy()[a:b]
+                index[str(account[a])] = _AccountMetrics(
+                    day_index=li["day_index"].to_numpy()[a:b],
+                    ad_id=ad_ids, group_id=li["ad_group_id"].to_numpy()[a:b],
+                    creative=np.char.add(CREATIVE_URN, ad_ids.astype(str)).astype(object),
+                    year=year[a:b], month=month[a:b], day=day[a:b],
+                    metrics={k: v[a:b] for k, v in columns.items()},
+                )
+            self._metrics = (version, index)
+            return index
+
+
+def _render_rows(m: _AccountMetrics, rows: np.ndarray, fields: list[str],
+                 new_field: bool) -> list[dict]:
+    if len(rows) == 0:
+        return []
+    columns: list[tuple[str, list]] = []
+    for name in fields:
+        if name in ANALYTICS_METRICS:
+            values = m.metrics[name][rows]
+            columns.append((name, values.tolist()))
+    names = [n for n, _ in columns]
+    lists = [v for _, v in columns]
+    years, months, days = (m.year[rows].tolist(), m.month[rows].tolist(),
+                           m.day[rows].tolist())
+    creatives = m.creative[rows].tolist()
+    want_range, want_pivot = "dateRange" in fields, "pivotValues" in fields
+    out = []
+    for i in range(len(rows)):
+        element = dict(zip(names, [col[i] for col in lists], strict=True))
+        if want_range:
+            ymd = {"year": years[i], "month": months[i], "day": days[i]}
+            element["dateRange"] = {"start": ymd, "end": dict(ymd)}
+        if want_pivot:
+            element["pivotValues"] = [creatives[i]]
+        if new_field:
+            element[NEW_ANALYTICS_FIELD[0]] = NEW_ANALYTICS_FIELD[1]
+        out.append(element)
+    return out
+
+
+def _urn_ids(params: dict[str, str], name: str, prefix: str) -> list[str] | None:
+    if name not in params:
+        return None
+    value = parse_restli(params[name])
+    if not isinstance(value, list):
+        raise RestliError(f"{name} must be a List(...) of URNs")
+    ids = []
+    for urn in value:
+        if not isinstance(urn, str) or not urn.startswith(prefix):
+            raise RestliError(f"{name} holds {urn!r}, not a {prefix}<id> URN")
+        ids.append(urn.removeprefix(prefix))
+    return ids
+
+
+_STATUS_KEY = {"adCampaignGroups": "status", "adCampaigns": "status",
+               "creatives": "intendedStatus"}
+
+
+def _filter(records: list[dict], collection: str, params: dict[str, str]) -> list[dict]:
+    """Apply the finders' status filters: `search=(status:(values:List(..)))` for campaign
+    groups and campaigns, `intendedStatuses=List(..)` and `campaigns=List(..)` for creatives."""
+    statuses: list[str] | None = None
+    if collection == "creatives":
+        if "intendedStatuses" in params:
+            statuses = parse_restli(params["intendedStatuses"])
+        if "campaigns" in params:
+            wanted = set(parse_restli(params["campaigns"]))
+            records = [r for r in records if r["campaign"] in wanted]
+    elif "search" in params:
+        search = parse_restli(params["search"])
+        if not isinstance(search, dict):
+            raise RestliError("search must be a Rest.li record, e.g. (status:(values:List(..)))")
+        status = search.get("status")
+        if status is not None:
+            statuses = status.get("values") if isinstance(status, dict) else None
+            if not isinstance(statuses, list):
+                raise RestliError("search status must be (values:List(...))")
+    if statuses is not None:
+        key = _STATUS_KEY[collection]
+        allowed = set(statuses)
+        records = [r for r in records if r[key] in allowed]
+    return records
+
+
+_VERSION = re.compile(r"^(\d{4})(\d{2})(\.\d{2})?$")
+
+
+def _active_version(version: str) -> bool:
+    match = _VERSION.match(version.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return False
+    return int(match.group(1) + match.group(2)) >= OLDEST_ACTIVE_VERSION

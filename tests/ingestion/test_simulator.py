@@ -1,0 +1,134 @@
+"""The simulated advertiser is deterministic, internally consistent, and its server obeys faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+from ingestion.simulator.server import FaultRule, Faults
+from ingestion.simulator.truth import first_form_submission_contacts, spend_by_account_day
+from ingestion.simulator.world import RESTATEMENT_DAYS, World
+from tests.conftest import END_DATE, SEED
+
+
+def test_same_seed_gives_the_same_world(world_s):
+    again = World.generate("S", SEED, END_DATE)
+    pd.testing.assert_frame_equal(again.base_ad_daily, world_s.base_ad_daily)
+    pd.testing.assert_frame_equal(again.sessions, world_s.sessions)
+
+
+def test_other_seed_gives_another_world(world_s):
+    other = World.generate("S", SEED + 1, END_DATE)
+    assert other.base_ad_daily["spend_cents"].sum() != world_s.base_ad_daily["spend_cents"].sum()
+
+
+def test_accounts_differ_in_currency_and_time_zone(world_s):
+    assert world_s.accounts["currency"].nunique() >= 3
+    assert world_s.accounts["time_zone"].nunique() >= 3
+
+
+def test_daily_rows_stay_inside_the_history(world_s):
+    days = pd.to_datetime(world_s.base_ad_daily["date"]).dt.date
+    assert days.min() >= world_s.start_date and days.max() == END_DATE
+    assert not world_s.base_ad_daily.duplicated(["ad_id", "date"]).any()
+
+
+def test_restatement_changes_only_the_recent_days():
+    world = World.generate("S", SEED, END_DATE)
+    before = world.ad_daily().copy()
+    world.restate()
+    after = world.ad_daily()
+    changed = after["spend_cents"].to_numpy() != before["spend_cents"].to_numpy()
+    cutoff = (END_DATE - dt.timedelta(days=RESTATEMENT_DAYS - 1)).isoformat()
+    assert changed.any()
+    assert (after.loc[changed, "date"] >= cutoff).all()
+
+
+def test_keywords_add_up_to_their_ad_groups(world_s):
+    kw = world_s.keyword_daily().groupby(["ad_group_id", "date"])[["clicks", "spend_cents"]].sum()
+    ads = world_s.ad_daily()
+    ads = ads[ads["ad_group_id"].isin(world_s.keywords["ad_group_id"])]
+    ads = ads.groupby(["ad_group_id", "date"])[["clicks", "spend_cents"]].sum()
+    joined = ads.join(kw, rsuffix="_kw", how="left").fillna(0)
+    assert (joined["spend_cents"] == joined["spend_cents_kw"]).all()
+    assert (joined["clicks"] == joined["clicks_kw"]).all()
+
+
+def test_ad_sessions_never_exceed_clicks(world_s):
+    sessions = world_s.sessions.dropna(subset=["ad_id"]).groupby(["ad_id", "date"]).size()
+    clicks = world_s.ad_daily().set_index(["ad_id", "date"])["clicks"]
+    assert (sessions <= clicks.reindex(sessions.index)).all()
+
+
+def test_untracked_campaigns_bring_no_tracked_sessions(world_s):
+    untracked = set(world_s.ads.loc[~world_s.ads["is_tracked"], "ad_id"])
+    assert not world_s.sessions["ad_id"].isin(untracked).any()
+    tracked = world_s.sessions.dropna(subset=["ad_id"])
+    assert tracked["landing_url"].str.contains("hsa_ver=3").all()
+
+
+def test_every_contact_converts_once_at_a_first_form_submission(world_s):
+    firsts = world_s.form_submissions[world_s.form_submissions["is_first"]]
+    assert sorted(firsts["contact_id"]) == sorted(world_s.contacts["contact_id"])
+    created = world_s.contacts.set_index("contact_id")["createdate"]
+    assert (firsts.set_index("contact_id")["submitted_at"] == created.reindex(
+        firsts["contact_id"])).all()
+
+
+def test_exchange_rates_start_before_the_first_day(world_s):
+    first = world_s.exchange_rates.groupby("from_currency")["effective_at"].min()
+    assert (first <= world_s.start_date).all()
+    assert set(first.index) == set(world_s.accounts["currency"]) - {"USD"} | {"EUR", "GBP", "SEK"}
+
+
+def test_truth_totals_equal_the_daily_metrics(world_s):
+    truth = spend_by_account_day(world_s)
+    assert truth["spend_cents"].sum() == world_s.ad_daily()["spend_cents"].sum()
+    assert str(truth["spend"].iloc[0]) == f"{truth['spend_cents'].iloc[0] / 100:.2f}"
+
+
+def test_first_form_submission_truth_counts_only_ad_sessions(world_s):
+    truth = first_form_submission_contacts(world_s)
+    firsts = world_s.form_submissions[world_s.form_submissions["is_first"]]
+    from_ads = firsts.merge(world_s.sessions, on="session_id")["ad_id"].notna().sum()
+    assert truth["contacts"].sum() == from_ads
+
+
+def test_fault_rule_is_spent_after_its_times():
+    faults = Faults()
+    faults.add(kind="server_error", api="hubspot", match="contacts", times=2)
+    assert faults.take("hubspot", "/crm/v3/objects/contacts", ("server_error",)) is not None
+    assert faults.take("facebook_ads", "/crm/v3/objects/contacts", ("server_error",)) is None
+    assert faults.take("hubspot", "/crm/v3/objects/deals", ("server_error",)) is None
+    assert faults.take("hubspot", "/crm/v3/objects/contacts", ("server_error",)) is not None
+    assert faults.take("hubspot", "/crm/v3/objects/contacts", ("server_error",)) is None
+
+
+def test_unknown_fault_kind_is_rejected():
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        FaultRule(kind="meteor")
+
+
+def test_control_endpoints(fresh_simulator):
+    base = fresh_simulator.base_url
+    health = requests.get(f"{base}/_simulator/health", timeout=5).json()
+    assert health["end_date"] == END_DATE.isoformat() and health["restatement_version"] == 0
+    assert requests.post(f"{base}/_simulator/restate", timeout=5).json() == {
+        "restatement_version": 1}
+    added = requests.post(f"{base}/_simulator/faults", json=[{"kind": "slow", "delay": 0.1}],
+                          timeout=5)
+    assert added.status_code == 200
+    bad = requests.post(f"{base}/_simulator/faults", json={"kind": "nope"}, timeout=5)
+    assert bad.status_code == 400 and "unknown fault kind" in bad.json()["error"]
+    assert requests.get(f"{base}/nowhere", timeout=5).status_code == 404
+
+
+def test_sizes_scale_the_world():
+    m = World.generate("M", SEED, END_DATE)
+    assert len(m.base_ad_daily) > 100_000
+    assert len(m.contacts) == 20_000 and len(m.sessions) == 120_000
+    assert np.isin(["facebook", "google", "linkedin"], m.accounts["network"]).all()
