@@ -75,7 +75,8 @@ def validate_frame(
             continue
         config = item.expectation_config
         details = item.result or {}
-        sample = details.get("unexpected_index_list") or details.get("partial_unexpected_list") or []
+        sample = (details.get("unexpected_index_list")
+                  or details.get("partial_unexpected_list") or [])
         failures.append(FailedExpectation(
             expectation=config.type,
             column=config.kwargs.get("column"),

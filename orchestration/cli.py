@@ -1,9 +1,9 @@
 """`ads-analytics`: the command line over the same Dagster definitions `dagster dev` shows.
 
-    ads-analytics demo                 simulated advertiser -> warehouse -> marts -> checks -> overview
-    ads-analytics run                  the main job against whatever the dlt config points at
-    ads-analytics simulator serve      the simulator alone, for pointing any source at it
-    ads-analytics dev                  the Dagster UI on this code location
+    ads-analytics demo              simulated advertiser -> warehouse -> marts -> checks -> overview
+    ads-analytics run               the main job against whatever the dlt config points at
+    ads-analytics simulator serve   the simulator alone, for pointing any source at it
+    ads-analytics dev               the Dagster UI on this code location
 """
 
 from __future__ import annotations

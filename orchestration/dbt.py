@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,12 @@ log = logging.getLogger(__name__)
 
 OWNER = "team:data-engineering"
 LAYERS = ("staging", "intermediate", "marts")
+
+
+def dbt_executable() -> str:
+    """dbt from this interpreter's environment, so a venv works without being activated."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 def dbt_env() -> dict[str, str]:

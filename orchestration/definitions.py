@@ -1,6 +1,5 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
@@ -21,7 +20,7 @@ from orchestration.assets.ingestion import (
     build_source_assets,
     source_entries,
 )
-from orchestration.dbt import AdsDbtTranslator, dbt_project
+from orchestration.dbt import AdsDbtTranslator, dbt_executable, dbt_project
 from orchestration.paths import WAREHOUSE_ENV, warehouse_path
 from orchestration.resources import Warehouse
 
@@ -63,7 +62,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         jobs=[main],
         resources={
             "dlt": DagsterDltResource(),
-            "dbt": DbtCliResource(project_dir=dbt_project()),
+            "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
             "warehouse": Warehouse(path=str(warehouse)),
         },
     )

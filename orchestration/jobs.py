@@ -38,7 +38,7 @@ class JobOutcome:
 
 
 def instance() -> DagsterInstance:
-    """The persistent instance (`DAGSTER_HOME`, default data/dagster_home) so runs show in the UI."""
+    """The persistent instance (`DAGSTER_HOME`, default data/dagster_home): runs show in the UI."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         home = str(DATA_DIR / "dagster_home")

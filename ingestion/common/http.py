@@ -87,13 +87,15 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
 
 
 def backoff_seconds(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
-    """Wait before try `attempt + 1`: the server's Retry-After wins, else capped jittered doubling."""
+    """Wait before try `attempt + 1`: the server's Retry-After wins, else jittered doubling."""
     if retry_after is not None:
         return min(retry_after, cap)
     return min(cap, base * (2**attempt)) * (0.5 + random.random() / 2)
 
 
-_SECRET_QUERY = re.compile(r"(?i)(access_token|token|key|secret|password|client_secret)=[^&\s\"']+")
+_SECRET_QUERY = re.compile(
+    r"(?i)(access_token|token|key|secret|password|client_secret)=[^&\s\"']+"
+)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

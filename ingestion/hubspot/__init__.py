@@ -8,6 +8,7 @@ the other resources load, and the failed resource's incremental state does not m
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Sequence
 
 import dlt
@@ -31,6 +32,8 @@ from ingestion.hubspot.helpers import (
     object_row,
     to_ms,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["hubspot_source"]
 
@@ -63,7 +66,7 @@ def hubspot_source(
     today, UTC) is the last day of events pulled. Contacts and deals load whole on the first run,
     then through the search API by modification time, re-reading `lookback_days` before the
     newest modification seen; events re-read `lookback_days` before the last loaded day.
-    `access_config_path` points at the ad-account access file (the table is skipped without it).
+    `access_config_path` points at the ad-account access file (without it the table is empty).
     """
     end = parse_day(end_date) or dt.datetime.now(dt.UTC).date()
     start = parse_day(start_date) or end - dt.timedelta(days=730)
@@ -84,9 +87,8 @@ def hubspot_source(
         exchange_rates(client, page_size),
         users(client, page_size),
         teams(client),
+        ad_account_access(access_config_path),
     ]
-    if access_config_path:
-        resources.append(ad_account_access(access_config_path))
     return resources
 
 
@@ -137,11 +139,15 @@ def _settings_list(client: HubSpotClient, template: str, page_size: int,
 
 @dlt.resource(name="ad_account_access", write_disposition="replace",
               primary_key=settings.PRIMARY_KEYS["ad_account_access"])
-def ad_account_access(access_config_path: str) -> Iterator[pa.Table]:
+def ad_account_access(access_config_path: str | None) -> Iterator[pa.Table]:
     """Which users and teams may see which ad accounts, from the versioned config file.
 
     Replaced whole on every run: the file is the complete truth, so revoked access disappears.
     """
+    if not access_config_path:
+        log.warning("hubspot: no access_config_path set: ad_account_access stays empty, and "
+                    "per-user report filters will show no accounts")
+        return
     try:
         version, rows = load_access_config(access_config_path)
     except SourceError as exc:

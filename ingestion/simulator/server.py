@@ -119,8 +119,10 @@ class Faults:
     def active(self, api: str, kind: str) -> bool:
         """Whether a standing rule of `kind` applies to `api` (used for `new_field`)."""
         with self._lock:
-            return any(r.kind == kind and (r.api in (None, api)) and (r.times is None or r.times > 0)
-                       for r in self._rules)
+            return any(
+                r.kind == kind and r.api in (None, api) and (r.times is None or r.times > 0)
+                for r in self._rules
+            )
 
 
 class Api(Protocol):

@@ -108,7 +108,8 @@ def size_spec(size: str | Size) -> Size:
     try:
         return SIZES[size.upper()]
     except KeyError:
-        raise ValueError(f"unknown simulator size {size!r}; choose one of {sorted(SIZES)}") from None
+        choices = sorted(SIZES)
+        raise ValueError(f"unknown simulator size {size!r}; choose one of {choices}") from None
 
 
 def default_end_date() -> dt.date:
@@ -186,7 +187,8 @@ class World:
 # ---------------------------------------------------------------------------------------------
 
 _ID_BASE = {
-    ("facebook", "account"): 1_000_000_000_000_000, ("facebook", "campaign"): 120_210_000_000_000_000,
+    ("facebook", "account"): 1_000_000_000_000_000,
+    ("facebook", "campaign"): 120_210_000_000_000_000,
     ("facebook", "group"): 120_211_000_000_000_000, ("facebook", "ad"): 120_212_000_000_000_000,
     ("google", "account"): 1_234_000_000, ("google", "campaign"): 20_100_000_000,
     ("google", "group"): 150_000_000_000, ("google", "ad"): 680_000_000_000,

@@ -1,6 +1,5 @@
 """Great Expectations suites surfaced as Dagster asset checks."""
 
-from __future__ import annotations
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
 

@@ -4,7 +4,6 @@ The translator keys each raw table `[raw_<source>, <table>]`, exactly the key db
 table as a source, so the graph is one piece from API to mart.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass

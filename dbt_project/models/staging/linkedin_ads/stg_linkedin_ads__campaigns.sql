@@ -1,0 +1,25 @@
+with source as (
+
+    select * from {{ source('raw_linkedin_ads', 'campaigns') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids: a LinkedIn campaign is our ad group; its campaign group is our campaign
+        cast(id as varchar) as ad_group_id,
+        {{ urn_id('campaign_group') }} as campaign_id,
+        {{ urn_id('account') }} as ad_account_id,
+
+        -- strings
+        name as ad_group_name,
+        type as campaign_type,
+        format as ad_format,
+        status as raw_status
+
+    from source
+
+)
+
+select * from renamed
