@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -58,6 +59,8 @@ def validate_frame(
 ) -> SuiteResult:
     """Validate `frame` against GX expectation objects; failures carry offending keys."""
     context = gx.get_context(mode="ephemeral")
+    # Progress bars belong to the CLI's own display, not to every validation.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_pandas(name="warehouse")
     asset = source.add_dataframe_asset(name=table.replace(".", "__"))
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(

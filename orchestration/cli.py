@@ -28,8 +28,11 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Libraries raise their own loggers' levels; the handler decides what reaches the terminal.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     if args.warehouse:
         os.environ[WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
     try:
@@ -103,7 +106,7 @@ def _run_main_job() -> None:
 
     warehouse = warehouse_path()
     print(f"Running the main job into {warehouse}")
-    result = run_main_job()
+    result = run_main_job(show_progress=True)
     for line in result.summary_lines():
         print(line)
     if not result.success:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from orchestration.paths import DATA_DIR
+from orchestration.progress import StepProgress, progress_logger
 
 
 @dataclass
@@ -22,9 +23,12 @@ class JobOutcome:
         return self.result.success and not self.failures
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Materialized {len(self.materialized)} assets."]
-        for name, passed, text in self.checks:
-            lines.append(f"  check {name}: {'passed' if passed else 'FAILED'}: {text}")
+        passed = sum(1 for _, ok, _ in self.checks if ok)
+        lines = [f"Materialized {len(self.materialized)} assets; "
+                 f"{passed} of {len(self.checks)} checks passed."]
+        for name, ok, text in self.checks:
+            if not ok:
+                lines.append(f"  check {name} FAILED: {text}")
         for step, message in self.failures:
             lines.append(f"  step {step} failed: {message}")
         return lines
@@ -47,7 +51,9 @@ def instance() -> DagsterInstance:
     return DagsterInstance.get()
 
 
-def run_main_job(defs=None, dagster_instance: DagsterInstance | None = None) -> JobOutcome:
+def run_main_job(
+    defs=None, dagster_instance: DagsterInstance | None = None, show_progress: bool = False
+) -> JobOutcome:
     if defs is None:
         from orchestration.definitions import build_definitions
 
@@ -55,7 +61,17 @@ def run_main_job(defs=None, dagster_instance: DagsterInstance | None = None) -> 
     from orchestration.definitions import MAIN_JOB
 
     job = defs.resolve_job_def(MAIN_JOB)
-    result = job.execute_in_process(instance=dagster_instance or instance(), raise_on_error=False)
+    dagster_instance = dagster_instance or instance()
+    if show_progress:
+        handler = StepProgress(total_steps=len(job.graph.node_dict))
+        job = job.with_logger_defs({"progress": progress_logger(handler)})
+        with handler:
+            result = job.execute_in_process(
+                instance=dagster_instance, raise_on_error=False,
+                run_config={"loggers": {"progress": {}}},
+            )
+    else:
+        result = job.execute_in_process(instance=dagster_instance, raise_on_error=False)
     outcome = JobOutcome(result)
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:

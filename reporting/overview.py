@@ -13,11 +13,11 @@ select
     currency_code,
     count(distinct ad_account_id) as ad_accounts,
     count(distinct ad_id) as ads,
-    min(date_day) as first_day,
-    max(date_day) as last_day,
-    sum(impressions) as impressions,
-    sum(clicks) as clicks,
-    sum(spend) as spend
+    cast(min(date_day) as varchar) as first_day,
+    cast(max(date_day) as varchar) as last_day,
+    cast(sum(impressions) as bigint) as impressions,
+    cast(sum(clicks) as bigint) as clicks,
+    cast(sum(spend) as double) as spend
 from marts.fct_ad_performance_daily
 group by all
 order by network, currency_code
@@ -41,7 +41,8 @@ def render(frame: pd.DataFrame) -> str:
         for value in row:
             if isinstance(value, float):
                 cells.append(f"{value:,.2f}")
-            elif isinstance(value, int):
+            elif isinstance(value, int) or hasattr(value, "is_integer") and not isinstance(
+                value, float):
                 cells.append(f"{value:,}")
             else:
                 cells.append(str(value))

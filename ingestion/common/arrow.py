@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -14,9 +15,10 @@ def flatten(record: Mapping[str, Any], prefix: str = "", sep: str = "__") -> dic
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{sep}{key}" if prefix else key
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict:
             out.update(flatten(value, name, sep))
-        elif isinstance(value, list):
+        elif kind is list:
             out[name] = orjson.dumps(value).decode()
         else:
             out[name] = value
@@ -36,35 +38,28 @@ def to_table(
     `extra` adds constant columns (the account id the page belongs to, say).
     """
     rows = [flatten(r) for r in records]
-    if extra:
-        for row in rows:
-            row.update(extra)
-    names: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            names.setdefault(key, None)
+    names = list(dict.fromkeys(chain.from_iterable(rows)))
     known = known or {}
-    arrays = []
-    fields = []
-    for name in names:
-        values = [row.get(name) for row in rows]
-        arrays.append(_column(values, known.get(name)))
-        fields.append(pa.field(name, arrays[-1].type))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    arrays = [_column([row.get(name) for row in rows], known.get(name)) for name in names]
+    table = pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
+    for name, value in (extra or {}).items():
+        column = pa.array([value] * len(rows), type=known.get(name))
+        if name in names:
+            table = table.set_column(names.index(name), name, column)
+        else:
+            table = table.append_column(name, column)
+    return table
 
 
 def _column(values: list[Any], declared: pa.DataType | None) -> pa.Array:
-    if declared is not None:
-        if pa.types.is_string(declared):
-            values = [None if v is None else v if isinstance(v, str) else _text(v) for v in values]
+    # Nested values were flattened away, so what is left is scalars: Arrow either takes them as
+    # one type or raises on a mix, and a mix is kept whole as text.
+    try:
         return pa.array(values, type=declared)
-    kinds = {type(v) for v in values if v is not None}
-    if len(kinds) <= 1 or kinds <= {int, float}:
-        try:
-            return pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            pass
-    # Mixed types in one column: Arrow would null out the odd ones, so keep them all as text.
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
+    if declared is not None and not pa.types.is_string(declared):
+        raise ValueError(f"values do not fit the documented type {declared}: {values[:5]}")
     return pa.array([None if v is None else _text(v) for v in values], type=pa.string())
 
 

@@ -22,6 +22,7 @@ from ingestion.common import failures
 from ingestion.common.arrow import to_table
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
 from ingestion.facebook_ads.helpers import account_today, batched, with_keys
@@ -117,10 +118,11 @@ def facebook_ads(
             window = incremental_window(state.last_day(account_id), since, lookback_days, until)
             if window is None:
                 return
-            for chunk_start, chunk_end in date_chunks(*window, chunk_days):
-                for records in batched(client.insights(account_id, chunk_start, chunk_end)):
-                    yield with_keys(to_table(records, known=settings.INSIGHT_COLUMNS),
-                                    settings.INSIGHTS_PRIMARY_KEY)
+            pages = (page for chunk_start, chunk_end in date_chunks(*window, chunk_days)
+                     for page in client.insights(account_id, chunk_start, chunk_end))
+            for records in batched(prefetched(pages)):
+                yield with_keys(to_table(records, known=settings.INSIGHT_COLUMNS),
+                                settings.INSIGHTS_PRIMARY_KEY)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 

@@ -521,57 +521,59 @@ def _crm(rng, size, end_date, accounts, campaigns, groups, ads, keywords, daily)
             "form_submissions": forms, "deals": deals, "deal_contacts": deal_contacts}
 
 
-def _session_keywords(rng, sessions: pd.DataFrame, keywords: pd.DataFrame) -> np.ndarray:
-    """A Google search session came through one of its ad group's keywords."""
-    out = np.full(len(sessions), None, dtype=object)
-    by_group = keywords.groupby("ad_group_id")["criterion_id"].apply(np.array)
-    groups = sessions["ad_group_id"].to_numpy()
-    mask = pd.Series(groups).isin(by_group.index).to_numpy()
-    for idx in np.flatnonzero(mask):
-        choices = by_group[groups[idx]]
-        out[idx] = choices[rng.integers(0, len(choices))]
-    return out
+def _session_keywords(rng, sessions: pd.DataFrame, keywords: pd.DataFrame) -> pd.Series:
+    """A Google search session came through one of its ad group's keywords (vectorised)."""
+    ordered = keywords.sort_values("ad_group_id", kind="stable")
+    groups, first, count = np.unique(ordered["ad_group_id"].to_numpy(dtype=str),
+                                     return_index=True, return_counts=True)
+    criteria = ordered["criterion_id"].to_numpy(dtype=object)
+    session_groups = sessions["ad_group_id"].fillna("").to_numpy(dtype=str)
+    pos = np.clip(np.searchsorted(groups, session_groups), 0, len(groups) - 1)
+    found = groups[pos] == session_groups
+    pick = first[pos] + np.floor(rng.uniform(0, 1, len(sessions)) * count[pos]).astype(int)
+    out = np.where(found, criteria[np.minimum(pick, len(criteria) - 1)], None)
+    return pd.Series(out, index=sessions.index, dtype="string[pyarrow]")
 
 
 def _landing_urls(rng, sessions: pd.DataFrame, accounts: pd.DataFrame):
-    """Landing URLs with HubSpot `hsa_*` tracking and click ids for ad sessions; plain otherwise."""
+    """Landing URLs with HubSpot `hsa_*` tracking and click ids for ad sessions; plain otherwise.
+
+    Built with Arrow string kernels, not a Python loop: size L has ten million sessions.
+    """
     n = len(sessions)
+    text = "string[pyarrow]"
     pages = np.array(["pricing", "demo", "guide", "webinar", "blog/attribution-101", ""])
-    path = pages[rng.integers(0, len(pages), n)]
-    urls = np.empty(n, dtype=object)
-    refs = np.empty(n, dtype=object)
-    click_ids = rng.integers(10**15, 10**16, n).astype(str)
-    for i, row in enumerate(sessions.itertuples(index=False)):
-        base = f"{SITE}/{path[i]}"
-        net = row.network
-        if net is None:
-            channel = row.channel
-            if channel == "email":
-                urls[i] = f"{base}?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"
-            else:
-                urls[i] = base
-            refs[i] = _ORGANIC_REFERRER[channel]
-            continue
-        params = [f"utm_source={UTM_SOURCE[net]}", "utm_medium=paid",
-                  f"utm_campaign=c{row.campaign_id}",
-                  f"hsa_acc={row.account_id}", f"hsa_cam={row.campaign_id}",
-                  f"hsa_grp={row.ad_group_id}", f"hsa_ad={row.ad_id}"]
-        if net == "google":
-            if isinstance(row.keyword_id, str):
-                params += [f"hsa_tgt=kwd-{row.keyword_id}", "hsa_kw=ads%20analytics",
-                           "hsa_mt=e", "hsa_src=g"]
-            else:
-                params += ["hsa_src=d"]
-            params += ["hsa_net=adwords", "hsa_ver=3", f"gclid=Cj0KCQ{click_ids[i]}"]
-            refs[i] = "https://www.google.com/"
-        elif net == "facebook":
-            params += ["hsa_src=fb", "hsa_net=facebook", "hsa_ver=3", f"fbclid=IwAR{click_ids[i]}"]
-            refs[i] = "https://l.facebook.com/"
-        else:
-            params += ["hsa_net=linkedin", "hsa_ver=3", f"li_fat_id={click_ids[i]}"]
-            refs[i] = "https://www.linkedin.com/"
-        urls[i] = base + "?" + "&".join(params)
-    return urls, refs
+    base = pd.Series(SITE + "/" + pages[rng.integers(0, len(pages), n)], dtype=text,
+                     index=sessions.index)
+    click = pd.Series(rng.integers(10**15, 10**16, n).astype(str), dtype=text,
+                      index=sessions.index)
+    network = sessions["network"].fillna("").astype(text)
+    channel = sessions["channel"].astype(text)
+
+    def col(name: str) -> pd.Series:
+        return sessions[name].fillna("").astype(text)
+
+    common = ("?utm_source=" + network.map(UTM_SOURCE).fillna("").astype(text)
+              + "&utm_medium=paid&utm_campaign=c" + col("campaign_id")
+              + "&hsa_acc=" + col("account_id") + "&hsa_cam=" + col("campaign_id")
+              + "&hsa_grp=" + col("ad_group_id") + "&hsa_ad=" + col("ad_id"))
+    keyword = col("keyword_id")
+    google_tail = (("&hsa_tgt=kwd-" + keyword + "&hsa_kw=ads%20analytics&hsa_mt=e&hsa_src=g")
+                   .where(keyword != "", "&hsa_src=d")
+                   + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ" + click)
+    tail = pd.Series("", index=sessions.index, dtype=text)
+    tail = tail.where(network != "google", google_tail)
+    tail = tail.where(network != "facebook",
+                      "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR" + click)
+    tail = tail.where(network != "linkedin", "&hsa_net=linkedin&hsa_ver=3&li_fat_id=" + click)
+    email = "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"
+    urls = (base + common + tail).where(network != "", base.where(channel != "email",
+                                                                   base + email))
+    ad_referrer = network.map({"google": "https://www.google.com/",
+                               "facebook": "https://l.facebook.com/",
+                               "linkedin": "https://www.linkedin.com/"})
+    referrers = ad_referrer.where(network != "", channel.map(_ORGANIC_REFERRER)).astype(text)
+    return urls, referrers
 
 
 def _contacts(rng, contact_ids, created, conversion, end_date) -> pd.DataFrame:
@@ -650,20 +652,25 @@ def _deals(rng, contacts: pd.DataFrame, end_date: dt.date):
 
 def _page_views(rng, sessions: pd.DataFrame) -> pd.DataFrame:
     """One page view at landing, then a few more inside the session."""
-    extra = rng.poisson(0.8, len(sessions))
-    counts = 1 + extra
+    counts = 1 + rng.poisson(0.8, len(sessions))
     idx = np.repeat(np.arange(len(sessions)), counts)
     rank = np.arange(counts.sum()) - np.repeat(counts.cumsum() - counts, counts)
-    s = sessions.iloc[idx].reset_index(drop=True)
-    inner = np.array(["pricing", "features", "customers", "about", "contact"])
-    url = np.where(rank == 0, s["landing_url"].to_numpy(),
-                   SITE + "/" + inner[rng.integers(0, len(inner), len(s))])
-    ref = np.where(rank == 0, s["referrer"].to_numpy(), SITE + "/")
-    occurred = s["started_at"] + pd.to_timedelta(rank * rng.integers(15, 180, len(s)), unit="s")
+    landing = rank == 0
+    inner = pd.Series(SITE + "/" + np.array(["pricing", "features", "customers", "about",
+                                               "contact"])[rng.integers(0, 5, len(idx))],
+                      dtype="string[pyarrow]")
+    url = pd.Series(sessions["landing_url"].to_numpy()[idx], dtype="string[pyarrow]")
+    ref = pd.Series(sessions["referrer"].to_numpy()[idx], dtype="string[pyarrow]")
+    started = sessions["started_at"].dt.tz_convert(None).to_numpy()[idx]
+    offsets = pd.to_timedelta(rank * rng.integers(15, 180, len(idx)), unit="s").to_numpy()
     return pd.DataFrame({
-        "event_id": (40_000_000 + np.arange(len(s))).astype(str),
-        "contact_id": s["contact_id"].to_numpy(), "session_id": s["session_id"].to_numpy(),
-        "occurred_at": occurred, "url": url, "referrer": ref,
+        "event_id": pd.Series((40_000_000 + np.arange(len(idx))).astype(str),
+                              dtype="string[pyarrow]"),
+        "contact_id": pd.Series(sessions["contact_id"].to_numpy()[idx], dtype="string[pyarrow]"),
+        "session_id": pd.Series(sessions["session_id"].to_numpy()[idx], dtype="string[pyarrow]"),
+        "occurred_at": pd.to_datetime(started + offsets, utc=True),
+        "url": url.where(landing, inner),
+        "referrer": ref.where(landing, SITE + "/"),
     })
 
 
