@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -21,8 +22,11 @@ def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
                                              "account_id"].tolist())
 
     start = world.start_date.isoformat()
+    # The simulator's "today" is its last day of data, wherever the clock is: look-back windows
+    # then cover the days it restates.
+    end = world.end_date.isoformat()
     url = server.base_url
-    return {
+    settings = {
         "SOURCES__FACEBOOK_ADS__BASE_URL": url,
         "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": server.tokens["facebook_ads"],
         "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": ids("facebook"),
@@ -41,6 +45,12 @@ def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
         "SOURCES__HUBSPOT__START_DATE": start,
         "SOURCES__HUBSPOT__ACCESS_CONFIG_PATH": str(access_file),
     }
+    for name in ("FACEBOOK_ADS", "GOOGLE_ADS", "LINKEDIN_ADS"):
+        settings[f"SOURCES__{name}__END_DATE"] = end
+    # CRM events are UTC instants: an ad click late on an account's last local day can fall on
+    # the next UTC day.
+    settings["SOURCES__HUBSPOT__END_DATE"] = (world.end_date + dt.timedelta(days=1)).isoformat()
+    return settings
 
 
 def apply_environment(settings: dict[str, str]) -> None:

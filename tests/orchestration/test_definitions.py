@@ -48,27 +48,25 @@ def test_dbt_sources_are_the_dlt_tables(tmp_path):
     assert mart.group_name == "marts"
 
 
-def test_graph_is_one_connected_piece(tmp_path):
+def test_every_raw_table_feeds_its_staging_model(tmp_path):
     _, graph = _graph(tmp_path)
-    keys = set(graph.get_all_asset_keys())
-    neighbours = {k: set() for k in keys}
-    for key in keys:
-        node = graph.get(key)
-        for parent in node.parent_keys:
-            neighbours[key].add(parent)
-            neighbours[parent].add(key)
-    # Assets computed by one multi-asset (one dlt source) are one piece too.
-    for key in keys:
-        for sibling in graph.get(key).execution_set_asset_keys:
-            neighbours[key].add(sibling)
-            neighbours[sibling].add(key)
-    start = next(iter(keys))
-    seen, todo = {start}, [start]
+    for dataset, tables in RAW_TABLES.items():
+        source = dataset.removeprefix("raw_")
+        for table in tables:
+            children = graph.get(AssetKey([dataset, table])).child_keys
+            assert AssetKey([f"stg_{source}__{table}"]) in children, (dataset, table)
+
+
+def test_the_performance_mart_reaches_back_to_every_network(tmp_path):
+    _, graph = _graph(tmp_path)
+    upstream, todo = set(), [AssetKey(["fct_ad_performance_daily"])]
     while todo:
-        for nxt in neighbours[todo.pop()] - seen:
-            seen.add(nxt)
-            todo.append(nxt)
-    assert seen == keys
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in upstream:
+                upstream.add(parent)
+                todo.append(parent)
+    for dataset in ("raw_facebook_ads", "raw_google_ads", "raw_linkedin_ads"):
+        assert any(key.path[0] == dataset for key in upstream), dataset
 
 
 def test_main_job_and_spend_check_exist(tmp_path):

@@ -12,7 +12,7 @@ renamed as (
         name as ad_account_name,
         currency as currency_code,
         timezone_name as time_zone,
-        cast(account_status as varchar) as raw_status
+        cast(account_status as {{ dbt.type_string() }}) as raw_status
 
     from source
 

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        cast(id as varchar) as ad_account_id,
+        cast(id as {{ dbt.type_string() }}) as ad_account_id,
         name as ad_account_name,
         currency as currency_code,
         -- LinkedIn ad accounts carry no time zone: their reporting days are UTC.

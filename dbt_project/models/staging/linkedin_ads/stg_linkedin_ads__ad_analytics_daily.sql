@@ -8,7 +8,7 @@ renamed as (
 
     select
         -- ids
-        cast(account_id as varchar) as ad_account_id,
+        cast(account_id as {{ dbt.type_string() }}) as ad_account_id,
         {{ urn_id('creative_urn') }} as ad_id,
         creative_urn,
 

@@ -8,7 +8,7 @@ renamed as (
 
     select
         -- ids: a LinkedIn campaign is our ad group; its campaign group is our campaign
-        cast(id as varchar) as ad_group_id,
+        cast(id as {{ dbt.type_string() }}) as ad_group_id,
         {{ urn_id('campaign_group') }} as campaign_id,
         {{ urn_id('account') }} as ad_account_id,
 

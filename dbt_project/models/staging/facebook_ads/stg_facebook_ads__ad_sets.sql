@@ -1,0 +1,36 @@
+with source as (
+
+    select * from {{ source('raw_facebook_ads', 'ad_sets') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids: a Facebook ad set is our ad group
+        id as ad_group_id,
+        campaign_id,
+        account_id as ad_account_id,
+
+        -- strings
+        name as ad_group_name,
+        optimization_goal,
+        billing_event,
+        effective_status as raw_status,
+        configured_status,
+        {{ normalise_status('facebook', 'effective_status') }} as status,
+
+        -- numerics: Graph sends budgets in the currency's minor unit (cents for USD, yen for
+        -- JPY), and the ad set has no currency column to scale by, so the unit stays explicit.
+        cast(daily_budget as bigint) as daily_budget_minor_units,
+
+        -- timestamps (Graph sends ISO 8601 with an offset)
+        cast(start_time as timestamp with time zone) as started_at,
+        cast(created_time as timestamp with time zone) as created_at,
+        cast(updated_time as timestamp with time zone) as updated_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+with source as (
+
+    select * from {{ source('raw_hubspot', 'exchange_rates') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        id as exchange_rate_id,
+
+        -- strings
+        from_currency_code,
+        to_currency_code,
+        visible_in_ui as is_visible_in_ui,
+
+        -- numerics: one unit of from_currency_code in to_currency_code
+        cast(conversion_rate as decimal(18, 8)) as conversion_rate,
+
+        -- timestamps (HubSpot sends ISO 8601 in UTC)
+        cast(effective_at as timestamp with time zone) as effective_at,
+        -- the UTC calendar day, read off the text so no session time zone can shift it
+        cast(substring(effective_at, 1, 10) as date) as effective_date,
+        cast(created_at as timestamp with time zone) as created_at,
+        cast(updated_at as timestamp with time zone) as updated_at
+
+    from source
+
+)
+
+select * from renamed
