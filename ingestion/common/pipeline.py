@@ -21,6 +21,12 @@ DATASETS = {
 }
 
 
+def pipelines_dir_for(warehouse: str | Path) -> Path:
+    """dlt's local state lives beside its warehouse, so two warehouses never share state."""
+    warehouse = Path(warehouse)
+    return warehouse.parent / f".{warehouse.stem}_dlt"
+
+
 def make_pipeline(source_name: str, warehouse: str | Path,
                   pipelines_dir: str | Path | None = None) -> dlt.Pipeline:
     """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`."""
@@ -28,7 +34,7 @@ def make_pipeline(source_name: str, warehouse: str | Path,
         pipeline_name=f"ads_analytics_{source_name}",
         destination=dlt.destinations.duckdb(str(warehouse)),
         dataset_name=DATASETS[source_name],
-        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+        pipelines_dir=str(pipelines_dir or pipelines_dir_for(warehouse)),
         progress="log",
     )
 
@@ -39,3 +45,24 @@ def run_source(source: Any, pipeline: dlt.Pipeline) -> LoadInfo:
     info = pipeline.run(source)
     failures.raise_recorded(collected)
     return info
+
+
+def load_from_config(source_name: str, factory: Any) -> None:
+    """`python -m ingestion.<source>`: load one source from dlt config into the warehouse.
+
+    Exits with one line naming what failed (and nothing secret) when part of the load fails.
+    """
+    import sys
+
+    from ingestion.common.http import SourceError
+    from orchestration.paths import warehouse_path
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    warehouse = warehouse_path()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    pipeline = make_pipeline(source_name, warehouse)
+    try:
+        print(run_source(factory(), pipeline))
+    except (SourceError, failures.PartialLoadError) as exc:
+        print(f"{source_name}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -66,13 +66,8 @@ class AdsDltTranslator(DagsterDltTranslator):
         )
 
 
-def pipelines_dir_for(warehouse: Path) -> Path:
-    """dlt's local state lives beside its warehouse, so two warehouses never share state."""
-    return warehouse.parent / f".{warehouse.stem}_dlt"
-
-
 def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
-    pipeline = make_pipeline(entry.name, warehouse, pipelines_dir_for(warehouse))
+    pipeline = make_pipeline(entry.name, warehouse)
 
     @dlt_assets(
         dlt_source=entry.factory(**entry.spec_kwargs),
