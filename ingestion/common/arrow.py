@@ -30,25 +30,44 @@ def to_table(
     known: Mapping[str, pa.DataType] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> pa.Table:
-    """Records to one Arrow table.
+    """Records to one Arrow table, built column by column (no dict per row is rebuilt).
 
+    Nested objects become `parent__child` columns and lists JSON text, as `flatten` would.
     `known` pins the types of documented fields (strings stay strings even when a page happens to
     hold only digits); fields nobody declared are inferred, so a new API field lands as a new
     column. A value whose type contradicts its neighbours is kept as text rather than dropped.
     `extra` adds constant columns (the account id the page belongs to, say).
     """
-    rows = [flatten(r) for r in records]
-    names = list(dict.fromkeys(chain.from_iterable(rows)))
+    records = records if isinstance(records, list) else list(records)
     known = known or {}
-    arrays = [_column([row.get(name) for row in rows], known.get(name)) for name in names]
-    table = pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
+    columns: dict[str, pa.Array] = {}
+    _collect(records, "", known, columns)
     for name, value in (extra or {}).items():
-        column = pa.array([value] * len(rows), type=known.get(name))
-        if name in names:
-            table = table.set_column(names.index(name), name, column)
+        columns[name] = pa.array([value] * len(records), type=known.get(name))
+    if not columns:
+        return pa.table({})
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
+
+
+def _collect(records: list, prefix: str, known: Mapping[str, pa.DataType],
+             out: dict[str, pa.Array]) -> None:
+    names = dict.fromkeys(chain.from_iterable(r for r in records if type(r) is dict))
+    for key in names:
+        name = f"{prefix}__{key}" if prefix else key
+        values = [r.get(key) if type(r) is dict else None for r in records]
+        kinds = set(map(type, values))
+        if dict in kinds:
+            _collect(values, name, known, out)
+            kinds.discard(dict)
+            kinds.discard(type(None))
+            if kinds:  # scalars beside objects in one field: keep them too, as text
+                out[name] = pa.array([None if type(v) is dict else _text(v) for v in values],
+                                     type=pa.string())
+        elif list in kinds:
+            out[name] = pa.array([None if v is None else _text(v) for v in values],
+                                 type=pa.string())
         else:
-            table = table.append_column(name, column)
-    return table
+            out[name] = _column(values, known.get(name))
 
 
 def _column(values: list[Any], declared: pa.DataType | None) -> pa.Array:
@@ -64,6 +83,6 @@ def _column(values: list[Any], declared: pa.DataType | None) -> pa.Array:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, str):
+    if type(value) is str:
         return value
     return orjson.dumps(value).decode()
