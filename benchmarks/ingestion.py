@@ -26,9 +26,10 @@ from pathlib import Path
 
 import requests
 
+from ingestion.registry import SOURCE_NAMES
 from orchestration.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
 
-SOURCES = ["facebook_ads", "google_ads", "linkedin_ads", "hubspot"]
+SOURCES = list(SOURCE_NAMES)
 FACT_TABLES = {
     "facebook_ads": "ad_insights",
     "google_ads": "ad_performance_daily",
@@ -88,12 +89,11 @@ def load_one(source: str, warehouse: Path) -> dict:
     import duckdb
 
     from ingestion.common.pipeline import DATASETS, make_pipeline, run_source
-    from orchestration.assets.ingestion import source_entries
+    from ingestion.registry import source_factory
 
-    entry = next(e for e in source_entries() if e.name == source)
-    pipeline = make_pipeline(source, warehouse, warehouse.parent / "dlt")
+    pipeline = make_pipeline(source, warehouse)
     started = time.monotonic()
-    run_source(entry.factory(), pipeline)
+    run_source(source_factory(source)(), pipeline)
     seconds = time.monotonic() - started
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(

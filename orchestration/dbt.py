@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import logging
 import os
@@ -46,8 +47,12 @@ def dbt_project() -> DbtProject:
     """The project, with a manifest that matches the models on disk (parsed when stale)."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
     manifest = project.manifest_path
-    if not manifest.exists() or _sources_newer_than(manifest):
-        parse_manifest()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # One process parses at a time, and nobody reads a manifest another is still writing.
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or _sources_newer_than(manifest):
+            parse_manifest()
     return project
 
 

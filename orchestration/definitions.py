@@ -9,6 +9,7 @@ from dagster import (
     AssetSelection,
     Definitions,
     define_asset_job,
+    definitions,
     in_process_executor,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -68,4 +69,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     )
 
 
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    """What `dagster dev -m orchestration.definitions` loads: built on load, not on import."""
+    return build_definitions()

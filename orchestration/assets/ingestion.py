@@ -16,6 +16,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, make_pipeline
+from ingestion.registry import source_factory
 from orchestration.dbt import OWNER
 
 WAREHOUSE_POOL = "warehouse"
@@ -31,20 +32,16 @@ class SourceEntry:
 
 
 def source_entries() -> list[SourceEntry]:
-    from ingestion.facebook_ads import facebook_ads
-    from ingestion.google_ads import google_ads
-    from ingestion.hubspot import hubspot_source
-    from ingestion.linkedin_ads import linkedin_ads
-
     return [
-        SourceEntry("facebook_ads", facebook_ads, {"account_ids": [], "access_token": "-"},
-                    "Facebook Marketing API"),
-        SourceEntry("google_ads", google_ads,
+        SourceEntry("facebook_ads", source_factory("facebook_ads"),
+                    {"account_ids": [], "access_token": "-"}, "Facebook Marketing API"),
+        SourceEntry("google_ads", source_factory("google_ads"),
                     {"customer_ids": [], "access_token": "-", "developer_token": "-"},
                     "Google Ads API (REST, GAQL)"),
-        SourceEntry("linkedin_ads", linkedin_ads, {"account_ids": [], "access_token": "-"},
+        SourceEntry("linkedin_ads", source_factory("linkedin_ads"),
+                    {"account_ids": [], "access_token": "-"},
                     "LinkedIn Marketing API (versioned REST)"),
-        SourceEntry("hubspot", hubspot_source, {"access_token": "-"}, "HubSpot CRM"),
+        SourceEntry("hubspot", source_factory("hubspot"), {"access_token": "-"}, "HubSpot CRM"),
     ]
 
 

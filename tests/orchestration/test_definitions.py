@@ -74,3 +74,15 @@ def test_main_job_and_spend_check_exist(tmp_path):
     assert defs.resolve_job_def(MAIN_JOB) is not None
     checks = {check.name for check in graph.asset_check_keys}
     assert "gx_spend_suite" in checks
+
+
+def test_code_location_builds_on_load_not_on_import(tmp_path, monkeypatch):
+    from dagster import Definitions
+
+    from orchestration import definitions
+    from orchestration.paths import WAREHOUSE_ENV
+
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "located.duckdb"))
+    loaded = definitions.defs()
+    assert isinstance(loaded, Definitions)
+    assert loaded.resolve_job_def(MAIN_JOB).name == MAIN_JOB
