@@ -148,16 +148,14 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    env = {**os.environ, "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(_dagster_home()))}
-    os.execvpe("dagster", ["dagster", "dev", "-m", "orchestration.definitions",
-                           "--working-directory", str(REPO_ROOT)], env)
+    from orchestration.jobs import dagster_home
+
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
+           WAREHOUSE_ENV: str(warehouse_path())}
+    dagster = Path(sys.executable).parent / "dagster"
+    os.execve(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions",
+                             "--working-directory", str(REPO_ROOT)], env)
     return 0
-
-
-def _dagster_home() -> Path:
-    home = DATA_DIR / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    return home
 
 
 if __name__ == "__main__":

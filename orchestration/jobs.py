@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from orchestration.paths import DATA_DIR
+from orchestration.paths import DATA_DIR, warehouse_path
 from orchestration.progress import StepProgress, progress_logger
 
 
@@ -41,13 +44,24 @@ class JobOutcome:
         return f"checks failed: {', '.join(failed)}" if failed else "the run failed"
 
 
+def run_log_path() -> Path:
+    folder = warehouse_path().parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"main-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
+
+
+def dagster_home() -> Path:
+    """`DAGSTER_HOME`, default data/dagster_home, with a (default) dagster.yaml in it."""
+    home = Path(os.environ.get("DAGSTER_HOME") or DATA_DIR / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch(exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
 def instance() -> DagsterInstance:
-    """The persistent instance (`DAGSTER_HOME`, default data/dagster_home): runs show in the UI."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(DATA_DIR / "dagster_home")
-        os.makedirs(home, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = home
+    """The persistent instance, so runs started here show in `ads-analytics dev`."""
+    dagster_home()
     return DagsterInstance.get()
 
 
@@ -65,11 +79,15 @@ def run_main_job(
     if show_progress:
         handler = StepProgress(total_steps=len(job.graph.node_dict))
         job = job.with_logger_defs({"progress": progress_logger(handler)})
-        with handler:
+        # dbt and dlt print their own chatter; the terminal shows the progress display and the
+        # chatter goes to a log file beside the warehouse.
+        log_path = run_log_path()
+        with handler, open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
                 instance=dagster_instance, raise_on_error=False,
                 run_config={"loggers": {"progress": {}}},
             )
+        handler.console.print(f"  (dbt and dlt output: {log_path})")
     else:
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False)
     outcome = JobOutcome(result)

@@ -29,6 +29,7 @@ def to_table(
     records: Iterable[Mapping[str, Any]],
     known: Mapping[str, pa.DataType] | None = None,
     extra: Mapping[str, Any] | None = None,
+    keys: Iterable[str] = (),
 ) -> pa.Table:
     """Records to one Arrow table, built column by column (no dict per row is rebuilt).
 
@@ -36,7 +37,8 @@ def to_table(
     `known` pins the types of documented fields (strings stay strings even when a page happens to
     hold only digits); fields nobody declared are inferred, so a new API field lands as a new
     column. A value whose type contradicts its neighbours is kept as text rather than dropped.
-    `extra` adds constant columns (the account id the page belongs to, say).
+    `extra` adds constant columns (the account id the page belongs to, say); `keys` are the merge
+    key columns, marked not-null as dlt's primary-key hint has them.
     """
     records = records if isinstance(records, list) else list(records)
     known = known or {}
@@ -46,7 +48,15 @@ def to_table(
         columns[name] = pa.array([value] * len(records), type=known.get(name))
     if not columns:
         return pa.table({})
-    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    table = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    return with_keys(table, keys) if keys else table
+
+
+def with_keys(table: pa.Table, keys: Iterable[str]) -> pa.Table:
+    """Mark the merge-key columns not-null, as dlt's primary-key hint has them."""
+    keys = set(keys)
+    fields = [f.with_nullable(False) if f.name in keys else f for f in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
 def _collect(records: list, prefix: str, known: Mapping[str, pa.DataType],

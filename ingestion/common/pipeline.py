@@ -28,14 +28,19 @@ def pipelines_dir_for(warehouse: str | Path) -> Path:
 
 
 def make_pipeline(source_name: str, warehouse: str | Path,
-                  pipelines_dir: str | Path | None = None) -> dlt.Pipeline:
-    """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`."""
+                  pipelines_dir: str | Path | None = None, progress: str | None = None
+                  ) -> dlt.Pipeline:
+    """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`.
+
+    `progress="log"` prints dlt's extract/normalize/load counters (for `python -m`); runs under
+    Dagster report through Dagster instead.
+    """
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
         destination=dlt.destinations.duckdb(str(warehouse)),
         dataset_name=DATASETS[source_name],
         pipelines_dir=str(pipelines_dir or pipelines_dir_for(warehouse)),
-        progress="log",
+        **({"progress": progress} if progress else {}),
     )
 
 
@@ -60,7 +65,7 @@ def load_from_config(source_name: str, factory: Any) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     warehouse = warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = make_pipeline(source_name, warehouse)
+    pipeline = make_pipeline(source_name, warehouse, progress="log")
     try:
         print(run_source(factory(), pipeline))
     except (SourceError, failures.PartialLoadError) as exc:

@@ -19,13 +19,13 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import to_table
+from ingestion.common.arrow import to_table, with_keys
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
-from ingestion.facebook_ads.helpers import account_today, batched, with_keys
+from ingestion.facebook_ads.helpers import account_today, batched
 
 __all__ = ["facebook_ads"]
 

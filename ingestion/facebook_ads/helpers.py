@@ -8,8 +8,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pyarrow as pa
-
 log = logging.getLogger(__name__)
 
 # Rows per Arrow table: big enough that dlt writes few files, small enough to stay in memory.
@@ -41,7 +39,3 @@ def account_today(account: dict[str, Any], now: dt.datetime | None = None) -> dt
     return now.astimezone(zone).date()
 
 
-def with_keys(table: pa.Table, keys: Iterable[str]) -> pa.Table:
-    """Mark the merge-key columns not-null, as dlt's primary-key hint has them."""
-    fields = [f.with_nullable(False) if f.name in set(keys) else f for f in table.schema]
-    return table.cast(pa.schema(fields, metadata=table.schema.metadata))

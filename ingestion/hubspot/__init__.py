@@ -100,7 +100,7 @@ def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
     try:
         record = dict(client.account_details())
         record["currencySettings"] = client.company_currency()
-        yield to_table([record], known=settings.ACCOUNT_INFO_TYPES)
+        yield to_table([record], known=settings.ACCOUNT_INFO_TYPES, keys=("portalId",))
     except SourceError as exc:
         failures.record(exc)
 
@@ -122,7 +122,7 @@ def teams(client: HubSpotClient) -> Iterator[pa.Table]:
     try:
         results = client.get(settings.TEAMS).get("results") or []
         if results:
-            yield to_table(results, known=settings.TEAM_TYPES)
+            yield to_table(results, known=settings.TEAM_TYPES, keys=("id",))
     except SourceError as exc:
         failures.record(exc)
 
@@ -132,7 +132,7 @@ def _settings_list(client: HubSpotClient, template: str, page_size: int,
     try:
         rows = [record for page in client.paged(template, page_size) for record in page]
         if rows:
-            yield to_table(rows, known=known)
+            yield to_table(rows, known=known, keys=("id",))
     except SourceError as exc:
         failures.record(exc)
 
@@ -153,7 +153,8 @@ def ad_account_access(access_config_path: str | None) -> Iterator[pa.Table]:
     except SourceError as exc:
         failures.record(exc)
         return
-    yield to_table(rows, known=settings.ACCESS_TYPES, extra={"config_version": version})
+    yield to_table(rows, known=settings.ACCESS_TYPES, extra={"config_version": version},
+                   keys=settings.PRIMARY_KEYS["ad_account_access"])
 
 
 # -- CRM objects --------------------------------------------------------------------------------
@@ -216,7 +217,8 @@ def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
         rows = [row for page in client.associations("deals", "contacts", ids, batch_size)
                 for result in page for row in association_rows(result)]
         if rows:
-            yield to_table(rows, known=settings.ASSOCIATION_TYPES)
+            yield to_table(rows, known=settings.ASSOCIATION_TYPES,
+                           keys=settings.PRIMARY_KEYS["deal_contact_associations"])
     except SourceError as exc:
         failures.record(exc)
 

@@ -92,17 +92,18 @@ def modified_ms(row: Mapping[str, Any], object_type: str) -> int | None:
 
 
 def batched_tables(
-    rows: Iterable[dict[str, Any]], known: Mapping[str, pa.DataType], size: int
+    rows: Iterable[dict[str, Any]], known: Mapping[str, pa.DataType], size: int,
+    keys: Iterable[str] = ("id",),
 ) -> Iterator[pa.Table]:
     """Rows to Arrow tables of about `size` rows: few large items instead of many small ones."""
     batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
-            yield to_table(batch, known=known)
+            yield to_table(batch, known=known, keys=keys)
             batch = []
     if batch:
-        yield to_table(batch, known=known)
+        yield to_table(batch, known=known, keys=keys)
 
 
 def load_access_config(path: str | Path) -> tuple[str, list[dict[str, str]]]:

@@ -14,6 +14,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NETWORKS = ("facebook", "google", "linkedin")
 
@@ -207,9 +209,9 @@ def _ids(rng: np.random.Generator, network: str, level: str, n: int) -> np.ndarr
 def _generate(size: Size, seed: int, end_date: dt.date) -> World:
     rng = np.random.default_rng(seed)
     accounts, campaigns, groups, ads, keywords = _hierarchy(rng, size)
-    daily = _ad_daily(rng, size, end_date, accounts, campaigns, ads)
+    daily, ad_index = _ad_daily(rng, size, end_date, accounts, ads)
     rates = _exchange_rates(rng, size, end_date)
-    crm = _crm(rng, size, end_date, accounts, campaigns, groups, ads, keywords, daily)
+    crm = _crm(rng, size, end_date, accounts, ads, keywords, daily, ad_index)
     users, teams, access = _access(rng, size, accounts)
     return World(
         size=size, seed=seed, end_date=end_date, accounts=accounts, campaigns=campaigns,
@@ -314,7 +316,9 @@ def _hierarchy(rng: np.random.Generator, size: Size):
             keywords)
 
 
-def _ad_daily(rng, size: Size, end_date: dt.date, accounts, campaigns, ads) -> pd.DataFrame:
+def _ad_daily(rng, size: Size, end_date: dt.date, accounts, ads) -> tuple[pd.DataFrame,
+                                                                     np.ndarray]:
+    """Daily metrics per ad, and each row's position in `ads`."""
     days = size.days
     n_ad = len(ads)
     # Each ad runs for a stretch of the history; stopped ads (paused, deleted) end early.
@@ -361,15 +365,15 @@ def _ad_daily(rng, size: Size, end_date: dt.date, accounts, campaigns, ads) -> p
     conv_rate = 0.04
     conversions_centi = rng.binomial(clicks, conv_rate) * 100 + rng.integers(0, 2, n) * 50
     first_day = np.datetime64(end_date - dt.timedelta(days=days - 1), "D")
-    date = np.datetime_as_string(first_day + day_index.astype("timedelta64[D]"), unit="D")
+    dates = np.datetime_as_string(first_day + np.arange(days), unit="D")
     frame = pd.DataFrame({
-        "network": network[ad_index],
-        "account_id": ads["account_id"].to_numpy()[ad_index],
-        "campaign_id": ads["campaign_id"].to_numpy()[ad_index],
-        "ad_group_id": ads["ad_group_id"].to_numpy()[ad_index],
-        "ad_id": ads["ad_id"].to_numpy()[ad_index],
+        "network": _take(ads["network"], ad_index),
+        "account_id": _take(ads["account_id"], ad_index),
+        "campaign_id": _take(ads["campaign_id"], ad_index),
+        "ad_group_id": _take(ads["ad_group_id"], ad_index),
+        "ad_id": _take(ads["ad_id"], ad_index),
         "day_index": day_index.astype(np.int32),
-        "date": date,
+        "date": _take(dates, day_index),
         "impressions": impressions.astype(np.int64),
         "clicks": clicks.astype(np.int64),
         "link_clicks": link_clicks.astype(np.int64),
@@ -378,7 +382,7 @@ def _ad_daily(rng, size: Size, end_date: dt.date, accounts, campaigns, ads) -> p
         "likes": likes.astype(np.int64),
         "conversions_centi": conversions_centi.astype(np.int64),
     })
-    return frame
+    return frame, ad_index
 
 
 def _restated(base: pd.DataFrame, version: int, seed: int, days: int) -> pd.DataFrame:
@@ -441,151 +445,276 @@ def _exchange_rates(rng, size: Size, end_date: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _crm(rng, size, end_date, accounts, campaigns, groups, ads, keywords, daily) -> dict:
-    """Contacts, their sessions (from ads and elsewhere), form submissions and deals."""
-    n_contacts, n_sessions = size.contacts, size.sessions
-    tracked = daily[daily["ad_id"].isin(ads.loc[ads["is_tracked"], "ad_id"])]
-    clicks = tracked["clicks"].to_numpy()
-    n_ad_sessions = min(int(n_sessions * 0.45), int(clicks.sum()))
-    # Never more ad sessions on an ad-day than clicks it had: sample clicks without replacement.
-    per_row = rng.multivariate_hypergeometric(clicks, n_ad_sessions, method="marginals")
-    rows = np.repeat(np.arange(len(tracked)), per_row)
-    ad_sessions = tracked.iloc[rows][["network", "account_id", "campaign_id", "ad_group_id",
-                                      "ad_id", "date"]].reset_index(drop=True)
-    zone = ad_sessions["account_id"].map(accounts.set_index("account_id")["time_zone"])
-    local = pd.to_datetime(ad_sessions["date"]) + pd.to_timedelta(
-        rng.integers(0, 86_400, size=len(ad_sessions)), unit="s")
-    started = pd.Series(pd.NaT, index=ad_sessions.index, dtype="datetime64[ns, UTC]")
-    for tz, idx in ad_sessions.groupby(zone).groups.items():
-        started.loc[idx] = local.loc[idx].dt.tz_localize(
-            tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
-    started = started.fillna(pd.to_datetime(local, utc=True))
-    ad_sessions["started_at"] = started
-    ad_sessions["channel"] = ad_sessions["network"].map(
-        {"facebook": "paid_social", "google": "paid_search", "linkedin": "paid_social"})
+def _crm(rng, size: Size, end_date: dt.date, accounts, ads, keywords, daily,
+         ad_index: np.ndarray) -> dict:
+    """Contacts, their sessions (from ads and elsewhere), form submissions and deals.
 
-    n_org = n_sessions - len(ad_sessions)
-    start_ts = pd.Timestamp(end_date - dt.timedelta(days=size.days - 1), tz="UTC")
-    organic = pd.DataFrame({
-        "channel": rng.choice(ORGANIC_CHANNELS, size=n_org, p=_ORGANIC_WEIGHTS),
-        "started_at": start_ts + pd.to_timedelta(
-            rng.integers(0, size.days * 86_400, size=n_org), unit="s"),
-    })
-    sessions = pd.concat([ad_sessions, organic], ignore_index=True)
-    for column in ("network", "account_id", "campaign_id", "ad_group_id", "ad_id", "date"):
-        sessions[column] = sessions[column].astype(object).where(sessions[column].notna(), None)
+    Size L has ten million sessions and eighteen million page views, so everything is computed
+    on integer arrays (ad, day, page and contact positions) and turned into text once, at the
+    end, with Arrow kernels: no Python string per row, no sort or copy of text columns.
+    """
+    n_contacts, n_sessions = size.contacts, size.sessions
+    # Never more ad sessions on an ad-day than clicks it had: sample clicks without replacement.
+    tracked = np.flatnonzero(ads["is_tracked"].to_numpy(dtype=bool)[ad_index])
+    clicks = daily["clicks"].to_numpy()[tracked]
+    n_ad = min(int(n_sessions * 0.45), int(clicks.sum()))
+    per_row = rng.multivariate_hypergeometric(clicks, n_ad, method="marginals")
+    rows = np.repeat(tracked, per_row)
+    ad_of, day_of = ad_index[rows], daily["day_index"].to_numpy(np.int64)[rows]
+    del tracked, clicks, per_row, rows
+
+    # A visit at a random second of the ad's local day, as a UTC instant (a local time that
+    # does not exist is shifted forward; one that is ambiguous is read as UTC).
+    first_ns = pd.Timestamp(end_date - dt.timedelta(days=size.days - 1)).as_unit("ns").value
+    local = first_ns + day_of * _DAY_NS + rng.integers(0, 86_400, size=n_ad) * _SECOND_NS
+    zone_of_ad = ads["account_id"].map(accounts.set_index("account_id")["time_zone"]).to_numpy()
+    ad_started = local.copy()
+    for tz in pd.unique(zone_of_ad):
+        idx = np.flatnonzero((zone_of_ad == tz)[ad_of])
+        utc = pd.DatetimeIndex(local[idx].view("datetime64[ns]")).tz_localize(
+            tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
+        ad_started[idx] = np.where(utc.isna(), local[idx], utc.asi8)
+    del local
+
+    n_org = n_sessions - n_ad
+    org_channel = rng.choice(len(ORGANIC_CHANNELS), size=n_org, p=_ORGANIC_WEIGHTS)
+    start_ns = pd.Timestamp(end_date - dt.timedelta(days=size.days - 1), tz="UTC").as_unit(
+        "ns").value
+    org_started = start_ns + rng.integers(0, size.days * 86_400, size=n_org) * _SECOND_NS
+    network_of_ad = pd.Categorical(ads["network"], categories=NETWORKS).codes
+    ad_channel = np.where(network_of_ad == NETWORKS.index("google"), 1, 0)  # paid_search
 
     # Every contact has at least one session; the rest of the sessions go to contacts at random.
     owner = np.concatenate([np.arange(n_contacts),
-                            rng.integers(0, n_contacts, size=len(sessions) - n_contacts)])
+                            rng.integers(0, n_contacts, size=n_sessions - n_contacts)])
     rng.shuffle(owner)
-    contact_ids = (10_001 + np.arange(n_contacts) * 3).astype(str)
-    sessions["contact_id"] = contact_ids[owner]
-    sessions = sessions.sort_values(["contact_id", "started_at"], kind="stable").reset_index(
-        drop=True)
-    sessions["session_id"] = (5_000_000 + np.arange(len(sessions))).astype(str)
-    sessions["keyword_id"] = _session_keywords(rng, sessions, keywords)
-    sessions["landing_url"], sessions["referrer"] = _landing_urls(rng, sessions, accounts)
-    sessions["visit_rank"] = sessions.groupby("contact_id").cumcount()
+    # Sessions in contact order (contact ids ascend with the contact's position), then by time.
+    started = np.concatenate([ad_started, org_started])
+    order = np.lexsort((started, owner))
+    started, owner = started[order], owner[order]
+    ad = np.concatenate([ad_of, np.full(n_org, -1)])[order]
+    day = np.concatenate([day_of, np.full(n_org, -1)])[order]
+    channel = np.concatenate([ad_channel[ad_of], 2 + org_channel])[order]
+    del ad_of, day_of, ad_started, org_started, org_channel, order
+    is_ad = ad >= 0
+    net = np.where(is_ad, network_of_ad[ad], -1)
 
-    counts = sessions.groupby("contact_id").size()
-    n_per_contact = counts.reindex(contact_ids).to_numpy()
-    convert_rank = np.floor(rng.uniform(0, 1, n_contacts) ** 2 * n_per_contact).astype(int)
-    first_idx = np.concatenate([[0], np.cumsum(n_per_contact)[:-1]]) + convert_rank
-    conversion = sessions.iloc[first_idx].reset_index(drop=True)
-    submitted = conversion["started_at"] + pd.to_timedelta(rng.integers(20, 600, n_contacts),
-                                                           unit="s")
-    forms = pd.DataFrame({
-        "contact_id": conversion["contact_id"], "session_id": conversion["session_id"],
-        "submitted_at": submitted, "page_url": conversion["landing_url"].str.split("?").str[0],
-        "form_id": "b7c1e2a4-0d5e-4c39-9a7c-contact-form",
-        "is_first": True,
+    per_contact = np.bincount(owner, minlength=n_contacts)
+    first_of = np.cumsum(per_contact) - per_contact
+    visit_rank = np.arange(n_sessions) - first_of[owner]
+
+    keyword_slot, keyword_pos = _session_keywords(rng, ad, ads, keywords)
+    pages = rng.integers(0, len(_LANDING_PAGES), n_sessions)
+    click = rng.integers(10**15, 10**16, n_sessions)
+    landing = _Landing(ads, keywords, pages, ad, keyword_slot, net, channel, click)
+
+    contact_ids = _numbers(10_001 + np.arange(n_contacts) * 3)
+    session_ids = _numbers(5_000_000 + np.arange(n_sessions))
+    first_day = np.datetime64(end_date - dt.timedelta(days=size.days - 1), "D")
+    dates = pd.array(np.datetime_as_string(first_day + np.arange(size.days), unit="D"),
+                     dtype=_TEXT)
+    ad_missing = np.where(is_ad, ad, -1)
+    sessions = pd.DataFrame({
+        "network": _take(ads["network"], ad_missing, _TEXT),
+        "account_id": _take(ads["account_id"], ad_missing, _TEXT),
+        "campaign_id": _take(ads["campaign_id"], ad_missing, _TEXT),
+        "ad_group_id": _take(ads["ad_group_id"], ad_missing, _TEXT),
+        "ad_id": _take(ads["ad_id"], ad_missing, _TEXT),
+        "date": dates.take(day, allow_fill=True),
+        "started_at": _utc(started),
+        "channel": pd.array(_CHANNELS, dtype=_STR).take(channel),
+        "contact_id": contact_ids.take(owner),
+        "session_id": session_ids,
+        "keyword_id": _take(keywords["criterion_id"], keyword_pos, _TEXT),
+        "landing_url": landing.urls(np.arange(n_sessions)),
+        "referrer": landing.referrers(np.arange(n_sessions)),
+        "visit_rank": visit_rank,
     })
-    later = sessions[sessions["visit_rank"].to_numpy() > np.repeat(convert_rank, n_per_contact)]
+
+    # Each contact converts on one of their sessions (early ones likelier), some again later.
+    convert_rank = np.floor(rng.uniform(0, 1, n_contacts) ** 2 * per_contact).astype(int)
+    first_idx = first_of + convert_rank
+    submitted = started[first_idx] + rng.integers(20, 600, n_contacts) * _SECOND_NS
+    later = np.flatnonzero(visit_rank > convert_rank[owner])
     again = later[rng.uniform(0, 1, len(later)) < 0.25]
-    forms_again = pd.DataFrame({
-        "contact_id": again["contact_id"].to_numpy(), "session_id": again["session_id"].to_numpy(),
-        "submitted_at": (again["started_at"] + pd.to_timedelta(
-            rng.integers(20, 600, len(again)), unit="s").to_numpy()).to_numpy(),
-        "page_url": again["landing_url"].str.split("?").str[0].to_numpy(),
-        "form_id": "5f0a3c11-8e2b-4d77-b1c9-webinar-form", "is_first": False,
+    again_at = started[again] + rng.integers(20, 600, len(again)) * _SECOND_NS
+    form_idx = np.concatenate([first_idx, again])
+    n_forms = len(form_idx)
+    forms = pd.DataFrame({
+        "contact_id": contact_ids.take(owner[form_idx]),
+        "session_id": session_ids.take(form_idx),
+        "submitted_at": _utc(np.concatenate([submitted, again_at])),
+        "page_url": landing.pages_text.take(pages[form_idx]),
+        "form_id": pd.array(["b7c1e2a4-0d5e-4c39-9a7c-contact-form",
+                             "5f0a3c11-8e2b-4d77-b1c9-webinar-form"], dtype=_STR).take(
+            (np.arange(n_forms) >= n_contacts).astype(np.int64)),
+        "is_first": np.arange(n_forms) < n_contacts,
+        "submission_id": _numbers(70_000_000 + np.arange(n_forms)),
     })
-    forms = pd.concat([forms, forms_again], ignore_index=True)
-    forms["submitted_at"] = pd.to_datetime(forms["submitted_at"], utc=True)
-    forms["submission_id"] = (70_000_000 + np.arange(len(forms))).astype(str)
 
-    contacts = _contacts(rng, contact_ids, submitted, conversion, end_date)
+    conversion_channel = pd.Series(np.array(_CHANNELS)[channel[first_idx]])
+    contacts = _contacts(rng, contact_ids, _utc(submitted), conversion_channel, end_date)
     deals, deal_contacts = _deals(rng, contacts, end_date)
-    page_views = _page_views(rng, sessions)
+    page_views = _page_views(rng, sessions, landing, owner, started, contact_ids)
     return {"contacts": contacts, "sessions": sessions, "page_views": page_views,
             "form_submissions": forms, "deals": deals, "deal_contacts": deal_contacts}
 
 
-def _session_keywords(rng, sessions: pd.DataFrame, keywords: pd.DataFrame) -> pd.Series:
-    """A Google search session came through one of its ad group's keywords (vectorised)."""
-    ordered = keywords.sort_values("ad_group_id", kind="stable")
-    groups, first, count = np.unique(ordered["ad_group_id"].to_numpy(dtype=str),
-                                     return_index=True, return_counts=True)
-    criteria = ordered["criterion_id"].to_numpy(dtype=object)
-    session_groups = sessions["ad_group_id"].fillna("").to_numpy(dtype=str)
-    pos = np.clip(np.searchsorted(groups, session_groups), 0, len(groups) - 1)
-    found = groups[pos] == session_groups
-    pick = first[pos] + np.floor(rng.uniform(0, 1, len(sessions)) * count[pos]).astype(int)
-    out = np.where(found, criteria[np.minimum(pick, len(criteria) - 1)], None)
-    return pd.Series(out, index=sessions.index, dtype="string[pyarrow]")
+_DAY_NS = 86_400 * 10**9
+_SECOND_NS = 10**9
+# Text columns: pandas' default `str` (Arrow-backed from pandas 3 on, NaN for missing), and
+# `string[pyarrow]` (pd.NA for missing).
+_STR = pd.Series(["text"]).dtype
+_TEXT = pd.StringDtype("pyarrow")
+_CHANNELS = ["paid_social", "paid_search", *ORGANIC_CHANNELS]
+_LANDING_PAGES = ["pricing", "demo", "guide", "webinar", "blog/attribution-101", ""]
+_INNER_PAGES = ["pricing", "features", "customers", "about", "contact"]
+_AD_REFERRER = {"facebook": "https://l.facebook.com/", "google": "https://www.google.com/",
+                "linkedin": "https://www.linkedin.com/"}
+_CHUNK = 1 << 21
 
 
-def _landing_urls(rng, sessions: pd.DataFrame, accounts: pd.DataFrame):
-    """Landing URLs with HubSpot `hsa_*` tracking and click ids for ad sessions; plain otherwise.
+def _take(values, positions: np.ndarray, dtype=_STR):
+    """`values[positions]` as Arrow-backed text (a position of -1 gives a missing value)."""
+    return pd.array(values, dtype=dtype).take(positions, allow_fill=True)
 
-    Built with Arrow string kernels, not a Python loop: size L has ten million sessions.
+
+def _numbers(values: np.ndarray, dtype=_STR):
+    """Integers as Arrow-backed decimal text, without making a Python string per value."""
+    text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.large_string())
+    return pd.array(pd.arrays.ArrowStringArray(text), dtype=dtype)
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _utc(ns: np.ndarray) -> pd.Series:
+    """Epoch nanoseconds as a `datetime64[ns, UTC]` Series."""
+    return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
+
+
+def _session_keywords(rng, ad: np.ndarray, ads: pd.DataFrame, keywords: pd.DataFrame):
+    """A Google search session came through one of its ad group's keywords (vectorised).
+
+    Per session: the keyword's place among its ad group's keywords, and its row in `keywords`
+    (both -1 for none).
     """
-    n = len(sessions)
-    text = "string[pyarrow]"
-    pages = np.array(["pricing", "demo", "guide", "webinar", "blog/attribution-101", ""])
-    base = pd.Series(SITE + "/" + pages[rng.integers(0, len(pages), n)], dtype=text,
-                     index=sessions.index)
-    click = pd.Series(rng.integers(10**15, 10**16, n).astype(str), dtype=text,
-                      index=sessions.index)
-    network = sessions["network"].fillna("").astype(text)
-    channel = sessions["channel"].astype(text)
-
-    def col(name: str) -> pd.Series:
-        return sessions[name].fillna("").astype(text)
-
-    common = ("?utm_source=" + network.map(UTM_SOURCE).fillna("").astype(text)
-              + "&utm_medium=paid&utm_campaign=c" + col("campaign_id")
-              + "&hsa_acc=" + col("account_id") + "&hsa_cam=" + col("campaign_id")
-              + "&hsa_grp=" + col("ad_group_id") + "&hsa_ad=" + col("ad_id"))
-    keyword = col("keyword_id")
-    google_tail = (("&hsa_tgt=kwd-" + keyword + "&hsa_kw=ads%20analytics&hsa_mt=e&hsa_src=g")
-                   .where(keyword != "", "&hsa_src=d")
-                   + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ" + click)
-    tail = pd.Series("", index=sessions.index, dtype=text)
-    tail = tail.where(network != "google", google_tail)
-    tail = tail.where(network != "facebook",
-                      "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR" + click)
-    tail = tail.where(network != "linkedin", "&hsa_net=linkedin&hsa_ver=3&li_fat_id=" + click)
-    email = "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"
-    urls = (base + common + tail).where(network != "", base.where(channel != "email",
-                                                                   base + email))
-    ad_referrer = network.map({"google": "https://www.google.com/",
-                               "facebook": "https://l.facebook.com/",
-                               "linkedin": "https://www.linkedin.com/"})
-    referrers = ad_referrer.where(network != "", channel.map(_ORGANIC_REFERRER)).astype(text)
-    return urls, referrers
+    u = rng.uniform(0, 1, len(ad))
+    first, count, members = _ad_keywords(ads, keywords)
+    a = np.maximum(ad, 0)
+    n_kw = np.where(ad >= 0, count[a], 0)
+    slot = np.where(n_kw > 0, np.minimum(np.floor(u * n_kw).astype(np.int64), n_kw - 1), -1)
+    hit = slot >= 0
+    pos = np.full(len(ad), -1, dtype=np.int64)
+    pos[hit] = members[first[a[hit]] + slot[hit]]
+    return slot, pos
 
 
-def _contacts(rng, contact_ids, created, conversion, end_date) -> pd.DataFrame:
+def _ad_keywords(ads: pd.DataFrame, keywords: pd.DataFrame):
+    """Per ad: where its ad group's keywords start in `members`, and how many it has; `members`
+    lists the rows of `keywords` by ad group, in their order inside each group."""
+    groups = pd.Index(ads["ad_group_id"].unique())
+    codes = groups.get_indexer(keywords["ad_group_id"])
+    valid = np.flatnonzero(codes >= 0)
+    members = valid[np.argsort(codes[valid], kind="stable")]
+    per_group = np.bincount(codes[valid], minlength=len(groups))
+    group_first = np.cumsum(per_group) - per_group
+    ad_group = groups.get_indexer(ads["ad_group_id"])
+    return group_first[ad_group], per_group[ad_group], members
+
+
+class _Landing:
+    """Landing URLs and referrers of sessions, assembled from small tables of parts.
+
+    An ad session's URL is page + the ad's tracking parameters (`hsa_*`, UTM, keyword) + its
+    click id; an organic one is the page (plus UTM for email). The parts are indexed per session
+    and joined by Arrow in chunks, so no intermediate column of size L is ever built.
+    """
+
+    def __init__(self, ads, keywords, pages, ad, keyword_slot, net, channel, click):
+        self.pages_text = pd.array([f"{SITE}/{p}" for p in _LANDING_PAGES], dtype=_STR)
+        first, count, members = _ad_keywords(ads, keywords)
+        self.slots = int(count.max()) + 1 if len(count) else 1
+        criteria = keywords["criterion_id"].to_numpy(dtype=object)
+        email = "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"
+        middles = ["", email]
+        for a, row in enumerate(ads[["network", "account_id", "campaign_id", "ad_group_id",
+                                     "ad_id"]].itertuples(index=False)):
+            common = (f"?utm_source={UTM_SOURCE.get(row.network, '')}&utm_medium=paid"
+                      f"&utm_campaign=c{row.campaign_id}&hsa_acc={row.account_id}"
+                      f"&hsa_cam={row.campaign_id}&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}")
+            for slot in range(self.slots):
+                if row.network == "google":
+                    if slot == 0:
+                        target = "&hsa_src=d"
+                    elif slot <= count[a]:
+                        criterion = criteria[members[first[a] + slot - 1]]
+                        target = (f"&hsa_tgt=kwd-{criterion}&hsa_kw=ads%20analytics&hsa_mt=e"
+                                  "&hsa_src=g")
+                    else:
+                        target = ""
+                    tail = target + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ"
+                elif row.network == "facebook":
+                    tail = "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR"
+                elif row.network == "linkedin":
+                    tail = "&hsa_net=linkedin&hsa_ver=3&li_fat_id="
+                else:
+                    tail = ""
+                middles.append(common + tail)
+        self.middles = pa.array(middles, pa.large_string())
+        self.pages = pages
+        self.middle = np.where(ad >= 0, 2 + np.maximum(ad, 0) * self.slots + keyword_slot + 1,
+                               (channel == _CHANNELS.index("email")).astype(np.int64))
+        self.click = click
+        self.is_ad = ad >= 0
+        # Referrer: by network for ad sessions, by channel for the others.
+        self.referrer_table = pa.array(
+            [_AD_REFERRER[n] for n in NETWORKS]
+            + [_ORGANIC_REFERRER[c] for c in ORGANIC_CHANNELS] + [SITE + "/"],
+            pa.large_string())
+        self.referrer = np.where(net >= 0, net, len(NETWORKS) + channel - 2)
+
+    def urls(self, sessions: np.ndarray, inner: np.ndarray | None = None) -> pd.Series:
+        """Landing URLs of `sessions`; with `inner`, page views: where inner >= 0 the view is of
+        that inner page instead."""
+        pages = pa.array([f"{SITE}/{p}" for p in _LANDING_PAGES]
+                         + [f"{SITE}/{p}" for p in _INNER_PAGES], pa.large_string())
+        chunks = []
+        for lo in range(0, len(sessions), _CHUNK):
+            s = sessions[lo:lo + _CHUNK]
+            page = self.pages[s]
+            middle = self.middle[s]
+            with_click = self.is_ad[s]
+            if inner is not None:
+                i = inner[lo:lo + _CHUNK]
+                page = np.where(i >= 0, len(_LANDING_PAGES) + i, page)
+                middle = np.where(i >= 0, 0, middle)
+                with_click = with_click & (i < 0)
+            click = pc.cast(pa.array(self.click[s], mask=~with_click), pa.large_string())
+            chunks.append(pc.binary_join_element_wise(
+                pages.take(page), self.middles.take(middle), click, _large(""),
+                null_handling="replace", null_replacement=""))
+        return pd.Series(pd.arrays.ArrowStringArray(
+            pa.chunked_array(chunks, pa.large_string())), dtype=_TEXT)
+
+    def referrers(self, sessions: np.ndarray, inner: np.ndarray | None = None) -> pd.Series:
+        key = self.referrer[sessions]
+        if inner is not None:
+            key = np.where(inner >= 0, len(self.referrer_table) - 1, key)
+        return pd.Series(pd.arrays.ArrowStringArray(self.referrer_table.take(key)), dtype=_TEXT)
+
+
+def _contacts(rng, contact_ids, created: pd.Series, channel: pd.Series,
+              end_date) -> pd.DataFrame:
     n = len(contact_ids)
     target = rng.choice(len(LIFECYCLE_STAGES), size=n, p=_STAGE_WEIGHTS)
-    created = pd.to_datetime(created, utc=True).reset_index(drop=True)
     end_ts = pd.Timestamp(end_date, tz="UTC") + pd.Timedelta(days=1)
     frame = pd.DataFrame({
         "contact_id": contact_ids, "createdate": created,
-        "email": [f"contact{c}@example.org" for c in contact_ids],
+        "email": "contact" + pd.Series(contact_ids) + "@example.org",
         "firstname": "Contact", "lastname": contact_ids,
-        "analytics_source": conversion["channel"].map({
+        "analytics_source": channel.map({
             "paid_social": "PAID_SOCIAL", "paid_search": "PAID_SEARCH",
             "organic_search": "ORGANIC_SEARCH", "direct": "DIRECT_TRAFFIC",
             "email": "EMAIL_MARKETING", "referral": "REFERRALS",
@@ -650,27 +779,21 @@ def _deals(rng, contacts: pd.DataFrame, end_date: dt.date):
     return deals.drop(columns=["contact_id"]), deal_contacts
 
 
-def _page_views(rng, sessions: pd.DataFrame) -> pd.DataFrame:
+def _page_views(rng, sessions: pd.DataFrame, landing: _Landing, owner: np.ndarray,
+                started: np.ndarray, contact_ids) -> pd.DataFrame:
     """One page view at landing, then a few more inside the session."""
     counts = 1 + rng.poisson(0.8, len(sessions))
     idx = np.repeat(np.arange(len(sessions)), counts)
-    rank = np.arange(counts.sum()) - np.repeat(counts.cumsum() - counts, counts)
-    landing = rank == 0
-    inner = pd.Series(SITE + "/" + np.array(["pricing", "features", "customers", "about",
-                                               "contact"])[rng.integers(0, 5, len(idx))],
-                      dtype="string[pyarrow]")
-    url = pd.Series(sessions["landing_url"].to_numpy()[idx], dtype="string[pyarrow]")
-    ref = pd.Series(sessions["referrer"].to_numpy()[idx], dtype="string[pyarrow]")
-    started = sessions["started_at"].dt.tz_convert(None).to_numpy()[idx]
-    offsets = pd.to_timedelta(rank * rng.integers(15, 180, len(idx)), unit="s").to_numpy()
+    rank = np.arange(len(idx)) - np.repeat(np.cumsum(counts) - counts, counts)
+    inner = np.where(rank == 0, -1, rng.integers(0, len(_INNER_PAGES), len(idx)))
+    offsets = rank * rng.integers(15, 180, len(idx))
     return pd.DataFrame({
-        "event_id": pd.Series((40_000_000 + np.arange(len(idx))).astype(str),
-                              dtype="string[pyarrow]"),
-        "contact_id": pd.Series(sessions["contact_id"].to_numpy()[idx], dtype="string[pyarrow]"),
-        "session_id": pd.Series(sessions["session_id"].to_numpy()[idx], dtype="string[pyarrow]"),
-        "occurred_at": pd.to_datetime(started + offsets, utc=True),
-        "url": url.where(landing, inner),
-        "referrer": ref.where(landing, SITE + "/"),
+        "event_id": _numbers(40_000_000 + np.arange(len(idx)), _TEXT),
+        "contact_id": _take(contact_ids, owner[idx], _TEXT),
+        "session_id": _numbers(5_000_000 + idx, _TEXT),
+        "occurred_at": _utc(started[idx] + offsets * _SECOND_NS),
+        "url": landing.urls(idx, inner),
+        "referrer": landing.referrers(idx, inner),
     })
 
 

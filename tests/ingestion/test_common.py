@@ -99,3 +99,9 @@ def test_to_table_keeps_declared_strings_and_adds_new_fields():
 def test_to_table_keeps_a_value_of_the_wrong_type_as_text():
     table = to_table([{"v": 1}, {"v": "n/a"}, {"v": None}])
     assert table.column("v").to_pylist() == ["1", "n/a", None]
+
+
+def test_to_table_marks_merge_keys_not_null():
+    table = to_table([{"id": "1", "v": None}], keys=("id",))
+    assert not table.schema.field("id").nullable
+    assert table.schema.field("v").nullable
