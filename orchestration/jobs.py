@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,12 @@ class JobOutcome:
     def failure_message(self) -> str:
         if self.failures:
             step, message = self.failures[0]
-            return f"step {step} failed: {message.splitlines()[0] if message else ''}"
+            first = message.splitlines()[0] if message else "no error message"
+            # Dagster prefixes the exception's qualified class name; the message says enough.
+            first = re.sub(r"^[\w.]+(Error|Exception): ", "", first)
+            more = f" (and {len(self.failures) - 1} more failed steps)" if len(
+                self.failures) > 1 else ""
+            return f"step {step} failed: {first}{more}"
         failed = [name for name, passed, _ in self.checks if not passed]
         return f"checks failed: {', '.join(failed)}" if failed else "the run failed"
 

@@ -24,8 +24,12 @@ class PartialLoadError(Exception):
 
     def __init__(self, failures: list[SourceError]) -> None:
         self.failures = list(failures)
+        if len(self.failures) == 1:
+            super().__init__(str(self.failures[0]))
+            return
         lines = "\n".join(f"  - {failure}" for failure in self.failures)
-        super().__init__(f"{len(self.failures)} part(s) of the load failed:\n{lines}")
+        super().__init__(f"{len(self.failures)} parts of the load failed, first: "
+                         f"{self.failures[0]}\n{lines}")
 
 
 def start_collecting() -> list[SourceError]:

@@ -1,0 +1,64 @@
+"""The command line: one-line errors with exit codes, then a clean run; the simulator alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from ingestion.simulator.config import source_settings
+from orchestration.cli import main
+from orchestration.paths import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_failed_run_is_one_line_and_exit_code_then_a_clean_run_completes(
+    fresh_simulator, tmp_path, monkeypatch, capsys
+):
+    for key, value in source_settings(fresh_simulator, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    warehouse = tmp_path / "cli.duckdb"
+    token = fresh_simulator.tokens["linkedin_ads"]
+    fresh_simulator.faults.add(kind="expired_token", api="linkedin_ads", times=None)
+
+    assert main(["--warehouse", str(warehouse), "run"]) == 1
+    err = capsys.readouterr().err
+    error_lines = [line for line in err.splitlines() if line.startswith("ads-analytics: error")]
+    assert len(error_lines) == 1
+    assert "linkedin_ads" in error_lines[0] and "account" in error_lines[0]
+    assert token not in err
+
+    fresh_simulator.faults.clear()
+    assert main(["--warehouse", str(warehouse), "run"]) == 0
+    out = capsys.readouterr().out
+    assert "Ad performance overview" in out and "linkedin" in out
+    assert str(warehouse) in out
+
+
+def test_simulator_serve_prints_the_settings_and_serves(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "simulator", "serve", "--size", "S",
+         "--end-date", "2026-10-31", "--truth-dir", str(tmp_path / "truth")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        settings = {}
+        for line in proc.stdout:
+            if line.startswith("Serving;"):
+                break
+            if line.strip().startswith("export "):
+                key, _, value = line.strip().removeprefix("export ").partition("=")
+                settings[key] = value.strip("'")
+        base = settings["SOURCES__FACEBOOK_ADS__BASE_URL"]
+        health = requests.get(f"{base}/_simulator/health", timeout=5).json()
+        assert health["end_date"] == "2026-10-31" and health["size"] == "S"
+        assert (tmp_path / "truth" / "spend_by_account_day.parquet").exists()
+        assert set(settings) >= {"SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN",
+                                 "SOURCES__HUBSPOT__ACCESS_CONFIG_PATH"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
