@@ -21,6 +21,7 @@ from dlt.sources import DltResource
 from ingestion.common import failures
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.prefetch import prefetched
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables
@@ -126,9 +127,9 @@ def daily_rows(
         if window is None:
             continue
         try:
-            for first, last in date_chunks(*window, chunk_days):
-                pages = client.search(customer_id, table.query(first, last))
-                yield from batched_tables(pages, table, batch_rows)
+            pages = (page for first, last in date_chunks(*window, chunk_days)
+                     for page in client.search(customer_id, table.query(first, last)))
+            yield from batched_tables(prefetched(pages), table, batch_rows)
         except SourceError as exc:
             failures.record(exc)
             continue

@@ -21,6 +21,7 @@ from dlt.sources import DltResource
 from ingestion.common import failures
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.common.prefetch import prefetched
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
 from ingestion.linkedin_ads.helpers import analytics_rows, analytics_table, entity_table
@@ -131,7 +132,7 @@ def linkedin_ads(
             if window is None:
                 return
             rows: list[dict] = []
-            for _, _, elements in client.analytics_chunks(account_id, *window):
+            for _, _, elements in prefetched(client.analytics_chunks(account_id, *window)):
                 rows.extend(analytics_rows(elements, account_id))
                 if len(rows) >= batch_rows:
                     yield analytics_table(rows, account_id)
