@@ -89,7 +89,13 @@ def _strings(values: Any) -> pd.Series:
     """A text column, positionally indexed. Kept in pandas' compact string storage: turning a
     size-L column into Python objects up front would cost gigabytes, so pages convert their own
     rows (`_take`)."""
-    return pd.Series(values).astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
+    series = pd.Series(values)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # The world's URLs are categoricals (each distinct URL stored once): look the codes up
+        # in Arrow; pandas' own cast would go through a Python object per row.
+        text = series.cat.categories.astype(pd.StringDtype("pyarrow")).array
+        return pd.Series(text.take(series.cat.codes.to_numpy(), allow_fill=True))
+    return series.astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
 
 
 def _take(series: pd.Series, positions: Any) -> list[str | None]:

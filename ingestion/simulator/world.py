@@ -3,7 +3,9 @@
 Everything is generated vectorised from `(size, seed, end_date)`, so the same arguments always give
 the same advertiser. Money is held in integer cents of the account's currency, so the truth and
 what the pipeline loads can be compared exactly. Network metrics are per ad and per day in the
-ad account's time zone; CRM events are UTC instants.
+ad account's time zone; CRM events are UTC instants. Text columns are Arrow-backed strings (no
+Python object per row); an organic session's ad ids are <NA>. URLs and referrers of sessions and
+page views are categoricals over one shared set of categories, so each distinct URL is stored once.
 """
 
 from __future__ import annotations
@@ -381,7 +383,7 @@ def _ad_daily(rng, size: Size, end_date: dt.date, accounts, ads) -> tuple[pd.Dat
         "engagements": engagements.astype(np.int64),
         "likes": likes.astype(np.int64),
         "conversions_centi": conversions_centi.astype(np.int64),
-    })
+    }, copy=False)
     return frame, ad_index
 
 
@@ -488,48 +490,50 @@ def _crm(rng, size: Size, end_date: dt.date, accounts, ads, keywords, daily,
     owner = np.concatenate([np.arange(n_contacts),
                             rng.integers(0, n_contacts, size=n_sessions - n_contacts)])
     rng.shuffle(owner)
-    # Sessions in contact order (contact ids ascend with the contact's position), then by time.
+    # Sessions in contact order, then by time. Sorting by the contact's position (not its id's
+    # text, whose order differs once ids grow a digit) keeps each contact's block where
+    # `per_contact` says it is.
     started = np.concatenate([ad_started, org_started])
     order = np.lexsort((started, owner))
-    started, owner = started[order], owner[order]
-    ad = np.concatenate([ad_of, np.full(n_org, -1)])[order]
-    day = np.concatenate([day_of, np.full(n_org, -1)])[order]
-    channel = np.concatenate([ad_channel[ad_of], 2 + org_channel])[order]
+    started, owner = started[order], owner[order].astype(np.int32)
+    ad = np.concatenate([ad_of, np.full(n_org, -1)]).astype(np.int32)[order]
+    day = np.concatenate([day_of, np.full(n_org, -1)]).astype(np.int32)[order]
+    channel = np.concatenate([ad_channel[ad_of], 2 + org_channel]).astype(np.int8)[order]
     del ad_of, day_of, ad_started, org_started, org_channel, order
-    is_ad = ad >= 0
-    net = np.where(is_ad, network_of_ad[ad], -1)
+    net = np.where(ad >= 0, network_of_ad[ad], -1).astype(np.int8)
 
     per_contact = np.bincount(owner, minlength=n_contacts)
     first_of = np.cumsum(per_contact) - per_contact
     visit_rank = np.arange(n_sessions) - first_of[owner]
 
     keyword_slot, keyword_pos = _session_keywords(rng, ad, ads, keywords)
-    pages = rng.integers(0, len(_LANDING_PAGES), n_sessions)
+    pages = rng.integers(0, len(_LANDING_PAGES), n_sessions).astype(np.int8)
     click = rng.integers(10**15, 10**16, n_sessions)
     landing = _Landing(ads, keywords, pages, ad, keyword_slot, net, channel, click)
+    del click, keyword_slot, net
 
     contact_ids = _numbers(10_001 + np.arange(n_contacts) * 3)
     session_ids = _numbers(5_000_000 + np.arange(n_sessions))
     first_day = np.datetime64(end_date - dt.timedelta(days=size.days - 1), "D")
     dates = pd.array(np.datetime_as_string(first_day + np.arange(size.days), unit="D"),
                      dtype=_TEXT)
-    ad_missing = np.where(is_ad, ad, -1)
     sessions = pd.DataFrame({
-        "network": _take(ads["network"], ad_missing, _TEXT),
-        "account_id": _take(ads["account_id"], ad_missing, _TEXT),
-        "campaign_id": _take(ads["campaign_id"], ad_missing, _TEXT),
-        "ad_group_id": _take(ads["ad_group_id"], ad_missing, _TEXT),
-        "ad_id": _take(ads["ad_id"], ad_missing, _TEXT),
+        "network": _take(ads["network"], ad, _TEXT),
+        "account_id": _take(ads["account_id"], ad, _TEXT),
+        "campaign_id": _take(ads["campaign_id"], ad, _TEXT),
+        "ad_group_id": _take(ads["ad_group_id"], ad, _TEXT),
+        "ad_id": _take(ads["ad_id"], ad, _TEXT),
         "date": dates.take(day, allow_fill=True),
         "started_at": _utc(started),
         "channel": pd.array(_CHANNELS, dtype=_STR).take(channel),
         "contact_id": contact_ids.take(owner),
         "session_id": session_ids,
         "keyword_id": _take(keywords["criterion_id"], keyword_pos, _TEXT),
-        "landing_url": landing.urls(np.arange(n_sessions)),
-        "referrer": landing.referrers(np.arange(n_sessions)),
+        "landing_url": landing.urls(),
+        "referrer": landing.referrers(),
         "visit_rank": visit_rank,
-    })
+    }, copy=False)
+    del ad, day, keyword_pos
 
     # Each contact converts on one of their sessions (early ones likelier), some again later.
     convert_rank = np.floor(rng.uniform(0, 1, n_contacts) ** 2 * per_contact).astype(int)
@@ -550,12 +554,13 @@ def _crm(rng, size: Size, end_date: dt.date, accounts, ads, keywords, daily,
             (np.arange(n_forms) >= n_contacts).astype(np.int64)),
         "is_first": np.arange(n_forms) < n_contacts,
         "submission_id": _numbers(70_000_000 + np.arange(n_forms)),
-    })
+    }, copy=False)
 
     conversion_channel = pd.Series(np.array(_CHANNELS)[channel[first_idx]])
+    del pages, channel, visit_rank, later, again, form_idx, first_idx
     contacts = _contacts(rng, contact_ids, _utc(submitted), conversion_channel, end_date)
     deals, deal_contacts = _deals(rng, contacts, end_date)
-    page_views = _page_views(rng, sessions, landing, owner, started, contact_ids)
+    page_views = _page_views(rng, n_sessions, landing, owner, started, contact_ids)
     return {"contacts": contacts, "sessions": sessions, "page_views": page_views,
             "form_submissions": forms, "deals": deals, "deal_contacts": deal_contacts}
 
@@ -571,7 +576,7 @@ _LANDING_PAGES = ["pricing", "demo", "guide", "webinar", "blog/attribution-101",
 _INNER_PAGES = ["pricing", "features", "customers", "about", "contact"]
 _AD_REFERRER = {"facebook": "https://l.facebook.com/", "google": "https://www.google.com/",
                 "linkedin": "https://www.linkedin.com/"}
-_CHUNK = 1 << 21
+_CHUNK = 1 << 19
 
 
 def _take(values, positions: np.ndarray, dtype=_STR):
@@ -625,84 +630,119 @@ def _ad_keywords(ads: pd.DataFrame, keywords: pd.DataFrame):
 
 
 class _Landing:
-    """Landing URLs and referrers of sessions, assembled from small tables of parts.
+    """Landing URLs and referrers of sessions and page views, as categoricals.
 
     An ad session's URL is page + the ad's tracking parameters (`hsa_*`, UTM, keyword) + its
-    click id; an organic one is the page (plus UTM for email). The parts are indexed per session
-    and joined by Arrow in chunks, so no intermediate column of size L is ever built.
+    click id; an organic one is the page (plus UTM for email). Each distinct URL is built once,
+    by Arrow, from small tables of parts; sessions and page views hold codes into the same
+    categories, so a URL is stored once however many rows show it.
     """
 
     def __init__(self, ads, keywords, pages, ad, keyword_slot, net, channel, click):
-        self.pages_text = pd.array([f"{SITE}/{p}" for p in _LANDING_PAGES], dtype=_STR)
-        first, count, members = _ad_keywords(ads, keywords)
-        self.slots = int(count.max()) + 1 if len(count) else 1
-        criteria = keywords["criterion_id"].to_numpy(dtype=object)
-        email = "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"
-        middles = ["", email]
-        for a, row in enumerate(ads[["network", "account_id", "campaign_id", "ad_group_id",
-                                     "ad_id"]].itertuples(index=False)):
-            common = (f"?utm_source={UTM_SOURCE.get(row.network, '')}&utm_medium=paid"
-                      f"&utm_campaign=c{row.campaign_id}&hsa_acc={row.account_id}"
-                      f"&hsa_cam={row.campaign_id}&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}")
-            for slot in range(self.slots):
-                if row.network == "google":
-                    if slot == 0:
-                        target = "&hsa_src=d"
-                    elif slot <= count[a]:
-                        criterion = criteria[members[first[a] + slot - 1]]
-                        target = (f"&hsa_tgt=kwd-{criterion}&hsa_kw=ads%20analytics&hsa_mt=e"
-                                  "&hsa_src=g")
-                    else:
-                        target = ""
-                    tail = target + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ"
-                elif row.network == "facebook":
-                    tail = "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR"
-                elif row.network == "linkedin":
-                    tail = "&hsa_net=linkedin&hsa_ver=3&li_fat_id="
-                else:
-                    tail = ""
-                middles.append(common + tail)
-        self.middles = pa.array(middles, pa.large_string())
-        self.pages = pages
-        self.middle = np.where(ad >= 0, 2 + np.maximum(ad, 0) * self.slots + keyword_slot + 1,
-                               (channel == _CHANNELS.index("email")).astype(np.int64))
-        self.click = click
-        self.is_ad = ad >= 0
-        # Referrer: by network for ad sessions, by channel for the others.
-        self.referrer_table = pa.array(
-            [_AD_REFERRER[n] for n in NETWORKS]
-            + [_ORGANIC_REFERRER[c] for c in ORGANIC_CHANNELS] + [SITE + "/"],
-            pa.large_string())
-        self.referrer = np.where(net >= 0, net, len(NETWORKS) + channel - 2)
-
-    def urls(self, sessions: np.ndarray, inner: np.ndarray | None = None) -> pd.Series:
-        """Landing URLs of `sessions`; with `inner`, page views: where inner >= 0 the view is of
-        that inner page instead."""
-        pages = pa.array([f"{SITE}/{p}" for p in _LANDING_PAGES]
-                         + [f"{SITE}/{p}" for p in _INNER_PAGES], pa.large_string())
+        middles = pa.array(_url_middles(ads, keywords), pa.large_string())
+        slots = (len(middles) - 2) // max(1, len(ads))
+        paths = _LANDING_PAGES + [p for p in _INNER_PAGES if p not in _LANDING_PAGES]
+        inner_page = np.array([paths.index(p) for p in _INNER_PAGES])
+        n = len(ad)
+        # One row per session, then one per inner page; equal URLs get equal codes.
+        page = np.concatenate([pages, inner_page])
+        middle = np.concatenate([
+            np.where(ad >= 0, 2 + np.maximum(ad, 0) * slots + keyword_slot + 1,
+                     (channel == _CHANNELS.index("email")).astype(np.int64)),
+            np.zeros(len(inner_page), dtype=np.int64)])
+        click = np.concatenate([np.where(ad >= 0, click, -1), np.full(len(inner_page), -1)])
+        first, codes = _factorize_pairs(page * len(middles) + middle, click)
+        page, middle, click = page[first], middle[first], click[first]
+        paths_text = pa.array([f"{SITE}/{p}" for p in paths], pa.large_string())
         chunks = []
-        for lo in range(0, len(sessions), _CHUNK):
-            s = sessions[lo:lo + _CHUNK]
-            page = self.pages[s]
-            middle = self.middle[s]
-            with_click = self.is_ad[s]
-            if inner is not None:
-                i = inner[lo:lo + _CHUNK]
-                page = np.where(i >= 0, len(_LANDING_PAGES) + i, page)
-                middle = np.where(i >= 0, 0, middle)
-                with_click = with_click & (i < 0)
-            click = pc.cast(pa.array(self.click[s], mask=~with_click), pa.large_string())
+        for lo in range(0, len(first), _CHUNK):
+            part = slice(lo, lo + _CHUNK)
+            click_text = pc.cast(pa.array(click[part], mask=click[part] < 0), pa.large_string())
             chunks.append(pc.binary_join_element_wise(
-                pages.take(page), self.middles.take(middle), click, _large(""),
-                null_handling="replace", null_replacement=""))
-        return pd.Series(pd.arrays.ArrowStringArray(
-            pa.chunked_array(chunks, pa.large_string())), dtype=_TEXT)
+                paths_text.take(page[part]), middles.take(middle[part]), click_text,
+                _large(""), null_handling="replace", null_replacement=""))
+        self.url_dtype = _categories(pd.arrays.ArrowStringArray(
+            pa.chunked_array(chunks, pa.large_string())))
+        self.session_url, self.inner_url = codes[:n].astype(np.int32), codes[n:]
+        self.pages_text = pd.array([f"{SITE}/{p}" for p in _LANDING_PAGES], dtype=_STR)
+        # Referrer: by network for ad sessions, by channel for the others.
+        referrers = ([_AD_REFERRER[n] for n in NETWORKS]
+                     + [_ORGANIC_REFERRER[c] for c in ORGANIC_CHANNELS] + [SITE + "/"])
+        distinct = list(dict.fromkeys(referrers))
+        self.referrer_code = np.array([distinct.index(r) for r in referrers])
+        self.referrer_dtype = _categories(distinct)
+        self.referrer = np.where(net >= 0, net, len(NETWORKS) + channel - 2).astype(np.int8)
 
-    def referrers(self, sessions: np.ndarray, inner: np.ndarray | None = None) -> pd.Series:
-        key = self.referrer[sessions]
+    def urls(self, sessions: np.ndarray | None = None,
+             inner: np.ndarray | None = None) -> pd.Categorical:
+        """Landing URLs of `sessions` (default: all); with `inner` (page views), rows where
+        inner >= 0 show that inner page instead."""
+        codes = self.session_url if sessions is None else self.session_url[sessions]
         if inner is not None:
-            key = np.where(inner >= 0, len(self.referrer_table) - 1, key)
-        return pd.Series(pd.arrays.ArrowStringArray(self.referrer_table.take(key)), dtype=_TEXT)
+            codes = np.where(inner >= 0, self.inner_url.astype(np.int32)[np.maximum(inner, 0)],
+                             codes)
+        return pd.Categorical.from_codes(codes, dtype=self.url_dtype)
+
+    def referrers(self, sessions: np.ndarray | None = None,
+                  inner: np.ndarray | None = None) -> pd.Categorical:
+        key = self.referrer if sessions is None else self.referrer[sessions]
+        if inner is not None:
+            key = np.where(inner >= 0, len(self.referrer_code) - 1, key)
+        return pd.Categorical.from_codes(self.referrer_code.astype(np.int8)[key],
+                                         dtype=self.referrer_dtype)
+
+
+def _categories(distinct) -> pd.CategoricalDtype:
+    """A categorical dtype over `distinct` text values (distinct by construction). pandas' own
+    check of that would build a Python object per value and keep them: 1.5 GB at size L."""
+    categories = pd.Index(pd.array(distinct, dtype=_TEXT))
+    fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fastpath(categories, False) if fastpath else pd.CategoricalDtype(categories)
+
+
+def _url_middles(ads: pd.DataFrame, keywords: pd.DataFrame) -> list[str]:
+    """What goes between a landing page and the click id: nothing, the email UTM, then per ad
+    and keyword slot (0: no keyword) the ad's UTM and `hsa_*` parameters."""
+    first, count, members = _ad_keywords(ads, keywords)
+    slots = int(count.max()) + 1 if len(count) else 1
+    criteria = keywords["criterion_id"].to_numpy(dtype=object)
+    middles = ["", "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"]
+    for a, row in enumerate(ads[["network", "account_id", "campaign_id", "ad_group_id",
+                                 "ad_id"]].itertuples(index=False)):
+        common = (f"?utm_source={UTM_SOURCE.get(row.network, '')}&utm_medium=paid"
+                  f"&utm_campaign=c{row.campaign_id}&hsa_acc={row.account_id}"
+                  f"&hsa_cam={row.campaign_id}&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}")
+        for slot in range(slots):
+            if row.network == "google":
+                if slot == 0:
+                    target = "&hsa_src=d"
+                elif slot <= count[a]:
+                    criterion = criteria[members[first[a] + slot - 1]]
+                    target = (f"&hsa_tgt=kwd-{criterion}&hsa_kw=ads%20analytics&hsa_mt=e"
+                              "&hsa_src=g")
+                else:
+                    target = ""
+                tail = target + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ"
+            elif row.network == "facebook":
+                tail = "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR"
+            elif row.network == "linkedin":
+                tail = "&hsa_net=linkedin&hsa_ver=3&li_fat_id="
+            else:
+                tail = ""
+            middles.append(common + tail)
+    return middles
+
+
+def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes for the distinct (a, b) pairs: the first row of each, and every row's code."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    del a, b
+    codes = np.empty(len(order), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return order[new], codes
 
 
 def _contacts(rng, contact_ids, created: pd.Series, channel: pd.Series,
@@ -779,22 +819,28 @@ def _deals(rng, contacts: pd.DataFrame, end_date: dt.date):
     return deals.drop(columns=["contact_id"]), deal_contacts
 
 
-def _page_views(rng, sessions: pd.DataFrame, landing: _Landing, owner: np.ndarray,
+def _page_views(rng, n_sessions: int, landing: _Landing, owner: np.ndarray,
                 started: np.ndarray, contact_ids) -> pd.DataFrame:
     """One page view at landing, then a few more inside the session."""
-    counts = 1 + rng.poisson(0.8, len(sessions))
-    idx = np.repeat(np.arange(len(sessions)), counts)
-    rank = np.arange(len(idx)) - np.repeat(np.cumsum(counts) - counts, counts)
-    inner = np.where(rank == 0, -1, rng.integers(0, len(_INNER_PAGES), len(idx)))
-    offsets = rank * rng.integers(15, 180, len(idx))
+    counts = 1 + rng.poisson(0.8, n_sessions)
+    idx = np.repeat(np.arange(n_sessions, dtype=np.int32), counts)
+    n = len(idx)
+    rank = np.arange(n, dtype=np.int32) - np.repeat(
+        (np.cumsum(counts) - counts).astype(np.int32), counts)
+    del counts
+    inner = rng.integers(0, len(_INNER_PAGES), n).astype(np.int8)
+    inner[rank == 0] = -1
+    occurred = started[idx]
+    occurred += rank * rng.integers(15, 180, n) * _SECOND_NS
+    del rank
     return pd.DataFrame({
-        "event_id": _numbers(40_000_000 + np.arange(len(idx)), _TEXT),
+        "event_id": _numbers(40_000_000 + np.arange(n), _TEXT),
         "contact_id": _take(contact_ids, owner[idx], _TEXT),
-        "session_id": _numbers(5_000_000 + idx, _TEXT),
-        "occurred_at": _utc(started[idx] + offsets * _SECOND_NS),
+        "session_id": _numbers(5_000_000 + idx.astype(np.int64), _TEXT),
+        "occurred_at": _utc(occurred),
         "url": landing.urls(idx, inner),
         "referrer": landing.referrers(idx, inner),
-    })
+    }, copy=False)
 
 
 def _access(rng, size: Size, accounts: pd.DataFrame):
