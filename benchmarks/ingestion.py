@@ -105,8 +105,10 @@ def load_one(source: str, warehouse: Path) -> dict:
     return {"source": source, "seconds": seconds, "rows": rows, "peak_mib": peak_mib}
 
 
-def run(sizes: list[str], sources: list[str], seed: int) -> list[dict]:
+def run(sizes: list[str], sources: list[str], seed: int, path: Path) -> list[dict]:
+    """Measure every source at every size; each result is recorded as soon as it is known."""
     results = []
+    start_record(path)
     for size in sizes:
         proc, settings, startup = start_simulator(size, seed)
         print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
@@ -133,24 +135,28 @@ def run(sizes: list[str], sources: list[str], seed: int) -> list[dict]:
                       f"{result['fact_rows_per_s']:,.0f} fact rows/s, "
                       f"peak {result['peak_mib']:.0f} MiB", flush=True)
                 results.append(result)
+                record_row(result, path)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     return results
 
 
-def record(results: list[dict], path: Path) -> None:
+def start_record(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {machine()}\n",
              "| size | source | fact rows | all rows | seconds | fact rows/s | all rows/s | "
              "peak MiB |", "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for r in results:
-        lines.append(
-            f"| {r['size']} | {r['source']} | {r['rows'].get(FACT_TABLES[r['source']], 0):,} | "
-            f"{sum(r['rows'].values()):,} | {r['seconds']:.1f} | {r['fact_rows_per_s']:,.0f} | "
-            f"{r['all_rows_per_s']:,.0f} | {r['peak_mib']:.0f} |")
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def record_row(r: dict, path: Path) -> None:
+    with path.open("a") as handle:
+        handle.write(
+            f"| {r['size']} | {r['source']} | {r['rows'].get(FACT_TABLES[r['source']], 0):,} | "
+            f"{sum(r['rows'].values()):,} | {r['seconds']:.1f} | {r['fact_rows_per_s']:,.0f} | "
+            f"{r['all_rows_per_s']:,.0f} | {r['peak_mib']:.0f} |\n")
 
 
 def main() -> None:
@@ -165,9 +171,9 @@ def main() -> None:
     if args.load:
         print(json.dumps(load_one(args.load, args.warehouse_file)))
         return
-    results = run(args.sizes, args.sources, args.seed)
-    record(results, BENCHMARK_RESULTS_DIR / "ingestion.md")
-    print(f"recorded in {BENCHMARK_RESULTS_DIR / 'ingestion.md'}")
+    path = BENCHMARK_RESULTS_DIR / "ingestion.md"
+    run(args.sizes, args.sources, args.seed, path)
+    print(f"recorded in {path}")
 
 
 if __name__ == "__main__":

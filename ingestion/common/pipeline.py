@@ -8,6 +8,7 @@ from typing import Any
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion.common import failures
 
@@ -27,6 +28,11 @@ def pipelines_dir_for(warehouse: str | Path) -> Path:
     return warehouse.parent / f".{warehouse.stem}_dlt"
 
 
+# DuckDB takes up to 80% of the machine's memory by default; a load's merge of millions of rows
+# then grows with the data. Capped, it spills to disk instead and the loader's memory stays flat.
+LOAD_MEMORY_LIMIT = "1GB"
+
+
 def make_pipeline(source_name: str, warehouse: str | Path,
                   pipelines_dir: str | Path | None = None, progress: str | None = None
                   ) -> dlt.Pipeline:
@@ -37,7 +43,8 @@ def make_pipeline(source_name: str, warehouse: str | Path,
     """
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=dlt.destinations.duckdb(DuckDbCredentials(
+            str(warehouse), global_config={"memory_limit": LOAD_MEMORY_LIMIT})),
         dataset_name=DATASETS[source_name],
         pipelines_dir=str(pipelines_dir or pipelines_dir_for(warehouse)),
         **({"progress": progress} if progress else {}),
