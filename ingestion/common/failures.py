@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from ingestion.common.http import SourceError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _failures: contextvars.ContextVar[list[SourceError] | None] = contextvars.ContextVar(
     "ads_analytics_failures", default=None
@@ -50,3 +54,24 @@ def record(failure: SourceError) -> None:
 def raise_recorded(failures: list[SourceError]) -> None:
     if failures:
         raise PartialLoadError(failures)
+
+
+def each_account(
+    source: str,
+    accounts: Iterable[str],
+    failed: set[str],
+    load: Callable[[str], Iterator[T]],
+) -> Iterator[T]:
+    """Run `load` for every account; an account that fails is recorded, the next one goes on,
+    and the failed account (kept in `failed`, shared by a source's resources) is skipped by the
+    resources that run after it in the same load."""
+    for account_id in accounts:
+        if account_id in failed:
+            log.warning("%s: skipping account %s, it failed earlier in this run", source,
+                        account_id)
+            continue
+        try:
+            yield from load(account_id)
+        except SourceError as exc:
+            failed.add(account_id)
+            record(exc)

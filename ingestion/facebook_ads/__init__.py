@@ -20,7 +20,6 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures
 from ingestion.common.arrow import to_table, with_keys
-from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
@@ -74,17 +73,7 @@ def facebook_ads(
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
-        """Run `load` per account; a failing account is recorded and the next one goes on."""
-        for account_id in accounts:
-            if account_id in failed:
-                log.warning("facebook_ads: skipping act_%s, it failed earlier in this run",
-                            account_id)
-                continue
-            try:
-                yield from load(account_id)
-            except SourceError as exc:
-                failed.add(account_id)
-                failures.record(exc)
+        return failures.each_account("facebook_ads", accounts, failed, load)
 
     @dlt.resource(name="ad_accounts", write_disposition="merge", primary_key="id")
     def ad_accounts() -> Iterator[pa.Table]:

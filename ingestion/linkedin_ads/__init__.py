@@ -19,7 +19,6 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
 from ingestion.common.prefetch import prefetched
 from ingestion.linkedin_ads import settings
@@ -80,17 +79,7 @@ def linkedin_ads(
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
-        """Run `load` per account; a failing account is recorded and the next one goes on."""
-        for account_id in accounts:
-            if account_id in failed:
-                log.warning("linkedin_ads: skipping account %s, it failed earlier in this run",
-                            account_id)
-                continue
-            try:
-                yield from load(account_id)
-            except SourceError as exc:
-                failed.add(account_id)
-                failures.record(exc)
+        return failures.each_account("linkedin_ads", accounts, failed, load)
 
     @dlt.resource(name="ad_accounts", write_disposition="merge", primary_key="id",
                   columns=settings.key_columns(id="bigint"))
