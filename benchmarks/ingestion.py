@@ -152,6 +152,9 @@ def start_record(path: Path) -> None:
 
 
 def record_row(r: dict, path: Path) -> None:
+    # Rows per table, for checking a run against the simulator's truth afterwards.
+    with path.with_suffix(".jsonl").open("a") as handle:
+        handle.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), **r}) + "\n")
     with path.open("a") as handle:
         handle.write(
             f"| {r['size']} | {r['source']} | {r['rows'].get(FACT_TABLES[r['source']], 0):,} | "

@@ -42,6 +42,19 @@ def _assert_equals_truth(mart: pd.DataFrame, world) -> None:
     assert (merged["clicks_mart"] == merged["clicks_truth"]).all()
 
 
+def _assert_crm_equals_truth(warehouse, world) -> None:
+    """Every CRM record the simulator holds arrived, with the dates the simulator config sets."""
+    expected = {"contacts": len(world.contacts), "deals": len(world.deals),
+                "deal_contact_associations": len(world.deal_contacts),
+                "page_views": len(world.page_views),
+                "form_submissions": len(world.form_submissions),
+                "exchange_rates": len(world.exchange_rates)}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = {table: con.execute(f"select count(*) from raw_hubspot.{table}").fetchone()[0]
+                  for table in expected}
+    assert loaded == expected
+
+
 @pytest.fixture
 def pipeline_env(fresh_simulator, tmp_path, monkeypatch):
     for key, value in source_settings(fresh_simulator, tmp_path).items():
@@ -57,6 +70,7 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_e
     assert first.checks and all(passed for _, passed, _ in first.checks)
     mart = _mart(warehouse)
     _assert_equals_truth(mart, pipeline_env.world)
+    _assert_crm_equals_truth(warehouse, pipeline_env.world)
 
     second = run_main_job(defs, DagsterInstance.ephemeral())
     assert second.success, second.summary_lines()

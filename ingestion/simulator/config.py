@@ -42,7 +42,8 @@ def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
         "SOURCES__LINKEDIN_ADS__START_DATE": start,
         "SOURCES__HUBSPOT__BASE_URL": url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": server.tokens["hubspot"],
-        "SOURCES__HUBSPOT__START_DATE": start,
+        # An ad click early on an account's first local day can be the day before in UTC.
+        "SOURCES__HUBSPOT__START_DATE": (world.start_date - dt.timedelta(days=1)).isoformat(),
         "SOURCES__HUBSPOT__ACCESS_CONFIG_PATH": str(access_file),
     }
     for name in ("FACEBOOK_ADS", "GOOGLE_ADS", "LINKEDIN_ADS"):
