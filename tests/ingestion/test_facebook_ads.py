@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import orjson
 import pandas as pd
 import pytest
@@ -26,6 +25,7 @@ from ingestion.simulator.facebook import decimal_count, money
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 from tests.conftest import END_DATE, SEED
+from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("ad_accounts", "campaigns", "ad_sets", "ads", "ad_insights")
 QUICK_RETRIES = {"max_attempts": 4, "backoff_base": 0.01, "backoff_cap": 0.2}
@@ -56,14 +56,11 @@ def load(server: SimulatorServer, warehouse: Path, pipelines_dir: Path, **overri
 
 
 def table(warehouse: Path, name: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.sql(f"select * from raw_facebook_ads.{name}").df()
+    return raw_table(warehouse, "raw_facebook_ads", name)
 
 
 def column_types(warehouse: Path, name: str) -> dict[str, str]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql(f"describe raw_facebook_ads.{name}").fetchall()
-    return {row[0]: row[1] for row in rows}
+    return raw_column_types(warehouse, "raw_facebook_ads", name)
 
 
 def to_cents(text: str) -> int:

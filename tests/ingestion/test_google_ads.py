@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import orjson
 import pandas as pd
 import pytest
@@ -26,6 +25,7 @@ from ingestion.simulator.google import GoogleAdsApi, parse_gaql
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import RESTATEMENT_DAYS, World
 from tests.conftest import END_DATE
+from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("customers", "campaigns", "ad_groups", "ads", "keywords", "ad_performance_daily",
           "keyword_performance_daily")
@@ -67,14 +67,11 @@ def load(server: SimulatorServer, warehouse: Path, pipelines_dir: Path, **overri
 
 
 def table(warehouse: Path, name: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.sql(f"select * from raw_google_ads.{name}").df()
+    return raw_table(warehouse, "raw_google_ads", name)
 
 
 def column_types(warehouse: Path, name: str) -> dict[str, str]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql(f"describe raw_google_ads.{name}").fetchall()
-    return {row[0]: row[1] for row in rows}
+    return raw_column_types(warehouse, "raw_google_ads", name)
 
 
 def last_days(pipeline, resource: str) -> dict[str, str]:
