@@ -34,20 +34,24 @@ class JobOutcome:
             if not ok:
                 lines.append(f"  check {name} FAILED: {text}")
         for step, message in self.failures:
-            lines.append(f"  step {step} failed: {message}")
+            lines.append(f"  step {step} failed: {_first_line(message)}")
         return lines
 
     def failure_message(self) -> str:
         if self.failures:
             step, message = self.failures[0]
-            first = message.splitlines()[0] if message else "no error message"
-            # Dagster prefixes the exception's qualified class name; the message says enough.
-            first = re.sub(r"^[\w.]+(Error|Exception): ", "", first)
+            first = _first_line(message)
             more = f" (and {len(self.failures) - 1} more failed steps)" if len(
                 self.failures) > 1 else ""
             return f"step {step} failed: {first}{more}"
         failed = [name for name, passed, _ in self.checks if not passed]
         return f"checks failed: {', '.join(failed)}" if failed else "the run failed"
+
+
+def _first_line(message: str) -> str:
+    first = message.splitlines()[0] if message else "no error message"
+    # Dagster prefixes the exception's qualified class name; the message says enough.
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", first)
 
 
 def run_log_path() -> Path:

@@ -74,13 +74,17 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
         pool=WAREHOUSE_POOL,
     )
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-        yield from load(context, dlt, entry)
+        yield from load(context, dlt, entry, pipeline)
 
     return _assets
 
 
-def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceEntry):
+def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceEntry,
+         pipeline: Any):
     """Load the source from its configuration; failed accounts are named after the rest loaded."""
     collected = failures.start_collecting()
-    yield from dlt.run(context=context, dlt_source=entry.factory())
+    # The source reads its config when it is built: under its own pipeline, not the last one
+    # created (dlt looks config up under the active pipeline's name first).
+    pipeline.activate()
+    yield from dlt.run(context=context, dlt_source=entry.factory(), dlt_pipeline=pipeline)
     failures.raise_recorded(collected)

@@ -62,3 +62,19 @@ def test_simulator_serve_prints_the_settings_and_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, capsys):
+    import os
+
+    for key in [k for k in os.environ if k.startswith("SOURCES__")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.chdir(tmp_path)  # no .dlt folder here
+
+    assert main(["--warehouse", str(tmp_path / "empty.duckdb"), "run"]) == 1
+    error = [line for line in capsys.readouterr().err.splitlines()
+             if line.startswith("ads-analytics: error")]
+    assert len(error) == 1
+    assert "facebook_ads_raw" in error[0] and "account_ids" in error[0]
+    assert "3 more failed steps" in error[0]
