@@ -29,11 +29,6 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_env() -> dict[str, str]:
-    """dbt's environment: the warehouse path made absolute, so dbt finds the same file."""
-    return {**os.environ, WAREHOUSE_ENV: str(warehouse_path())}
-
-
 def _sources_newer_than(manifest: Path) -> bool:
     built = manifest.stat().st_mtime
     watched = [DBT_PROJECT_DIR / "dbt_project.yml"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
@@ -53,10 +53,31 @@ def to_table(
 
 
 def with_keys(table: pa.Table, keys: Iterable[str]) -> pa.Table:
-    """Mark the merge-key columns not-null, as dlt's primary-key hint has them."""
+    """Mark the merge-key columns not-null, as dlt's primary-key hint has them.
+
+    A record without its key cannot be merged: that is an error naming the key, not a row to drop.
+    """
     keys = set(keys)
+    for key in keys & set(table.column_names):
+        nulls = table.column(key).null_count
+        if nulls:
+            raise ValueError(f"{nulls} record(s) without the merge key {key!r}")
     fields = [f.with_nullable(False) if f.name in keys else f for f in table.schema]
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def batched_pages(pages: Iterable[list[dict[str, Any]]],
+                  max_rows: int) -> Iterator[list[dict[str, Any]]]:
+    """Join consecutive pages into batches of about `max_rows` records (never splitting a page),
+    so dlt gets few large Arrow tables."""
+    batch: list[dict[str, Any]] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= max_rows:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _collect(records: list, prefix: str, known: Mapping[str, pa.DataType],

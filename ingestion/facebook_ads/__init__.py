@@ -19,12 +19,12 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import to_table, with_keys
+from ingestion.common.arrow import batched_pages, to_table
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
-from ingestion.facebook_ads.helpers import account_today, batched
+from ingestion.facebook_ads.helpers import account_today
 
 __all__ = ["facebook_ads"]
 
@@ -78,8 +78,8 @@ def facebook_ads(
     @dlt.resource(name="ad_accounts", write_disposition="merge", primary_key="id")
     def ad_accounts() -> Iterator[pa.Table]:
         def load(account_id: str) -> Iterator[pa.Table]:
-            yield with_keys(to_table([client.account(account_id)], known=settings.ACCOUNT_COLUMNS),
-                            ("id",))
+            yield to_table([client.account(account_id)], known=settings.ACCOUNT_COLUMNS,
+                           keys=("id",))
 
         yield from each_account(load)
 
@@ -89,8 +89,9 @@ def facebook_ads(
         @dlt.resource(name=table, write_disposition="merge", primary_key="id")
         def entities() -> Iterator[pa.Table]:
             def load(account_id: str) -> Iterator[pa.Table]:
-                for records in batched(client.entities(account_id, edge)):
-                    yield with_keys(to_table(records, known=settings.COLUMNS[table]), ("id",))
+                for records in batched_pages(client.entities(account_id, edge),
+                                             settings.BATCH_ROWS):
+                    yield to_table(records, known=settings.COLUMNS[table], keys=("id",))
 
             yield from each_account(load)
 
@@ -109,9 +110,9 @@ def facebook_ads(
                 return
             pages = (page for chunk_start, chunk_end in date_chunks(*window, chunk_days)
                      for page in client.insights(account_id, chunk_start, chunk_end))
-            for records in batched(prefetched(pages)):
-                yield with_keys(to_table(records, known=settings.INSIGHT_COLUMNS),
-                                settings.INSIGHTS_PRIMARY_KEY)
+            for records in batched_pages(prefetched(pages), settings.BATCH_ROWS):
+                yield to_table(records, known=settings.INSIGHT_COLUMNS,
+                               keys=settings.INSIGHTS_PRIMARY_KEY)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 

@@ -69,3 +69,6 @@ INSIGHT_COLUMNS = dict.fromkeys(INSIGHT_FIELDS, _S)
 COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaigns": CAMPAIGN_COLUMNS,
            "ad_sets": AD_SET_COLUMNS, "ads": AD_COLUMNS, "ad_insights": INSIGHT_COLUMNS}
 
+
+# Records per Arrow table handed to dlt: several pages joined, few large tables.
+BATCH_ROWS = 50_000

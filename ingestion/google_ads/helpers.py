@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingestion.common.arrow import to_table
+from ingestion.common.arrow import batched_pages, to_table, with_keys
 from ingestion.google_ads.settings import Table, snake
 
 
@@ -22,21 +22,12 @@ def rows_to_table(rows: list[dict[str, Any]], table: Table) -> pa.Table:
     for name, kind in table.columns.items():
         if name not in arrow.column_names:
             arrow = arrow.append_column(pa.field(name, kind), pa.nulls(len(arrow), kind))
-    # The merge key is never null: say so, as dlt's primary-key hint does.
-    keys = set(table.key_columns)
-    schema = pa.schema([f.with_nullable(False) if f.name in keys else f for f in arrow.schema])
-    return arrow.cast(schema)
+    return with_keys(arrow, table.key_columns)
 
 
 def batched_tables(
     pages: Iterable[list[dict[str, Any]]], table: Table, batch_rows: int
 ) -> Iterator[pa.Table]:
     """Several pages per Arrow table, so dlt sees few large tables, never a dict per row."""
-    batch: list[dict[str, Any]] = []
-    for rows in pages:
-        batch.extend(rows)
-        if len(batch) >= batch_rows:
-            yield rows_to_table(batch, table)
-            batch = []
-    if batch:
+    for batch in batched_pages(pages, batch_rows):
         yield rows_to_table(batch, table)

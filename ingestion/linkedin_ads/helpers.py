@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingestion.common.arrow import to_table
+from ingestion.common.arrow import to_table, with_keys
 from ingestion.common.http import ApiError
 from ingestion.linkedin_ads import settings
 
@@ -58,5 +58,4 @@ def _keys_required(table: pa.Table, keys: tuple[str, ...], account_id: str,
         if nulls:
             raise ApiError(settings.SOURCE_NAME, account_id, name,
                            f"{nulls} record(s) without the merge key {key!r}")
-    schema = pa.schema([f.with_nullable(False) if f.name in keys else f for f in table.schema])
-    return table.cast(schema)
+    return with_keys(table, keys)

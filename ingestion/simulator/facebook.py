@@ -337,7 +337,7 @@ class FacebookApi:
                 parts.append([f'"{name}":"{v}"' for v in values])
             elif name == "spend":
                 values = index.spend_cents[chosen].tolist()
-                parts.append([f'"spend":"{c // 100}.{c % 100:02d}"' for c in values])
+                parts.append([f'"spend":"{money(c)}"' for c in values])
             elif name == "actions":
                 parts.append(_actions_json(index, chosen))
         dates = index.date[chosen].tolist()

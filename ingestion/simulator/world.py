@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -181,9 +180,6 @@ class World:
             self._metric_cache = {version: (ads, _keyword_split(ads, self.keywords, self.seed))}
         return self._metric_cache[version]
 
-    @cached_property
-    def rates_by_currency(self) -> dict[str, pd.DataFrame]:
-        return {cur: grp for cur, grp in self.exchange_rates.groupby("from_currency")}
 
 
 # ---------------------------------------------------------------------------------------------

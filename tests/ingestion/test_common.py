@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 import requests
 
-from ingestion.common.arrow import flatten, to_table
+from ingestion.common.arrow import batched_pages, flatten, to_table
 from ingestion.common.http import backoff_seconds, redact, retry_after_seconds
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 
@@ -105,3 +105,13 @@ def test_to_table_marks_merge_keys_not_null():
     table = to_table([{"id": "1", "v": None}], keys=("id",))
     assert not table.schema.field("id").nullable
     assert table.schema.field("v").nullable
+
+
+def test_to_table_refuses_a_record_without_its_merge_key():
+    with pytest.raises(ValueError, match="1 record\\(s\\) without the merge key 'id'"):
+        to_table([{"id": "1"}, {"id": None}], keys=("id",))
+
+
+def test_pages_are_batched_without_splitting():
+    pages = [[{"i": 1}, {"i": 2}], [{"i": 3}], [{"i": 4}, {"i": 5}]]
+    assert [len(b) for b in batched_pages(pages, max_rows=3)] == [3, 2]

@@ -20,7 +20,7 @@ from ingestion.common.http import Outcome
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.facebook_ads import facebook_ads, settings
 from ingestion.facebook_ads.client import classify, describe_error, parse_account_ids
-from ingestion.facebook_ads.helpers import account_today, batched
+from ingestion.facebook_ads.helpers import account_today
 from ingestion.simulator.facebook import decimal_count, money
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
@@ -449,7 +449,3 @@ def test_today_is_the_accounts_local_day():
     assert account_today({"timezone_name": "America/New_York"}, now) == dt.date(2026, 2, 28)
     assert account_today({"timezone_name": "Europe/Stockholm"}, now) == dt.date(2026, 3, 1)
 
-
-def test_pages_are_batched_without_splitting():
-    pages = [[{"i": 1}, {"i": 2}], [{"i": 3}], [{"i": 4}, {"i": 5}]]
-    assert [len(b) for b in batched(pages, max_rows=3)] == [3, 2]
