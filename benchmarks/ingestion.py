@@ -102,7 +102,10 @@ def load_one(source: str, warehouse: Path) -> dict:
         rows = {t: con.execute(f'select count(*) from {DATASETS[source]}."{t}"').fetchone()[0]
                 for (t,) in tables}
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"source": source, "seconds": seconds, "rows": rows, "peak_mib": peak_mib}
+    steps = {step.step: (step.finished_at - step.started_at).total_seconds()
+             for step in pipeline.last_trace.steps if step.step != "run"}
+    return {"source": source, "seconds": seconds, "rows": rows, "peak_mib": peak_mib,
+            "steps": steps}
 
 
 def run(sizes: list[str], sources: list[str], seed: int, path: Path) -> list[dict]:

@@ -129,6 +129,8 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
 
     world = World.generate(args.size, args.seed, args.end_date)
     server = SimulatorServer(world, port=args.port)
+    print("Indexing the world for each API ...", flush=True)
+    server.warm()
     if args.truth_dir:
         for path in write_truth(world, args.truth_dir):
             print(f"truth: {path}")

@@ -26,6 +26,7 @@ def world_s() -> World:
 def simulator(world_s: World) -> Iterator[SimulatorServer]:
     """A server on the shared world. Tests that add faults or restate use `fresh_simulator`."""
     with SimulatorServer(world_s) as server:
+        server.warm()  # as `simulator serve` does; `fresh_simulator` indexes lazily
         yield server
 
 

@@ -98,6 +98,12 @@ _SECRET_QUERY = re.compile(
 )
 
 
+def _short(exc: ValueError) -> str:
+    if isinstance(exc, orjson.JSONDecodeError):
+        return f"{exc.msg} at byte {exc.pos}"
+    return str(exc)[:200]
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Remove every known secret value and any credential-looking query parameter."""
     for secret in secrets:
@@ -132,13 +138,16 @@ class ApiClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def get(self, path: str, *, account: str | None = None, params: Any = None) -> Any:
-        return self.request("GET", path, account=account, params=params)
+    def get(self, path: str, *, account: str | None = None, params: Any = None,
+            parse: Callable[[bytes], Any] = orjson.loads) -> Any:
+        return self.request("GET", path, account=account, params=params, parse=parse)
 
     def post(
-        self, path: str, *, account: str | None = None, params: Any = None, json: Any = None
+        self, path: str, *, account: str | None = None, params: Any = None, json: Any = None,
+        parse: Callable[[bytes], Any] = orjson.loads,
     ) -> Any:
-        return self.request("POST", path, account=account, params=params, json=json)
+        return self.request("POST", path, account=account, params=params, json=json,
+                            parse=parse)
 
     def request(
         self,
@@ -148,8 +157,13 @@ class ApiClient:
         account: str | None = None,
         params: Any = None,
         json: Any = None,
+        parse: Callable[[bytes], Any] = orjson.loads,
     ) -> Any:
-        """Send one request and return the decoded JSON body, retrying what can be retried."""
+        """Send one request and return the decoded body, retrying what can be retried.
+
+        `parse` decodes a successful body (JSON to dicts by default; a page parser gives Arrow).
+        A body it refuses with ValueError is a transport fault (a truncated page): asked again.
+        """
         url = self.url(path)
         endpoint = f"{method} {urlsplit(url).path}"
         merged = {**self.params, **(params or {})} if isinstance(params, dict | None) else params
@@ -168,10 +182,10 @@ class ApiClient:
                 outcome = self.classify(response)
                 if outcome is Outcome.OK:
                     try:
-                        return orjson.loads(response.content)
-                    except orjson.JSONDecodeError as exc:
+                        return parse(response.content)
+                    except ValueError as exc:
                         # A truncated body is a transport fault: ask again.
-                        last_reason = f"malformed JSON body ({exc.msg} at byte {exc.pos})"
+                        last_reason = f"malformed JSON body ({_short(exc)})"
                 elif outcome is Outcome.AUTH:
                     raise AuthError(
                         self.source, account, endpoint,

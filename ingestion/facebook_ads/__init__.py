@@ -19,8 +19,9 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import batched_pages, to_table
+from ingestion.common.arrow import batched_pages, to_table, with_keys
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.jsonpage import concat_pages
 from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
@@ -41,6 +42,7 @@ def facebook_ads(
     end_date: Any = None,
     lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
     page_size: int = settings.DEFAULT_PAGE_SIZE,
+    insights_page_size: int = settings.DEFAULT_INSIGHTS_PAGE_SIZE,
     chunk_days: int = settings.DEFAULT_CHUNK_DAYS,
     max_attempts: int = 6,
     backoff_base: float = 0.5,
@@ -57,12 +59,14 @@ def facebook_ads(
         start_date: first day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
         end_date: last day to load (default: today in each account's time zone).
         lookback_days: days before the last loaded day re-pulled every run (restatements).
-        page_size: `limit` per request.
+        page_size: `limit` per request for accounts, campaigns, ad sets and ads.
+        insights_page_size: `limit` per insights request: large pages, few round trips.
         chunk_days: days per insights request, written as one Arrow table.
         max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
     """
     client = FacebookClient(
-        base_url, access_token, api_version, page_size=page_size, max_attempts=max_attempts,
+        base_url, access_token, api_version, page_size=page_size,
+        insights_page_size=insights_page_size, max_attempts=max_attempts,
         backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
     )
     accounts = parse_account_ids(account_ids)
@@ -110,9 +114,8 @@ def facebook_ads(
                 return
             pages = (page for chunk_start, chunk_end in date_chunks(*window, chunk_days)
                      for page in client.insights(account_id, chunk_start, chunk_end))
-            for records in batched_pages(prefetched(pages), settings.BATCH_ROWS):
-                yield to_table(records, known=settings.INSIGHT_COLUMNS,
-                               keys=settings.INSIGHTS_PRIMARY_KEY)
+            for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
+                yield with_keys(table, settings.INSIGHTS_PRIMARY_KEY)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 

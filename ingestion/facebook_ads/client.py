@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import requests
 
 from ingestion.common.http import ApiClient, ApiError, Outcome
+from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.facebook_ads import settings
 
 
@@ -75,11 +78,15 @@ class FacebookClient:
     """One Graph API version on one host, authenticated with one access token."""
 
     def __init__(self, base_url: str, access_token: str, api_version: str = settings.API_VERSION,
-                 *, page_size: int = settings.DEFAULT_PAGE_SIZE, max_attempts: int = 6,
+                 *, page_size: int = settings.DEFAULT_PAGE_SIZE,
+                 insights_page_size: int = settings.DEFAULT_INSIGHTS_PAGE_SIZE,
+                 max_attempts: int = 6,
                  backoff_base: float = 0.5, backoff_cap: float = 60.0,
                  timeout: float = 60.0) -> None:
-        if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
+        for name, size in (("page_size", page_size), ("insights_page_size", insights_page_size)):
+            if size < 1:
+                raise ValueError(f"{name} must be >= 1, got {size}")
+        self.insights_page_size = insights_page_size
         self.api_version = api_version
         self.page_size = page_size
         # A header keeps the token out of URLs (and so out of logs and `paging.next` links).
@@ -95,19 +102,27 @@ class FacebookClient:
         params = {"fields": ",".join(settings.ACCOUNT_FIELDS)}
         return self.http.get(path, account=f"act_{account_id}", params=params)
 
-    def pages(self, account_id: str, edge: str, params: dict[str, str]) -> Iterator[list[dict]]:
-        """Every page of an edge: follow `paging.cursors.after` until `paging.next` is absent."""
+    def pages(self, account_id: str, edge: str, params: dict[str, str],
+              shape: PageShape | None = None, limit: int | None = None) -> Iterator[Any]:
+        """Every page of an edge: follow `paging.cursors.after` until `paging.next` is absent.
+
+        Pages are lists of records, or Arrow tables when the page's `shape` is given.
+        """
         path = settings.EDGE_PATH.format(version=self.api_version, account_id=account_id,
                                          edge=edge)
-        query = {**params, "limit": str(self.page_size)}
+        query = {**params, "limit": str(limit or self.page_size)}
+        parse = orjson.loads if shape is None else partial(parse_page, shape=shape)
         while True:
-            body = self.http.get(path, account=f"act_{account_id}", params=query)
-            data = body.get("data") or []
-            if data:
+            body = self.http.get(path, account=f"act_{account_id}", params=query, parse=parse)
+            if shape is None:
+                data, envelope = body.get("data") or [], body
+            else:
+                data, envelope = body.records, body.envelope
+            if len(data):
                 yield data
-            paging = body.get("paging") or {}
+            paging = envelope.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after or not data:
+            if not paging.get("next") or not after or not len(data):
                 return
             if after == query.get("after"):
                 raise ApiError(settings.SOURCE_NAME, f"act_{account_id}", f"GET {path}",
@@ -121,8 +136,9 @@ class FacebookClient:
                   "effective_status": orjson.dumps(list(statuses)).decode()}
         return self.pages(account_id, edge, params)
 
-    def insights(self, account_id: str, since: dt.date, until: dt.date) -> Iterator[list[dict]]:
-        """Daily ad-level insights for [since, until], deleted and archived ads included."""
+    def insights(self, account_id: str, since: dt.date, until: dt.date) -> Iterator[pa.Table]:
+        """Daily ad-level insights for [since, until], deleted and archived ads included, each
+        page as an Arrow table."""
         params = {
             "level": "ad",
             "time_increment": "1",
@@ -132,4 +148,5 @@ class FacebookClient:
             "filtering": orjson.dumps([{"field": "ad.effective_status", "operator": "IN",
                                         "value": list(settings.AD_STATUSES)}]).decode(),
         }
-        return self.pages(account_id, "insights", params)
+        return self.pages(account_id, "insights", params, settings.INSIGHTS_PAGE,
+                          self.insights_page_size)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ingestion.common.jsonpage import PageShape
+
 SOURCE_NAME = "facebook_ads"
 API_VERSION = "v21.0"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -12,6 +14,10 @@ DEFAULT_LOOKBACK_DAYS = 28
 # Without a configured start date, load this many days of history (Graph keeps 37 months).
 DEFAULT_HISTORY_DAYS = 730
 DEFAULT_PAGE_SIZE = 500
+# Insights pages are large: a backfill is millions of rows, and a round trip costs more than a
+# row. Graph sets no fixed maximum for `limit`; it refuses a call that asks for too much data
+# (code 100, subcode 1487534), which a 30-day chunk of one account stays well within.
+DEFAULT_INSIGHTS_PAGE_SIZE = 5_000
 # Days per insights request: a month of ad-days keeps each synchronous request well within
 # Graph's per-call data limits, and is the unit written as one Arrow table.
 DEFAULT_CHUNK_DAYS = 30
@@ -66,6 +72,9 @@ AD_SET_COLUMNS = dict.fromkeys(AD_SET_FIELDS, _S)
 AD_COLUMNS = {**{f: _S for f in AD_FIELDS if "{" not in f},
               **{f"creative__{f}": _S for f in CREATIVE_FIELDS}}
 INSIGHT_COLUMNS = dict.fromkeys(INSIGHT_FIELDS, _S)
+# An insights page as Arrow reads it: `actions` is a list of {action_type, value} (kept as JSON).
+INSIGHTS_PAGE = PageShape("data", {**INSIGHT_COLUMNS, "actions": pa.list_(pa.struct(
+    [("action_type", _S), ("value", _S)]))})
 COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaigns": CAMPAIGN_COLUMNS,
            "ad_sets": AD_SET_COLUMNS, "ads": AD_COLUMNS, "ad_insights": INSIGHT_COLUMNS}
 

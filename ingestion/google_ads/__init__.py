@@ -24,7 +24,7 @@ from ingestion.common.incremental import AccountState, date_chunks, incremental_
 from ingestion.common.prefetch import prefetched
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
-from ingestion.google_ads.helpers import batched_tables
+from ingestion.google_ads.helpers import batched_tables, joined_tables
 from ingestion.google_ads.settings import Table
 
 __all__ = ["google_ads"]
@@ -128,8 +128,9 @@ def daily_rows(
             continue
         try:
             pages = (page for first, last in date_chunks(*window, chunk_days)
-                     for page in client.search(customer_id, table.query(first, last)))
-            yield from batched_tables(prefetched(pages), table, batch_rows)
+                     for page in client.search(customer_id, table.query(first, last),
+                                               table.page_shape))
+            yield from joined_tables(prefetched(pages), table, batch_rows)
         except SourceError as exc:
             failures.record(exc)
             continue

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import orjson
 import requests
 
 from ingestion.common.http import ApiClient, Outcome, default_classify
+from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.google_ads.settings import SEARCH_PATH, SOURCE_NAME
 
 # GoogleAdsFailure error codes that retrying can clear, and those only new credentials can.
@@ -97,14 +99,22 @@ class GoogleAdsClient:
         self.api = api
         self.api_version = api_version
 
-    def search(self, customer_id: str, query: str) -> Iterator[list[dict[str, Any]]]:
-        """Yield each page's rows until the response carries no `nextPageToken`."""
+    def search(self, customer_id: str, query: str,
+               shape: PageShape | None = None) -> Iterator[Any]:
+        """Yield each page's rows until the response carries no `nextPageToken`: lists of
+        rows, or Arrow tables when the page's `shape` is given."""
         path = SEARCH_PATH.format(version=self.api_version, customer_id=customer_id)
         body: dict[str, Any] = {"query": query}
+        parse = orjson.loads if shape is None else partial(parse_page, shape=shape)
         while True:
-            page = self.api.post(path, account=customer_id, json=body)
-            yield page.get("results") or []
-            token = page.get("nextPageToken")
+            page = self.api.post(path, account=customer_id, json=body, parse=parse)
+            if shape is None:
+                yield page.get("results") or []
+                envelope = page
+            else:
+                yield page.records
+                envelope = page.envelope
+            token = envelope.get("nextPageToken")
             if not token:
                 return
             body = {"query": query, "pageToken": token}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ingestion.common.jsonpage import PageShape
+
 SOURCE_NAME = "google_ads"
 API_VERSION = "v21"
 DEFAULT_BASE_URL = "https://googleads.googleapis.com"
@@ -85,6 +87,13 @@ class Table:
         types = {json_column(f): _ARROW[kind] for f, kind in self.fields.items()}
         types.update({f"{camel(r)}__resourceName": pa.string() for r in resources})
         return types
+
+    @property
+    def page_shape(self) -> PageShape:
+        """A search response as Arrow reads it: `results`, lists as lists (kept as JSON)."""
+        lists = {json_column(f) for f, kind in self.fields.items() if kind == LIST}
+        return PageShape("results", {name: pa.list_(pa.string()) if name in lists else kind
+                                     for name, kind in self.known_types.items()})
 
     @property
     def columns(self) -> dict[str, pa.DataType]:

@@ -19,13 +19,15 @@ from ingestion.common import failures
 from ingestion.common.arrow import to_table
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.common.jsonpage import PageShape, concat_pages
+from ingestion.common.prefetch import prefetched
 from ingestion.hubspot import settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import (
     association_rows,
     batched_tables,
     day_start,
-    event_row,
+    event_table,
     iso_ms,
     load_access_config,
     modified_ms,
@@ -230,7 +232,7 @@ def page_views(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
                lookback_days: int, page_size: int) -> Iterator[pa.Table]:
     """`e_visited_page` occurrences (hs_url, hs_referrer, hs_session_id); sessions are built
     from them downstream."""
-    yield from _events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_TYPES, start_date,
+    yield from _events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_PAGE, start_date,
                        end_date, lookback_days, page_size)
 
 
@@ -241,11 +243,11 @@ def form_submissions(client: HubSpotClient, start_date: dt.date, end_date: dt.da
                      event_type: str = settings.FORM_SUBMISSION_EVENT) -> Iterator[pa.Table]:
     """Form-submission events: contact (objectId), hs_form_id, hs_url (the page),
     hs_session_id, occurredAt (submitted at)."""
-    yield from _events(client, event_type, settings.FORM_SUBMISSION_TYPES, start_date, end_date,
+    yield from _events(client, event_type, settings.FORM_SUBMISSION_PAGE, start_date, end_date,
                        lookback_days, page_size)
 
 
-def _events(client: HubSpotClient, event_type: str, known: dict[str, pa.DataType],
+def _events(client: HubSpotClient, event_type: str, shape: PageShape,
             start_date: dt.date, end_date: dt.date, lookback_days: int,
             page_size: int) -> Iterator[pa.Table]:
     """Occurrences from the look-back before the last loaded day through `end_date` (UTC days).
@@ -261,9 +263,9 @@ def _events(client: HubSpotClient, event_type: str, known: dict[str, pa.DataType
         first, last = window
         after = day_start(first) - dt.timedelta(milliseconds=1)
         before = day_start(last + dt.timedelta(days=1))
-        rows = (event_row(record) for page in client.events(event_type, after, before, page_size)
-                for record in page)
-        yield from batched_tables(rows, known, settings.BATCH_ROWS)
+        pages = client.events(event_type, after, before, page_size, shape)
+        for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
+            yield event_table(table)
         state.advance(portal, last)
     except SourceError as exc:
         failures.record(exc)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import requests
 
 from ingestion.common.http import ApiClient, ApiError
+from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.hubspot import settings
 from ingestion.hubspot.helpers import iso_ms, to_ms
 
@@ -97,16 +100,22 @@ class HubSpotClient:
         return self.api.get(self.path(template), account=self.account, params=params)
 
     def paged(self, template: str, page_size: int, params: dict | None = None,
-              maximum: int = settings.SETTINGS_MAX_LIMIT) -> Iterator[list[dict]]:
-        """GET pages by `limit` / `after` until `paging.next` is absent."""
+              maximum: int = settings.SETTINGS_MAX_LIMIT,
+              shape: PageShape | None = None) -> Iterator[Any]:
+        """GET pages by `limit` / `after` until `paging.next` is absent: lists of results, or
+        Arrow tables when the page's `shape` is given."""
         path = self.path(template)
         query = {**(params or {}), "limit": max(1, min(page_size, maximum))}
+        parse = orjson.loads if shape is None else partial(parse_page, shape=shape)
         while True:
-            page = self.api.get(path, account=self.account, params=query)
-            results = page.get("results") or []
-            if results:
+            page = self.api.get(path, account=self.account, params=query, parse=parse)
+            if shape is None:
+                results, envelope = page.get("results") or [], page
+            else:
+                results, envelope = page.records, page.envelope
+            if len(results):
                 yield results
-            after = _next_after(page)
+            after = _next_after(envelope)
             if after is None:
                 return
             query["after"] = after
@@ -186,13 +195,15 @@ class HubSpotClient:
 
     # -- events --------------------------------------------------------------------------------
     def events(self, event_type: str, occurred_after: dt.datetime,
-               occurred_before: dt.datetime, page_size: int) -> Iterator[list[dict]]:
-        """Contact event occurrences of one type in (occurred_after, occurred_before)."""
+               occurred_before: dt.datetime, page_size: int,
+               shape: PageShape) -> Iterator[pa.Table]:
+        """Contact event occurrences of one type in (occurred_after, occurred_before), each
+        page as an Arrow table."""
         params = {"objectType": "contact", "eventType": event_type,
                   "occurredAfter": iso_ms(occurred_after),
                   "occurredBefore": iso_ms(occurred_before)}
         yield from self.paged(settings.EVENTS, page_size, params,
-                              maximum=settings.EVENTS_PAGE_SIZE)
+                              maximum=settings.EVENTS_PAGE_SIZE, shape=shape)
 
 
 def _next_after(page: dict[str, Any]) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ingestion.common.jsonpage import PageShape
+
 SOURCE_NAME = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -90,6 +92,17 @@ EVENT_TYPES: dict[str, pa.DataType] = {
 }
 PAGE_VIEW_TYPES = {**EVENT_TYPES, **dict.fromkeys(PAGE_VIEW_PROPERTIES, _STRING)}
 FORM_SUBMISSION_TYPES = {**EVENT_TYPES, **dict.fromkeys(FORM_SUBMISSION_PROPERTIES, _STRING)}
+
+
+
+def event_page(properties: tuple[str, ...]) -> PageShape:
+    """An events v3 page as Arrow reads it: occurrences with their `properties` object."""
+    base = {name: kind for name, kind in EVENT_TYPES.items() if name != "occurred_at_utc"}
+    return PageShape("results", {**base, **{f"properties__{p}": _STRING for p in properties}})
+
+
+PAGE_VIEW_PAGE = event_page(PAGE_VIEW_PROPERTIES)
+FORM_SUBMISSION_PAGE = event_page(FORM_SUBMISSION_PROPERTIES)
 
 ASSOCIATION_TYPES: dict[str, pa.DataType] = {
     "deal_id": _STRING, "contact_id": _STRING, "association_types": _STRING,

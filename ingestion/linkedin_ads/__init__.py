@@ -20,10 +20,11 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.common.jsonpage import concat_pages
 from ingestion.common.prefetch import prefetched
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
-from ingestion.linkedin_ads.helpers import analytics_rows, analytics_table, entity_table
+from ingestion.linkedin_ads.helpers import analytics_table, entity_table
 
 __all__ = ["linkedin_ads"]
 
@@ -120,14 +121,9 @@ def linkedin_ads(
             window = incremental_window(state.last_day(account_id), since, lookback_days, until)
             if window is None:
                 return
-            rows: list[dict] = []
-            for _, _, elements in prefetched(client.analytics_chunks(account_id, *window)):
-                rows.extend(analytics_rows(elements, account_id))
-                if len(rows) >= batch_rows:
-                    yield analytics_table(rows, account_id)
-                    rows = []
-            if rows:
-                yield analytics_table(rows, account_id)
+            chunks = prefetched(client.analytics_chunks(account_id, *window))
+            for table in concat_pages((elements for _, _, elements in chunks), batch_rows):
+                yield analytics_table(table, account_id)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 import orjson
+import pyarrow as pa
 import requests
 
 from ingestion.common.http import ApiClient, ApiError
+from ingestion.common.jsonpage import parse_page
 from ingestion.linkedin_ads import settings
 
 log = logging.getLogger(__name__)
@@ -124,21 +127,22 @@ class LinkedInClient:
                 return
             params = {**params, "pageToken": restli_leaf(token)}
 
-    def analytics(self, account_id: str, start: dt.date, end: dt.date) -> list[dict]:
-        """One adAnalytics request: daily metrics per creative of one account for [start, end]."""
+    def analytics(self, account_id: str, start: dt.date, end: dt.date) -> pa.Table:
+        """One adAnalytics request: daily metrics per creative of one account for [start, end],
+        as the Arrow table of its elements."""
         params = {
             "q": "analytics", "pivot": "CREATIVE", "timeGranularity": "DAILY",
             "dateRange": restli_date_range(start, end),
             "accounts": restli_list([settings.ACCOUNT_URN + account_id]),
             "fields": ",".join(settings.ANALYTICS_FIELDS),
         }
-        body = self._body(self.http.get(settings.ANALYTICS_PATH, account=account_id,
-                                        params=query_string(params)),
-                          account_id, settings.ANALYTICS_PATH)
-        return body.get("elements") or []
+        page = self.http.get(settings.ANALYTICS_PATH, account=account_id,
+                             params=query_string(params),
+                             parse=partial(parse_page, shape=settings.ANALYTICS_PAGE))
+        return page.records
 
     def analytics_chunks(self, account_id: str, start: dt.date,
-                         end: dt.date) -> Iterator[tuple[dt.date, dt.date, list[dict]]]:
+                         end: dt.date) -> Iterator[tuple[dt.date, dt.date, pa.Table]]:
         """[start, end] in date chunks whose responses all stay under the element cap.
 
         A response that reaches the cap may have been truncated (LinkedIn does so silently), so

@@ -2,47 +2,47 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import reduce
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.common.arrow import to_table, with_keys
 from ingestion.common.http import ApiError
 from ingestion.linkedin_ads import settings
 
 
-def element_day(element: Mapping[str, Any]) -> str:
-    """`dateRange.start` as `YYYY-MM-DD` (a UTC day: LinkedIn reports in UTC)."""
-    start = (element.get("dateRange") or {}).get("start") or {}
-    return dt.date(int(start["year"]), int(start["month"]), int(start["day"])).isoformat()
+def analytics_table(elements: pa.Table, account_id: str) -> pa.Table:
+    """adAnalytics elements as delivered, plus the key columns: the account the request was for,
+    the creative URN (the one pivot value of a `pivot=CREATIVE` element) and the UTC day
+    (`dateRange.start` as `YYYY-MM-DD`)."""
+    n = elements.num_rows
+    urn = pc.struct_field(pc.extract_regex(elements.column("pivotValues"), _FIRST_PIVOT), "urn")
+    parts = [elements.column(f"dateRange__start__{part}") for part in ("year", "month", "day")]
+    missing = reduce(pc.or_, [pc.is_null(values) for values in (urn, *parts)])
+    bad = pc.sum(missing).as_py() or 0
+    if bad:
+        first = elements.filter(missing).slice(0, 1).to_pylist()
+        raise ApiError(settings.SOURCE_NAME, account_id, f"GET {settings.ANALYTICS_PATH}",
+                       f"{bad} element(s) lack pivotValues or dateRange.start: {first!r:.200}")
+    text = [pc.utf8_lpad(pc.cast(part, pa.string()), width, "0")
+            for part, width in zip(parts, (4, 2, 2), strict=True)]
+    day = pc.binary_join_element_wise(*text, "-")
+    try:
+        day.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise ApiError(settings.SOURCE_NAME, account_id, f"GET {settings.ANALYTICS_PATH}",
+                       f"an element's dateRange.start is not a date: {exc}") from None
+    keys = pa.table({"account_id": pa.array([account_id] * n, pa.string()),
+                     "creative_urn": urn.cast(pa.string()), "date": day})
+    table = pa.Table.from_arrays([*keys.columns, *elements.columns],
+                                 names=[*keys.column_names, *elements.column_names])
+    return _keys_required(table, settings.ANALYTICS_PRIMARY_KEY, account_id,
+                          "ad_analytics_daily")
 
 
-def element_creative(element: Mapping[str, Any]) -> str:
-    """The creative URN a `pivot=CREATIVE` element is about (its one pivot value)."""
-    values = element.get("pivotValues") or []
-    return str(values[0])
-
-
-def analytics_rows(elements: Iterable[Mapping[str, Any]], account_id: str) -> list[dict]:
-    """Elements as delivered, plus the key columns: account id, creative URN and day."""
-    rows = []
-    for element in elements:
-        try:
-            keys = {"account_id": account_id, "creative_urn": element_creative(element),
-                    "date": element_day(element)}
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ApiError(settings.SOURCE_NAME, account_id, f"GET {settings.ANALYTICS_PATH}",
-                           f"an element lacks pivotValues or dateRange.start ({exc!r}): "
-                           f"{dict(element)!r:.200}") from None
-        rows.append({**keys, **element})
-    return rows
-
-
-def analytics_table(rows: list[dict], account_id: str) -> pa.Table:
-    return _keys_required(to_table(rows, known=settings.ANALYTICS_COLUMNS),
-                          settings.ANALYTICS_PRIMARY_KEY, account_id, "ad_analytics_daily")
+# The first URN of the JSON list `pivotValues` (URNs hold no quotes or backslashes).
+_FIRST_PIVOT = r'^\[\s*"(?P<urn>[^"\\]+)"'
 
 
 def entity_table(table: str, records: list[dict], account_id: str) -> pa.Table:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ingestion.common.jsonpage import PageShape
+
 SOURCE_NAME = "linkedin_ads"
 # Sent as the `LinkedIn-Version` header (YYYYMM); LinkedIn keeps each version for about a year.
 API_VERSION = "202509"
@@ -84,6 +86,12 @@ ANALYTICS_COLUMNS = {"account_id": _S, "creative_urn": _S, "date": _S, "pivotVal
                      "dateRange__end__month": _I, "dateRange__end__day": _I,
                      "costInLocalCurrency": _S,
                      **{m: _I for m in ANALYTICS_METRICS if m != "costInLocalCurrency"}}
+
+# An adAnalytics response as Arrow reads it (`pivotValues` is a list of URNs, kept as JSON).
+ANALYTICS_PAGE = PageShape("elements", {
+    **{name: kind for name, kind in ANALYTICS_COLUMNS.items()
+       if name not in ANALYTICS_PRIMARY_KEY},
+    "pivotValues": pa.list_(_S)})
 
 COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaign_groups": CAMPAIGN_GROUP_COLUMNS,
            "campaigns": CAMPAIGN_COLUMNS, "creatives": CREATIVE_COLUMNS,

@@ -399,6 +399,10 @@ class FacebookApi:
             record[key] = value
 
     # -- indexes -------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Build the indexes now rather than on the first request."""
+        self._insight_index()
+
     def _entity_index(self) -> dict[str, Any]:
         with self._lock:
             if self._entities is None:

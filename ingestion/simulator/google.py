@@ -459,6 +459,11 @@ class GoogleAdsApi:
                                          "details": [failure]}})
 
     # -- the world, indexed once -------------------------------------------------------------
+    def warm(self) -> None:
+        """Build the indexes now rather than on the first request."""
+        self._dimensions()
+        self._fact_rows()
+
     def _dimensions(self) -> dict[str, pd.DataFrame]:
         with self._lock:
             if self._dims is None:

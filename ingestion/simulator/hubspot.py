@@ -165,6 +165,11 @@ class HubSpotApi:
         self.occurred_at_format = "iso"
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Build the indexes now rather than on the first request."""
+        for index in ("_contacts", "_deals", "_links", "_page_views", "_form_submissions"):
+            getattr(self, index)
+
     # -- protocol ------------------------------------------------------------------------------
     def claims(self, path: str) -> bool:
         return path.startswith(self.prefixes)

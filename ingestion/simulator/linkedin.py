@@ -448,6 +448,10 @@ class LinkedInApi:
                 break
         return out
 
+    def warm(self) -> None:
+        """Build the indexes now rather than on the first request."""
+        self._metrics_index()
+
     def _metrics_index(self) -> dict[str, _AccountMetrics]:
         world = self.server.world
         version = world.restatement_version

@@ -155,7 +155,7 @@ def test_every_table_loads_and_equals_the_world(simulator, warehouse, pipelines_
 
 
 def test_small_pages_and_chunks_still_load_everything(simulator, warehouse, pipelines_dir):
-    load(simulator, warehouse, pipelines_dir, page_size=3, chunk_days=4)
+    load(simulator, warehouse, pipelines_dir, page_size=3, insights_page_size=7, chunk_days=4)
     world = simulator.world
     assert len(table(warehouse, "ads")) == len(fb(world.ads))
     assert len(table(warehouse, "campaigns")) == len(fb(world.campaigns))
