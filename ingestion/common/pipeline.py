@@ -41,6 +41,9 @@ def make_pipeline(source_name: str, warehouse: str | Path,
     `progress="log"` prints dlt's extract/normalize/load counters (for `python -m`); runs under
     Dagster report through Dagster instead.
     """
+    # Arrow tables get `_dlt_load_id` too (dict rows always do): the incremental marts rebuild
+    # what was loaded since their last build.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
         destination=dlt.destinations.duckdb(DuckDbCredentials(

@@ -2,15 +2,8 @@
 with facebook as (
 
     select
-        'facebook' as network,
-        ad_account_id,
-        campaign_id,
-        ad_group_id,
-        ad_id,
-        date_day,
-        impressions,
-        clicks,
-        spend
+        'facebook' as network, ad_account_id, campaign_id, ad_group_id, ad_id, date_day,
+        impressions, clicks, spend, engagements, likes, network_conversions, dlt_load_id
     from {{ ref('stg_facebook_ads__ad_insights') }}
 
 ),
@@ -18,15 +11,12 @@ with facebook as (
 google as (
 
     select
-        'google' as network,
-        ad_account_id,
-        campaign_id,
-        ad_group_id,
-        ad_id,
-        date_day,
-        impressions,
-        clicks,
-        spend
+        'google' as network, ad_account_id, campaign_id, ad_group_id, ad_id, date_day,
+        impressions, clicks, spend,
+        -- Google reports interactions, not engagements or likes
+        cast(null as bigint) as engagements,
+        cast(null as bigint) as likes,
+        network_conversions, dlt_load_id
     from {{ ref('stg_google_ads__ad_performance_daily') }}
 
 ),
@@ -54,7 +44,11 @@ linkedin as (
         analytics.date_day,
         analytics.impressions,
         analytics.clicks,
-        analytics.spend
+        analytics.spend,
+        analytics.engagements,
+        analytics.likes,
+        analytics.network_conversions,
+        analytics.dlt_load_id
     from {{ ref('stg_linkedin_ads__ad_analytics_daily') }} as analytics
     left join linkedin_creatives
         on analytics.ad_id = linkedin_creatives.ad_id

@@ -21,7 +21,9 @@ renamed as (
         cast(metrics__interactions as bigint) as interactions,
 
         -- dates (the customer's time zone)
-        cast(segments__date as date) as date_day
+        cast(segments__date as date) as date_day,
+        -- the dlt load that last wrote the row (drives the incremental marts)
+        _dlt_load_id as dlt_load_id
 
     from source
 

@@ -24,7 +24,9 @@ renamed as (
         cast(metrics__search_absolute_top_impression_share as decimal(9, 6)) as search_absolute_top_impression_share,
 
         -- dates (the customer's time zone)
-        cast(segments__date as date) as date_day
+        cast(segments__date as date) as date_day,
+        -- the dlt load that last wrote the row (drives the incremental marts)
+        _dlt_load_id as dlt_load_id
 
     from source
 

@@ -23,7 +23,9 @@ renamed as (
         -- the UTC calendar day, read off the text so no session time zone can shift it
         cast(substring(effective_at, 1, 10) as date) as effective_date,
         cast(created_at as timestamp with time zone) as created_at,
-        cast(updated_at as timestamp with time zone) as updated_at
+        cast(updated_at as timestamp with time zone) as updated_at,
+        -- the dlt load that last wrote the row (drives the incremental marts)
+        _dlt_load_id as dlt_load_id
 
     from source
 

@@ -20,7 +20,9 @@ renamed as (
 
         -- timestamps: occurred_at_utc is the parsed instant (the raw occurredAt may be ISO
         -- text or epoch milliseconds)
-        occurred_at_utc as occurred_at
+        occurred_at_utc as occurred_at,
+        -- the dlt load that last wrote the row (drives the incremental marts)
+        _dlt_load_id as dlt_load_id
 
     from source
 

@@ -22,7 +22,9 @@ renamed as (
         cast(landing_page_clicks as bigint) as landing_page_clicks,
 
         -- dates (LinkedIn days are UTC)
-        cast({{ adapter.quote('date') }} as date) as date_day
+        cast({{ adapter.quote('date') }} as date) as date_day,
+        -- the dlt load that last wrote the row (drives the incremental marts)
+        _dlt_load_id as dlt_load_id
 
     from source
 

@@ -16,7 +16,8 @@ renamed as (
         name as ad_group_name,
         type as campaign_type,
         format as ad_format,
-        status as raw_status
+        status as raw_status,
+        {{ normalise_status('linkedin', 'status') }} as status
 
     from source
 

@@ -15,7 +15,14 @@ renamed as (
 
         -- strings
         name as ad_name,
-        intended_status as raw_status
+        content__text_ad__landing_page as landing_page_url,
+        content__reference as content_reference,
+        intended_status as raw_status,
+        {{ normalise_status('linkedin', 'intended_status') }} as status,
+        -- HubSpot's tracking parameters (hsa_*) on a text ad's landing page; sponsored content
+        -- points at a post, whose destination the creative does not show
+        coalesce({{ dbt.position("'hsa_'", 'content__text_ad__landing_page') }} > 0, false)
+            as is_tracked
 
     from source
 

@@ -1,0 +1,93 @@
+{#-
+    One row per currency and day: the rate converting one unit of `currency_code` into the
+    company currency that is in effect on `date_day`, i.e. the rate with the latest effective
+    date on or before that day (HubSpot's rule for converting past amounts). Days run from a
+    currency's first effective date through the last day any fact or deal needs; before its
+    first effective date a currency has no rate, and the facts fail rather than guess.
+    The company currency itself converts at exactly 1.
+-#}
+with rates as (
+
+    select
+        from_currency_code as currency_code,
+        effective_date,
+        conversion_rate,
+        row_number() over (
+            partition by from_currency_code, effective_date
+            order by effective_at desc nulls last, updated_at desc nulls last,
+                exchange_rate_id desc
+        ) as rank_in_day
+    from {{ ref('stg_hubspot__exchange_rates') }}
+    where to_currency_code = '{{ var("company_currency") }}'
+        and from_currency_code <> '{{ var("company_currency") }}'
+
+),
+
+periods as (
+
+    select
+        currency_code,
+        effective_date as valid_from,
+        lead(effective_date) over (
+            partition by currency_code order by effective_date asc nulls last
+        ) as valid_to,
+        conversion_rate
+    from rates
+    where rank_in_day = 1
+
+),
+
+needed as (
+
+    select max(date_day) as last_day from {{ ref('int_ad_performance_unioned') }}
+    union all
+    select max(cast(closed_at as date)) as last_day from {{ ref('stg_hubspot__deals') }}
+    union all
+    select max(effective_date) as last_day from rates
+
+),
+
+bounds as (
+
+    select
+        min(periods.valid_from) as first_day,
+        (select max(last_day) from needed) as last_day
+    from periods
+
+),
+
+digits as (
+
+    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+
+),
+
+day_numbers as (
+
+    select ones.d + 10 * tens.d + 100 * hundreds.d + 1000 * thousands.d as n
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+
+),
+
+days as (
+
+    select cast({{ dbt.dateadd('day', 'day_numbers.n', 'bounds.first_day') }} as date) as date_day
+    from day_numbers
+    cross join bounds
+    where day_numbers.n <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+
+)
+
+select
+    periods.currency_code,
+    '{{ var("company_currency") }}' as company_currency_code,
+    days.date_day,
+    periods.conversion_rate
+from periods
+inner join days
+    on days.date_day >= periods.valid_from
+    and (periods.valid_to is null or days.date_day < periods.valid_to)

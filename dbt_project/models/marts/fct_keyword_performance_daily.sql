@@ -1,0 +1,153 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['ad_account_id', 'date_day'],
+        on_schema_change='fail',
+    )
+}}
+{#-
+    One row per Google keyword + date_day (the customer's day). A criterion id is unique only
+    within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and position estimates
+    are the keyword's current values (Google reports them as settings, not per day).
+    Incremental like fct_ad_performance_daily: whole customer-days whose metrics or exchange
+    rates were loaded since the last build.
+-#}
+with performance as (
+
+    select * from {{ ref('stg_google_ads__keyword_performance_daily') }}
+
+),
+
+keywords as (
+
+    select * from {{ ref('stg_google_ads__keywords') }}
+
+),
+
+accounts as (
+
+    select ad_account_id, currency_code
+    from {{ ref('int_ad_accounts_unioned') }}
+    where network = 'google'
+
+),
+
+rates as (
+
+    select currency_code, date_day, conversion_rate
+    from {{ ref('int_exchange_rates_daily') }}
+
+),
+
+watermark as (
+
+    select max(load_id) as load_id
+    from (
+        select max(dlt_load_id) as load_id from performance
+        union all
+        select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__exchange_rates') }}
+    ) as loads
+
+),
+
+{% if is_incremental() %}
+
+previous as (
+
+    select coalesce(max(dlt_load_id), '') as load_id from {{ this }}
+
+),
+
+changed_rates as (
+
+    select from_currency_code as currency_code, min(effective_date) as first_day
+    from {{ ref('stg_hubspot__exchange_rates') }}
+    where dlt_load_id > (select load_id from previous)
+    group by from_currency_code
+
+),
+
+changed as (
+
+    select ad_account_id, date_day
+    from performance
+    where dlt_load_id > (select load_id from previous)
+
+    union
+
+    select performance.ad_account_id, performance.date_day
+    from performance
+    inner join accounts
+        on performance.ad_account_id = accounts.ad_account_id
+    inner join changed_rates
+        on accounts.currency_code = changed_rates.currency_code
+        and performance.date_day >= changed_rates.first_day
+
+),
+
+selected as (
+
+    select performance.*
+    from performance
+    inner join changed
+        on performance.ad_account_id = changed.ad_account_id
+        and performance.date_day = changed.date_day
+
+),
+
+{% else %}
+
+selected as (
+
+    select * from performance
+
+),
+
+{% endif %}
+
+joined as (
+
+    select
+        'google' as network,
+        selected.ad_account_id,
+        selected.campaign_id,
+        selected.ad_group_id,
+        selected.keyword_id,
+        selected.date_day,
+        selected.impressions,
+        selected.clicks,
+        cast(selected.spend as decimal(18, 6)) as spend,
+        accounts.currency_code,
+        {{ to_company_currency(
+            'selected.spend', 'accounts.currency_code', 'rates.conversion_rate',
+            'selected.date_day', "'google customer ' || selected.ad_account_id") }}
+            as spend_company_currency,
+        cast(selected.network_conversions as decimal(18, 4)) as conversions,
+        selected.interactions,
+        -- conversions per interaction, Google's own definition of its conversion rate
+        case
+            when selected.interactions > 0
+                then cast(selected.network_conversions / selected.interactions as decimal(18, 6))
+        end as conversion_rate,
+        -- the bid in effect: the keyword's own, else inherited from its ad group
+        coalesce(keywords.effective_cpc_bid, keywords.cpc_bid) as max_cpc,
+        keywords.first_page_cpc,
+        keywords.top_of_page_cpc,
+        -- Google retired average position in 2019; these shares replace it
+        selected.search_top_impression_share,
+        selected.search_absolute_top_impression_share,
+        (select load_id from watermark) as dlt_load_id
+    from selected
+    left join accounts
+        on selected.ad_account_id = accounts.ad_account_id
+    left join rates
+        on accounts.currency_code = rates.currency_code
+        and selected.date_day = rates.date_day
+    left join keywords
+        on selected.ad_group_id = keywords.ad_group_id
+        and selected.keyword_id = keywords.keyword_id
+
+)
+
+select * from joined

@@ -1,0 +1,101 @@
+"""A warehouse loaded from the simulator (size S) once per module, and dbt run against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingestion.common.pipeline import make_pipeline, run_source
+from ingestion.registry import SOURCE_NAMES, source_factory
+from ingestion.simulator.config import source_settings
+from ingestion.simulator.server import SimulatorServer
+from ingestion.simulator.world import World
+from orchestration.dbt import dbt_executable
+from orchestration.paths import DBT_PROJECT_DIR
+from tests.conftest import END_DATE, SEED
+
+
+@dataclass
+class DbtResult:
+    success: bool
+    failures: list[tuple[str, str, str]]  # (node, status, message)
+
+
+@dataclass
+class Warehouse:
+    """A warehouse file with its own simulator, dlt state and dbt target folder."""
+
+    path: Path
+    server: SimulatorServer
+    workdir: Path
+
+    def load(self) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in source_settings(self.server, self.workdir).items():
+                patch.setenv(key, value)
+            for name in SOURCE_NAMES:
+                pipeline = make_pipeline(name, self.path, self.workdir / "dlt")
+                run_source(source_factory(name)(), pipeline)
+
+    def dbt(self, *args: str) -> DbtResult:
+        """`dbt <args>` on this warehouse in a child process (dbt-duckdb keeps its connection
+        open in process); the project's own target folder is left alone so tests can run side
+        by side."""
+        target = self.workdir / "target"
+        completed = subprocess.run(
+            [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+             "--log-path", str(self.workdir / "logs")],
+            env={**os.environ, "ADS_ANALYTICS_WAREHOUSE": str(self.path)},
+            capture_output=True, text=True, check=False,
+        )
+        failures = []
+        results = target / "run_results.json"
+        if results.exists():
+            failures = [(r["unique_id"].split(".")[-1 if r["unique_id"].startswith("model")
+                                                     else 2],
+                         r["status"], r.get("message") or "")
+                        for r in json.loads(results.read_text())["results"]
+                        if r["status"] in ("error", "fail")]
+        if completed.returncode != 0 and not failures:
+            failures.append(("dbt", "exception", completed.stdout[-2000:]))
+        return DbtResult(completed.returncode == 0, failures)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql).df()
+
+    def execute(self, sql: str) -> None:
+        with duckdb.connect(str(self.path)) as con:
+            con.execute(sql)
+
+    def copy(self, name: str, server: SimulatorServer | None = None) -> Warehouse:
+        """The same data in another file (for tests that spoil it), optionally with another
+        simulator to load from next."""
+        workdir = self.workdir.parent / name
+        workdir.mkdir()
+        path = workdir / "warehouse.duckdb"
+        shutil.copy(self.path, path)
+        return Warehouse(path, server or self.server, workdir)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Iterator[Warehouse]:
+    """Size S loaded from its own simulator and built with `dbt build`."""
+    workdir = tmp_path_factory.mktemp("transform")
+    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+        server.warm()
+        warehouse = Warehouse(workdir / "warehouse.duckdb", server, workdir)
+        warehouse.load()
+        result = warehouse.dbt("build")
+        assert result.success, result.failures
+        yield warehouse

@@ -1,0 +1,260 @@
+"""The performance marts after a real `dbt build`, against the simulator's ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+import pytest
+
+from ingestion.simulator.server import SimulatorServer
+from ingestion.simulator.truth import spend_by_account_day
+from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
+from tests.conftest import END_DATE, SEED
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
+
+NETWORKS = ("facebook", "google", "linkedin")
+CENT = Decimal("0.000001")
+
+
+def test_spend_reconciles_raw_to_staging_to_marts_per_account_day(built):
+    """Native-currency spend per account and day, exactly, at every layer and in the truth."""
+    raw = built.query("""
+        select 'facebook' as network, account_id as account, date_start as day,
+               sum(cast(spend as decimal(18, 6))) as spend
+        from raw_facebook_ads.ad_insights group by all
+        union all
+        select 'google', customer__id, segments__date,
+               sum(cast(metrics__cost_micros as decimal(24, 0))) / 1000000
+        from raw_google_ads.ad_performance_daily group by all
+        union all
+        select 'linkedin', account_id, "date", sum(cast(cost_in_local_currency as decimal(18, 6)))
+        from raw_linkedin_ads.ad_analytics_daily group by all""")
+    staging = built.query("""
+        select network, ad_account_id as account, cast(date_day as varchar) as day,
+               sum(spend) as spend
+        from intermediate.int_ad_performance_unioned group by all""")
+    marts = built.query("""
+        select network, ad_account_id as account, cast(date_day as varchar) as day,
+               sum(spend) as spend, sum(impressions) as impressions, sum(clicks) as clicks
+        from marts.fct_ad_performance_daily group by all""")
+    truth = spend_by_account_day(built.server.world).rename(
+        columns={"account_id": "account", "date": "day"})
+    keys = ["network", "account", "day"]
+    layers = {"raw": raw, "staging": staging, "marts": marts}
+    spends = {name: frame.set_index(keys)["spend"].map(lambda v: Decimal(str(v))).sort_index()
+              for name, frame in layers.items()}
+    expected = truth.set_index(keys)["spend"].sort_index()
+    for name, spend in spends.items():
+        assert spend.index.equals(expected.index), name
+        assert (spend == expected).all(), name
+    merged = truth.merge(marts, on=keys)
+    assert len(merged) == len(truth)
+    assert (merged["impressions_x"] == merged["impressions_y"]).all()
+    assert (merged["clicks_x"] == merged["clicks_y"]).all()
+
+
+def _effective_rates(world) -> pd.DataFrame:
+    rates = world.exchange_rates.rename(columns={"from_currency": "currency"})
+    rates["effective_at"] = pd.to_datetime(rates["effective_at"]).astype("datetime64[ns]")
+    return rates.sort_values("effective_at")[["currency", "effective_at", "rate"]]
+
+
+def test_company_currency_spend_is_native_spend_times_the_rate_in_effect(built):
+    facts = built.query("""
+        select network, ad_id, date_day, currency_code, spend, spend_company_currency
+        from marts.fct_ad_performance_daily""")
+    facts["day"] = pd.to_datetime(facts["date_day"]).astype("datetime64[ns]")
+    foreign = facts[facts["currency_code"] != COMPANY_CURRENCY].sort_values("day")
+    assert len(foreign) > 0 and foreign["currency_code"].nunique() > 1
+    # The latest rate whose effective day is on or before the fact's day, per currency.
+    matched = pd.merge_asof(foreign, _effective_rates(built.server.world), left_on="day",
+                            right_on="effective_at", left_by="currency_code",
+                            right_by="currency", direction="backward")
+    assert matched["rate"].notna().all()
+    # Rounded to the micro, half away from zero (as a decimal cast rounds on both engines).
+    expected = [(Decimal(str(s)) * Decimal(str(r))).quantize(CENT, ROUND_HALF_UP)
+                for s, r in zip(matched["spend"], matched["rate"], strict=True)]
+    got = [Decimal(str(v)) for v in matched["spend_company_currency"]]
+    assert got == expected
+    # Several rates per currency were used: the lookup changes rate mid-range.
+    assert matched.groupby("currency_code")["rate"].nunique().min() > 1
+    home = facts[facts["currency_code"] == COMPANY_CURRENCY]
+    assert (home["spend"] == home["spend_company_currency"]).all()
+
+
+def test_dimensions_match_the_world(built):
+    world = built.server.world
+    for level, table, key in (("campaigns", "dim_campaigns", "campaign_id"),
+                              ("ad_groups", "dim_ad_groups", "ad_group_id"),
+                              ("ads", "dim_ads", "ad_id")):
+        dim = built.query(f"select * from marts.{table}")
+        truth = getattr(world, level)
+        merged = truth.merge(dim, on=["network", key], how="outer", indicator=True,
+                             suffixes=("_truth", ""))
+        assert (merged["_merge"] == "both").all(), (level, merged[merged["_merge"] != "both"])
+        assert (merged["status_truth"].replace({"archived": "deleted"})
+                == merged["status"]).all(), level
+        # Facebook's raw status is the effective one (an ad set of a paused campaign is
+        # CAMPAIGN_PAUSED), which the world does not model; the others report what was set.
+        others = merged["network"] != "facebook"
+        assert (merged.loc[others, "raw_status_truth"]
+                == merged.loc[others, "raw_status"]).all(), level
+        assert (merged["is_tracked_truth"].astype(bool) == merged["is_tracked"]).all(), level
+    accounts = built.query("select * from marts.dim_ad_accounts")
+    truth = world.accounts.merge(accounts, left_on=["network", "account_id"],
+                                 right_on=["network", "ad_account_id"])
+    assert len(truth) == len(world.accounts) == len(accounts)
+    assert (truth["currency"] == truth["currency_code"]).all()
+    linkedin = truth["network"] == "linkedin"
+    assert (truth.loc[linkedin, "time_zone_y"] == "UTC").all()
+    expected_aligned = truth["time_zone_y"] == PORTAL_TIME_ZONE
+    assert (truth["is_time_zone_aligned"] == expected_aligned).all()
+    assert 0 < expected_aligned.sum() < len(truth)  # both kinds are present
+
+
+def test_keyword_facts_match_the_world(built):
+    world = built.server.world
+    facts = built.query("""
+        select cast(keyword_id as varchar) as criterion_id, cast(date_day as varchar) as date,
+               impressions, clicks, spend, conversions, interactions, conversion_rate,
+               max_cpc, first_page_cpc, search_top_impression_share
+        from marts.fct_keyword_performance_daily""")
+    truth = world.keyword_daily()
+    assert len(facts) == len(truth)
+    assert facts["impressions"].sum() == truth["impressions"].sum()
+    assert facts["clicks"].sum() == truth["clicks"].sum()
+    with_interactions = facts[facts["interactions"] > 0]
+    ratio = (with_interactions["conversions"].astype(float)
+             / with_interactions["interactions"].astype(float))
+    assert (abs(with_interactions["conversion_rate"].astype(float) - ratio) < 1e-6).all()
+    assert facts.loc[facts["interactions"] == 0, "conversion_rate"].isna().all()
+    assert facts["max_cpc"].notna().all() and facts["first_page_cpc"].notna().any()
+
+
+def test_sessions_per_ad_day_equal_the_world_for_aligned_accounts(built):
+    world = built.server.world
+    sessions = world.sessions[world.sessions["ad_id"].notna()].copy()
+    sessions["date"] = (pd.to_datetime(sessions["started_at"], utc=True)
+                        .dt.tz_convert(PORTAL_TIME_ZONE).dt.strftime("%Y-%m-%d"))
+    zones = world.accounts.set_index("account_id")["time_zone"]
+    sessions = sessions[sessions["account_id"].map(zones) == PORTAL_TIME_ZONE]
+    truth = sessions.groupby(["network", "ad_id", "date"]).size().rename("truth")
+    facts = built.query(f"""
+        select network, ad_id, cast(date_day as varchar) as date, sessions
+        from marts.fct_ad_performance_daily as f
+        join marts.dim_ad_accounts as a using (network, ad_account_id)
+        where a.time_zone = '{PORTAL_TIME_ZONE}' and f.sessions is not null""")
+    merged = facts.set_index(["network", "ad_id", "date"]).join(truth, how="outer")
+    assert merged["sessions"].notna().all(), "sessions on a day the ad has no metrics"
+    assert (merged["sessions"] == merged["truth"].fillna(0)).all()
+    assert merged["truth"].sum() > 0
+    untracked = built.query("""
+        select count(*) as n from marts.fct_ad_performance_daily as f
+        join marts.dim_ads as d using (network, ad_id)
+        where not d.is_tracked and f.sessions is not null""")
+    assert untracked["n"][0] == 0
+
+
+def test_time_zone_check_warns_with_the_spend_of_misaligned_accounts(built):
+    rows = built.query(f"""
+        select a.network, a.ad_account_id, sum(f.spend_company_currency) as spend
+        from marts.dim_ad_accounts a join marts.fct_ad_performance_daily f
+            using (network, ad_account_id)
+        where a.time_zone <> '{PORTAL_TIME_ZONE}' group by all""")
+    assert len(rows) > 0
+    result = built.dbt("test", "--select", "assert_ad_account_time_zones_aligned")
+    assert result.success  # a warning, not a failure
+
+
+def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
+    # Its own simulator, so the shared world's truth stays as the other tests read it.
+    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+        warehouse = built.copy("incremental", server)
+        before = warehouse.query("select * from marts.fct_ad_performance_daily")
+        server.restate()
+        warehouse.load()
+    incremental = warehouse.dbt("run", "--select", "marts")
+    assert incremental.success, incremental.failures
+    facts = ("fct_ad_performance_daily", "fct_keyword_performance_daily")
+    after = {t: warehouse.query(f"select * from marts.{t}") for t in facts}
+    full = warehouse.dbt("run", "--select", "marts", "--full-refresh")
+    assert full.success, full.failures
+    for table in facts:
+        rebuilt = warehouse.query(f"select * from marts.{table}")
+        keys = [c for c in rebuilt.columns if c != "dlt_load_id"]
+        left = after[table][keys].sort_values(keys[:6]).reset_index(drop=True)
+        right = rebuilt[keys].sort_values(keys[:6]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False)
+    restated = after["fct_ad_performance_daily"]
+    assert not restated[["spend"]].equals(before[["spend"]])
+
+
+def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):
+    warehouse = built.copy("missing_rate")
+    currency = warehouse.query("""
+        select currency_code from marts.dim_ad_accounts
+        where currency_code <> 'USD' order by currency_code limit 1""")["currency_code"][0]
+    first = warehouse.query(f"""
+        select min(date_day) as d from marts.fct_ad_performance_daily
+        where currency_code = '{currency}'""")["d"][0].date()
+    # The currency's first rate now takes effect a day after its first spend.
+    warehouse.execute(f"""
+        update raw_hubspot.exchange_rates
+        set effective_at = '{(first + dt.timedelta(days=1)).isoformat()}T00:00:00.000Z'
+        where from_currency_code = '{currency}' and effective_at = (
+            select min(effective_at) from raw_hubspot.exchange_rates
+            where from_currency_code = '{currency}')""")
+    result = warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh")
+    assert not result.success
+    message = " ".join(m for _, _, m in result.failures)
+    assert f"missing exchange rate: {currency} to USD on {first.isoformat()}" in message
+
+
+def test_unknown_currency_fails_the_build_naming_it(built):
+    warehouse = built.copy("unknown_currency")
+    account = warehouse.query("""
+        select account_id from raw_facebook_ads.ad_accounts order by account_id limit 1
+    """)["account_id"][0]
+    warehouse.execute(f"""
+        update raw_facebook_ads.ad_accounts set currency = 'XYZ' where account_id = '{account}'
+    """)
+    result = warehouse.dbt("run", "--select", "+fct_ad_performance_daily", "--full-refresh")
+    assert not result.success
+    message = " ".join(m for _, _, m in result.failures)
+    assert "missing exchange rate: XYZ to USD on" in message and account in message
+
+
+def test_negative_spend_and_duplicate_rows_fail_tests_naming_the_rows(built):
+    warehouse = built.copy("bad_rows")
+    row = warehouse.query("""
+        select account_id, ad_id, date_start from raw_facebook_ads.ad_insights
+        order by ad_id, date_start limit 1""").iloc[0]
+    warehouse.execute(f"""
+        update raw_facebook_ads.ad_insights set spend = '-5.00'
+        where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
+    warehouse.execute(f"""
+        insert into raw_facebook_ads.ad_insights
+        select * from raw_facebook_ads.ad_insights
+        where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
+    warehouse.dbt("run", "--select", "+fct_ad_performance_daily", "--full-refresh")
+    result = warehouse.dbt("test", "--select", "fct_ad_performance_daily",
+                           "--store-failures")
+    assert not result.success
+    failed = {name for name, status, _ in result.failures if status == "fail"}
+    assert any(name.startswith("non_negative_fct_ad_performance_daily_spend") for name in failed)
+    assert any(name.startswith("unique_key_combination_fct_ad_performance_daily")
+               for name in failed)
+    # The stored failures name the offending rows.
+    duplicated = warehouse.query("""
+        select table_name from information_schema.tables
+        where table_name like 'unique_key_combination_fct_ad%'""")["table_name"][0]
+    rows = warehouse.query(f"select * from dbt_test__audit.{duplicated}")
+    assert list(rows["ad_id"]) == [row.ad_id] and rows["occurrences"][0] == 2
+    negative = warehouse.query("""
+        select table_name from information_schema.tables
+        where table_name like 'non_negative_fct_ad_performance_daily_spend%'""")["table_name"][0]
+    offending = warehouse.query(f"select ad_id, spend from dbt_test__audit.{negative}")
+    assert set(offending["ad_id"]) == {row.ad_id} and (offending["spend"] < 0).all()
