@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 import requests
@@ -132,3 +133,15 @@ def test_sizes_scale_the_world():
     assert len(m.base_ad_daily) > 100_000
     assert len(m.contacts) == 20_000 and len(m.sessions) == 120_000
     assert np.isin(["facebook", "google", "linkedin"], m.accounts["network"]).all()
+
+
+def test_google_rows_rendered_as_text_equal_the_assembled_records():
+    from ingestion.simulator.google import _assemble, _rows_json
+
+    columns = [(("campaign", "resourceName"), ["customers/1/campaigns/2", 'say "hi"\\\n']),
+               (("campaign", "id"), ["2", "3"]), (("metrics", "clicks"), ["5", "6"]),
+               (("metrics", "searchTopImpressionShare"), [0.1, 1e-7]),
+               (("campaign", "trackingUrlTemplate"), ["{lpurl}?a=1,2", "100%"])]
+    assert orjson.loads("[" + _rows_json(columns) + "]") == _assemble(columns)
+    # A missing value leaves its key out: that page is assembled record by record instead.
+    assert _rows_json([(("campaign", "id"), ["2", None])]) is None
