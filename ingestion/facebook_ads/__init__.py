@@ -22,6 +22,7 @@ from ingestion.common import failures
 from ingestion.common.arrow import batched_pages, to_table, with_keys
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.jsonpage import concat_pages
+from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
@@ -122,4 +123,4 @@ def facebook_ads(
         yield from each_account(load)
 
     return [ad_accounts, edge_resource("campaigns"), edge_resource("adsets"),
-            edge_resource("ads"), ad_insights]
+            edge_resource("ads"), keys_unique_per_load(ad_insights)]

@@ -21,6 +21,7 @@ from dlt.sources import DltResource
 from ingestion.common import failures
 from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
@@ -78,8 +79,9 @@ def google_ads(
             daily_rows, name=table.name, write_disposition="merge",
             primary_key=table.key_columns, columns=table.column_hints,
         )
-        resources.append(resource(client, customers, table, start, end, lookback_days,
-                                  chunk_days, batch_rows))
+        rows = resource(client, customers, table, start, end, lookback_days, chunk_days,
+                        batch_rows)
+        resources.append(keys_unique_per_load(rows))
     return resources
 
 

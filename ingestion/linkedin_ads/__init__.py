@@ -21,6 +21,7 @@ from dlt.sources import DltResource
 from ingestion.common import failures
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
 from ingestion.common.jsonpage import concat_pages
+from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
@@ -131,4 +132,4 @@ def linkedin_ads(
 
     return [ad_accounts, search_resource("adCampaignGroups", "bigint"),
             search_resource("adCampaigns", "bigint"), search_resource("creatives", "text"),
-            ad_analytics_daily]
+            keys_unique_per_load(ad_analytics_daily)]

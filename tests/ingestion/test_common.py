@@ -115,3 +115,32 @@ def test_to_table_refuses_a_record_without_its_merge_key():
 def test_pages_are_batched_without_splitting():
     pages = [[{"i": 1}, {"i": 2}], [{"i": 3}], [{"i": 4}, {"i": 5}]]
     assert [len(b) for b in batched_pages(pages, max_rows=3)] == [3, 2]
+
+
+def test_a_duplicate_key_in_one_load_lands_twice_rather_than_being_dropped(tmp_path):
+    """Fact resources skip dlt's dedup: a repeated key is kept, for the staging test to name."""
+    import dlt
+    import duckdb
+
+    from ingestion.common.pipeline import keys_unique_per_load, make_pipeline
+
+    rows = pa.table({"account_id": ["1", "1", "1"], "ad_id": ["7", "7", "8"],
+                     "date_start": ["2025-01-01"] * 3, "spend": ["1.00", "2.00", "3.00"]})
+
+    @dlt.resource(name="ad_insights", write_disposition="merge",
+                  primary_key=("account_id", "ad_id", "date_start"))
+    def insights():
+        yield rows
+
+    @dlt.source(name="facebook_ads")
+    def source():
+        return keys_unique_per_load(insights)
+
+    warehouse = tmp_path / "w.duckdb"
+    pipeline = make_pipeline("facebook_ads", warehouse, tmp_path / "dlt")
+    pipeline.run(source())
+    pipeline.run(source())  # a re-run replaces the keys, it does not add to them
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = con.execute("select ad_id, spend from raw_facebook_ads.ad_insights "
+                             "order by ad_id, spend").fetchall()
+    assert loaded == [("7", "1.00"), ("7", "2.00"), ("8", "3.00")]

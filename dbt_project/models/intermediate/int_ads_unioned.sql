@@ -51,7 +51,7 @@ ads as (
 observed as (
 
     select distinct network, ad_id
-    from {{ ref('int_ad_sessions') }}
+    from {{ ref('int_sessions') }}
     where ad_id is not null
 
 ),

@@ -44,7 +44,7 @@ rates as (
 
 ad_sessions as (
 
-    select * from {{ ref('int_ad_sessions') }}
+    select * from {{ ref('int_sessions') }}
     where ad_id is not null
 
 ),

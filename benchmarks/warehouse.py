@@ -1,0 +1,222 @@
+"""Warehouse benchmark: dbt full and incremental builds at sizes M and L, next to a floor.
+
+    python -m benchmarks.warehouse --sizes M L
+
+Per size: the simulator runs in its own process; the four sources load into a fresh DuckDB file
+(each in its own process); then, each step in its own process with its peak memory measured:
+- the floor: one hand-written DuckDB statement producing `fct_ad_performance_daily`'s rows
+  (the three networks' metrics typed, unioned, joined to their account's currency and the rate
+  in effect) - what the fact costs at the least;
+- `dbt run --full-refresh`: every model built from scratch;
+- a day later: the simulator restates its recent days, the sources load their look-back
+  windows, and `dbt run` rebuilds incrementally.
+Model time is the sum of dbt's per-model execution times (run_results.json); dbt's fixed cost
+(start-up, parsing, connections) is the wall time minus that. Results are appended to
+`benchmarks/results/warehouse.md` with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from benchmarks.ingestion import machine, start_simulator
+from ingestion.registry import SOURCE_NAMES
+from orchestration.dbt import dbt_executable
+from orchestration.paths import BENCHMARK_RESULTS_DIR, DBT_PROJECT_DIR, REPO_ROOT
+
+FLOOR_SQL = """
+create or replace table main.floor_ad_performance_daily as
+with performance as (
+    select 'facebook' as network, account_id as ad_account_id, campaign_id,
+           adset_id as ad_group_id, ad_id, cast(date_start as date) as date_day,
+           cast(impressions as bigint) as impressions, cast(clicks as bigint) as clicks,
+           cast(spend as decimal(18, 6)) as spend
+    from raw_facebook_ads.ad_insights
+    union all
+    select 'google', customer__id, campaign__id, ad_group__id, ad_group_ad__ad__id,
+           cast(segments__date as date), cast(metrics__impressions as bigint),
+           cast(metrics__clicks as bigint),
+           cast(cast(metrics__cost_micros as decimal(24, 0)) * 0.000001 as decimal(18, 6))
+    from raw_google_ads.ad_performance_daily
+    union all
+    select 'linkedin', cast(account_id as varchar), null, null,
+           split_part(creative_urn, ':', 4), cast("date" as date),
+           cast(impressions as bigint), cast(clicks as bigint),
+           cast(cost_in_local_currency as decimal(18, 6))
+    from raw_linkedin_ads.ad_analytics_daily
+),
+accounts as (
+    select 'facebook' as network, account_id as ad_account_id, currency
+    from raw_facebook_ads.ad_accounts
+    union all select 'google', customer__id, customer__currency_code from raw_google_ads.customers
+    union all select 'linkedin', cast(id as varchar), currency from raw_linkedin_ads.ad_accounts
+),
+rates as (
+    select from_currency_code as currency, cast(substring(effective_at, 1, 10) as date) as day,
+           cast(conversion_rate as decimal(18, 8)) as rate
+    from raw_hubspot.exchange_rates
+)
+select performance.*, accounts.currency as currency_code,
+       case when accounts.currency = 'USD' then performance.spend
+            else cast(performance.spend * rates.rate as decimal(18, 6)) end
+           as spend_company_currency
+from performance
+join accounts using (network, ad_account_id)
+asof left join rates
+    on rates.currency = accounts.currency and performance.date_day >= rates.day
+"""
+
+# Runs a command and prints its peak resident memory (MiB) as the last line: each measured step
+# is a child of this wrapper, so its peak is its own.
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.monotonic()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(done.stdout[-4000:], file=sys.stderr)
+print(done.stderr[-4000:], file=sys.stderr)
+lines = done.stdout.strip().splitlines()
+print(json.dumps({"returncode": done.returncode, "seconds": time.monotonic() - started,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "last_line": lines[-1] if lines else ""}))
+"""
+
+
+def measured(command: list[str], env: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["returncode"] != 0:
+        print(done.stderr[-6000:], file=sys.stderr)
+        raise RuntimeError(f"failed: {' '.join(command[:4])} ...")
+    return result
+
+
+def load_all(warehouse: Path, env: dict[str, str]) -> float:
+    started = time.monotonic()
+    for source in SOURCE_NAMES:
+        measured([sys.executable, "-m", "benchmarks.ingestion", "--load", source,
+                  "--warehouse-file", str(warehouse)], env)
+    return time.monotonic() - started
+
+
+def dbt_step(args: list[str], warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
+    target = workdir / "target"
+    result = measured([dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
+                       "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+                       "--log-path", str(workdir / "logs")],
+                      {**env, "ADS_ANALYTICS_WAREHOUSE": str(warehouse)})
+    runs = json.loads((target / "run_results.json").read_text())["results"]
+    models = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in runs}
+    result["model_seconds"] = sum(models.values())
+    result["fixed_seconds"] = result["seconds"] - result["model_seconds"]
+    result["models"] = models
+    return result
+
+
+def floor_step(warehouse: Path, env: dict[str, str]) -> dict:
+    code = ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); t = time.monotonic(); "
+            f"con.execute({FLOOR_SQL!r}); "
+            "n = con.execute('select count(*) from main.floor_ad_performance_daily')"
+            ".fetchone()[0]; "
+            "con.execute('drop table main.floor_ad_performance_daily'); "
+            "print(n, time.monotonic() - t)")
+    result = measured([sys.executable, "-c", code, str(warehouse)], env)
+    rows, seconds = result["last_line"].split()
+    # The statement's own time; the process around it (interpreter, opening the file) is not
+    # the floor.
+    result.update(rows=int(rows), seconds=float(seconds))
+    return result
+
+
+def run_size(size: str, seed: int, path: Path) -> dict:
+    proc, settings, startup = start_simulator(size, seed)
+    print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
+    env = {**os.environ, **settings}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            warehouse = workdir / "bench.duckdb"
+            load = load_all(warehouse, env)
+            rows = fact_rows(warehouse)
+            print(f"  loaded in {load:.0f} s; {rows:,} ad-day rows", flush=True)
+            floor = floor_step(warehouse, env)
+            print(f"  floor: {floor['seconds']:.1f} s wall", flush=True)
+            full = dbt_step(["run", "--full-refresh"], warehouse, workdir, env)
+            print(f"  full: {full['model_seconds']:.1f} s in models, "
+                  f"{full['fixed_seconds']:.1f} s fixed, peak {full['peak_mib']:.0f} MiB",
+                  flush=True)
+            base = settings["SOURCES__FACEBOOK_ADS__BASE_URL"]
+            requests.post(f"{base}/_simulator/restate", timeout=600)
+            reload = load_all(warehouse, env)
+            incremental = dbt_step(["run"], warehouse, workdir, env)
+            print(f"  incremental (after a {reload:.0f} s look-back load): "
+                  f"{incremental['model_seconds']:.1f} s in models, "
+                  f"{incremental['fixed_seconds']:.1f} s fixed, "
+                  f"peak {incremental['peak_mib']:.0f} MiB", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    result = {"size": size, "ad_day_rows": rows, "load_seconds": load, "floor": floor,
+              "full": full, "incremental": incremental}
+    record(result, path)
+    return result
+
+
+def fact_rows(warehouse: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sum(con.execute(f"select count(*) from {table}").fetchone()[0] for table in (
+            "raw_facebook_ads.ad_insights", "raw_google_ads.ad_performance_daily",
+            "raw_linkedin_ads.ad_analytics_daily"))
+
+
+def record(r: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".jsonl").open("a") as handle:
+        handle.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), **r}) + "\n")
+    full, inc, floor = r["full"], r["incremental"], r["floor"]
+    slowest = sorted(full["models"].items(), key=lambda kv: -kv[1])[:3]
+    with path.open("a") as handle:
+        handle.write(
+            f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — size {r['size']} — "
+            f"{machine()}\n\n"
+            f"{r['ad_day_rows']:,} ad-day rows; sources loaded in {r['load_seconds']:.0f} s.\n\n"
+            "| step | model time (s) | dbt fixed (s) | wall (s) | peak MiB |\n"
+            "|---|---:|---:|---:|---:|\n"
+            f"| floor (one DuckDB statement) | {floor['seconds']:.1f} | – | "
+            f"{floor['seconds']:.1f} | {floor['peak_mib']:.0f} |\n"
+            f"| dbt run --full-refresh | {full['model_seconds']:.1f} | "
+            f"{full['fixed_seconds']:.1f} | {full['seconds']:.1f} | {full['peak_mib']:.0f} |\n"
+            f"| dbt run (incremental, a day later) | {inc['model_seconds']:.1f} | "
+            f"{inc['fixed_seconds']:.1f} | {inc['seconds']:.1f} | {inc['peak_mib']:.0f} |\n\n"
+            f"Full build: {full['model_seconds'] / floor['seconds']:.1f}× the floor's wall time. "
+            f"Incremental model time: {inc['model_seconds'] / full['model_seconds']:.0%} of the "
+            "full build's. Slowest models in the full build: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest) + ".\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["M", "L"])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    path = BENCHMARK_RESULTS_DIR / "warehouse.md"
+    for size in args.sizes:
+        run_size(size, args.seed, path)
+    print(f"recorded in {path}")
+
+
+if __name__ == "__main__":
+    main()
