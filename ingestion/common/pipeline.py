@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,14 @@ def pipelines_dir_for(warehouse: str | Path) -> Path:
 
 
 # DuckDB takes up to 80% of the machine's memory by default; a load's merge of millions of rows
-# then grows with the data. Capped, it spills to disk instead and the loader's memory stays flat.
+# then grows with the data. Capped, it spills to disk instead and the loader's memory stays
+# bounded whatever the size. `ADS_ANALYTICS_LOAD_MEMORY_LIMIT` (a DuckDB size such as "2GB")
+# trades memory for merge speed.
 LOAD_MEMORY_LIMIT = "1GB"
+
+
+def load_memory_limit() -> str:
+    return os.environ.get("ADS_ANALYTICS_LOAD_MEMORY_LIMIT") or LOAD_MEMORY_LIMIT
 
 
 def make_pipeline(source_name: str, warehouse: str | Path,
@@ -48,7 +55,7 @@ def make_pipeline(source_name: str, warehouse: str | Path,
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
         destination=dlt.destinations.duckdb(DuckDbCredentials(
-            str(warehouse), global_config={"memory_limit": LOAD_MEMORY_LIMIT})),
+            str(warehouse), global_config={"memory_limit": load_memory_limit()})),
         dataset_name=DATASETS[source_name],
         pipelines_dir=str(pipelines_dir or pipelines_dir_for(warehouse)),
         **({"progress": progress} if progress else {}),

@@ -268,3 +268,28 @@ def test_negative_spend_and_duplicate_rows_fail_tests_naming_the_rows(built):
         where table_name like 'non_negative_fct_ad_performance_daily_spend%'""")["table_name"][0]
     offending = warehouse.query(f"select ad_id, spend from dbt_test__audit.{negative}")
     assert set(offending["ad_id"]) == {row.ad_id} and (offending["spend"] < 0).all()
+
+
+def test_deals_convert_at_the_rate_in_effect_on_their_close_date(built):
+    world = built.server.world
+    deals = built.query("""
+        select deal_id, close_date, amount, currency_code, amount_company_currency
+        from intermediate.int_deals""")
+    truth = world.deals.set_index("deal_id")
+    closed = deals[deals["close_date"].notna()].copy()
+    assert len(closed) == truth["closedate"].notna().sum()
+    # The close instant's day in the portal time zone.
+    expected_day = (truth.loc[closed["deal_id"], "closedate"].dt.tz_convert(PORTAL_TIME_ZONE)
+                    .dt.strftime("%Y-%m-%d"))
+    assert list(closed["close_date"].astype(str)) == list(expected_day)
+    closed["day"] = pd.to_datetime(closed["close_date"]).astype("datetime64[ns]")
+    foreign = closed[closed["currency_code"] != COMPANY_CURRENCY].sort_values("day")
+    matched = pd.merge_asof(foreign, _effective_rates(world), left_on="day",
+                            right_on="effective_at", left_by="currency_code",
+                            right_by="currency", direction="backward")
+    expected = [(Decimal(str(a)) * Decimal(str(r))).quantize(CENT, ROUND_HALF_UP)
+                for a, r in zip(matched["amount"], matched["rate"], strict=True)]
+    assert [Decimal(str(v)) for v in matched["amount_company_currency"]] == expected
+    home = closed[closed["currency_code"] == COMPANY_CURRENCY]
+    assert (home["amount"] == home["amount_company_currency"]).all()
+    assert deals.loc[deals["close_date"].isna(), "amount_company_currency"].isna().all()
