@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingestion --sizes M L
+	$(BIN)/python -m benchmarks.warehouse --sizes M L
 
 clean:
 	rm -rf $(VENV) data .pytest_cache dbt_project/target dbt_project/logs

@@ -2,7 +2,7 @@
     One row per currency and day: the rate converting one unit of `currency_code` into the
     company currency that is in effect on `date_day`, i.e. the rate with the latest effective
     date on or before that day (HubSpot's rule for converting past amounts). Days run from a
-    currency's first effective date through the last day any fact or deal needs; before its
+    currency's first effective date through tomorrow (or the last deal close or rate); before its
     first effective date a currency has no rate, and the facts fail rather than guess.
     The company currency itself converts at exactly 1.
 -#}
@@ -39,7 +39,13 @@ periods as (
 
 needed as (
 
-    select max(date_day) as last_day from {{ ref('int_ad_performance_unioned') }}
+    -- through tomorrow (an account's day can be ahead of UTC), or later if a deal or a rate is;
+    -- the `rates_through` var pins the day (tests)
+    {% if var('rates_through', none) %}
+    select cast('{{ var("rates_through") }}' as date) as last_day
+    {% else %}
+    select cast({{ dbt.dateadd('day', 1, dbt.current_timestamp()) }} as date) as last_day
+    {% endif %}
     union all
     select max(cast(closed_at as date)) as last_day from {{ ref('stg_hubspot__deals') }}
     union all
