@@ -183,6 +183,16 @@ def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
         sessions_before = len(warehouse.query("select session_id from intermediate.int_sessions"))
         server.restate()
         warehouse.load()  # re-pulls each source's look-back window
+        # HubSpot corrects a past rate: the days it was in effect must be converted again.
+        warehouse.execute("""
+            update raw_hubspot.exchange_rates
+            set conversion_rate = cast(conversion_rate as double) * 1.5
+            where id = (
+                select id from raw_hubspot.exchange_rates
+                where to_currency_code = 'USD' and from_currency_code = (
+                    select min(currency_code) from marts.dim_ad_accounts
+                    where currency_code <> 'USD')
+                order by effective_at desc limit 1)""")
     incremental = warehouse.dbt("run")
     assert incremental.success, incremental.failures
     tables = ("marts.fct_ad_performance_daily", "marts.fct_keyword_performance_daily",
@@ -197,6 +207,9 @@ def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
         right = rebuilt[keys].sort_values(keys[:6]).reset_index(drop=True)
         pd.testing.assert_frame_equal(left, right, check_dtype=False)
     restated = after["marts.fct_ad_performance_daily"]
+    rates_before = before.groupby("currency_code")["exchange_rate"].agg(lambda r: set(r))
+    rates_after = restated.groupby("currency_code")["exchange_rate"].agg(lambda r: set(r))
+    assert (rates_before != rates_after).any()
     assert not restated[["spend"]].equals(before[["spend"]])
     assert len(after["intermediate.int_sessions"]) > sessions_before
     assert restated["sessions"].sum() > before["sessions"].sum()

@@ -17,15 +17,11 @@
     `dlt_load_id` is the newest page-view load the build had seen: the next run's watermark, and
     how the facts see which sessions changed.
 -#}
-with page_views as (
+{#- The page views are read through `ref` at each use, not through one CTE: DuckDB materializes a
+    CTE used twice, which for millions of page views costs more than reading them again. -#}
+with newest as (
 
-    select * from {{ ref('stg_hubspot__page_views') }}
-
-),
-
-newest as (
-
-    select max(dlt_load_id) as load_id from page_views
+    select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__page_views') }}
 
 ),
 
@@ -34,41 +30,44 @@ newest as (
 changed as (
 
     select distinct session_id
-    from page_views
+    from {{ ref('stg_hubspot__page_views') }}
     where dlt_load_id > (select coalesce(max(dlt_load_id), '') from {{ this }})
         and session_id is not null
 
 ),
 
-scoped as (
-
-    select page_views.*
-    from page_views
-    inner join changed
-        on page_views.session_id = changed.session_id
-
-),
-
-{% else %}
-
-scoped as (
-
-    select * from page_views
-    where session_id is not null
-
-),
-
 {% endif %}
+
+-- The landing view of each session, ranked on the narrow columns only: carrying the URLs
+-- through the sort would cost several times more.
+first_views as (
+
+    select page_view_id
+    from (
+        select
+            page_views.page_view_id,
+            row_number() over (
+                partition by page_views.session_id
+                order by page_views.occurred_at asc nulls last,
+                    page_views.page_view_id asc nulls last
+            ) as view_rank
+        from {{ ref('stg_hubspot__page_views') }} as page_views
+        {% if is_incremental() %}
+        inner join changed
+            on page_views.session_id = changed.session_id
+        {% endif %}
+        where page_views.session_id is not null
+    ) as ranked
+    where view_rank = 1
+
+),
 
 ranked as (
 
-    select
-        scoped.*,
-        row_number() over (
-            partition by session_id
-            order by occurred_at asc nulls last, page_view_id asc nulls last
-        ) as view_rank
-    from scoped
+    select page_views.*
+    from {{ ref('stg_hubspot__page_views') }} as page_views
+    inner join first_views
+        on page_views.page_view_id = first_views.page_view_id
 
 ),
 
@@ -80,14 +79,19 @@ landings as (
         occurred_at as started_at,
         page_url as landing_url,
         referrer_url,
-        {{ url_parameter('page_url', 'hsa_net') }} as hsa_net,
-        {{ url_parameter('page_url', 'hsa_acc') }} as hsa_acc,
-        {{ url_parameter('page_url', 'hsa_cam') }} as hsa_cam,
-        {{ url_parameter('page_url', 'hsa_grp') }} as hsa_grp,
-        {{ url_parameter('page_url', 'hsa_ad') }} as hsa_ad,
-        {{ url_parameter('page_url', 'hsa_tgt') }} as hsa_tgt
-    from ranked
-    where view_rank = 1
+        {{ url_parameter('tracked_url', 'hsa_net') }} as hsa_net,
+        {{ url_parameter('tracked_url', 'hsa_acc') }} as hsa_acc,
+        {{ url_parameter('tracked_url', 'hsa_cam') }} as hsa_cam,
+        {{ url_parameter('tracked_url', 'hsa_grp') }} as hsa_grp,
+        {{ url_parameter('tracked_url', 'hsa_ad') }} as hsa_ad,
+        {{ url_parameter('tracked_url', 'hsa_tgt') }} as hsa_tgt
+    from (
+        -- only URLs carrying HubSpot's parameters are searched for them
+        select
+            ranked.*,
+            case when {{ dbt.position("'hsa_'", 'page_url') }} > 0 then page_url end as tracked_url
+        from ranked
+    ) as candidates
 
 )
 

@@ -10,28 +10,21 @@
     One row per network + ad + date_day (the ad account's day).
 
     Incremental: a run rebuilds whole account-days, and only those whose inputs changed since the
-    last build: ad metrics loaded since (a restated look-back window, a backfill, a new account),
-    exchange rates loaded since (every later day of that currency), sessions loaded since.
-    `dlt_load_id` records the newest load the build had seen, and is the next run's watermark.
-    `--full-refresh` rebuilds everything; both give the same table.
+    last build:
+    - ad metrics loaded since (a restated look-back window, a backfill, a new account);
+    - a different exchange rate in effect, or a different account currency, than the one the row
+      was converted with (`exchange_rate` keeps it; HubSpot's rates are reloaded on every run, so
+      compared by value, not by load);
+    - sessions loaded since for the row's ad and day.
+    `dlt_load_id` is the newest ad-metrics or page-view load the build had seen: the next run's
+    watermark. `--full-refresh` rebuilds everything; both give the same table.
+    The big inputs are read through `ref` at each use rather than through shared CTEs: DuckDB
+    materializes a CTE used twice, which for millions of rows costs more than reading again.
 -#}
-with performance as (
-
-    select * from {{ ref('int_ad_performance_unioned') }}
-
-),
-
-accounts as (
+with accounts as (
 
     select network, ad_account_id, currency_code
     from {{ ref('int_ad_accounts_unioned') }}
-
-),
-
-ads as (
-
-    select network, ad_id, is_tracked
-    from {{ ref('int_ads_unioned') }}
 
 ),
 
@@ -42,22 +35,13 @@ rates as (
 
 ),
 
-ad_sessions as (
-
-    select * from {{ ref('int_sessions') }}
-    where ad_id is not null
-
-),
-
 watermark as (
 
     select max(load_id) as load_id
     from (
-        select max(dlt_load_id) as load_id from performance
+        select max(dlt_load_id) as load_id from {{ ref('int_ad_performance_unioned') }}
         union all
-        select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__exchange_rates') }}
-        union all
-        select max(dlt_load_id) as load_id from ad_sessions
+        select max(dlt_load_id) as load_id from {{ ref('int_sessions') }}
     ) as loads
 
 ),
@@ -70,48 +54,45 @@ previous as (
 
 ),
 
-changed_rates as (
-
-    select from_currency_code as currency_code, min(effective_date) as first_day
-    from {{ ref('stg_hubspot__exchange_rates') }}
-    where dlt_load_id > (select load_id from previous)
-    group by from_currency_code
-
-),
-
 changed as (
 
     select network, ad_account_id, date_day
-    from performance
+    from {{ ref('int_ad_performance_unioned') }}
     where dlt_load_id > (select load_id from previous)
 
     union
 
-    select performance.network, performance.ad_account_id, performance.date_day
-    from performance
-    inner join accounts
-        on performance.network = accounts.network
-        and performance.ad_account_id = accounts.ad_account_id
-    inner join changed_rates
-        on accounts.currency_code = changed_rates.currency_code
-        and performance.date_day >= changed_rates.first_day
+    -- converted with another currency or rate than the one now in effect
+    select built.network, built.ad_account_id, built.date_day
+    from {{ this }} as built
+    left join accounts
+        on built.network = accounts.network
+        and built.ad_account_id = accounts.ad_account_id
+    left join rates
+        on built.currency_code = rates.currency_code
+        and built.date_day = rates.date_day
+    where built.currency_code is distinct from accounts.currency_code
+        or built.exchange_rate is distinct from case
+            when built.currency_code = '{{ var("company_currency") }}' then 1
+            else rates.conversion_rate
+        end
 
     union
 
-    select performance.network, performance.ad_account_id, performance.date_day
-    from performance
-    inner join ad_sessions
-        on performance.network = ad_sessions.network
-        and performance.ad_id = ad_sessions.ad_id
-        and performance.date_day = ad_sessions.session_date
-    where ad_sessions.dlt_load_id > (select load_id from previous)
+    -- sessions loaded since, on their ad's account and day
+    select ads.network, ads.ad_account_id, sessions.session_date as date_day
+    from {{ ref('int_sessions') }} as sessions
+    inner join {{ ref('int_ads_unioned') }} as ads
+        on sessions.network = ads.network
+        and sessions.ad_id = ads.ad_id
+    where sessions.dlt_load_id > (select load_id from previous)
 
 ),
 
 selected as (
 
     select performance.*
-    from performance
+    from {{ ref('int_ad_performance_unioned') }} as performance
     inner join changed
         on performance.network = changed.network
         and performance.ad_account_id = changed.ad_account_id
@@ -123,7 +104,7 @@ selected as (
 
 selected as (
 
-    select * from performance
+    select * from {{ ref('int_ad_performance_unioned') }}
 
 ),
 
@@ -132,7 +113,8 @@ selected as (
 sessions_per_ad_day as (
 
     select network, ad_id, session_date, count(*) as sessions
-    from ad_sessions
+    from {{ ref('int_sessions') }}
+    where ad_id is not null
     group by network, ad_id, session_date
 
 ),
@@ -155,6 +137,11 @@ joined as (
             'selected.date_day',
             "'ad account ' || selected.network || ' ' || selected.ad_account_id") }}
             as spend_company_currency,
+        -- the rate `spend_company_currency` was converted at (1 for the company currency)
+        case
+            when accounts.currency_code = '{{ var("company_currency") }}' then 1
+            else rates.conversion_rate
+        end as exchange_rate,
         selected.engagements,
         selected.likes,
         cast(selected.network_conversions as decimal(18, 4)) as network_conversions,
@@ -170,7 +157,7 @@ joined as (
     left join rates
         on accounts.currency_code = rates.currency_code
         and selected.date_day = rates.date_day
-    left join ads
+    left join {{ ref('int_ads_unioned') }} as ads
         on selected.network = ads.network
         and selected.ad_id = ads.ad_id
     left join sessions_per_ad_day

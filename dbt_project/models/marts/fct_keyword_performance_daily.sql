@@ -10,16 +10,11 @@
     One row per Google keyword + date_day (the customer's day). A criterion id is unique only
     within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and position estimates
     are the keyword's current values (Google reports them as settings, not per day).
-    Incremental like fct_ad_performance_daily: whole customer-days whose metrics or exchange
-    rates were loaded since the last build.
+    Incremental like fct_ad_performance_daily: whole customer-days whose metrics were loaded
+    since the last build, or whose exchange rate or currency is no longer the one they were
+    converted with.
 -#}
-with performance as (
-
-    select * from {{ ref('stg_google_ads__keyword_performance_daily') }}
-
-),
-
-keywords as (
+with keywords as (
 
     select * from {{ ref('stg_google_ads__keywords') }}
 
@@ -42,12 +37,8 @@ rates as (
 
 watermark as (
 
-    select max(load_id) as load_id
-    from (
-        select max(dlt_load_id) as load_id from performance
-        union all
-        select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__exchange_rates') }}
-    ) as loads
+    select max(dlt_load_id) as load_id
+    from {{ ref('stg_google_ads__keyword_performance_daily') }}
 
 ),
 
@@ -59,37 +50,34 @@ previous as (
 
 ),
 
-changed_rates as (
-
-    select from_currency_code as currency_code, min(effective_date) as first_day
-    from {{ ref('stg_hubspot__exchange_rates') }}
-    where dlt_load_id > (select load_id from previous)
-    group by from_currency_code
-
-),
-
 changed as (
 
     select ad_account_id, date_day
-    from performance
+    from {{ ref('stg_google_ads__keyword_performance_daily') }}
     where dlt_load_id > (select load_id from previous)
 
     union
 
-    select performance.ad_account_id, performance.date_day
-    from performance
-    inner join accounts
-        on performance.ad_account_id = accounts.ad_account_id
-    inner join changed_rates
-        on accounts.currency_code = changed_rates.currency_code
-        and performance.date_day >= changed_rates.first_day
+    -- converted with another currency or rate than the one now in effect
+    select built.ad_account_id, built.date_day
+    from {{ this }} as built
+    left join accounts
+        on built.ad_account_id = accounts.ad_account_id
+    left join rates
+        on built.currency_code = rates.currency_code
+        and built.date_day = rates.date_day
+    where built.currency_code is distinct from accounts.currency_code
+        or built.exchange_rate is distinct from case
+            when built.currency_code = '{{ var("company_currency") }}' then 1
+            else rates.conversion_rate
+        end
 
 ),
 
 selected as (
 
     select performance.*
-    from performance
+    from {{ ref('stg_google_ads__keyword_performance_daily') }} as performance
     inner join changed
         on performance.ad_account_id = changed.ad_account_id
         and performance.date_day = changed.date_day
@@ -100,7 +88,7 @@ selected as (
 
 selected as (
 
-    select * from performance
+    select * from {{ ref('stg_google_ads__keyword_performance_daily') }}
 
 ),
 
@@ -123,6 +111,11 @@ joined as (
             'selected.spend', 'accounts.currency_code', 'rates.conversion_rate',
             'selected.date_day', "'google customer ' || selected.ad_account_id") }}
             as spend_company_currency,
+        -- the rate `spend_company_currency` was converted at (1 for the company currency)
+        case
+            when accounts.currency_code = '{{ var("company_currency") }}' then 1
+            else rates.conversion_rate
+        end as exchange_rate,
         cast(selected.network_conversions as decimal(18, 4)) as conversions,
         selected.interactions,
         -- conversions per interaction, Google's own definition of its conversion rate
