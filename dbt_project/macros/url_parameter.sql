@@ -1,20 +1,46 @@
 {#-
-    The value of query parameter `name` in the URL in `column`, or null when it is absent or
-    empty. Values are returned as written (still URL-encoded); the parameters read here (ids,
-    `hsa_net`, `kwd-<id>` targets) never need decoding. Found with plain substring searches: on
-    millions of sessions that is several times faster than a regular expression or splitting
-    the URL apart.
+    Query parameters of URLs, found with plain substring searches: on millions of sessions that
+    is several times faster than a regular expression or splitting the URL apart. Values are
+    returned as written (still URL-encoded; the parameters read here never need decoding), null
+    when absent or empty.
+
+    `url_parameter(column, name)` is one expression. For several parameters of many rows, the
+    three steps (`url_parameter_start`, `_tail`, `_value`) go in successive projections, so
+    each intermediate string is computed once rather than once per use.
 -#}
 {% macro url_parameter(column, name) -%}
-    {%- set key = name ~ '=' -%}
-    {%- set start = "greatest(" ~ dbt.position("'?" ~ key ~ "'", column) ~ ", "
-                    ~ dbt.position("'&" ~ key ~ "'", column) ~ ")" -%}
-    {%- set tail = "substr(" ~ column ~ ", " ~ start ~ " + " ~ (key | length + 1) ~ ")" -%}
+    {%- set tail -%}
+        case
+            when {{ url_parameter_start(column, name) }} > 0
+                then substr({{ column }}, {{ url_parameter_start(column, name) }}
+                    + {{ name | length + 1 }}, 200)
+        end
+    {%- endset -%}
+    {{ url_parameter_value(tail) }}
+{%- endmacro %}
+
+{#- 1-based position of `name=` in `column` where it starts a parameter (after `?` or `&`); 0
+    when absent. One search, then a check of the character before it. -#}
+{% macro url_parameter_start(column, name) -%}
     case
-        when {{ start }} > 0
-            then nullif(substr({{ tail }}, 1, coalesce(least(
-                nullif({{ dbt.position("'&'", tail) }}, 0),
-                nullif({{ dbt.position("'#'", tail) }}, 0)
-            ), {{ dbt.length(tail) }} + 1) - 1), '')
+        when {{ dbt.position("'" ~ name ~ "='", column) }} > 1
+            and substr({{ column }}, {{ dbt.position("'" ~ name ~ "='", column) }} - 1, 1)
+                in ('?', '&')
+            then {{ dbt.position("'" ~ name ~ "='", column) }}
+        else 0
     end
+{%- endmacro %}
+
+{#- The text after `name=` (up to 200 characters: values read here are short), given its
+    start position; null when absent. -#}
+{% macro url_parameter_tail(column, start, name) -%}
+    case when {{ start }} > 0 then substr({{ column }}, {{ start }} + {{ name | length + 1 }}, 200) end
+{%- endmacro %}
+
+{#- The value at the head of a tail: up to the next `&` or `#`. -#}
+{% macro url_parameter_value(tail) -%}
+    nullif(substr({{ tail }}, 1, coalesce(least(
+        nullif({{ dbt.position("'&'", tail) }}, 0),
+        nullif({{ dbt.position("'#'", tail) }}, 0)
+    ), {{ dbt.length(tail) }} + 1) - 1), '')
 {%- endmacro %}

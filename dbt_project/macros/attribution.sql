@@ -1,0 +1,107 @@
+{#-
+    The rule-based multi-touch models. Each gives shares to key touches and to the middle:
+    `first` (the first touch), `lead` (lead creation: the last touch at or before the contact
+    converted), `deal` (deal creation: the last touch at or before the deal was created), `last`
+    (the path's last touch: lead creation for a contact, closed won for a deal), `middle` (split
+    equally among the touches that hold none of the model's key shares). A touch holding several
+    key points gets their sum. Key points a path lacks (a contact has no deal creation) and a
+    middle share with no middle touches drop out, and the rest is rescaled to sum to 1; so a
+    one-touch path gives that touch 1, and a two-touch U-shaped path gives 1/2 and 1/2.
+    `linear` weighs every touch equally; `time_decay` weighs a touch by
+    2^(-age / time_decay_half_life_days), its age measured back from the path's end event.
+-#}
+{% macro attribution_rule_models() %}
+    {{ return([
+        {'name': 'first_interaction', 'first': 1},
+        {'name': 'last_interaction', 'last': 1},
+        {'name': 'linear', 'equal': true},
+        {'name': 'u_shaped', 'first': 0.4, 'lead': 0.4, 'middle': 0.2},
+        {'name': 'w_shaped', 'first': 0.3, 'lead': 0.3, 'deal': 0.3, 'middle': 0.1},
+        {'name': 'full_path', 'first': 0.225, 'lead': 0.225, 'deal': 0.225, 'last': 0.225,
+         'middle': 0.1},
+        {'name': 'j_shaped', 'first': 0.2, 'last': 0.6, 'middle': 0.2},
+        {'name': 'inverse_j', 'first': 0.6, 'last': 0.2, 'middle': 0.2},
+        {'name': 'time_decay', 'decay': true},
+    ]) }}
+{% endmacro %}
+
+
+{#- The four ads attribution reports of HubSpot's ads tool (a contact counts 0 or 1 per ad). -#}
+{% macro attribution_ads_reports() %}
+    {{ return(['first_form_submission', 'last_form_submission', 'last_ad_interaction',
+               'all_interactions']) }}
+{% endmacro %}
+
+
+{#- A share as a floating-point literal (a decimal literal would make the sums decimals). -#}
+{% macro _share(value) -%}
+    cast({{ value }} as double)
+{%- endmacro %}
+
+
+{#-
+    Credits of every rule-based model for the touches in `relation`, which has one row per touch
+    with `path_key` (the contact or deal whose path it is), `touch_number` (1..`touch_count` in
+    time order), `touch_count`, booleans `is_lead` and `is_deal` (the touch holds that key
+    point) and `age_days` (for time decay). Returns every column of `relation` plus one
+    `credit__<model>` column per model; each model's credits sum to 1 per path.
+-#}
+{% macro rule_based_credits(relation, path_key) %}
+    {%- set models = attribution_rule_models() -%}
+    {%- set half_life = var('time_decay_half_life_days') -%}
+    select
+        keyed.*,
+        {%- for m in models %}
+        raw__{{ m.name }} / sum(raw__{{ m.name }}) over (partition by {{ path_key }})
+            as credit__{{ m.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            counted.*,
+            {%- for m in models %}
+            {%- if m.get('equal') %}
+            {{ _share(1) }} as raw__{{ m.name }}
+            {%- elif m.get('decay') %}
+            power({{ _share(2) }}, -1 * age_days / {{ _share(half_life) }}) as raw__{{ m.name }}
+            {%- else %}
+            case
+                when key__{{ m.name }} > 0 then key__{{ m.name }}
+                {%- if m.get('middle') %}
+                else {{ _share(m.middle) }} / nullif(middle__{{ m.name }}, 0)
+                {%- else %}
+                else {{ _share(0) }}
+                {%- endif %}
+            end as raw__{{ m.name }}
+            {%- endif %}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from (
+            select
+                shared.*,
+                {%- for m in models if not (m.get('equal') or m.get('decay')) %}
+                sum(case when key__{{ m.name }} > 0 then 0 else 1 end)
+                    over (partition by {{ path_key }}) as middle__{{ m.name }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from (
+                select
+                    touches.*,
+                    {%- for m in models if not (m.get('equal') or m.get('decay')) %}
+                    {{ _share(0) }}
+                    {%- if m.get('first') %}
+                        + case when touch_number = 1 then {{ _share(m.first) }} else 0 end
+                    {%- endif %}
+                    {%- if m.get('lead') %}
+                        + case when is_lead then {{ _share(m.lead) }} else 0 end
+                    {%- endif %}
+                    {%- if m.get('deal') %}
+                        + case when is_deal then {{ _share(m.deal) }} else 0 end
+                    {%- endif %}
+                    {%- if m.get('last') %}
+                        + case when touch_number = touch_count then {{ _share(m.last) }} else 0 end
+                    {%- endif %}
+                        as key__{{ m.name }}{{ ',' if not loop.last }}
+                    {%- endfor %}
+                from {{ relation }} as touches
+            ) as shared
+        ) as counted
+    ) as keyed
+{% endmacro %}

@@ -1,0 +1,63 @@
+{#-
+    One row per touch on a contact's path: the contact's sessions in time order (ties by session
+    id), up to and including its conversion for converting contacts, all of them for the others
+    (the non-converting paths the data-driven models need). `is_lead` marks lead creation, the
+    last touch at or before conversion. Ad touches carry their resolved ad; the others only their
+    channel. `campaign_state` is the touch's state for campaign-level data-driven models: the ad
+    campaign for ad touches, the channel otherwise.
+-#}
+with conversions as (
+
+    select contact_id, converted_at, conversion_session_id
+    from {{ ref('int_contact_conversions') }}
+
+),
+
+touches as (
+
+    select
+        touchpoints.contact_id,
+        touchpoints.session_id,
+        touchpoints.started_at,
+        touchpoints.channel,
+        touchpoints.is_ad_interaction,
+        case when touchpoints.is_ad_interaction then touchpoints.network end as network,
+        case when touchpoints.is_ad_interaction then touchpoints.ad_account_id end
+            as ad_account_id,
+        case when touchpoints.is_ad_interaction then touchpoints.campaign_id end as campaign_id,
+        touchpoints.ad_group_id,
+        touchpoints.ad_id,
+        touchpoints.keyword_id,
+        conversions.converted_at,
+        touchpoints.session_id = conversions.conversion_session_id as is_conversion_session
+    from {{ ref('int_touchpoints_classified') }} as touchpoints
+    left join conversions
+        on touchpoints.contact_id = conversions.contact_id
+    where touchpoints.contact_id is not null
+        and (conversions.converted_at is null
+            or touchpoints.started_at <= conversions.converted_at)
+
+),
+
+numbered as (
+
+    select
+        touches.*,
+        row_number() over (
+            partition by contact_id
+            order by started_at asc nulls last, session_id asc nulls last
+        ) as touch_number,
+        count(*) over (partition by contact_id) as touch_count
+    from touches
+
+)
+
+select
+    numbered.*,
+    converted_at is not null as is_converted,
+    converted_at is not null and touch_number = touch_count as is_lead,
+    case
+        when is_ad_interaction then network || ':' || campaign_id
+        else channel
+    end as campaign_state
+from numbered

@@ -1,0 +1,36 @@
+"""One row per data-driven model (markov, shapley) + level (channel, campaign) + state.
+
+The paths are every contact's touches (int_attribution_paths), converting and not. At channel
+level a touch's state is its channel; at campaign level it is its ad campaign (ad touches) or
+its channel (the rest). The models are solved exactly in `attribution.data_driven`: Markov
+removal effects from the absorbing chain, Shapley values in closed form. `weight` is what a
+touch of that state weighs when a contact's credit is split (the removal effect or the Shapley
+value); `credited_conversions` scales the weights to the observed conversions.
+"""
+
+import pandas as pd
+
+from attribution.data_driven import encode, state_weights
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    paths = dbt.ref("int_attribution_paths")
+    touches = paths.query("paths", """
+        select
+            dense_rank() over (order by contact_id) - 1 as path,
+            channel,
+            campaign_state,
+            is_converted
+        from paths
+        order by contact_id, touch_number
+    """).fetch_arrow_table()
+    path = touches.column("path").to_numpy()
+    converted = touches.column("is_converted").to_numpy(zero_copy_only=False)
+    rows = []
+    for level, column in (("channel", "channel"), ("campaign", "campaign_state")):
+        encoded, names = encode(path, touches.column(column), converted)
+        rows.extend(state_weights(encoded, names, level))
+    frame = pd.DataFrame(rows, columns=["attribution_model", "level", "state", "removal_effect",
+                                        "shapley_value", "weight", "credited_conversions"])
+    return frame.astype({"removal_effect": "float64", "shapley_value": "float64"})

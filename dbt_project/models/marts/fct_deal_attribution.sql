@@ -1,0 +1,215 @@
+{#-
+    One row per attribution_model + deal + credited touch target (an ad, a campaign, or a
+    channel with null ad columns), for the deals the ads tool counts: closed won (a stage in the
+    `closed_won_stages` var), a close date set, and associated with a contact whose current
+    lifecycle stage is `customer` and who converted (submitted a form).
+
+    - Ads reports: a deal counts 0 or 1 per ad, credit 1, for every ad its customer contacts are
+      attributed to under that report (fct_contact_attribution).
+    - Rule-based and data-driven models: over the deal's path, the touches of its customer
+      contacts up to the close, in time order. Key points: first touch, lead creation (the last
+      touch at or before the earliest conversion among those contacts), deal creation (the last
+      touch at or before the deal was created) and closed won (the last touch). Credits sum to 1
+      per deal.
+    `revenue_company_currency` = the deal's amount in the company currency x credit.
+-#}
+{%- set rule_models = attribution_rule_models() -%}
+{%- set target = 'channel, network, ad_account_id, campaign_id, ad_group_id, ad_id, keyword_id' -%}
+with deals as (
+
+    select
+        deal_id, closed_at, close_date, created_at, amount, currency_code,
+        amount_company_currency
+    from {{ ref('int_deals') }}
+    where deal_stage in ({{ quoted_list(var('closed_won_stages')) }})
+        and closed_at is not null
+
+),
+
+deal_contacts as (
+
+    select distinct
+        deals.deal_id,
+        associations.contact_id,
+        conversions.converted_at
+    from deals
+    inner join {{ ref('stg_hubspot__deal_contact_associations') }} as associations
+        on deals.deal_id = associations.deal_id
+    inner join {{ ref('stg_hubspot__contacts') }} as contacts
+        on associations.contact_id = contacts.contact_id
+    inner join {{ ref('int_contact_conversions') }} as conversions
+        on associations.contact_id = conversions.contact_id
+    where contacts.lifecycle_stage = 'customer'
+
+),
+
+lead_created as (
+
+    select deal_id, min(converted_at) as lead_at
+    from deal_contacts
+    group by deal_id
+
+),
+
+deal_touches as (
+
+    select
+        deals.deal_id,
+        touchpoints.session_id,
+        touchpoints.started_at,
+        touchpoints.channel,
+        case when touchpoints.is_ad_interaction then touchpoints.network end as network,
+        case when touchpoints.is_ad_interaction then touchpoints.ad_account_id end
+            as ad_account_id,
+        case when touchpoints.is_ad_interaction then touchpoints.campaign_id end as campaign_id,
+        touchpoints.ad_group_id,
+        touchpoints.ad_id,
+        touchpoints.keyword_id,
+        case
+            when touchpoints.is_ad_interaction
+                then touchpoints.network || ':' || touchpoints.campaign_id
+            else touchpoints.channel
+        end as campaign_state,
+        deals.closed_at,
+        deals.created_at as deal_created_at,
+        lead_created.lead_at,
+        {{ dbt.datediff('touchpoints.started_at', 'deals.closed_at', 'second') }} / 86400.0
+            as age_days,
+        row_number() over (
+            partition by deals.deal_id
+            order by touchpoints.started_at asc nulls last, touchpoints.session_id asc nulls last
+        ) as touch_number,
+        count(*) over (partition by deals.deal_id) as touch_count
+    from deals
+    inner join deal_contacts
+        on deals.deal_id = deal_contacts.deal_id
+    inner join lead_created
+        on deals.deal_id = lead_created.deal_id
+    inner join {{ ref('int_touchpoints_classified') }} as touchpoints
+        on deal_contacts.contact_id = touchpoints.contact_id
+        and touchpoints.started_at <= deals.closed_at
+
+),
+
+paths as (
+
+    select
+        deal_touches.*,
+        touch_number = max(case when started_at <= lead_at then touch_number end)
+            over (partition by deal_id) as is_lead,
+        touch_number = max(case when started_at <= deal_created_at then touch_number end)
+            over (partition by deal_id) as is_deal
+    from deal_touches
+
+),
+
+rule_credits as (
+
+    {{ rule_based_credits('paths', 'deal_id') }}
+
+),
+
+rule_based as (
+
+    {%- for m in rule_models %}
+    select '{{ m.name }}' as attribution_model, deal_id, {{ target }},
+        credit__{{ m.name }} as credit
+    from rule_credits
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+weights as (
+
+    select attribution_model, state, weight
+    from {{ ref('int_attribution_state_weights') }}
+    where level = 'campaign'
+
+),
+
+data_driven_touches as (
+
+    select
+        paths.*,
+        weights.attribution_model,
+        weights.weight / count(*) over (
+            partition by weights.attribution_model, paths.deal_id, paths.campaign_state
+        ) as raw_credit
+    from paths
+    inner join weights
+        on paths.campaign_state = weights.state
+
+),
+
+data_driven as (
+
+    select
+        attribution_model, deal_id, {{ target }},
+        case
+            when sum(raw_credit) over (partition by attribution_model, deal_id) > 0
+                then raw_credit / sum(raw_credit) over (partition by attribution_model, deal_id)
+            else 1.0 / touch_count
+        end as credit
+    from data_driven_touches
+
+),
+
+ads_reports as (
+
+    select distinct
+        attributed.attribution_model, deal_contacts.deal_id,
+        attributed.channel, attributed.network, attributed.ad_account_id,
+        attributed.campaign_id, attributed.ad_group_id, attributed.ad_id, attributed.keyword_id,
+        1.0 as credit
+    from deal_contacts
+    inner join {{ ref('fct_contact_attribution') }} as attributed
+        on deal_contacts.contact_id = attributed.contact_id
+    where attributed.attribution_model in ({{ quoted_list(attribution_ads_reports()) }})
+
+),
+
+credited as (
+
+    select * from ads_reports
+    union all
+    select * from rule_based
+    union all
+    select attribution_model, deal_id, {{ target }}, credit from data_driven
+
+),
+
+summed as (
+
+    select
+        attribution_model, deal_id, {{ target }},
+        cast(sum(credit) as double) as credit
+    from credited
+    group by attribution_model, deal_id, {{ target }}
+    -- targets a model gives nothing (first_interaction's later touches) have no row
+    having sum(credit) > 0
+
+)
+
+select
+    summed.attribution_model,
+    summed.deal_id,
+    summed.channel,
+    summed.network is not null as is_ad_interaction,
+    summed.network,
+    summed.ad_account_id,
+    summed.campaign_id,
+    summed.ad_group_id,
+    summed.ad_id,
+    summed.keyword_id,
+    summed.credit,
+    deals.closed_at,
+    deals.close_date,
+    deals.amount,
+    deals.currency_code,
+    deals.amount_company_currency,
+    cast(deals.amount_company_currency * summed.credit as decimal(18, 6))
+        as revenue_company_currency
+from summed
+inner join deals
+    on summed.deal_id = deals.deal_id

@@ -1,0 +1,32 @@
+{#- fct_campaign_performance_daily carries each campaign-day's spend once per attribution model,
+    equal to the sum over its ads in fct_ad_performance_daily; fails with the rows that differ. -#}
+with ads as (
+
+    select network, campaign_id, date_day, sum(spend) as spend
+    from {{ ref('fct_ad_performance_daily') }}
+    group by network, campaign_id, date_day
+    having sum(spend) <> 0
+
+),
+
+campaigns as (
+
+    select attribution_model, network, campaign_id, date_day, spend
+    from {{ ref('fct_campaign_performance_daily') }}
+    where spend <> 0
+
+)
+
+select
+    coalesce(campaigns.attribution_model, 'every model') as attribution_model,
+    coalesce(ads.network, campaigns.network) as network,
+    coalesce(ads.campaign_id, campaigns.campaign_id) as campaign_id,
+    coalesce(ads.date_day, campaigns.date_day) as date_day,
+    ads.spend as ad_spend,
+    campaigns.spend as campaign_spend
+from ads
+full outer join campaigns
+    on ads.network = campaigns.network
+    and ads.campaign_id = campaigns.campaign_id
+    and ads.date_day = campaigns.date_day
+where ads.spend is distinct from campaigns.spend
