@@ -1,10 +1,11 @@
 {#-
     The rule-based multi-touch models. Each gives shares to key touches and to the middle:
     `first` (the first touch), `lead` (lead creation: the last touch at or before the contact
-    converted), `deal` (deal creation: the last touch at or before the deal was created), `last`
-    (the path's last touch: lead creation for a contact, closed won for a deal), `middle` (split
-    equally among the touches that hold none of the model's key shares). A touch holding several
-    key points gets their sum. Key points a path lacks (a contact has no deal creation) and a
+    converted), `deal` (deal creation: the last touch at or before the deal was created), `won`
+    (closed won: the last touch at or before the deal closed), `last` (the path's last touch:
+    lead creation for a contact, closed won for a deal), `middle` (split equally among the
+    touches that hold none of the model's key shares). A touch holding several key points gets
+    their sum. Key points a path lacks (a contact has no deal creation or closed won) and a
     middle share with no middle touches drop out, and the rest is rescaled to sum to 1; so a
     one-touch path gives that touch 1, and a two-touch U-shaped path gives 1/2 and 1/2.
     `linear` weighs every touch equally; `time_decay` weighs a touch by
@@ -17,7 +18,7 @@
         {'name': 'linear', 'equal': true},
         {'name': 'u_shaped', 'first': 0.4, 'lead': 0.4, 'middle': 0.2},
         {'name': 'w_shaped', 'first': 0.3, 'lead': 0.3, 'deal': 0.3, 'middle': 0.1},
-        {'name': 'full_path', 'first': 0.225, 'lead': 0.225, 'deal': 0.225, 'last': 0.225,
+        {'name': 'full_path', 'first': 0.225, 'lead': 0.225, 'deal': 0.225, 'won': 0.225,
          'middle': 0.1},
         {'name': 'j_shaped', 'first': 0.2, 'last': 0.6, 'middle': 0.2},
         {'name': 'inverse_j', 'first': 0.6, 'last': 0.2, 'middle': 0.2},
@@ -42,8 +43,8 @@
 {#-
     Credits of every rule-based model for the touches in `relation`, which has one row per touch
     with `path_key` (the contact or deal whose path it is), `touch_number` (1..`touch_count` in
-    time order), `touch_count`, booleans `is_lead` and `is_deal` (the touch holds that key
-    point) and `age_days` (for time decay). Returns every column of `relation` plus one
+    time order), `touch_count`, booleans `is_lead`, `is_deal` and `is_won` (the touch holds
+    that key point) and `age_days` (for time decay). Returns every column of `relation` plus one
     `credit__<model>` column per model; each model's credits sum to 1 per path.
 -#}
 {% macro rule_based_credits(relation, path_key) %}
@@ -94,6 +95,9 @@
                     {%- endif %}
                     {%- if m.get('deal') %}
                         + case when is_deal then {{ _share(m.deal) }} else 0 end
+                    {%- endif %}
+                    {%- if m.get('won') %}
+                        + case when is_won then {{ _share(m.won) }} else 0 end
                     {%- endif %}
                     {%- if m.get('last') %}
                         + case when touch_number = touch_count then {{ _share(m.last) }} else 0 end

@@ -7,7 +7,8 @@
       that started the session of the contact's first form submission), `last_form_submission`
       (of its latest submission; attributed at that submission), `last_ad_interaction` (the
       last ad touch at or before conversion), `all_interactions` (every ad touched up to
-      conversion, so totals across ads may exceed contacts).
+      conversion, or up to the latest submission for contacts that submitted again, so it
+      credits every ad the other reports do; totals across ads may exceed contacts).
     - Rule-based models (macros/attribution.sql) and the data-driven `markov` and `shapley`
       (campaign-level state weights from int_attribution_state_weights, a state's weight split
       equally among its touches on the path) give fractional credits over all the contact's
@@ -27,6 +28,7 @@ with paths as (
         touch_count,
         is_lead,
         false as is_deal,
+        false as is_won,
         {{ dbt.datediff('started_at', 'converted_at', 'second') }} / 86400.0 as age_days,
         is_ad_interaction,
         is_conversion_session,
@@ -138,11 +140,19 @@ last_ad_interaction as (
 
 all_interactions as (
 
+    -- every ad touched up to the contact's last form submission (its first, for most), so this
+    -- report credits every ad any single-ad report credits
     select distinct
-        'all_interactions' as attribution_model, contact_id, {{ target }},
-        1.0 as credit, converted_at as attributed_at
-    from paths
-    where is_ad_interaction
+        'all_interactions' as attribution_model, touchpoints.contact_id,
+        touchpoints.channel, touchpoints.network, touchpoints.ad_account_id,
+        touchpoints.campaign_id, touchpoints.ad_group_id, touchpoints.ad_id,
+        touchpoints.keyword_id, 1.0 as credit, conversions.converted_at as attributed_at
+    from {{ ref('int_contact_conversions') }} as conversions
+    inner join {{ ref('int_touchpoints_classified') }} as touchpoints
+        on conversions.contact_id = touchpoints.contact_id
+        and touchpoints.started_at <= greatest(conversions.converted_at,
+            conversions.last_submitted_at)
+    where touchpoints.is_ad_interaction
 
 ),
 

@@ -98,7 +98,8 @@ paths as (
         touch_number = max(case when started_at <= lead_at then touch_number end)
             over (partition by deal_id) as is_lead,
         touch_number = max(case when started_at <= deal_created_at then touch_number end)
-            over (partition by deal_id) as is_deal
+            over (partition by deal_id) as is_deal,
+        touch_number = touch_count as is_won
     from deal_touches
 
 ),

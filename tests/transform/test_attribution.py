@@ -1,0 +1,316 @@
+"""Touchpoints and attribution after a real `dbt build`: against the simulator's ground truth,
+hand-computed paths, and the properties every model must keep."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ingestion.simulator.truth import first_form_submission_contacts
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
+
+FRACTIONAL = ["first_interaction", "last_interaction", "linear", "u_shaped", "w_shaped",
+              "full_path", "j_shaped", "inverse_j", "time_decay", "markov", "shapley"]
+ADS_REPORTS = ["first_form_submission", "last_form_submission", "last_ad_interaction",
+               "all_interactions"]
+AD_COLUMNS = ["network", "ad_account_id", "campaign_id", "ad_group_id", "ad_id"]
+
+
+def test_every_session_gets_its_true_channel_and_ad(built):
+    world = built.server.world
+    touchpoints = built.query("select * from marts.fct_ad_touchpoints")
+    truth = world.sessions.astype({"session_id": str, "contact_id": str})
+    merged = truth.merge(touchpoints, on="session_id", how="outer", suffixes=("_true", ""),
+                         indicator=True)
+    assert (merged["_merge"] == "both").all(), merged["_merge"].value_counts()
+    assert (merged["channel_true"] == merged["channel"]).all(), (
+        merged.loc[merged["channel_true"] != merged["channel"], ["session_id", "channel_true",
+                                                                 "channel"]].head())
+    assert set(touchpoints["channel"]) >= {"paid_search", "paid_social", "organic_search",
+                                           "direct", "email", "referral", "organic_social"}
+    ads = merged[merged["ad_id_true"].notna()]
+    assert ads["is_ad_interaction"].all() and (ads["resolved_to"] == "ad").all()
+    for column, true in [("network", "network_true"), ("ad_account_id", "account_id"),
+                         ("campaign_id", "campaign_id_true"),
+                         ("ad_group_id", "ad_group_id_true"), ("ad_id", "ad_id_true")]:
+        assert (ads[column].astype(str) == ads[true].astype(str)).all(), column
+    keyword = ads[ads["keyword_id_true"].notna()]
+    assert len(keyword) > 0
+    assert (keyword["keyword_id"].astype(str) == keyword["keyword_id_true"].astype(str)).all()
+    assert not merged.loc[merged["ad_id_true"].isna(), "is_ad_interaction"].any()
+    # Click ids are kept: every Google ad session has its gclid, every Facebook one its fbclid.
+    assert ads.loc[ads["network"] == "google", "gclid"].notna().all()
+    assert ads.loc[ads["network"] == "facebook", "fbclid"].notna().all()
+
+
+def test_first_form_submission_contacts_per_ad_equal_the_truth(built):
+    truth = first_form_submission_contacts(built.server.world).rename(
+        columns={"account_id": "ad_account_id"})
+    marts = built.query("""
+        select network, ad_account_id, campaign_id, ad_group_id, ad_id,
+               count(distinct contact_id) as contacts
+        from marts.fct_contact_attribution
+        where attribution_model = 'first_form_submission'
+        group by all""")
+    key = AD_COLUMNS
+    left = truth.astype({c: str for c in key}).sort_values(key).reset_index(drop=True)
+    right = marts.astype({c: str for c in key}).sort_values(key).reset_index(drop=True)
+    assert len(left) > 10
+    pd.testing.assert_frame_equal(left[[*key, "contacts"]], right[[*key, "contacts"]],
+                                  check_dtype=False)
+
+
+def test_credits_sum_to_one_per_contact_and_deal_for_every_fractional_model(built):
+    for table, key in (("fct_contact_attribution", "contact_id"),
+                       ("fct_deal_attribution", "deal_id")):
+        sums = built.query(f"""
+            select attribution_model, {key}, sum(credit) as total
+            from marts.{table}
+            where attribution_model in ({", ".join(f"'{m}'" for m in FRACTIONAL)})
+            group by all""")
+        assert set(sums["attribution_model"]) == set(FRACTIONAL)
+        assert (abs(sums["total"] - 1) < 1e-9).all()
+
+
+def test_models_agree_on_a_path_of_one_touch(built):
+    single = built.query(f"""
+        select a.attribution_model, a.contact_id, a.channel, a.ad_id, a.credit
+        from marts.fct_contact_attribution a
+        join (select contact_id from intermediate.int_attribution_paths
+              where is_converted group by contact_id having count(*) = 1) using (contact_id)
+        where a.attribution_model in ({", ".join(f"'{m}'" for m in FRACTIONAL)})""")
+    assert single["contact_id"].nunique() > 5
+    assert (single["credit"] == 1).all()
+    per_contact = single.groupby("contact_id").agg(
+        models=("attribution_model", "nunique"), targets=("channel", "nunique"),
+        rows=("credit", "size"))
+    assert (per_contact["models"] == len(FRACTIONAL)).all()
+    assert (per_contact["rows"] == len(FRACTIONAL)).all()  # one target each, the same one
+    assert (per_contact["targets"] == 1).all()
+
+
+def test_all_interactions_counts_at_least_every_single_ad_report(built):
+    counts = built.query("""
+        select attribution_model, network, ad_id, count(distinct contact_id) as contacts
+        from marts.fct_contact_attribution
+        where ad_id is not null
+        group by all""").pivot_table(index=["network", "ad_id"], columns="attribution_model",
+                                     values="contacts", fill_value=0)
+    for report in ("first_form_submission", "last_form_submission", "last_ad_interaction",
+                   *FRACTIONAL):
+        assert (counts["all_interactions"] >= counts[report]).all(), report
+    contacts = built.query("select count(*) as n from intermediate.int_contact_conversions")
+    attributed = built.query("""
+        select attribution_model, count(distinct contact_id) as n
+        from marts.fct_contact_attribution group by all""")
+    assert (attributed["n"] <= contacts["n"][0]).all()
+
+
+def test_deals_meet_every_condition_and_convert_at_the_close_date_rate(built):
+    deals = built.query("""
+        select distinct a.deal_id, d.deal_stage, a.close_date, a.amount_company_currency,
+               d.amount_company_currency as deal_amount
+        from marts.fct_deal_attribution a
+        join intermediate.int_deals d using (deal_id)""")
+    world = built.server.world
+    assert len(deals) > 0
+    assert (deals["deal_stage"] == "closedwon").all()
+    assert deals["close_date"].notna().all()
+    assert (deals["amount_company_currency"] == deals["deal_amount"]).all()
+    contacts = world.contacts.set_index("contact_id")["lifecyclestage"]
+    customers_of = world.deal_contacts.assign(
+        stage=lambda f: f["contact_id"].map(contacts)).groupby("deal_id")["stage"].apply(set)
+    for deal in deals["deal_id"]:
+        assert "customer" in customers_of[deal]
+    # Closed-won deals whose contacts are not customers exist in the world and are left out.
+    closed = world.deals.loc[world.deals["dealstage"] == "closedwon", "deal_id"]
+    without_customer = [d for d in closed if "customer" not in customers_of.get(d, set())]
+    assert without_customer
+    assert not set(without_customer) & set(deals["deal_id"])
+
+
+def test_campaign_metrics_are_null_for_untracked_campaigns_and_sum_the_credits(built):
+    daily = built.query("""
+        select f.*, c.is_tracked
+        from marts.fct_campaign_performance_daily f
+        join marts.dim_campaigns c using (network, campaign_id)""")
+    untracked = daily[~daily["is_tracked"]]
+    tracked = daily[daily["is_tracked"]]
+    assert len(untracked) > 0 and len(tracked) > 0
+    for column in ("sessions", "contacts", "customers", "deals", "revenue_company_currency"):
+        assert untracked[column].isna().all(), column
+        assert tracked[column].notna().all(), column
+    credited = built.query("""
+        select attribution_model, sum(credit) as contacts
+        from marts.fct_contact_attribution where campaign_id is not null group by all""")
+    summed = tracked.groupby("attribution_model")["contacts"].sum()
+    for row in credited.itertuples():
+        assert summed[row.attribution_model] == pytest.approx(row.contacts)
+    # The estimate ROI setting: (contacts - customers) x rate x price + customers x price.
+    row = tracked[tracked["contacts"] > tracked["customers"]].iloc[0]
+    expected = (row.contacts - row.customers) * 0.1 * 1000 + row.customers * 1000
+    assert float(row.estimated_revenue_company_currency) == pytest.approx(expected, abs=1e-5)
+
+
+# A hand-built case: crafted sessions and paths of three new contacts, over real ads, replace
+# the built paths, and only the mart is rebuilt.
+#   H1: facebook ad A1, organic search, google ad A2 (with its keyword), facebook ad A3 (A1's
+#       campaign) in the converting session; 14, 7, 7 and 0 days before conversion; it submits
+#       another form five days later in a session from A2.
+#   H2: google ad A2, then a direct session in which it converts.
+#   H3: one linkedin ad touch, converting.
+CONVERTED = pd.Timestamp("2026-10-15 12:00", tz="UTC")
+LATER = pd.Timestamp("2026-10-20 09:00", tz="UTC")
+
+
+def _touch(contact, number, count, session, age_days, channel, ad=None, converting=False):
+    ad = ad or {}
+    return {"contact_id": contact, "session_id": session, "touch_number": number,
+            "touch_count": count, "started_at": CONVERTED - pd.Timedelta(days=age_days),
+            "channel": channel, "is_ad_interaction": bool(ad),
+            **{c: ad.get(c) for c in [*AD_COLUMNS, "keyword_id"]},
+            "converted_at": CONVERTED, "is_conversion_session": converting,
+            "is_converted": True, "is_lead": number == count,
+            "campaign_state": f"{ad['network']}:{ad['campaign_id']}" if ad else channel}
+
+
+def _real_ads(warehouse) -> dict[str, dict]:
+    ads = warehouse.query("""
+        with fb as (
+            select campaign_id from marts.dim_ads where network = 'facebook'
+            group by campaign_id having count(*) >= 2 order by campaign_id limit 1)
+        select network, ad_account_id, campaign_id, ad_group_id, ad_id, null as keyword_id,
+               row_number() over (order by ad_id) as n
+        from marts.dim_ads where network = 'facebook' and campaign_id = (select * from fb)
+        qualify n <= 2
+        union all
+        (select a.network, a.ad_account_id, a.campaign_id, a.ad_group_id, a.ad_id,
+                k.keyword_id, 3
+         from marts.dim_ads a join marts.dim_keywords k using (ad_group_id)
+         where a.network = 'google' order by a.ad_id, k.keyword_id limit 1)
+        union all
+        (select network, ad_account_id, campaign_id, ad_group_id, ad_id, null, 4
+         from marts.dim_ads where network = 'linkedin' order by ad_id limit 1)""")
+    labels = {1: "A1", 2: "A3", 3: "A2", 4: "A4"}
+    return {labels[row.pop("n")]: row for row in ads.to_dict("records")}
+
+
+@pytest.fixture(scope="module")
+def hand_built(built):
+    import duckdb
+
+    warehouse = built.copy("hand_built")
+    ads = _real_ads(warehouse)
+    paths = pd.DataFrame([
+        _touch("H1", 1, 4, "s11", 14, "paid_social", ads["A1"]),
+        _touch("H1", 2, 4, "s12", 7, "organic_search"),
+        _touch("H1", 3, 4, "s13", 7, "paid_search", ads["A2"]),
+        _touch("H1", 4, 4, "s14", 0, "paid_social", ads["A3"], converting=True),
+        _touch("H2", 1, 2, "s21", 3, "paid_search", ads["A2"]),
+        _touch("H2", 2, 2, "s22", 0, "direct", converting=True),
+        _touch("H3", 1, 1, "s31", 0, "paid_social", ads["A4"], converting=True),
+    ])
+    later = {**_touch("H1", 5, 5, "s15", 0, "paid_search", ads["A2"]), "started_at": LATER}
+    sessions = pd.concat([paths, pd.DataFrame([later])])[
+        ["session_id", "contact_id", "started_at", "channel", *AD_COLUMNS, "keyword_id"]]
+    state = {label: f"{ad['network']}:{ad['campaign_id']}" for label, ad in ads.items()}
+    weights = pd.DataFrame([
+        {"attribution_model": model, "level": "campaign", "state": name, "weight": weight}
+        for model in ("markov", "shapley")
+        for name, weight in [(state["A1"], 0.6), ("organic_search", 0.2), (state["A2"], 0.2),
+                             ("direct", 0.5), (state["A4"], 0.3)]])
+    conversions = pd.DataFrame([
+        {"contact_id": c, "converted_at": CONVERTED, "conversion_session_id": s,
+         "last_submitted_at": LATER if c == "H1" else CONVERTED,
+         "last_submission_session_id": "s15" if c == "H1" else s,
+         "form_submissions": 2 if c == "H1" else 1}
+        for c, s in [("H1", "s14"), ("H2", "s22"), ("H3", "s31")]])
+    with duckdb.connect(str(warehouse.path)) as con:
+        for table, frame, replace in (("int_attribution_paths", paths, True),
+                                      ("int_attribution_state_weights", weights, True),
+                                      ("int_contact_conversions", conversions, True),
+                                      ("int_sessions", sessions, False)):
+            con.register("crafted", frame)
+            if replace:
+                con.execute(f"delete from intermediate.{table}")
+            con.execute(f"insert into intermediate.{table} by name select * from crafted")
+            con.unregister("crafted")
+    result = warehouse.dbt("run", "--select", "fct_contact_attribution")
+    assert result.success, result.failures
+    credits = warehouse.query("""
+        select attribution_model, contact_id, ad_id, channel, credit, attributed_at
+        from marts.fct_contact_attribution where contact_id like 'H%'""")
+    label = {ad["ad_id"]: name for name, ad in ads.items()}
+    credits["target"] = [label[a] if isinstance(a, str) else c
+                         for a, c in zip(credits["ad_id"], credits["channel"], strict=True)]
+    return credits
+
+
+def _credits(credits: pd.DataFrame, model: str, contact: str) -> dict[str, float]:
+    rows = credits[(credits["attribution_model"] == model) & (credits["contact_id"] == contact)]
+    return dict(zip(rows["target"], rows["credit"], strict=True))
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("first_interaction", {"A1": 1}),
+    ("last_interaction", {"A3": 1}),
+    ("linear", {"A1": 1 / 4, "organic_search": 1 / 4, "A2": 1 / 4, "A3": 1 / 4}),
+    ("u_shaped", {"A1": 0.4, "organic_search": 0.1, "A2": 0.1, "A3": 0.4}),
+    # No deal creation on a contact's path: 30 / 30 / 10 rescaled to 1.
+    ("w_shaped", {"A1": 3 / 7, "organic_search": 1 / 14, "A2": 1 / 14, "A3": 3 / 7}),
+    # No deal creation or closed won: 22.5 / 22.5 / 10 rescaled.
+    ("full_path", {"A1": 0.225 / 0.55, "organic_search": 0.05 / 0.55, "A2": 0.05 / 0.55,
+                   "A3": 0.225 / 0.55}),
+    ("j_shaped", {"A1": 0.2, "organic_search": 0.1, "A2": 0.1, "A3": 0.6}),
+    ("inverse_j", {"A1": 0.6, "organic_search": 0.1, "A2": 0.1, "A3": 0.2}),
+    # Half-life 7 days: ages 14, 7, 7, 0 weigh 1/4, 1/2, 1/2, 1.
+    ("time_decay", {"A1": 1 / 9, "organic_search": 2 / 9, "A2": 2 / 9, "A3": 4 / 9}),
+    # Campaign C1 weighs 0.6, split over its two touches; organic 0.2; C2 0.2.
+    ("markov", {"A1": 0.3, "organic_search": 0.2, "A2": 0.2, "A3": 0.3}),
+    ("shapley", {"A1": 0.3, "organic_search": 0.2, "A2": 0.2, "A3": 0.3}),
+    ("first_form_submission", {"A3": 1}),
+    ("last_ad_interaction", {"A3": 1}),
+    ("all_interactions", {"A1": 1, "A2": 1, "A3": 1}),
+])
+def test_hand_computed_four_touch_path(hand_built, model, expected):
+    credits = hand_built
+    got = _credits(credits, model, "H1")
+    assert got.keys() == expected.keys()
+    for target, credit in expected.items():
+        assert got[target] == pytest.approx(credit, abs=1e-9), target
+
+
+def test_last_form_submission_credits_the_later_submission_session(hand_built):
+    credits = hand_built
+    assert _credits(credits, "last_form_submission", "H1") == {"A2": 1}
+    row = credits[(credits["attribution_model"] == "last_form_submission")
+                  & (credits["contact_id"] == "H1")].iloc[0]
+    assert row.attributed_at == LATER
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("u_shaped", {"A2": 0.5, "direct": 0.5}),
+    ("w_shaped", {"A2": 0.5, "direct": 0.5}),
+    ("j_shaped", {"A2": 0.25, "direct": 0.75}),
+    ("inverse_j", {"A2": 0.75, "direct": 0.25}),
+    ("linear", {"A2": 0.5, "direct": 0.5}),
+    # An organic converting session: no ad for the form-submission reports; the ad before it
+    # is the last ad interaction.
+    ("first_form_submission", {}),
+    ("last_form_submission", {}),
+    ("last_ad_interaction", {"A2": 1}),
+    ("all_interactions", {"A2": 1}),
+])
+def test_hand_computed_two_touch_path_converting_organically(hand_built, model, expected):
+    credits = hand_built
+    got = _credits(credits, model, "H2")
+    assert got.keys() == expected.keys()
+    for target, credit in expected.items():
+        assert got[target] == pytest.approx(credit, abs=1e-9)
+
+
+def test_hand_computed_one_touch_path_gets_all_credit_in_every_model(hand_built):
+    credits = hand_built
+    for model in [*FRACTIONAL, *ADS_REPORTS]:
+        assert _credits(credits, model, "H3") == {"A4": 1}, model
