@@ -1,0 +1,212 @@
+"""Attribution benchmark.
+
+    python -m benchmarks.attribution markov [--paths 5000000]
+    python -m benchmarks.attribution warehouse --warehouse-file FILE
+
+`markov`: the exact Markov removal effects (attribution.data_driven) side by side with the
+`ChannelAttribution` package's simulated ones on the same paths: synthetic paths (a few
+touches each, states of unequal popularity and unequal lift), at channel level (8 states) and
+at campaign level (200 states). Both are timed from the same input, the aggregated table of
+path strings ("a > b > c", conversions, non-conversions) that ChannelAttribution takes, so our
+time includes parsing the paths. ChannelAttribution is GPL-3 and a benchmark extra only
+(`pip install -e '.[benchmark]'`); without it only our side runs.
+
+`warehouse`: the attribution models of the dbt project on a loaded warehouse (size L from
+`python -m benchmarks.warehouse --sizes L --keep DIR`): `dbt run` of everything attribution
+needs, then per model its execution time, and the run's wall time and peak memory.
+
+Results are appended to `benchmarks/results/attribution.md` with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from attribution.data_driven import Paths, markov_removal_effects
+from benchmarks.ingestion import machine
+from orchestration.paths import BENCHMARK_RESULTS_DIR
+
+ATTRIBUTION_MODELS = ["int_contact_conversions", "int_attribution_paths",
+                      "int_attribution_state_weights", "fct_contact_attribution",
+                      "fct_deal_attribution", "fct_campaign_performance_daily"]
+
+
+def synthetic_paths(n_paths: int, n_states: int, seed: int = 11) -> pd.DataFrame:
+    """Aggregated paths: one row per distinct path string with its conversions and nulls."""
+    rng = np.random.default_rng(seed)
+    lengths = np.minimum(rng.geometric(1 / 3, n_paths), 12)
+    popularity = rng.dirichlet(np.full(n_states, 0.7))
+    lift = rng.uniform(0.01, 0.12, n_states)
+    states = rng.choice(n_states, int(lengths.sum()), p=popularity)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    keep = np.add.reduceat(np.log1p(-lift[states]), starts)
+    converted = rng.uniform(size=n_paths) < 1 - np.exp(keep)
+    names = pa.array([f"s{i:03d}" for i in range(n_states)])
+    flat = names.take(pa.array(states))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    text = pc.binary_join(pa.ListArray.from_arrays(offsets, flat), " > ")
+    frame = pd.DataFrame({"path": text.to_pandas(), "converted": converted})
+    grouped = frame.groupby("path", sort=False)["converted"].agg(["sum", "size"])
+    return pd.DataFrame({"path": grouped.index.astype(str),
+                         "total_conversions": grouped["sum"].to_numpy(np.float64),
+                         "total_null": (grouped["size"] - grouped["sum"]).to_numpy(np.float64)})
+
+
+def exact_from_strings(table: pd.DataFrame) -> tuple[dict[str, float], float]:
+    """Our removal effects from ChannelAttribution's input; returns them and the seconds taken
+    (parsing included)."""
+    started = time.perf_counter()
+    split = pc.split_pattern(pa.array(table["path"]), " > ")
+    lengths = pc.list_value_length(split).to_numpy()
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
+    paths = Paths(path=np.repeat(np.arange(len(table)), lengths),
+                  state=encoded.indices.to_numpy().astype(np.int64),
+                  conversions=table["total_conversions"].to_numpy(),
+                  nulls=table["total_null"].to_numpy(),
+                  n_states=len(encoded.dictionary))
+    result = markov_removal_effects(paths)
+    seconds = time.perf_counter() - started
+    names = encoded.dictionary.to_pylist()
+    return dict(zip(names, result.removal_effects.tolist(), strict=True)), seconds
+
+
+def channel_attribution(table: pd.DataFrame) -> tuple[dict[str, float], float] | None:
+    try:
+        from ChannelAttribution import markov_model
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    out = markov_model(table, var_path="path", var_conv="total_conversions",
+                       var_null="total_null", out_more=True, verbose=0)
+    seconds = time.perf_counter() - started
+    effects = out["removal_effects"]
+    return dict(zip(effects["channel_name"], effects["removal_effects_conversion"],
+                    strict=True)), seconds
+
+
+def run_markov(n_paths: int) -> list[dict]:
+    results = []
+    for level, n_states in (("channel", 8), ("campaign", 200)):
+        table = synthetic_paths(n_paths, n_states)
+        tracemalloc.start()
+        ours, our_seconds = exact_from_strings(table)
+        our_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        row = {"level": level, "states": n_states, "paths": n_paths,
+               "distinct_paths": len(table), "conversions": float(table["total_conversions"].sum()),
+               "exact_seconds": our_seconds, "exact_peak_mib": our_peak}
+        theirs = channel_attribution(table)
+        if theirs is not None:
+            effects, seconds = theirs
+            ratio = np.array([effects[s] / ours[s] for s in ours if ours[s] > 0])
+            # Removal effects are compared as shares (both normalise them to credit).
+            share_ours = np.array([ours[s] for s in ours]) / sum(ours.values())
+            share_theirs = np.array([effects[s] for s in ours]) / sum(effects.values())
+            row.update(channel_attribution_seconds=seconds,
+                       speedup=seconds / our_seconds,
+                       max_share_difference=float(np.abs(share_ours - share_theirs).max()),
+                       median_effect_ratio=float(np.median(ratio)))
+        print(json.dumps(row), flush=True)
+        results.append(row)
+    return results
+
+
+def run_warehouse(warehouse: Path) -> dict:
+    from benchmarks.warehouse import dbt_step
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        copy = workdir / "bench.duckdb"
+        shutil.copy(warehouse, copy)
+        import os
+
+        env = dict(os.environ)
+        prepared = dbt_step(["run", "--select", "+fct_campaign_performance_daily",
+                             "--exclude", *ATTRIBUTION_MODELS], copy, workdir, env)
+        step = dbt_step(["run", "--select", *ATTRIBUTION_MODELS], copy, workdir, env)
+        import duckdb
+
+        with duckdb.connect(str(copy), read_only=True) as con:
+            sizes = {name: con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+                     for schema, name in [("intermediate", "int_attribution_paths"),
+                                          ("marts", "fct_contact_attribution"),
+                                          ("marts", "fct_deal_attribution"),
+                                          ("marts", "fct_campaign_performance_daily")]}
+            sizes["contacts"] = con.execute(
+                "select count(*) from staging.stg_hubspot__contacts").fetchone()[0]
+            sizes["sessions"] = con.execute(
+                "select count(*) from intermediate.int_sessions").fetchone()[0]
+    return {"prepare_seconds": prepared["seconds"], "models": step["models"],
+            "model_seconds": step["model_seconds"], "seconds": step["seconds"],
+            "peak_mib": step["peak_mib"], "rows": sizes}
+
+
+def record(kind: str, payload: dict | list) -> Path:
+    path = BENCHMARK_RESULTS_DIR / "attribution.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".jsonl").open("a") as handle:
+        handle.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), "kind": kind,
+                                 "result": payload}) + "\n")
+    lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {kind} — {machine()}\n"]
+    if kind == "markov":
+        lines += ["| level | states | paths (distinct) | exact, parsing included (s) | exact peak MiB "
+                  "| ChannelAttribution (s) | speed-up | max credit-share difference |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in payload:
+            lines.append(
+                f"| {r['level']} | {r['states']} | {r['paths']:,} ({r['distinct_paths']:,}) | "
+                f"{r['exact_seconds']:.2f} | {r['exact_peak_mib']:.0f} | "
+                f"{r.get('channel_attribution_seconds', float('nan')):.1f} | "
+                f"{r.get('speedup', float('nan')):.0f}× | "
+                f"{r.get('max_share_difference', float('nan')):.4f} |")
+    else:
+        rows = payload["rows"]
+        lines += [f"{rows['contacts']:,} contacts, {rows['sessions']:,} sessions; "
+                  f"{rows['int_attribution_paths']:,} path touches, "
+                  f"{rows['fct_contact_attribution']:,} contact credits, "
+                  f"{rows['fct_deal_attribution']:,} deal credits, "
+                  f"{rows['fct_campaign_performance_daily']:,} campaign-days.\n",
+                  "| model | seconds |", "|---|---:|"]
+        for name in ATTRIBUTION_MODELS:
+            lines.append(f"| {name} | {payload['models'].get(name, float('nan')):.1f} |")
+        lines.append(f"| all attribution models (span) | {payload['model_seconds']:.1f} |")
+        lines.append(f"\ndbt run wall time {payload['seconds']:.1f} s, peak memory "
+                     f"{payload['peak_mib']:.0f} MiB.")
+    with path.open("a") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    markov = commands.add_parser("markov")
+    markov.add_argument("--paths", type=int, default=5_000_000)
+    warehouse = commands.add_parser("warehouse")
+    warehouse.add_argument("--warehouse-file", type=Path, required=True)
+    args = parser.parse_args()
+    if args.command == "markov":
+        path = record("markov", run_markov(args.paths))
+    else:
+        result = run_warehouse(args.warehouse_file)
+        print(json.dumps(result, indent=1))
+        path = record("warehouse", result)
+    print(f"recorded in {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
