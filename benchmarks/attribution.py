@@ -44,8 +44,10 @@ ATTRIBUTION_MODELS = ["int_contact_conversions", "int_attribution_paths",
                       "fct_deal_attribution", "fct_campaign_performance_daily"]
 
 
-def synthetic_paths(n_paths: int, n_states: int, seed: int = 11) -> pd.DataFrame:
-    """Aggregated paths: one row per distinct path string with its conversions and nulls."""
+def synthetic_paths(n_paths: int, n_states: int, seed: int = 11,
+                    aggregate: bool = True) -> pd.DataFrame:
+    """Paths as ChannelAttribution takes them: one row per distinct path string with its
+    conversions and nulls (or, with `aggregate=False`, one row per path)."""
     rng = np.random.default_rng(seed)
     lengths = np.minimum(rng.geometric(1 / 3, n_paths), 12)
     popularity = rng.dirichlet(np.full(n_states, 0.7))
@@ -59,6 +61,10 @@ def synthetic_paths(n_paths: int, n_states: int, seed: int = 11) -> pd.DataFrame
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
     text = pc.binary_join(pa.ListArray.from_arrays(offsets, flat), " > ")
     frame = pd.DataFrame({"path": text.to_pandas(), "converted": converted})
+    if not aggregate:
+        return pd.DataFrame({"path": frame["path"].astype(str),
+                             "total_conversions": converted.astype(np.float64),
+                             "total_null": (~converted).astype(np.float64)})
     grouped = frame.groupby("path", sort=False)["converted"].agg(["sum", "size"])
     return pd.DataFrame({"path": grouped.index.astype(str),
                          "total_conversions": grouped["sum"].to_numpy(np.float64),
@@ -90,23 +96,26 @@ def channel_attribution(table: pd.DataFrame) -> tuple[dict[str, float], float] |
         return None
     started = time.perf_counter()
     out = markov_model(table, var_path="path", var_conv="total_conversions",
-                       var_null="total_null", out_more=True, verbose=0)
+                       var_null="total_null", out_more=True, verbose=0,
+                       flg_pro=False)
     seconds = time.perf_counter() - started
     effects = out["removal_effects"]
-    return dict(zip(effects["channel_name"], effects["removal_effects_conversion"],
+    return dict(zip(effects["channel_name"], effects["removal_effect"],
                     strict=True)), seconds
 
 
 def run_markov(n_paths: int) -> list[dict]:
     results = []
-    for level, n_states in (("channel", 8), ("campaign", 200)):
-        table = synthetic_paths(n_paths, n_states)
+    for level, n_states, aggregate in (("channel", 8, True), ("campaign", 200, True),
+                                       ("channel", 8, False), ("campaign", 200, False)):
+        table = synthetic_paths(n_paths, n_states, aggregate=aggregate)
         tracemalloc.start()
         ours, our_seconds = exact_from_strings(table)
         our_peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         row = {"level": level, "states": n_states, "paths": n_paths,
-               "distinct_paths": len(table), "conversions": float(table["total_conversions"].sum()),
+               "input": "aggregated" if aggregate else "one row per path",
+               "input_rows": len(table), "conversions": float(table["total_conversions"].sum()),
                "exact_seconds": our_seconds, "exact_peak_mib": our_peak}
         theirs = channel_attribution(table)
         if theirs is not None:
@@ -162,12 +171,14 @@ def record(kind: str, payload: dict | list) -> Path:
                                  "result": payload}) + "\n")
     lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {kind} — {machine()}\n"]
     if kind == "markov":
-        lines += ["| level | states | paths (distinct) | exact, parsing included (s) | exact peak MiB "
-                  "| ChannelAttribution (s) | speed-up | max credit-share difference |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += ["| level | states | paths | input rows | exact, parsing included (s) "
+                  "| exact peak MiB | ChannelAttribution (s) | speed-up "
+                  "| max credit-share difference |",
+                  "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
         for r in payload:
             lines.append(
-                f"| {r['level']} | {r['states']} | {r['paths']:,} ({r['distinct_paths']:,}) | "
+                f"| {r['level']} | {r['states']} | {r['paths']:,} | "
+                f"{r['input_rows']:,} ({r['input']}) | "
                 f"{r['exact_seconds']:.2f} | {r['exact_peak_mib']:.0f} | "
                 f"{r.get('channel_attribution_seconds', float('nan')):.1f} | "
                 f"{r.get('speedup', float('nan')):.0f}× | "

@@ -160,6 +160,10 @@ def test_campaign_metrics_are_null_for_untracked_campaigns_and_sum_the_credits(b
 #       another form five days later in a session from A2.
 #   H2: google ad A2, then a direct session in which it converts.
 #   H3: one linkedin ad touch, converting.
+#   H4: organic search and direct only, converting in the direct session.
+# H1 then reads an email a day after converting, and becomes a customer with deal D1 (1,000 EUR),
+# created two days and closed won six days after the conversion. D2, closed won but with a
+# contact (H2) who is not a customer, is not attributed.
 CONVERTED = pd.Timestamp("2026-10-15 12:00", tz="UTC")
 LATER = pd.Timestamp("2026-10-20 09:00", tz="UTC")
 
@@ -210,9 +214,12 @@ def hand_built(built):
         _touch("H2", 1, 2, "s21", 3, "paid_search", ads["A2"]),
         _touch("H2", 2, 2, "s22", 0, "direct", converting=True),
         _touch("H3", 1, 1, "s31", 0, "paid_social", ads["A4"], converting=True),
+        _touch("H4", 1, 2, "s41", 2, "organic_search"),
+        _touch("H4", 2, 2, "s42", 0, "direct", converting=True),
     ])
     later = {**_touch("H1", 5, 5, "s15", 0, "paid_search", ads["A2"]), "started_at": LATER}
-    sessions = pd.concat([paths, pd.DataFrame([later])])[
+    email = {**_touch("H1", 6, 6, "s16", -1, "email")}
+    sessions = pd.concat([paths, pd.DataFrame([later, email])])[
         ["session_id", "contact_id", "started_at", "channel", *AD_COLUMNS, "keyword_id"]]
     state = {label: f"{ad['network']}:{ad['campaign_id']}" for label, ad in ads.items()}
     weights = pd.DataFrame([
@@ -225,26 +232,62 @@ def hand_built(built):
          "last_submitted_at": LATER if c == "H1" else CONVERTED,
          "last_submission_session_id": "s15" if c == "H1" else s,
          "form_submissions": 2 if c == "H1" else 1}
-        for c, s in [("H1", "s14"), ("H2", "s22"), ("H3", "s31")]])
+        for c, s in [("H1", "s14"), ("H2", "s22"), ("H3", "s31"), ("H4", "s42")]])
+    stamp = lambda days: (CONVERTED + pd.Timedelta(days=days)).strftime(  # noqa: E731
+        "%Y-%m-%dT%H:%M:%S.000Z")
+    deals = pd.DataFrame([
+        {"id": "D1", "dealname": "D1", "amount": "1000.00", "deal_currency_code": "EUR",
+         "dealstage": "closedwon", "pipeline": "default", "createdate": stamp(2),
+         "closedate": stamp(6), "archived": False},
+        {"id": "D2", "dealname": "D2", "amount": "500.00", "deal_currency_code": "USD",
+         "dealstage": "closedwon", "pipeline": "default", "createdate": stamp(1),
+         "closedate": stamp(3), "archived": False}])
+    associations = pd.DataFrame([{"deal_id": "D1", "contact_id": "H1"},
+                                 {"deal_id": "D2", "contact_id": "H2"}])
+    contacts = pd.DataFrame([{"id": c, "lifecyclestage": stage, "createdate": stamp(0),
+                              "archived": False}
+                             for c, stage in [("H1", "customer"), ("H2", "lead"),
+                                              ("H3", "lead"), ("H4", "subscriber")]])
     with duckdb.connect(str(warehouse.path)) as con:
         for table, frame, replace in (("int_attribution_paths", paths, True),
                                       ("int_attribution_state_weights", weights, True),
                                       ("int_contact_conversions", conversions, True),
-                                      ("int_sessions", sessions, False)):
+                                      ("int_sessions", sessions, False),
+                                      ("raw_hubspot.deals", deals, False),
+                                      ("raw_hubspot.deal_contact_associations", associations,
+                                       False),
+                                      ("raw_hubspot.contacts", contacts, False)):
+            if "." in table:  # a raw table: dlt's bookkeeping columns are required
+                frame = frame.assign(_dlt_load_id="0", **(
+                    {"_dlt_id": [f"hand{i}" for i in range(len(frame))]}
+                    if "_dlt_id" in con.execute(f"select * from {table} limit 0").df()
+                    else {}))
             con.register("crafted", frame)
+            name = table if "." in table else f"intermediate.{table}"
             if replace:
-                con.execute(f"delete from intermediate.{table}")
-            con.execute(f"insert into intermediate.{table} by name select * from crafted")
+                con.execute(f"delete from {name}")
+            con.execute(f"insert into {name} by name select * from crafted")
             con.unregister("crafted")
-    result = warehouse.dbt("run", "--select", "fct_contact_attribution")
+    result = warehouse.dbt("run", "--select", "fct_contact_attribution", "fct_deal_attribution")
     assert result.success, result.failures
-    credits = warehouse.query("""
-        select attribution_model, contact_id, ad_id, channel, credit, attributed_at
-        from marts.fct_contact_attribution where contact_id like 'H%'""")
     label = {ad["ad_id"]: name for name, ad in ads.items()}
-    credits["target"] = [label[a] if isinstance(a, str) else c
-                         for a, c in zip(credits["ad_id"], credits["channel"], strict=True)]
-    return credits
+
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        frame["target"] = [label[a] if isinstance(a, str) else c
+                           for a, c in zip(frame["ad_id"], frame["channel"], strict=True)]
+        return frame
+
+    credits = labelled(warehouse.query("""
+        select attribution_model, contact_id, ad_id, channel, credit, attributed_at
+        from marts.fct_contact_attribution where contact_id like 'H%'"""))
+    deal_credits = labelled(warehouse.query("""
+        select attribution_model, deal_id as contact_id, ad_id, channel, credit,
+               amount_company_currency, revenue_company_currency
+        from marts.fct_deal_attribution where deal_id like 'D%'"""))
+    rate = warehouse.query("""
+        select conversion_rate from intermediate.int_exchange_rates_daily
+        where currency_code = 'EUR' and date_day = '2026-10-21'""")["conversion_rate"][0]
+    return credits, deal_credits, rate
 
 
 def _credits(credits: pd.DataFrame, model: str, contact: str) -> dict[str, float]:
@@ -274,7 +317,7 @@ def _credits(credits: pd.DataFrame, model: str, contact: str) -> dict[str, float
     ("all_interactions", {"A1": 1, "A2": 1, "A3": 1}),
 ])
 def test_hand_computed_four_touch_path(hand_built, model, expected):
-    credits = hand_built
+    credits, _, _ = hand_built
     got = _credits(credits, model, "H1")
     assert got.keys() == expected.keys()
     for target, credit in expected.items():
@@ -282,7 +325,7 @@ def test_hand_computed_four_touch_path(hand_built, model, expected):
 
 
 def test_last_form_submission_credits_the_later_submission_session(hand_built):
-    credits = hand_built
+    credits, _, _ = hand_built
     assert _credits(credits, "last_form_submission", "H1") == {"A2": 1}
     row = credits[(credits["attribution_model"] == "last_form_submission")
                   & (credits["contact_id"] == "H1")].iloc[0]
@@ -303,7 +346,7 @@ def test_last_form_submission_credits_the_later_submission_session(hand_built):
     ("all_interactions", {"A2": 1}),
 ])
 def test_hand_computed_two_touch_path_converting_organically(hand_built, model, expected):
-    credits = hand_built
+    credits, _, _ = hand_built
     got = _credits(credits, model, "H2")
     assert got.keys() == expected.keys()
     for target, credit in expected.items():
@@ -311,6 +354,57 @@ def test_hand_computed_two_touch_path_converting_organically(hand_built, model, 
 
 
 def test_hand_computed_one_touch_path_gets_all_credit_in_every_model(hand_built):
-    credits = hand_built
+    credits, _, _ = hand_built
     for model in [*FRACTIONAL, *ADS_REPORTS]:
         assert _credits(credits, model, "H3") == {"A4": 1}, model
+
+
+def test_hand_computed_path_without_an_ad_credits_only_channels(hand_built):
+    credits, _, _ = hand_built
+    for model in ADS_REPORTS:
+        assert _credits(credits, model, "H4") == {}, model
+    assert _credits(credits, "u_shaped", "H4") == {"organic_search": 0.5, "direct": 0.5}
+    # Two days before conversion weighs 2^(-2/7) against the converting session's 1.
+    early = 2 ** (-2 / 7)
+    assert _credits(credits, "time_decay", "H4") == pytest.approx(
+        {"organic_search": early / (1 + early), "direct": 1 / (1 + early)})
+
+
+# D1's path: A1 (first), organic, A2, A3 (lead creation), email (deal creation, the last touch
+# before the deal was created), A2 (closed won, the last touch before the close).
+@pytest.mark.parametrize(("model", "expected"), [
+    ("first_interaction", {"A1": 1}),
+    ("last_interaction", {"A2": 1}),
+    ("linear", {"A1": 1 / 6, "organic_search": 1 / 6, "A2": 2 / 6, "A3": 1 / 6,
+                "email": 1 / 6}),
+    ("u_shaped", {"A1": 0.4, "A3": 0.4, "organic_search": 0.05, "A2": 0.1, "email": 0.05}),
+    ("w_shaped", {"A1": 0.3, "A3": 0.3, "email": 0.3, "organic_search": 0.1 / 3,
+                  "A2": 0.2 / 3}),
+    ("full_path", {"A1": 0.225, "A3": 0.225, "email": 0.225, "A2": 0.225 + 0.05,
+                   "organic_search": 0.05}),
+    ("j_shaped", {"A1": 0.2, "A2": 0.6 + 0.05, "organic_search": 0.05, "A3": 0.05,
+                  "email": 0.05}),
+    ("first_form_submission", {"A3": 1}),
+    ("last_form_submission", {"A2": 1}),
+    ("last_ad_interaction", {"A3": 1}),
+    ("all_interactions", {"A1": 1, "A2": 1, "A3": 1}),
+])
+def test_hand_computed_deal_path(hand_built, model, expected):
+    _, deal_credits, _ = hand_built
+    got = _credits(deal_credits, model, "D1")
+    assert got.keys() == expected.keys()
+    for target, credit in expected.items():
+        assert got[target] == pytest.approx(credit, abs=1e-9), target
+
+
+def test_deal_revenue_is_its_amount_at_the_close_date_rate_times_credit(hand_built):
+    _, deal_credits, rate = hand_built
+    d1 = deal_credits[deal_credits["contact_id"] == "D1"]
+    # EUR 1,000 closed on 2026-10-21 (portal day) at that day's rate.
+    assert d1["amount_company_currency"].astype(float).tolist() == pytest.approx(
+        [1000 * float(rate)] * len(d1))
+    u_shaped = d1[d1["attribution_model"] == "u_shaped"]
+    assert u_shaped["revenue_company_currency"].astype(float).sum() == pytest.approx(
+        1000 * float(rate), abs=1e-5)
+    # D2's only contact is a lead, not a customer: the deal is not attributed.
+    assert "D2" not in set(deal_credits["contact_id"])
