@@ -52,13 +52,16 @@ class Paths:
             raise ValueError("path and state must have one entry per touch")
         if len(self.nulls) != n_paths:
             raise ValueError("conversions and nulls must have one entry per path")
-        if len(self.path) and (np.any(np.diff(self.path) < 0) or self.path[0] < 0
-                               or self.path[-1] >= n_paths):
-            raise ValueError("touches must be ordered by path, with paths 0..n_paths-1")
+        if len(self.path) and np.any(self.path[1:] < self.path[:-1]):
+            raise ValueError("touches must be ordered by path")
         if len(self.state) and (self.state.min() < 0 or self.state.max() >= self.n_states):
             raise ValueError(f"states must be in 0..{self.n_states - 1}")
-        if n_paths and np.bincount(self.path, minlength=n_paths).min() == 0:
-            raise ValueError("every path needs at least one touch")
+        # Ordered touches cover paths 0..n_paths-1 exactly when they start at 0, end at the last
+        # path and never skip one.
+        if n_paths and (not len(self.path) or self.path[0] != 0
+                        or self.path[-1] != n_paths - 1
+                        or np.any(self.path[1:] - self.path[:-1] > 1)):
+            raise ValueError("every path needs at least one touch (paths are 0..n_paths-1)")
 
     @classmethod
     def from_lists(cls, paths: list[list[int]], converted: list[bool], n_states: int) -> Paths:
@@ -99,26 +102,27 @@ def transition_counts(paths: Paths) -> np.ndarray:
     n = paths.n_states
     start, conversion, null = n, n + 1, n + 2
     size = n + 3
+    # int32 codes where the flat transition index fits, int64 beyond
+    state = paths.state.astype(np.int32 if size * size < 2**31 else np.int64, copy=False)
+    first = np.empty(len(state), dtype=bool)
+    first[0] = True
+    np.not_equal(paths.path[1:], paths.path[:-1], out=first[1:])
+    # Every touch is the target of one transition: from the touch before it, or from start.
+    previous = np.empty_like(state)
+    previous[0] = start
+    previous[1:] = state[:-1]
+    previous[first] = start
+    into = previous * size + state
     weight = paths.conversions + paths.nulls
-    touch_weight = weight[paths.path]
-    first = np.ones(len(paths.path), dtype=bool)
-    first[1:] = paths.path[1:] != paths.path[:-1]
-    last = np.ones(len(paths.path), dtype=bool)
-    last[:-1] = paths.path[:-1] != paths.path[1:]
-    sources = np.concatenate([
-        np.full(int(first.sum()), start),  # start -> first touch
-        paths.state[:-1][~last[:-1]],  # touch -> next touch of the same path
-        paths.state[last], paths.state[last],  # last touch -> conversion / null
-    ])
-    targets = np.concatenate([
-        paths.state[first], paths.state[1:][~last[:-1]],
-        np.full(int(last.sum()), conversion), np.full(int(last.sum()), null),
-    ])
-    weights = np.concatenate([
-        touch_weight[first], touch_weight[:-1][~last[:-1]],
-        paths.conversions[paths.path[last]], paths.nulls[paths.path[last]],
-    ])
-    counts = np.bincount(sources * size + targets, weights=weights, minlength=size * size)
+    if np.all(weight == 1):  # one row per path: plain counts are cheaper than weighted ones
+        counts = np.bincount(into, minlength=size * size).astype(np.float64)
+    else:
+        counts = np.bincount(into, weights=weight[paths.path], minlength=size * size)
+    # Each path's last touch goes to conversion or null.
+    last_state = state[np.flatnonzero(np.r_[first[1:], True])]
+    counts += np.bincount(last_state * size + conversion, weights=paths.conversions,
+                          minlength=size * size)
+    counts += np.bincount(last_state * size + null, weights=paths.nulls, minlength=size * size)
     return counts.reshape(size, size)
 
 
