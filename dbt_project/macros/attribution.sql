@@ -46,66 +46,80 @@
     time order), `touch_count`, booleans `is_lead`, `is_deal` and `is_won` (the touch holds
     that key point) and `age_days` (for time decay). Returns every column of `relation` plus one
     `credit__<model>` column per model; each model's credits sum to 1 per path.
+
+    A touch's credit is its raw share over the path's total, and the totals are path-level sums
+    (key shares present, touches outside the key points, decay weights): one grouped pass
+    joined back, rather than window functions, whose partitions over millions of wide rows do
+    not fit in memory.
 -#}
 {% macro rule_based_credits(relation, path_key) %}
     {%- set models = attribution_rule_models() -%}
+    {%- set keyed_models = [] -%}
+    {%- for m in models if not (m.get('equal') or m.get('decay')) %}{% do keyed_models.append(m) %}{% endfor -%}
     {%- set half_life = var('time_decay_half_life_days') -%}
     select
         keyed.*,
         {%- for m in models %}
-        raw__{{ m.name }} / sum(raw__{{ m.name }}) over (partition by {{ path_key }})
-            as credit__{{ m.name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            counted.*,
-            {%- for m in models %}
-            {%- if m.get('equal') %}
-            {{ _share(1) }} as raw__{{ m.name }}
-            {%- elif m.get('decay') %}
-            power({{ _share(2) }}, -1 * age_days / {{ _share(half_life) }}) as raw__{{ m.name }}
+        {%- if m.get('equal') %}
+        {{ _share(1) }} / keyed.touch_count as credit__{{ m.name }}
+        {%- elif m.get('decay') %}
+        keyed.decay_weight / totals.decay_total as credit__{{ m.name }}
+        {%- else %}
+        case
+            when keyed.key__{{ m.name }} > 0 then keyed.key__{{ m.name }}
+            {%- if m.get('middle') %}
+            else {{ _share(m.middle) }} / totals.middle__{{ m.name }}
             {%- else %}
-            case
-                when key__{{ m.name }} > 0 then key__{{ m.name }}
-                {%- if m.get('middle') %}
-                else {{ _share(m.middle) }} / nullif(middle__{{ m.name }}, 0)
-                {%- else %}
-                else {{ _share(0) }}
-                {%- endif %}
-            end as raw__{{ m.name }}
-            {%- endif %}{{ ',' if not loop.last }}
+            else {{ _share(0) }}
+            {%- endif %}
+        end / (
+            totals.key_total__{{ m.name }}
+            {%- if m.get('middle') %}
+            + case when totals.middle__{{ m.name }} > 0 then {{ _share(m.middle) }} else 0 end
+            {%- endif %}
+        ) as credit__{{ m.name }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from ({{ _keyed_touches(relation, keyed_models, half_life) }}) as keyed
+    inner join (
+        select
+            {{ path_key }},
+            sum(decay_weight) as decay_total,
+            {%- for m in keyed_models %}
+            sum(key__{{ m.name }}) as key_total__{{ m.name }},
+            sum(case when key__{{ m.name }} > 0 then 0 else 1 end) as middle__{{ m.name }}
+            {{- ',' if not loop.last }}
             {%- endfor %}
-        from (
-            select
-                shared.*,
-                {%- for m in models if not (m.get('equal') or m.get('decay')) %}
-                sum(case when key__{{ m.name }} > 0 then 0 else 1 end)
-                    over (partition by {{ path_key }}) as middle__{{ m.name }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from (
-                select
-                    touches.*,
-                    {%- for m in models if not (m.get('equal') or m.get('decay')) %}
-                    {{ _share(0) }}
-                    {%- if m.get('first') %}
-                        + case when touch_number = 1 then {{ _share(m.first) }} else 0 end
-                    {%- endif %}
-                    {%- if m.get('lead') %}
-                        + case when is_lead then {{ _share(m.lead) }} else 0 end
-                    {%- endif %}
-                    {%- if m.get('deal') %}
-                        + case when is_deal then {{ _share(m.deal) }} else 0 end
-                    {%- endif %}
-                    {%- if m.get('won') %}
-                        + case when is_won then {{ _share(m.won) }} else 0 end
-                    {%- endif %}
-                    {%- if m.get('last') %}
-                        + case when touch_number = touch_count then {{ _share(m.last) }} else 0 end
-                    {%- endif %}
-                        as key__{{ m.name }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                from {{ relation }} as touches
-            ) as shared
-        ) as counted
-    ) as keyed
+        from ({{ _keyed_touches(relation, keyed_models, half_life) }}) as shares
+        group by {{ path_key }}
+    ) as totals
+        on keyed.{{ path_key }} = totals.{{ path_key }}
+{% endmacro %}
+
+
+{#- The touches of `relation` with each keyed model's key share and the time-decay weight. -#}
+{% macro _keyed_touches(relation, keyed_models, half_life) %}
+    select
+        touches.*,
+        power({{ _share(2) }}, -1 * touches.age_days / {{ _share(half_life) }}) as decay_weight,
+        {%- for m in keyed_models %}
+        {{ _share(0) }}
+        {%- if m.get('first') %}
+            + case when touches.touch_number = 1 then {{ _share(m.first) }} else 0 end
+        {%- endif %}
+        {%- if m.get('lead') %}
+            + case when touches.is_lead then {{ _share(m.lead) }} else 0 end
+        {%- endif %}
+        {%- if m.get('deal') %}
+            + case when touches.is_deal then {{ _share(m.deal) }} else 0 end
+        {%- endif %}
+        {%- if m.get('won') %}
+            + case when touches.is_won then {{ _share(m.won) }} else 0 end
+        {%- endif %}
+        {%- if m.get('last') %}
+            + case when touches.touch_number = touches.touch_count then {{ _share(m.last) }} else 0 end
+        {%- endif %}
+            as key__{{ m.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }} as touches
 {% endmacro %}

@@ -69,6 +69,29 @@ def test_the_performance_mart_reaches_back_to_every_network(tmp_path):
         assert any(key.path[0] == dataset for key in upstream), dataset
 
 
+def _upstream(graph, key: AssetKey) -> set[AssetKey]:
+    found, todo = set(), [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in found:
+                found.add(parent)
+                todo.append(parent)
+    return found
+
+
+def test_attribution_marts_reach_back_through_the_data_driven_model(tmp_path):
+    _, graph = _graph(tmp_path)
+    campaign_daily = _upstream(graph, AssetKey(["fct_campaign_performance_daily"]))
+    for key in (["int_attribution_state_weights"], ["fct_contact_attribution"],
+                ["fct_deal_attribution"], ["raw_hubspot", "page_views"],
+                ["raw_hubspot", "form_submissions"], ["raw_hubspot", "deals"]):
+        assert AssetKey(key) in campaign_daily, key
+    goals = _upstream(graph, AssetKey(["fct_goal_progress"]))
+    assert AssetKey(["goals"]) in goals and AssetKey(["goal_campaigns"]) in goals
+    assert graph.get(AssetKey(["fct_ad_touchpoints"])).group_name == "marts"
+    assert graph.get(AssetKey(["dim_ad_account_access"])).group_name == "marts"
+
+
 def test_main_job_and_spend_check_exist(tmp_path):
     defs, graph = _graph(tmp_path)
     assert defs.resolve_job_def(MAIN_JOB) is not None

@@ -46,15 +46,53 @@ rule_credits as (
 
 ),
 
-rule_based as (
+-- Touches of one path with the same target (an ad, or a channel, touched twice) are summed
+-- here, before the models are turned into rows: grouping tens of millions of model rows
+-- afterwards would not fit in memory.
+target_touches as (
+
+    select
+        contact_id, campaign_state, {{ target }},
+        max(converted_at) as converted_at,
+        max(touch_count) as touch_count,
+        count(*) as touches,
+        {%- for m in rule_models %}
+        sum(credit__{{ m.name }}) as credit__{{ m.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from rule_credits
+    group by contact_id, campaign_state, {{ target }}
+
+),
+
+rule_models as (
 
     {%- for m in rule_models %}
-    select
-        '{{ m.name }}' as attribution_model, contact_id, {{ target }},
-        credit__{{ m.name }} as credit, converted_at as attributed_at
-    from rule_credits
-    {{ 'union all' if not loop.last }}
+    select '{{ m.name }}' as attribution_model {{ 'union all' if not loop.last }}
     {%- endfor %}
+
+),
+
+rule_based as (
+
+    select
+        rule_models.attribution_model, target_touches.contact_id,
+        {%- for column in target.split(', ') %}
+        target_touches.{{ column }},
+        {%- endfor %}
+        case rule_models.attribution_model
+            {%- for m in rule_models %}
+            when '{{ m.name }}' then target_touches.credit__{{ m.name }}
+            {%- endfor %}
+        end as credit,
+        target_touches.converted_at as attributed_at
+    from target_touches
+    cross join rule_models
+
+),
+
+data_driven_models as (
+
+    select 'markov' as attribution_model union all select 'shapley' as attribution_model
 
 ),
 
@@ -66,32 +104,57 @@ weights as (
 
 ),
 
-data_driven_touches as (
+-- A state's weight is split equally among its touches on the path, and the path's credits are
+-- rescaled to 1.
+state_touches as (
+
+    select contact_id, campaign_state, sum(touches) as touches
+    from target_touches
+    group by contact_id, campaign_state
+
+),
+
+path_weights as (
 
     select
-        paths.*,
-        weights.attribution_model,
-        weights.weight / count(*) over (
-            partition by weights.attribution_model, paths.contact_id, paths.campaign_state
-        ) as raw_credit
-    from paths
-    inner join weights
-        on paths.campaign_state = weights.state
+        data_driven_models.attribution_model,
+        state_touches.contact_id,
+        sum(coalesce(weights.weight, 0)) as total_weight
+    from state_touches
+    cross join data_driven_models
+    left join weights
+        on data_driven_models.attribution_model = weights.attribution_model
+        and state_touches.campaign_state = weights.state
+    group by data_driven_models.attribution_model, state_touches.contact_id
 
 ),
 
 data_driven as (
 
     select
-        attribution_model, contact_id, {{ target }},
+        data_driven_models.attribution_model, target_touches.contact_id,
+        {%- for column in target.split(', ') %}
+        target_touches.{{ column }},
+        {%- endfor %}
         -- a path whose states all weigh nothing falls back to equal shares
         case
-            when sum(raw_credit) over (partition by attribution_model, contact_id) > 0
-                then raw_credit / sum(raw_credit) over (partition by attribution_model, contact_id)
-            else 1.0 / touch_count
+            when path_weights.total_weight > 0
+                then coalesce(weights.weight, 0) * target_touches.touches
+                    / state_touches.touches / path_weights.total_weight
+            else 1.0 * target_touches.touches / target_touches.touch_count
         end as credit,
-        converted_at as attributed_at
-    from data_driven_touches
+        target_touches.converted_at as attributed_at
+    from target_touches
+    cross join data_driven_models
+    left join weights
+        on data_driven_models.attribution_model = weights.attribution_model
+        and target_touches.campaign_state = weights.state
+    inner join state_touches
+        on target_touches.contact_id = state_touches.contact_id
+        and target_touches.campaign_state = state_touches.campaign_state
+    inner join path_weights
+        on data_driven_models.attribution_model = path_weights.attribution_model
+        and target_touches.contact_id = path_weights.contact_id
 
 ),
 
@@ -123,18 +186,20 @@ last_form_submission as (
 last_ad_interaction as (
 
     select
-        'last_ad_interaction' as attribution_model, contact_id, {{ target }},
-        1.0 as credit, converted_at as attributed_at
-    from (
-        select
-            paths.*,
-            row_number() over (
-                partition by contact_id order by touch_number desc nulls last
-            ) as ad_touch_rank
+        'last_ad_interaction' as attribution_model, paths.contact_id,
+        {%- for column in target.split(', ') %}
+        paths.{{ column }},
+        {%- endfor %}
+        1.0 as credit, paths.converted_at as attributed_at
+    from paths
+    inner join (
+        select contact_id, max(touch_number) as touch_number
         from paths
         where is_ad_interaction
-    ) as ad_touches
-    where ad_touch_rank = 1
+        group by contact_id
+    ) as last_ad
+        on paths.contact_id = last_ad.contact_id
+        and paths.touch_number = last_ad.touch_number
 
 ),
 
@@ -166,7 +231,7 @@ credited as (
     union all
     select * from all_interactions
     union all
-    select attribution_model, contact_id, {{ target }}, credit, attributed_at from rule_based
+    select * from rule_based
     union all
     select * from data_driven
 
@@ -174,15 +239,12 @@ credited as (
 
 summed as (
 
-    -- one row per credited target: a target touched twice on the path gets both credits
-    select
-        attribution_model, contact_id, {{ target }},
-        cast(sum(credit) as double) as credit,
-        max(attributed_at) as attributed_at
+    -- every part is already one row per model, contact and target; targets a model gives
+    -- nothing (first_interaction's later touches) have no row
+    select attribution_model, contact_id, {{ target }}, cast(credit as double) as credit,
+        attributed_at
     from credited
-    group by attribution_model, contact_id, {{ target }}
-    -- targets a model gives nothing (first_interaction's later touches) have no row
-    having sum(credit) > 0
+    where credit > 0
 
 )
 
