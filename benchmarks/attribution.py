@@ -177,7 +177,7 @@ def record(kind: str, payload: dict | list) -> Path:
     lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {kind} — {machine()}\n"]
     if kind == "markov":
         lines += ["| level | states | paths | input rows | exact, parsing included (s) "
-                  "| exact peak MiB | ChannelAttribution (s) | speed-up "
+                  "| exact peak MiB (numpy heap) | ChannelAttribution (s) | speed-up "
                   "| max credit-share difference |",
                   "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
         for r in payload:

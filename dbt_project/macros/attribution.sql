@@ -123,3 +123,24 @@
         {%- endfor %}
     from {{ relation }} as touches
 {% endmacro %}
+
+
+{#- The columns naming what a touch credits, from a touchpoint (`alias`): its channel and, for
+    an ad interaction, the resolved network, account, campaign, ad group, ad and keyword (null
+    otherwise, even when the URL named a network that did not resolve); and `campaign_state`,
+    its state for campaign-level data-driven models (the ad campaign, else the channel). -#}
+{% macro touch_target(alias) -%}
+        {{ alias }}.channel,
+        case when {{ alias }}.is_ad_interaction then {{ alias }}.network end as network,
+        case when {{ alias }}.is_ad_interaction then {{ alias }}.ad_account_id end
+            as ad_account_id,
+        case when {{ alias }}.is_ad_interaction then {{ alias }}.campaign_id end as campaign_id,
+        {{ alias }}.ad_group_id,
+        {{ alias }}.ad_id,
+        {{ alias }}.keyword_id,
+        case
+            when {{ alias }}.is_ad_interaction
+                then {{ alias }}.network || ':' || {{ alias }}.campaign_id
+            else {{ alias }}.channel
+        end as campaign_state
+{%- endmacro %}

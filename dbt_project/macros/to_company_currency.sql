@@ -17,3 +17,11 @@
         else cast({{ amount }} * {{ rate }} as decimal(18, 6))
     end
 {%- endmacro %}
+
+
+{#- The rate an amount in `currency` converts at, given the joined effective `rate`: exactly 1
+    for the company currency. The facts store it, and an incremental run compares it with the
+    rate now in effect. -#}
+{% macro rate_in_effect(currency, rate) -%}
+    case when {{ currency }} = '{{ var("company_currency") }}' then 1 else {{ rate }} end
+{%- endmacro %}

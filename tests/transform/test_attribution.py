@@ -233,8 +233,10 @@ def hand_built(built):
          "last_submission_session_id": "s15" if c == "H1" else s,
          "form_submissions": 2 if c == "H1" else 1}
         for c, s in [("H1", "s14"), ("H2", "s22"), ("H3", "s31"), ("H4", "s42")]])
-    stamp = lambda days: (CONVERTED + pd.Timedelta(days=days)).strftime(  # noqa: E731
-        "%Y-%m-%dT%H:%M:%S.000Z")
+
+    def stamp(days: int) -> str:  # HubSpot's timestamp text, days after the conversion
+        return (CONVERTED + pd.Timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
     deals = pd.DataFrame([
         {"id": "D1", "dealname": "D1", "amount": "1000.00", "deal_currency_code": "EUR",
          "dealstage": "closedwon", "pipeline": "default", "createdate": stamp(2),
@@ -290,6 +292,12 @@ def hand_built(built):
     return credits, deal_credits, rate
 
 
+def _assert_credits(got: dict[str, float], expected: dict[str, float]) -> None:
+    assert got.keys() == expected.keys()
+    for target, credit in expected.items():
+        assert got[target] == pytest.approx(credit, abs=1e-9), target
+
+
 def _credits(credits: pd.DataFrame, model: str, contact: str) -> dict[str, float]:
     rows = credits[(credits["attribution_model"] == model) & (credits["contact_id"] == contact)]
     return dict(zip(rows["target"], rows["credit"], strict=True))
@@ -318,10 +326,7 @@ def _credits(credits: pd.DataFrame, model: str, contact: str) -> dict[str, float
 ])
 def test_hand_computed_four_touch_path(hand_built, model, expected):
     credits, _, _ = hand_built
-    got = _credits(credits, model, "H1")
-    assert got.keys() == expected.keys()
-    for target, credit in expected.items():
-        assert got[target] == pytest.approx(credit, abs=1e-9), target
+    _assert_credits(_credits(credits, model, "H1"), expected)
 
 
 def test_last_form_submission_credits_the_later_submission_session(hand_built):
@@ -347,10 +352,7 @@ def test_last_form_submission_credits_the_later_submission_session(hand_built):
 ])
 def test_hand_computed_two_touch_path_converting_organically(hand_built, model, expected):
     credits, _, _ = hand_built
-    got = _credits(credits, model, "H2")
-    assert got.keys() == expected.keys()
-    for target, credit in expected.items():
-        assert got[target] == pytest.approx(credit, abs=1e-9)
+    _assert_credits(_credits(credits, model, "H2"), expected)
 
 
 def test_hand_computed_one_touch_path_gets_all_credit_in_every_model(hand_built):
@@ -391,10 +393,7 @@ def test_hand_computed_path_without_an_ad_credits_only_channels(hand_built):
 ])
 def test_hand_computed_deal_path(hand_built, model, expected):
     _, deal_credits, _ = hand_built
-    got = _credits(deal_credits, model, "D1")
-    assert got.keys() == expected.keys()
-    for target, credit in expected.items():
-        assert got[target] == pytest.approx(credit, abs=1e-9), target
+    _assert_credits(_credits(deal_credits, model, "D1"), expected)
 
 
 def test_deal_revenue_is_its_amount_at_the_close_date_rate_times_credit(hand_built):

@@ -19,15 +19,8 @@ touches as (
         touchpoints.contact_id,
         touchpoints.session_id,
         touchpoints.started_at,
-        touchpoints.channel,
         touchpoints.is_ad_interaction,
-        case when touchpoints.is_ad_interaction then touchpoints.network end as network,
-        case when touchpoints.is_ad_interaction then touchpoints.ad_account_id end
-            as ad_account_id,
-        case when touchpoints.is_ad_interaction then touchpoints.campaign_id end as campaign_id,
-        touchpoints.ad_group_id,
-        touchpoints.ad_id,
-        touchpoints.keyword_id,
+        {{ touch_target('touchpoints') }},
         conversions.converted_at,
         touchpoints.session_id = conversions.conversion_session_id as is_conversion_session
     from {{ ref('int_touchpoints_classified') }} as touchpoints
@@ -55,9 +48,5 @@ numbered as (
 select
     numbered.*,
     converted_at is not null as is_converted,
-    converted_at is not null and touch_number = touch_count as is_lead,
-    case
-        when is_ad_interaction then network || ':' || campaign_id
-        else channel
-    end as campaign_state
+    converted_at is not null and touch_number = touch_count as is_lead
 from numbered

@@ -72,10 +72,8 @@ changed as (
         on built.currency_code = rates.currency_code
         and built.date_day = rates.date_day
     where built.currency_code is distinct from accounts.currency_code
-        or built.exchange_rate is distinct from case
-            when built.currency_code = '{{ var("company_currency") }}' then 1
-            else rates.conversion_rate
-        end
+        or built.exchange_rate
+            is distinct from {{ rate_in_effect('built.currency_code', 'rates.conversion_rate') }}
 
     union
 
@@ -138,10 +136,7 @@ joined as (
             "'ad account ' || selected.network || ' ' || selected.ad_account_id") }}
             as spend_company_currency,
         -- the rate `spend_company_currency` was converted at (1 for the company currency)
-        case
-            when accounts.currency_code = '{{ var("company_currency") }}' then 1
-            else rates.conversion_rate
-        end as exchange_rate,
+        {{ rate_in_effect('accounts.currency_code', 'rates.conversion_rate') }} as exchange_rate,
         selected.engagements,
         selected.likes,
         cast(selected.network_conversions as decimal(18, 4)) as network_conversions,

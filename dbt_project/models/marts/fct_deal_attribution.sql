@@ -57,19 +57,7 @@ deal_touches as (
         deals.deal_id,
         touchpoints.session_id,
         touchpoints.started_at,
-        touchpoints.channel,
-        case when touchpoints.is_ad_interaction then touchpoints.network end as network,
-        case when touchpoints.is_ad_interaction then touchpoints.ad_account_id end
-            as ad_account_id,
-        case when touchpoints.is_ad_interaction then touchpoints.campaign_id end as campaign_id,
-        touchpoints.ad_group_id,
-        touchpoints.ad_id,
-        touchpoints.keyword_id,
-        case
-            when touchpoints.is_ad_interaction
-                then touchpoints.network || ':' || touchpoints.campaign_id
-            else touchpoints.channel
-        end as campaign_state,
+        {{ touch_target('touchpoints') }},
         deals.closed_at,
         deals.created_at as deal_created_at,
         lead_created.lead_at,

@@ -67,10 +67,8 @@ changed as (
         on built.currency_code = rates.currency_code
         and built.date_day = rates.date_day
     where built.currency_code is distinct from accounts.currency_code
-        or built.exchange_rate is distinct from case
-            when built.currency_code = '{{ var("company_currency") }}' then 1
-            else rates.conversion_rate
-        end
+        or built.exchange_rate
+            is distinct from {{ rate_in_effect('built.currency_code', 'rates.conversion_rate') }}
 
 ),
 
@@ -112,10 +110,7 @@ joined as (
             'selected.date_day', "'google customer ' || selected.ad_account_id") }}
             as spend_company_currency,
         -- the rate `spend_company_currency` was converted at (1 for the company currency)
-        case
-            when accounts.currency_code = '{{ var("company_currency") }}' then 1
-            else rates.conversion_rate
-        end as exchange_rate,
+        {{ rate_in_effect('accounts.currency_code', 'rates.conversion_rate') }} as exchange_rate,
         cast(selected.network_conversions as decimal(18, 4)) as conversions,
         selected.interactions,
         -- conversions per interaction, Google's own definition of its conversion rate
