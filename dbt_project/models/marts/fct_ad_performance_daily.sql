@@ -11,7 +11,9 @@
 
     Incremental: a run rebuilds whole account-days, and only those whose inputs changed since the
     last build:
-    - ad metrics loaded since (a restated look-back window, a backfill, a new account);
+    - ad metrics loaded since whose values differ from the built rows (a restated day, a
+      backfill, a new account; the days a look-back window reloads unchanged are left alone);
+    - an ad whose tracking changed;
     - a different exchange rate in effect, or a different account currency, than the one the row
       was converted with (`exchange_rate` keeps it; HubSpot's rates are reloaded on every run, so
       compared by value, not by load);
@@ -56,13 +58,33 @@ previous as (
 
 changed as (
 
-    select network, ad_account_id, date_day
-    from {{ ref('int_ad_performance_unioned') }}
-    where dlt_load_id > (select load_id from previous)
+    -- metrics loaded since whose values differ from the built row (or that have none): a
+    -- look-back reload repeats weeks of days, nearly all of them unchanged
+    select fresh.network, fresh.ad_account_id, fresh.date_day
+    from {{ ref('int_ad_performance_unioned') }} as fresh
+    left join {{ this }} as built
+        on fresh.network = built.network
+        and fresh.ad_id = built.ad_id
+        and fresh.date_day = built.date_day
+    where fresh.dlt_load_id > (select load_id from previous)
+        and (
+            built.ad_id is null
+            or fresh.ad_account_id is distinct from built.ad_account_id
+            or fresh.campaign_id is distinct from built.campaign_id
+            or fresh.ad_group_id is distinct from built.ad_group_id
+            or fresh.impressions is distinct from built.impressions
+            or fresh.clicks is distinct from built.clicks
+            or cast(fresh.spend as decimal(18, 6)) is distinct from built.spend
+            or fresh.engagements is distinct from built.engagements
+            or fresh.likes is distinct from built.likes
+            or cast(fresh.network_conversions as decimal(18, 4))
+                is distinct from built.network_conversions
+        )
 
     union
 
-    -- converted with another currency or rate than the one now in effect
+    -- converted with another currency or rate than the one now in effect, or an ad whose
+    -- tracking changed (sessions are null exactly for untracked ads)
     select built.network, built.ad_account_id, built.date_day
     from {{ this }} as built
     left join accounts
@@ -71,9 +93,13 @@ changed as (
     left join rates
         on built.currency_code = rates.currency_code
         and built.date_day = rates.date_day
+    left join {{ ref('int_ads_unioned') }} as ads
+        on built.network = ads.network
+        and built.ad_id = ads.ad_id
     where built.currency_code is distinct from accounts.currency_code
         or built.exchange_rate
             is distinct from {{ rate_in_effect('built.currency_code', 'rates.conversion_rate') }}
+        or (built.sessions is not null) <> coalesce(ads.is_tracked, false)
 
     union
 

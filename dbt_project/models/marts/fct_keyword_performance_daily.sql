@@ -10,9 +10,10 @@
     One row per Google keyword + date_day (the customer's day). A criterion id is unique only
     within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and position estimates
     are the keyword's current values (Google reports them as settings, not per day).
-    Incremental like fct_ad_performance_daily: whole customer-days whose metrics were loaded
-    since the last build, or whose exchange rate or currency is no longer the one they were
-    converted with.
+    Incremental like fct_ad_performance_daily: whole customer-days with metrics loaded since the
+    last build that differ from the built rows, or whose exchange rate or currency is no longer
+    the one they were converted with. Bids and position estimates are the keyword's current
+    settings: `--full-refresh` brings old days up to date with them.
 -#}
 with keywords as (
 
@@ -52,9 +53,28 @@ previous as (
 
 changed as (
 
-    select ad_account_id, date_day
-    from {{ ref('stg_google_ads__keyword_performance_daily') }}
-    where dlt_load_id > (select load_id from previous)
+    -- metrics loaded since whose values differ from the built row (or that have none)
+    select fresh.ad_account_id, fresh.date_day
+    from {{ ref('stg_google_ads__keyword_performance_daily') }} as fresh
+    left join {{ this }} as built
+        on fresh.ad_group_id = built.ad_group_id
+        and fresh.keyword_id = built.keyword_id
+        and fresh.date_day = built.date_day
+    where fresh.dlt_load_id > (select load_id from previous)
+        and (
+            built.keyword_id is null
+            or fresh.ad_account_id is distinct from built.ad_account_id
+            or fresh.campaign_id is distinct from built.campaign_id
+            or fresh.impressions is distinct from built.impressions
+            or fresh.clicks is distinct from built.clicks
+            or cast(fresh.spend as decimal(18, 6)) is distinct from built.spend
+            or cast(fresh.network_conversions as decimal(18, 4)) is distinct from built.conversions
+            or fresh.interactions is distinct from built.interactions
+            or fresh.search_top_impression_share
+                is distinct from built.search_top_impression_share
+            or fresh.search_absolute_top_impression_share
+                is distinct from built.search_absolute_top_impression_share
+        )
 
     union
 
