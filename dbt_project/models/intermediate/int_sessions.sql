@@ -40,9 +40,17 @@
                       'li_fat_id'] -%}
 {#- The page views are read through `ref` at each use, not through one CTE: DuckDB materializes a
     CTE used twice, which for millions of page views costs more than reading them again. -#}
+{%- set built_through = incremental_watermark() %}
 with newest as (
 
-    select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__page_views') }}
+    -- the newest page-view load seen; only loads after the last build's can be newer
+    select max(load_id) as load_id
+    from (
+        select {{ built_through }} as load_id
+        union all
+        select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__page_views') }}
+        where dlt_load_id > {{ built_through }}
+    ) as loads
 
 ),
 
@@ -52,7 +60,7 @@ changed as (
 
     select distinct session_id
     from {{ ref('stg_hubspot__page_views') }}
-    where dlt_load_id > (select coalesce(max(dlt_load_id), '') from {{ this }})
+    where dlt_load_id > {{ built_through }}
         and session_id is not null
 
 ),

@@ -23,6 +23,7 @@
     The big inputs are read through `ref` at each use rather than through shared CTEs: DuckDB
     materializes a CTE used twice, which for millions of rows costs more than reading again.
 -#}
+{%- set built_through = incremental_watermark() %}
 with accounts as (
 
     select network, ad_account_id, currency_code
@@ -39,22 +40,21 @@ rates as (
 
 watermark as (
 
+    -- the newest load seen; only loads after the last build's can be newer
     select max(load_id) as load_id
     from (
+        select {{ built_through }} as load_id
+        union all
         select max(dlt_load_id) as load_id from {{ ref('int_ad_performance_unioned') }}
+        where dlt_load_id > {{ built_through }}
         union all
         select max(dlt_load_id) as load_id from {{ ref('int_sessions') }}
+        where dlt_load_id > {{ built_through }}
     ) as loads
 
 ),
 
 {% if is_incremental() %}
-
-previous as (
-
-    select coalesce(max(dlt_load_id), '') as load_id from {{ this }}
-
-),
 
 changed as (
 
@@ -66,7 +66,7 @@ changed as (
         on fresh.network = built.network
         and fresh.ad_id = built.ad_id
         and fresh.date_day = built.date_day
-    where fresh.dlt_load_id > (select load_id from previous)
+    where fresh.dlt_load_id > {{ built_through }}
         and (
             built.ad_id is null
             or fresh.ad_account_id is distinct from built.ad_account_id
@@ -83,23 +83,41 @@ changed as (
 
     union
 
-    -- converted with another currency or rate than the one now in effect, or an ad whose
-    -- tracking changed (sessions are null exactly for untracked ads)
+    -- converted with another currency or rate than the one now in effect (checked once per
+    -- account-day of the built table)
+    select settings.network, settings.ad_account_id, settings.date_day
+    from (
+        select distinct network, ad_account_id, date_day, currency_code, exchange_rate
+        from {{ this }}
+    ) as settings
+    left join accounts
+        on settings.network = accounts.network
+        and settings.ad_account_id = accounts.ad_account_id
+    left join rates
+        on settings.currency_code = rates.currency_code
+        and settings.date_day = rates.date_day
+    where settings.currency_code is distinct from accounts.currency_code
+        or settings.exchange_rate
+            is distinct from {{ rate_in_effect('settings.currency_code', 'rates.conversion_rate') }}
+
+    union
+
+    -- every day of an ad whose tracking changed (sessions are null exactly for untracked ads)
     select built.network, built.ad_account_id, built.date_day
     from {{ this }} as built
-    left join accounts
-        on built.network = accounts.network
-        and built.ad_account_id = accounts.ad_account_id
-    left join rates
-        on built.currency_code = rates.currency_code
-        and built.date_day = rates.date_day
-    left join {{ ref('int_ads_unioned') }} as ads
-        on built.network = ads.network
-        and built.ad_id = ads.ad_id
-    where built.currency_code is distinct from accounts.currency_code
-        or built.exchange_rate
-            is distinct from {{ rate_in_effect('built.currency_code', 'rates.conversion_rate') }}
-        or (built.sessions is not null) <> coalesce(ads.is_tracked, false)
+    inner join (
+        select tracking.network, tracking.ad_id
+        from (
+            select distinct network, ad_id, sessions is not null as has_sessions
+            from {{ this }}
+        ) as tracking
+        left join {{ ref('int_ads_unioned') }} as ads
+            on tracking.network = ads.network
+            and tracking.ad_id = ads.ad_id
+        where tracking.has_sessions <> coalesce(ads.is_tracked, false)
+    ) as retracked
+        on built.network = retracked.network
+        and built.ad_id = retracked.ad_id
 
     union
 
@@ -109,7 +127,7 @@ changed as (
     inner join {{ ref('int_ads_unioned') }} as ads
         on sessions.network = ads.network
         and sessions.ad_id = ads.ad_id
-    where sessions.dlt_load_id > (select load_id from previous)
+    where sessions.dlt_load_id > {{ built_through }}
 
 ),
 
@@ -139,6 +157,10 @@ sessions_per_ad_day as (
     select network, ad_id, session_date, count(*) as sessions
     from {{ ref('int_sessions') }}
     where ad_id is not null
+    {% if is_incremental() %}
+        -- only the days being rebuilt (any account's day, hence the dates alone)
+        and session_date in (select distinct date_day from changed)
+    {% endif %}
     group by network, ad_id, session_date
 
 ),

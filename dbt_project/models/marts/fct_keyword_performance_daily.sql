@@ -15,6 +15,7 @@
     the one they were converted with. Bids and position estimates are the keyword's current
     settings: `--full-refresh` brings old days up to date with them.
 -#}
+{%- set built_through = incremental_watermark() %}
 with keywords as (
 
     select * from {{ ref('stg_google_ads__keywords') }}
@@ -38,18 +39,19 @@ rates as (
 
 watermark as (
 
-    select max(dlt_load_id) as load_id
-    from {{ ref('stg_google_ads__keyword_performance_daily') }}
+    -- the newest load seen; only loads after the last build's can be newer
+    select max(load_id) as load_id
+    from (
+        select {{ built_through }} as load_id
+        union all
+        select max(dlt_load_id) as load_id
+        from {{ ref('stg_google_ads__keyword_performance_daily') }}
+        where dlt_load_id > {{ built_through }}
+    ) as loads
 
 ),
 
 {% if is_incremental() %}
-
-previous as (
-
-    select coalesce(max(dlt_load_id), '') as load_id from {{ this }}
-
-),
 
 changed as (
 
@@ -60,7 +62,7 @@ changed as (
         on fresh.ad_group_id = built.ad_group_id
         and fresh.keyword_id = built.keyword_id
         and fresh.date_day = built.date_day
-    where fresh.dlt_load_id > (select load_id from previous)
+    where fresh.dlt_load_id > {{ built_through }}
         and (
             built.keyword_id is null
             or fresh.ad_account_id is distinct from built.ad_account_id
@@ -78,17 +80,21 @@ changed as (
 
     union
 
-    -- converted with another currency or rate than the one now in effect
-    select built.ad_account_id, built.date_day
-    from {{ this }} as built
+    -- converted with another currency or rate than the one now in effect (checked once per
+    -- customer-day of the built table)
+    select settings.ad_account_id, settings.date_day
+    from (
+        select distinct ad_account_id, date_day, currency_code, exchange_rate
+        from {{ this }}
+    ) as settings
     left join accounts
-        on built.ad_account_id = accounts.ad_account_id
+        on settings.ad_account_id = accounts.ad_account_id
     left join rates
-        on built.currency_code = rates.currency_code
-        and built.date_day = rates.date_day
-    where built.currency_code is distinct from accounts.currency_code
-        or built.exchange_rate
-            is distinct from {{ rate_in_effect('built.currency_code', 'rates.conversion_rate') }}
+        on settings.currency_code = rates.currency_code
+        and settings.date_day = rates.date_day
+    where settings.currency_code is distinct from accounts.currency_code
+        or settings.exchange_rate
+            is distinct from {{ rate_in_effect('settings.currency_code', 'rates.conversion_rate') }}
 
 ),
 
