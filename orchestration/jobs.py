@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import (
+    AssetCheckSeverity,
+    DagsterEventType,
+    DagsterInstance,
+    ExecuteInProcessResult,
+)
 
 from orchestration.paths import DATA_DIR, warehouse_path
 from orchestration.progress import StepProgress, progress_logger
@@ -20,6 +25,8 @@ class JobOutcome:
     result: ExecuteInProcessResult
     materialized: list[str] = field(default_factory=list)
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    # checks of warning severity that did not pass: reported, not failures
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -28,11 +35,14 @@ class JobOutcome:
 
     def summary_lines(self) -> list[str]:
         passed = sum(1 for _, ok, _ in self.checks if ok)
+        warned = f", {len(self.warnings)} warned" if self.warnings else ""
         lines = [f"Materialized {len(self.materialized)} assets; "
-                 f"{passed} of {len(self.checks)} checks passed."]
+                 f"{passed} of {len(self.checks)} checks passed{warned}."]
         for name, ok, text in self.checks:
             if not ok:
                 lines.append(f"  check {name} FAILED: {text}")
+        for name, text in self.warnings:
+            lines.append(f"  check {name} warns: {text}" if text else f"  check {name} warns")
         for step, message in self.failures:
             lines.append(f"  step {step} failed: {_first_line(message)}")
         return lines
@@ -106,7 +116,11 @@ def run_main_job(
             outcome.materialized.append(event.asset_key.to_user_string())
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
-            outcome.checks.append((data.check_name, data.passed, data.description or ""))
+            text = data.description or ""
+            if not data.passed and data.severity == AssetCheckSeverity.WARN:
+                outcome.warnings.append((data.check_name, text))
+            else:
+                outcome.checks.append((data.check_name, data.passed, text))
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             message = error.message.strip() if error else ""

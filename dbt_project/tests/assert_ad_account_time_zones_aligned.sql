@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'dim_ad_accounts'}}}) }}
 {#-
     Warns for every ad account whose reporting time zone differs from the portal's, with the
     spend (company currency) it carries: its days and the CRM's days are different windows, so

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_contact_attribution'}}}) }}
 {#- Every fractional model's credits add up to 1 per contact and per deal; fails with the
     contacts and deals whose credits do not. -#}
 {%- set fractional = attribution_rule_models() | map(attribute='name') | list + ['markov', 'shapley'] -%}

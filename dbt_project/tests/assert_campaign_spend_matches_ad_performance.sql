@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_campaign_performance_daily'}}}) }}
 {#- fct_campaign_performance_daily carries each campaign-day's spend once per attribution model,
     equal to the sum over its ads in fct_ad_performance_daily; fails with the rows that differ. -#}
 with ads as (

@@ -90,6 +90,12 @@ def test_attribution_marts_reach_back_through_the_data_driven_model(tmp_path):
     assert AssetKey(["goals"]) in goals and AssetKey(["goal_campaigns"]) in goals
     assert graph.get(AssetKey(["fct_ad_touchpoints"])).group_name == "marts"
     assert graph.get(AssetKey(["dim_ad_account_access"])).group_name == "marts"
+    # Singular dbt tests over several models are checks on the model they guard.
+    checks = {(check.asset_key.path[-1], check.name) for check in graph.asset_check_keys}
+    assert ("fct_contact_attribution", "assert_attribution_credits_sum_to_one") in checks
+    assert ("fct_campaign_performance_daily",
+            "assert_campaign_spend_matches_ad_performance") in checks
+    assert ("dim_ad_accounts", "assert_ad_account_time_zones_aligned") in checks
 
 
 def test_main_job_and_spend_check_exist(tmp_path):
