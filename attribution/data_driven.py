@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -189,29 +191,30 @@ def _scaled(weights: np.ndarray, conversions: float) -> np.ndarray:
     return weights / total * conversions
 
 
-def encode(path: np.ndarray, labels, converted: np.ndarray) -> tuple[Paths, np.ndarray]:
+def encode(path: np.ndarray, labels, conversions: np.ndarray, nulls: np.ndarray
+           ) -> tuple[Paths, list[str]]:
     """Paths from one row per touch in path order: `path` (0, 0, 1, 2, 2, ...: the touch's
-    path), `labels` (the touch's state, any sequence or Arrow array of text) and `converted`
-    (the path's outcome, repeated on its touches). Returns the paths and the state labels by
-    state code."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    path = np.asarray(path, dtype=np.int64)
-    encoded = pc.dictionary_encode(pa.array(labels) if not isinstance(
-        labels, pa.Array | pa.ChunkedArray) else labels)
+    path) and `labels` (its state, as text: any sequence or Arrow array), with each path's
+    conversions and nulls. States are numbered by dictionary encoding; returns the paths and
+    the state labels by number."""
+    encoded = pc.dictionary_encode(labels if isinstance(labels, pa.Array | pa.ChunkedArray)
+                                   else pa.array(labels))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
+    paths = Paths(path=np.asarray(path), state=encoded.indices.to_numpy(zero_copy_only=False),
+                  conversions=np.asarray(conversions, dtype=np.float64),
+                  nulls=np.asarray(nulls, dtype=np.float64), n_states=len(encoded.dictionary))
+    return paths, encoded.dictionary.to_pylist()
+
+
+def path_starts(path: np.ndarray) -> np.ndarray:
+    """Mask of the first touch of each path, for touches in path order."""
     starts = np.ones(len(path), dtype=bool)
     starts[1:] = path[1:] != path[:-1]
-    outcome = np.asarray(converted, dtype=np.float64)[starts]
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    paths = Paths(path=path, state=encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                  conversions=outcome, nulls=1.0 - outcome, n_states=len(names))
-    return paths, names
+    return starts
 
 
-def state_weights(paths: Paths, names: np.ndarray, level: str) -> list[dict]:
+def state_weights(paths: Paths, names: list[str], level: str) -> list[dict]:
     """One row per model and state: the Markov removal effect or the Shapley value, and the
     conversions credited to the state."""
     markov = markov_removal_effects(paths)

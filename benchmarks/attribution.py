@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -30,13 +31,15 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from attribution.data_driven import Paths, markov_removal_effects
+from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
+from benchmarks.warehouse import dbt_step
 from orchestration.paths import BENCHMARK_RESULTS_DIR
 
 ATTRIBUTION_MODELS = ["int_contact_conversions", "int_attribution_paths",
@@ -84,13 +87,10 @@ def exact_from_strings(table: pd.DataFrame) -> tuple[dict[str, float], float]:
     nulls = np.bincount(index, weights=table["total_null"].to_numpy(), minlength=n_paths)
     split = pc.split_pattern(distinct.dictionary, " > ")
     lengths = pc.list_value_length(split).to_numpy()
-    encoded = pc.dictionary_encode(pc.list_flatten(split))
-    paths = Paths(path=np.repeat(np.arange(n_paths, dtype=np.int32), lengths),
-                  state=encoded.indices.to_numpy(), conversions=conversions, nulls=nulls,
-                  n_states=len(encoded.dictionary))
+    paths, names = encode(np.repeat(np.arange(n_paths, dtype=np.int32), lengths),
+                          pc.list_flatten(split), conversions, nulls)
     result = markov_removal_effects(paths)
     seconds = time.perf_counter() - started
-    names = encoded.dictionary.to_pylist()
     return dict(zip(names, result.removal_effects.tolist(), strict=True)), seconds
 
 
@@ -139,19 +139,14 @@ def run_markov(n_paths: int) -> list[dict]:
 
 
 def run_warehouse(warehouse: Path) -> dict:
-    from benchmarks.warehouse import dbt_step
-
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         copy = workdir / "bench.duckdb"
         shutil.copy(warehouse, copy)
-        import os
-
         env = dict(os.environ)
         prepared = dbt_step(["run", "--select", "+fct_campaign_performance_daily",
                              "--exclude", *ATTRIBUTION_MODELS], copy, workdir, env)
         step = dbt_step(["run", "--select", *ATTRIBUTION_MODELS], copy, workdir, env)
-        import duckdb
 
         with duckdb.connect(str(copy), read_only=True) as con:
             sizes = {name: con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]

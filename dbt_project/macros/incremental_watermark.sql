@@ -12,3 +12,19 @@
         ''
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A query for the newest `dlt_load_id` in `relations` (refs), the watermark an incremental
+    model stores: at least `built_through` (its last one), and only loads after that are read,
+    so the comparison is pushed down like the model's own. -#}
+{% macro newest_load_id(relations, built_through) -%}
+    select max(load_id) as load_id
+    from (
+        select {{ built_through }} as load_id
+        {%- for relation in relations %}
+        union all
+        select max(dlt_load_id) as load_id from {{ relation }}
+        where dlt_load_id > {{ built_through }}
+        {%- endfor %}
+    ) as loads
+{%- endmacro %}

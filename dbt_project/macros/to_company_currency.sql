@@ -25,3 +25,25 @@
 {% macro rate_in_effect(currency, rate) -%}
     case when {{ currency }} = '{{ var("company_currency") }}' then 1 else {{ rate }} end
 {%- endmacro %}
+
+
+{#- The account-days of the incremental fact `this` (keyed by `account_columns` + date_day)
+    whose account currency, or the rate in effect that day, is no longer the one stored with
+    them: HubSpot reloads every rate on every run, so rates are compared by value. Checked once
+    per account-day, on the built table's distinct settings. Expects the model's `accounts`
+    (account_columns, currency_code) and `rates` (currency_code, date_day, conversion_rate). -#}
+{% macro stale_conversion_days(account_columns) -%}
+    select {% for c in account_columns %}settings.{{ c }}, {% endfor %}settings.date_day
+    from (
+        select distinct {{ account_columns | join(', ') }}, date_day, currency_code, exchange_rate
+        from {{ this }}
+    ) as settings
+    left join accounts
+        on {% for c in account_columns %}settings.{{ c }} = accounts.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+    left join rates
+        on settings.currency_code = rates.currency_code
+        and settings.date_day = rates.date_day
+    where settings.currency_code is distinct from accounts.currency_code
+        or settings.exchange_rate
+            is distinct from {{ rate_in_effect('settings.currency_code', 'rates.conversion_rate') }}
+{%- endmacro %}

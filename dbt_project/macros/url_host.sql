@@ -1,14 +1,9 @@
 {#-
     The host of a URL, lower-cased and without `www.` (`https://www.google.com/x` gives
-    `google.com`); null when the URL has no scheme (empty referrers). In three steps, for use in
-    successive projections (`url_host` composes them into one expression):
-    `url_after_scheme` (what follows `://`), `url_host_part` (up to the first `/`, `?`, `#`),
-    `without_www`.
+    `google.com`); null when the URL has no scheme (empty referrers). In three steps, for
+    successive projections: `url_after_scheme` (what follows `://`), `url_host_part` (up to the
+    first `/`, `?`, `#`), `without_www`.
 -#}
-{% macro url_host(column) -%}
-    {{ without_www(url_host_part(url_after_scheme(column))) }}
-{%- endmacro %}
-
 {% macro url_after_scheme(column) -%}
     case
         when {{ dbt.position("'://'", column) }} > 0

@@ -4,21 +4,9 @@
     returned as written (still URL-encoded; the parameters read here never need decoding), null
     when absent or empty.
 
-    `url_parameter(column, name)` is one expression. For several parameters of many rows, the
-    three steps (`url_parameter_start`, `_tail`, `_value`) go in successive projections, so
-    each intermediate string is computed once rather than once per use.
+    In three steps (`url_parameter_start`, `_tail`, `_value`) meant for successive projections,
+    so each intermediate string is computed once rather than once per use.
 -#}
-{% macro url_parameter(column, name) -%}
-    {%- set tail -%}
-        case
-            when {{ url_parameter_start(column, name) }} > 0
-                then substr({{ column }}, {{ url_parameter_start(column, name) }}
-                    + {{ name | length + 1 }}, 200)
-        end
-    {%- endset -%}
-    {{ url_parameter_value(tail) }}
-{%- endmacro %}
-
 {#- 1-based position of `name=` in `column` where it starts a parameter (after `?` or `&`); 0
     when absent. One search, then a check of the character before it. -#}
 {% macro url_parameter_start(column, name) -%}

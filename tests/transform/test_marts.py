@@ -193,6 +193,12 @@ def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
                     select min(currency_code) from marts.dim_ad_accounts
                     where currency_code <> 'USD')
                 order by effective_at desc limit 1)""")
+        # An advertiser raises a keyword's bid: the fact carries the current bid on every day.
+        warehouse.execute("""
+            update raw_google_ads.keywords
+            set ad_group_criterion__effective_cpc_bid_micros = '987650000'
+            where ad_group_criterion__criterion_id = (
+                select min(ad_group_criterion__criterion_id) from raw_google_ads.keywords)""")
     incremental = warehouse.dbt("run")
     assert incremental.success, incremental.failures
     tables = ("marts.fct_ad_performance_daily", "marts.fct_keyword_performance_daily",
@@ -213,6 +219,8 @@ def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
     assert not restated[["spend"]].equals(before[["spend"]])
     assert len(after["intermediate.int_sessions"]) > sessions_before
     assert restated["sessions"].sum() > before["sessions"].sum()
+    keyword_days = after["marts.fct_keyword_performance_daily"]
+    assert (keyword_days["max_cpc"].astype(float) == 987.65).sum() > 1
 
 
 def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):

@@ -10,7 +10,7 @@ value); `credited_conversions` scales the weights to the observed conversions.
 
 import pandas as pd
 
-from attribution.data_driven import encode, state_weights
+from attribution.data_driven import encode, path_starts, state_weights
 
 
 def model(dbt, session):
@@ -26,10 +26,10 @@ def model(dbt, session):
         order by contact_id, touch_number
     """).fetch_arrow_table()
     path = touches.column("path").to_numpy()
-    converted = touches.column("is_converted").to_numpy(zero_copy_only=False)
+    converted = touches.column("is_converted").to_numpy(zero_copy_only=False)[path_starts(path)]
     rows = []
     for level, column in (("channel", "channel"), ("campaign", "campaign_state")):
-        encoded, names = encode(path, touches.column(column), converted)
+        encoded, names = encode(path, touches.column(column), converted, ~converted)
         rows.extend(state_weights(encoded, names, level))
     frame = pd.DataFrame(rows, columns=["attribution_model", "level", "state", "removal_effect",
                                         "shapley_value", "weight", "credited_conversions"])

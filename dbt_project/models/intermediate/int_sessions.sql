@@ -43,14 +43,8 @@
 {%- set built_through = incremental_watermark() %}
 with newest as (
 
-    -- the newest page-view load seen; only loads after the last build's can be newer
-    select max(load_id) as load_id
-    from (
-        select {{ built_through }} as load_id
-        union all
-        select max(dlt_load_id) as load_id from {{ ref('stg_hubspot__page_views') }}
-        where dlt_load_id > {{ built_through }}
-    ) as loads
+    -- the newest load seen: the next run's watermark
+    {{ newest_load_id([ref('stg_hubspot__page_views')], built_through) }}
 
 ),
 

@@ -40,17 +40,8 @@ rates as (
 
 watermark as (
 
-    -- the newest load seen; only loads after the last build's can be newer
-    select max(load_id) as load_id
-    from (
-        select {{ built_through }} as load_id
-        union all
-        select max(dlt_load_id) as load_id from {{ ref('int_ad_performance_unioned') }}
-        where dlt_load_id > {{ built_through }}
-        union all
-        select max(dlt_load_id) as load_id from {{ ref('int_sessions') }}
-        where dlt_load_id > {{ built_through }}
-    ) as loads
+    -- the newest load seen: the next run's watermark
+    {{ newest_load_id([ref('int_ad_performance_unioned'), ref('int_sessions')], built_through) }}
 
 ),
 
@@ -83,22 +74,7 @@ changed as (
 
     union
 
-    -- converted with another currency or rate than the one now in effect (checked once per
-    -- account-day of the built table)
-    select settings.network, settings.ad_account_id, settings.date_day
-    from (
-        select distinct network, ad_account_id, date_day, currency_code, exchange_rate
-        from {{ this }}
-    ) as settings
-    left join accounts
-        on settings.network = accounts.network
-        and settings.ad_account_id = accounts.ad_account_id
-    left join rates
-        on settings.currency_code = rates.currency_code
-        and settings.date_day = rates.date_day
-    where settings.currency_code is distinct from accounts.currency_code
-        or settings.exchange_rate
-            is distinct from {{ rate_in_effect('settings.currency_code', 'rates.conversion_rate') }}
+    {{ stale_conversion_days(['network', 'ad_account_id']) }}
 
     union
 

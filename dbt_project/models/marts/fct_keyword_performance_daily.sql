@@ -11,9 +11,9 @@
     within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and position estimates
     are the keyword's current values (Google reports them as settings, not per day).
     Incremental like fct_ad_performance_daily: whole customer-days with metrics loaded since the
-    last build that differ from the built rows, or whose exchange rate or currency is no longer
-    the one they were converted with. Bids and position estimates are the keyword's current
-    settings: `--full-refresh` brings old days up to date with them.
+    last build that differ from the built rows, whose exchange rate or currency is no longer
+    the one they were converted with, or with a keyword whose bids or position estimates
+    changed (the fact carries the keyword's current ones on every day).
 -#}
 {%- set built_through = incremental_watermark() %}
 with keywords as (
@@ -39,15 +39,8 @@ rates as (
 
 watermark as (
 
-    -- the newest load seen; only loads after the last build's can be newer
-    select max(load_id) as load_id
-    from (
-        select {{ built_through }} as load_id
-        union all
-        select max(dlt_load_id) as load_id
-        from {{ ref('stg_google_ads__keyword_performance_daily') }}
-        where dlt_load_id > {{ built_through }}
-    ) as loads
+    -- the newest load seen: the next run's watermark
+    {{ newest_load_id([ref('stg_google_ads__keyword_performance_daily')], built_through) }}
 
 ),
 
@@ -80,21 +73,30 @@ changed as (
 
     union
 
-    -- converted with another currency or rate than the one now in effect (checked once per
-    -- customer-day of the built table)
-    select settings.ad_account_id, settings.date_day
-    from (
-        select distinct ad_account_id, date_day, currency_code, exchange_rate
-        from {{ this }}
-    ) as settings
-    left join accounts
-        on settings.ad_account_id = accounts.ad_account_id
-    left join rates
-        on settings.currency_code = rates.currency_code
-        and settings.date_day = rates.date_day
-    where settings.currency_code is distinct from accounts.currency_code
-        or settings.exchange_rate
-            is distinct from {{ rate_in_effect('settings.currency_code', 'rates.conversion_rate') }}
+    {{ stale_conversion_days(['ad_account_id']) }}
+
+    union
+
+    -- every day of a keyword whose bids or position estimates changed: the fact carries the
+    -- keyword's current ones, so a full refresh would show the new values on every day
+    select built.ad_account_id, built.date_day
+    from {{ this }} as built
+    inner join (
+        select settings.ad_group_id, settings.keyword_id
+        from (
+            select distinct ad_group_id, keyword_id, max_cpc, first_page_cpc, top_of_page_cpc
+            from {{ this }}
+        ) as settings
+        left join keywords
+            on settings.ad_group_id = keywords.ad_group_id
+            and settings.keyword_id = keywords.keyword_id
+        where settings.max_cpc
+                is distinct from coalesce(keywords.effective_cpc_bid, keywords.cpc_bid)
+            or settings.first_page_cpc is distinct from keywords.first_page_cpc
+            or settings.top_of_page_cpc is distinct from keywords.top_of_page_cpc
+    ) as rebid
+        on built.ad_group_id = rebid.ad_group_id
+        and built.keyword_id = rebid.keyword_id
 
 ),
 
