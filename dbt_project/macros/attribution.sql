@@ -144,3 +144,139 @@
             else {{ alias }}.channel
         end as campaign_state
 {%- endmacro %}
+
+
+{#- The columns naming what a touch credits (see touch_target). -#}
+{% macro attribution_target_columns() %}
+    {{ return(['channel', 'network', 'ad_account_id', 'campaign_id', 'ad_group_id', 'ad_id',
+               'keyword_id']) }}
+{% endmacro %}
+
+
+{#-
+    CTE definitions (for a model's `with` list) giving `multi_touch_credits`: one row per
+    fractional model (the rule-based ones and the data-driven `markov` and `shapley`) + path +
+    credited target, with `credit` (summing to 1 per path and model) and `ended_at` (the path's
+    end event, `ended_at_column`). `paths` is one row per touch as rule_based_credits needs it,
+    plus the target columns and `campaign_state`.
+
+    Touches of one path with the same target are summed before the models become rows
+    (grouping tens of millions of model rows afterwards does not fit in memory). For the
+    data-driven models a state's campaign-level weight (int_attribution_state_weights) is split
+    equally among its touches on the path and the path is rescaled to 1; a path whose states
+    all weigh nothing gets equal shares. Also defines rule_credits, target_touches,
+    rule_models, data_driven_models, weights, state_touches and path_weights.
+-#}
+{% macro multi_touch_credits(paths, path_key, ended_at_column) %}
+    {%- set rule_models = attribution_rule_models() -%}
+    {%- set target = attribution_target_columns() -%}
+rule_credits as (
+
+    {{ rule_based_credits(paths, path_key) }}
+
+),
+
+target_touches as (
+
+    select
+        {{ path_key }}, campaign_state, {{ target | join(', ') }},
+        max({{ ended_at_column }}) as ended_at,
+        max(touch_count) as touch_count,
+        count(*) as touches,
+        {%- for m in rule_models %}
+        sum(credit__{{ m.name }}) as credit__{{ m.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from rule_credits
+    group by {{ path_key }}, campaign_state, {{ target | join(', ') }}
+
+),
+
+rule_models as (
+
+    {%- for m in rule_models %}
+    select '{{ m.name }}' as attribution_model {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+data_driven_models as (
+
+    select 'markov' as attribution_model union all select 'shapley' as attribution_model
+
+),
+
+weights as (
+
+    select attribution_model, state, weight
+    from {{ ref('int_attribution_state_weights') }}
+    where level = 'campaign'
+
+),
+
+state_touches as (
+
+    select {{ path_key }}, campaign_state, sum(touches) as touches
+    from target_touches
+    group by {{ path_key }}, campaign_state
+
+),
+
+path_weights as (
+
+    select
+        data_driven_models.attribution_model,
+        state_touches.{{ path_key }},
+        sum(coalesce(weights.weight, 0)) as total_weight
+    from state_touches
+    cross join data_driven_models
+    left join weights
+        on data_driven_models.attribution_model = weights.attribution_model
+        and state_touches.campaign_state = weights.state
+    group by data_driven_models.attribution_model, state_touches.{{ path_key }}
+
+),
+
+multi_touch_credits as (
+
+    select
+        rule_models.attribution_model, target_touches.{{ path_key }},
+        {%- for column in target %}
+        target_touches.{{ column }},
+        {%- endfor %}
+        case rule_models.attribution_model
+            {%- for m in rule_models %}
+            when '{{ m.name }}' then target_touches.credit__{{ m.name }}
+            {%- endfor %}
+        end as credit,
+        target_touches.ended_at
+    from target_touches
+    cross join rule_models
+
+    union all
+
+    select
+        data_driven_models.attribution_model, target_touches.{{ path_key }},
+        {%- for column in target %}
+        target_touches.{{ column }},
+        {%- endfor %}
+        case
+            when path_weights.total_weight > 0
+                then coalesce(weights.weight, 0) * target_touches.touches
+                    / state_touches.touches / path_weights.total_weight
+            else 1.0 * target_touches.touches / target_touches.touch_count
+        end as credit,
+        target_touches.ended_at
+    from target_touches
+    cross join data_driven_models
+    left join weights
+        on data_driven_models.attribution_model = weights.attribution_model
+        and target_touches.campaign_state = weights.state
+    inner join state_touches
+        on target_touches.{{ path_key }} = state_touches.{{ path_key }}
+        and target_touches.campaign_state = state_touches.campaign_state
+    inner join path_weights
+        on data_driven_models.attribution_model = path_weights.attribution_model
+        and target_touches.{{ path_key }} = path_weights.{{ path_key }}
+
+)
+{% endmacro %}

@@ -17,8 +17,7 @@
     `attributed_date` its day in the portal time zone. `lifecycle_stage` is the contact's current
     stage.
 -#}
-{%- set rule_models = attribution_rule_models() -%}
-{%- set target = 'channel, network, ad_account_id, campaign_id, ad_group_id, ad_id, keyword_id' -%}
+{%- set target = attribution_target_columns() | join(', ') -%}
 with paths as (
 
     select
@@ -40,123 +39,7 @@ with paths as (
 
 ),
 
-rule_credits as (
-
-    {{ rule_based_credits('paths', 'contact_id') }}
-
-),
-
--- Touches of one path with the same target (an ad, or a channel, touched twice) are summed
--- here, before the models are turned into rows: grouping tens of millions of model rows
--- afterwards would not fit in memory.
-target_touches as (
-
-    select
-        contact_id, campaign_state, {{ target }},
-        max(converted_at) as converted_at,
-        max(touch_count) as touch_count,
-        count(*) as touches,
-        {%- for m in rule_models %}
-        sum(credit__{{ m.name }}) as credit__{{ m.name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from rule_credits
-    group by contact_id, campaign_state, {{ target }}
-
-),
-
-rule_models as (
-
-    {%- for m in rule_models %}
-    select '{{ m.name }}' as attribution_model {{ 'union all' if not loop.last }}
-    {%- endfor %}
-
-),
-
-rule_based as (
-
-    select
-        rule_models.attribution_model, target_touches.contact_id,
-        {%- for column in target.split(', ') %}
-        target_touches.{{ column }},
-        {%- endfor %}
-        case rule_models.attribution_model
-            {%- for m in rule_models %}
-            when '{{ m.name }}' then target_touches.credit__{{ m.name }}
-            {%- endfor %}
-        end as credit,
-        target_touches.converted_at as attributed_at
-    from target_touches
-    cross join rule_models
-
-),
-
-data_driven_models as (
-
-    select 'markov' as attribution_model union all select 'shapley' as attribution_model
-
-),
-
-weights as (
-
-    select attribution_model, state, weight
-    from {{ ref('int_attribution_state_weights') }}
-    where level = 'campaign'
-
-),
-
--- A state's weight is split equally among its touches on the path, and the path's credits are
--- rescaled to 1.
-state_touches as (
-
-    select contact_id, campaign_state, sum(touches) as touches
-    from target_touches
-    group by contact_id, campaign_state
-
-),
-
-path_weights as (
-
-    select
-        data_driven_models.attribution_model,
-        state_touches.contact_id,
-        sum(coalesce(weights.weight, 0)) as total_weight
-    from state_touches
-    cross join data_driven_models
-    left join weights
-        on data_driven_models.attribution_model = weights.attribution_model
-        and state_touches.campaign_state = weights.state
-    group by data_driven_models.attribution_model, state_touches.contact_id
-
-),
-
-data_driven as (
-
-    select
-        data_driven_models.attribution_model, target_touches.contact_id,
-        {%- for column in target.split(', ') %}
-        target_touches.{{ column }},
-        {%- endfor %}
-        -- a path whose states all weigh nothing falls back to equal shares
-        case
-            when path_weights.total_weight > 0
-                then coalesce(weights.weight, 0) * target_touches.touches
-                    / state_touches.touches / path_weights.total_weight
-            else 1.0 * target_touches.touches / target_touches.touch_count
-        end as credit,
-        target_touches.converted_at as attributed_at
-    from target_touches
-    cross join data_driven_models
-    left join weights
-        on data_driven_models.attribution_model = weights.attribution_model
-        and target_touches.campaign_state = weights.state
-    inner join state_touches
-        on target_touches.contact_id = state_touches.contact_id
-        and target_touches.campaign_state = state_touches.campaign_state
-    inner join path_weights
-        on data_driven_models.attribution_model = path_weights.attribution_model
-        and target_touches.contact_id = path_weights.contact_id
-
-),
+{{ multi_touch_credits('paths', 'contact_id', 'converted_at') }},
 
 first_form_submission as (
 
@@ -231,39 +114,30 @@ credited as (
     union all
     select * from all_interactions
     union all
-    select * from rule_based
-    union all
-    select * from data_driven
-
-),
-
-summed as (
-
-    -- every part is already one row per model, contact and target; targets a model gives
-    -- nothing (first_interaction's later touches) have no row
-    select attribution_model, contact_id, {{ target }}, cast(credit as double) as credit,
-        attributed_at
-    from credited
-    where credit > 0
+    select attribution_model, contact_id, {{ target }}, credit, ended_at as attributed_at
+    from multi_touch_credits
 
 )
 
+-- every part is one row per model, contact and target; targets a model gives nothing
+-- (first_interaction's later touches) have no row
 select
-    summed.attribution_model,
-    summed.contact_id,
-    summed.channel,
-    summed.network is not null as is_ad_interaction,
-    summed.network,
-    summed.ad_account_id,
-    summed.campaign_id,
-    summed.ad_group_id,
-    summed.ad_id,
-    summed.keyword_id,
-    summed.credit,
-    summed.attributed_at,
-    {{ local_date('summed.attributed_at', "'" ~ var('portal_time_zone') ~ "'") }}
+    credited.attribution_model,
+    credited.contact_id,
+    credited.channel,
+    credited.network is not null as is_ad_interaction,
+    credited.network,
+    credited.ad_account_id,
+    credited.campaign_id,
+    credited.ad_group_id,
+    credited.ad_id,
+    credited.keyword_id,
+    cast(credited.credit as double) as credit,
+    credited.attributed_at,
+    {{ local_date('credited.attributed_at', "'" ~ var('portal_time_zone') ~ "'") }}
         as attributed_date,
     contacts.lifecycle_stage
-from summed
+from credited
 left join {{ ref('stg_hubspot__contacts') }} as contacts
-    on summed.contact_id = contacts.contact_id
+    on credited.contact_id = contacts.contact_id
+where credited.credit > 0

@@ -13,8 +13,7 @@
       per deal.
     `revenue_company_currency` = the deal's amount in the company currency x credit.
 -#}
-{%- set rule_models = attribution_rule_models() -%}
-{%- set target = 'channel, network, ad_account_id, campaign_id, ad_group_id, ad_id, keyword_id' -%}
+{%- set target = attribution_target_columns() | join(', ') -%}
 with deals as (
 
     select
@@ -92,57 +91,7 @@ paths as (
 
 ),
 
-rule_credits as (
-
-    {{ rule_based_credits('paths', 'deal_id') }}
-
-),
-
-rule_based as (
-
-    {%- for m in rule_models %}
-    select '{{ m.name }}' as attribution_model, deal_id, {{ target }},
-        credit__{{ m.name }} as credit
-    from rule_credits
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-
-),
-
-weights as (
-
-    select attribution_model, state, weight
-    from {{ ref('int_attribution_state_weights') }}
-    where level = 'campaign'
-
-),
-
-data_driven_touches as (
-
-    select
-        paths.*,
-        weights.attribution_model,
-        weights.weight / count(*) over (
-            partition by weights.attribution_model, paths.deal_id, paths.campaign_state
-        ) as raw_credit
-    from paths
-    inner join weights
-        on paths.campaign_state = weights.state
-
-),
-
-data_driven as (
-
-    select
-        attribution_model, deal_id, {{ target }},
-        case
-            when sum(raw_credit) over (partition by attribution_model, deal_id) > 0
-                then raw_credit / sum(raw_credit) over (partition by attribution_model, deal_id)
-            else 1.0 / touch_count
-        end as credit
-    from data_driven_touches
-
-),
+{{ multi_touch_credits('paths', 'deal_id', 'closed_at') }},
 
 ads_reports as (
 
@@ -160,45 +109,35 @@ ads_reports as (
 
 credited as (
 
+    -- one row per model, deal and target in each part
     select * from ads_reports
     union all
-    select * from rule_based
-    union all
-    select attribution_model, deal_id, {{ target }}, credit from data_driven
-
-),
-
-summed as (
-
-    select
-        attribution_model, deal_id, {{ target }},
-        cast(sum(credit) as double) as credit
-    from credited
-    group by attribution_model, deal_id, {{ target }}
-    -- targets a model gives nothing (first_interaction's later touches) have no row
-    having sum(credit) > 0
+    select attribution_model, deal_id, {{ target }}, credit from multi_touch_credits
 
 )
 
+-- targets a model gives nothing (first_interaction's later touches) have no row
+
 select
-    summed.attribution_model,
-    summed.deal_id,
-    summed.channel,
-    summed.network is not null as is_ad_interaction,
-    summed.network,
-    summed.ad_account_id,
-    summed.campaign_id,
-    summed.ad_group_id,
-    summed.ad_id,
-    summed.keyword_id,
-    summed.credit,
+    credited.attribution_model,
+    credited.deal_id,
+    credited.channel,
+    credited.network is not null as is_ad_interaction,
+    credited.network,
+    credited.ad_account_id,
+    credited.campaign_id,
+    credited.ad_group_id,
+    credited.ad_id,
+    credited.keyword_id,
+    cast(credited.credit as double) as credit,
     deals.closed_at,
     deals.close_date,
     deals.amount,
     deals.currency_code,
     deals.amount_company_currency,
-    cast(deals.amount_company_currency * summed.credit as decimal(18, 6))
+    cast(deals.amount_company_currency * credited.credit as decimal(18, 6))
         as revenue_company_currency
-from summed
+from credited
 inner join deals
-    on summed.deal_id = deals.deal_id
+    on credited.deal_id = deals.deal_id
+where credited.credit > 0
