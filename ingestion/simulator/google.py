@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ingestion.simulator.jsonrows import rows_json
 from ingestion.simulator.server import FaultRule, Request, Response
 
 if TYPE_CHECKING:
@@ -405,7 +408,7 @@ class GoogleAdsApi:
         stop = min(offset + self.page_size, total)
         page = rows.iloc[offset:stop]
         columns = self._columns(query, page)
-        text = _rows_json(columns)
+        text = rows_json(columns)
         payload: dict[str, Any] = {"results": [] if text is not None else _assemble(columns)}
         if stop < total:
             payload["nextPageToken"] = _make_token(stop, digest)
@@ -413,8 +416,8 @@ class GoogleAdsApi:
         payload["queryResourceConsumption"] = str(max(1, len(page)) * 10)
         if text is None or not len(page):
             return Response(200, payload)
-        rest = orjson.dumps({k: v for k, v in payload.items() if k != "results"}).decode()
-        return Response(200, ('{"results":[' + text + "]," + rest[1:]).encode())
+        rest = orjson.dumps({k: v for k, v in payload.items() if k != "results"})
+        return Response(200, b'{"results":[' + text + b"]," + rest[1:])
 
     def fault(self, kind: str, rule: FaultRule) -> Response:
         version = DEFAULT_VERSION
@@ -557,7 +560,8 @@ class GoogleAdsApi:
         return ops[op](values, target)
 
     # -- rendering -----------------------------------------------------------------------------
-    def _columns(self, query: Query, page: pd.DataFrame) -> list[tuple[tuple[str, ...], list]]:
+    def _columns(self, query: Query, page: pd.DataFrame) -> list[tuple[tuple[str, ...],
+                                                                       pa.Array]]:
         """A page as (JSON path, values) per field, resource names first."""
         n = len(page)
         if n == 0:
@@ -567,7 +571,7 @@ class GoogleAdsApi:
             entity = FIELDS[name].entity
             if entity not in entities and entity not in ("metrics", "segments"):
                 entities.append(entity)
-        columns: list[tuple[tuple[str, ...], list[Any]]] = []
+        columns: list[tuple[tuple[str, ...], pa.Array]] = []
         for entity in entities:
             name = f"{entity}.resource_name"
             if name not in query.select:
@@ -575,79 +579,64 @@ class GoogleAdsApi:
         for name in query.select:
             columns.append((FIELDS[name].path, self._json_values(name, page)))
         if self.server.faults.active(self.name, "new_field"):
-            columns.append(((camel(query.resource), NEW_FIELD[0]), [NEW_FIELD[1]] * n))
+            columns.append(((camel(query.resource), NEW_FIELD[0]),
+                            pa.array([NEW_FIELD[1]] * n, pa.string())))
         return columns
 
-    def _json_values(self, name: str, page: pd.DataFrame) -> list[Any]:
+    def _json_values(self, name: str, page: pd.DataFrame) -> pa.Array:
+        """One field of a page as the REST API renders it: int64 as strings, doubles and
+        booleans as JSON values; missing (and, as proto3 does, empty strings) as nulls."""
         field = FIELDS[name]
         values = self._values(name, page)
         if values.dtype != object:  # metrics: numpy numbers, never missing
             if field.kind == INT64:
-                return values.astype(np.int64).astype(str).tolist()
-            return values.astype(float).tolist()
+                return pc.cast(pa.array(values.astype(np.int64)), pa.string())
+            return pa.array(values.astype(float))
+        try:
+            return _arrow_values(values, field.kind)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python types: value by value
+            pass
         missing = pd.isna(values)
         if field.kind == STRING:
-            # Proto3 JSON leaves empty strings out, like unset fields.
             missing |= values == ""
+        present = values[~missing].tolist()
         if field.kind == INT64:
-            out = [str(v) if isinstance(v, str) else str(int(v)) for v in values.tolist()]
+            present = [v if isinstance(v, str) else str(int(v)) for v in present]
+            kind = pa.string()
         elif field.kind == DOUBLE:
-            out = [float(v) for v in values.tolist()]
+            present, kind = [float(v) for v in present], pa.float64()
         elif field.kind == BOOL:
-            out = [bool(v) for v in values.tolist()]
+            present, kind = [bool(v) for v in present], pa.bool_()
         else:
-            out = values.tolist()
-        if missing.any():
-            for i in np.flatnonzero(missing):
-                out[i] = None
-        return out
+            kind = pa.string() if field.kind == STRING else None  # lists: as Arrow infers
+        out: list[Any] = [None] * len(values)
+        for i, v in zip(np.flatnonzero(~missing).tolist(), present, strict=True):
+            out[i] = v
+        return pa.array(out, kind)
 
 
-_PLAIN_TEXT = re.compile(r'^[^"\\\x00-\x1f]*$')
+_KIND_TYPES = {INT64: pa.string(), STRING: pa.string(), DOUBLE: pa.float64(), BOOL: pa.bool_()}
 
 
-def _rows_json(columns: list[tuple[tuple[str, ...], list[Any]]]) -> str | None:
-    """The rows of a page as JSON text, comma-joined, built from one template per page: the hot
-    path of a large backfill (a dict per row and a JSON encoder cost more than the loader being
-    measured). None when a value is missing (Google leaves such keys out; `_assemble` does that).
-    """
-    if not columns or not columns[0][1]:
-        return None
-    tree: dict[str, Any] = {}
-    for i, (path, _) in enumerate(columns):
-        node = tree
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = i
-    order: list[int] = []
-
-    def emit(node: dict[str, Any]) -> str:
-        parts = []
-        for key, value in node.items():
-            if isinstance(value, dict):
-                parts.append(f'"{key}":{emit(value)}')
-            else:
-                order.append(value)
-                parts.append(f'"{key}":%s')
-        return "{" + ",".join(parts) + "}"
-
-    template = emit(tree)
-    encoded = []
-    for index in order:
-        values = columns[index][1]
-        if None in values:
-            return None
-        if all(type(v) is str for v in values):
-            if _PLAIN_TEXT.match("".join(values)):
-                encoded.append(['"' + v + '"' for v in values])
-            else:
-                encoded.append([orjson.dumps(v).decode() for v in values])
-        else:  # numbers and booleans: no commas inside, so one list encodes them all
-            encoded.append(orjson.dumps(values).decode()[1:-1].split(","))
-    return ",".join(template % row for row in zip(*encoded, strict=True))
+def _arrow_values(values: np.ndarray, kind: str) -> pa.Array:
+    """An object column as Arrow in one pass: None/NaN as null, int64 ids as text, empty
+    strings as null for string fields. Raises ArrowInvalid when the values mix types or are
+    not scalars."""
+    if kind not in _KIND_TYPES:
+        raise pa.ArrowInvalid(f"{kind} values go value by value")
+    array = pa.array(values, from_pandas=True)
+    if kind == INT64 and (pa.types.is_integer(array.type) or pa.types.is_floating(array.type)):
+        array = pc.cast(pc.cast(array, pa.int64()), pa.string())
+    elif pa.types.is_null(array.type):
+        array = pa.nulls(len(array), _KIND_TYPES[kind])
+    else:
+        array = array.cast(_KIND_TYPES[kind])
+    if kind == STRING and len(array):
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return array
 
 
-def _assemble(columns: list[tuple[tuple[str, ...], list[Any]]]) -> list[dict[str, Any]]:
+def _assemble(columns: list[tuple[tuple[str, ...], pa.Array]]) -> list[dict[str, Any]]:
     """Nested rows from column lists; a missing (None) value leaves its key out, as Google does.
 
     A page is up to 10,000 rows: building each row with one generated expression is several
@@ -666,6 +655,8 @@ def _assemble(columns: list[tuple[tuple[str, ...], list[Any]]]) -> list[dict[str
                  for key, v in node.items())
         return "{" + ", ".join(items) + "}"
 
+    columns = [(path, values.to_pylist() if isinstance(values, pa.Array) else values)
+               for path, values in columns]
     args = ", ".join(f"a{i}" for i in range(len(columns)))
     build = eval(f"lambda {args}: {emit(tree)}")  # noqa: S307 (registry names only)
     records = list(map(build, *(values for _, values in columns)))

@@ -136,12 +136,24 @@ def test_sizes_scale_the_world():
 
 
 def test_google_rows_rendered_as_text_equal_the_assembled_records():
-    from ingestion.simulator.google import _assemble, _rows_json
+    from ingestion.simulator.google import _assemble
+    from ingestion.simulator.jsonrows import rows_json
 
     columns = [(("campaign", "resourceName"), ["customers/1/campaigns/2", 'say "hi"\\\n']),
                (("campaign", "id"), ["2", "3"]), (("metrics", "clicks"), ["5", "6"]),
                (("metrics", "searchTopImpressionShare"), [0.1, 1e-7]),
-               (("campaign", "trackingUrlTemplate"), ["{lpurl}?a=1,2", "100%"])]
-    assert orjson.loads("[" + _rows_json(columns) + "]") == _assemble(columns)
+               (("campaign", "trackingUrlTemplate"), ["{lpurl}?a=1,2", "100%"]),
+               (("adGroupCriterion", "negative"), [True, False]),
+               (("metrics", "ctr"), [2, 0.25]),
+               (("ad", "finalUrls"), [["https://a.example/?x=\"1\""], []])]
+    rendered = orjson.loads(b"[" + rows_json(columns) + b"]")
+    assert rendered == _assemble(columns)
+    assert rendered[0]["campaign"]["resourceName"] == "customers/1/campaigns/2"
+    assert rendered[1]["campaign"]["resourceName"] == 'say "hi"\\\n'
+    assert rendered[1]["metrics"] == {"clicks": "6", "searchTopImpressionShare": 1e-7,
+                                      "ctr": 0.25}
+    assert isinstance(rendered[0]["metrics"]["ctr"], float)  # a double stays a JSON double
+    assert rendered[0]["adGroupCriterion"] == {"negative": True}
+    assert rendered[0]["ad"] == {"finalUrls": ['https://a.example/?x="1"']}
     # A missing value leaves its key out: that page is assembled record by record instead.
-    assert _rows_json([(("campaign", "id"), ["2", None])]) is None
+    assert rows_json([(("campaign", "id"), ["2", None])]) is None

@@ -1,0 +1,117 @@
+"""Rows of JSON objects rendered column by column in Arrow, for the simulator's big pages.
+
+A large backfill asks the simulator for millions of rows; rendering them one Python object (or
+one format string) per row made the simulator, not the loader, what a benchmark measured. Here
+each field is encoded as a whole column (numbers cast to text, plain strings quoted) and the rows
+are concatenated by Arrow's element-wise join, so no Python code runs per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import re
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Path = tuple[str, ...]
+
+# Characters JSON requires escaped in a string.
+_NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f]')
+
+
+def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> bytes | None:
+    """The rows as JSON objects joined by commas (no brackets): field `path` of row i holds
+    `values[i]`, nested by path. None when a value is missing, as the vendors leave such keys out
+    (the caller builds those pages record by record)."""
+    if not columns:
+        return None
+    arrays = [values if isinstance(values, pa.Array) else _to_array(values)
+              for _, values in columns]
+    n = len(arrays[0])
+    if n == 0 or any(array.null_count for array in arrays):
+        return None
+    tree: dict[str, Any] = {}
+    for index, (path, _) in enumerate(columns):
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = index
+    pieces: list[pa.Scalar | pa.Array] = []
+    text: list[str] = []
+
+    def emit(node: dict[str, Any]) -> None:
+        text.append("{")
+        for position, (key, value) in enumerate(node.items()):
+            text.append(("," if position else "") + orjson.dumps(key).decode() + ":")
+            if isinstance(value, dict):
+                emit(value)
+                continue
+            encoded, quoted = _encoded(arrays[value])
+            if quoted:
+                text.append('"')
+            pieces.append(pa.scalar("".join(text)))
+            pieces.append(encoded)
+            text.clear()
+            if quoted:
+                text.append('"')
+        text.append("}")
+
+    emit(tree)
+    pieces.append(pa.scalar("".join(text) + ","))
+    joined = pc.binary_join_element_wise(*pieces, "")
+    if not isinstance(joined, pa.Array):  # every piece was a constant
+        joined = pa.array([joined.as_py()] * n)
+    return _contiguous_bytes(joined)[:-1]  # without the last row's comma
+
+
+def _to_array(values: Sequence[Any]) -> pa.Array:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {str}:
+        return pa.array(values, pa.string())
+    if kinds <= {bool}:
+        return pa.array(values, pa.bool_())
+    if kinds <= {int}:
+        return pa.array(values, pa.int64())
+    if kinds <= {int, float}:
+        return pa.array(values, pa.float64())
+    if kinds <= {list, dict}:
+        return pa.array(values)
+    raise TypeError(f"cannot render a column of {sorted(k.__name__ for k in kinds)}")
+
+
+def _encoded(array: pa.Array) -> tuple[pa.Array, bool]:
+    """A column as JSON value text, and whether the text still needs its quotes."""
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        if _NEEDS_ESCAPE.search(_contiguous_bytes(array)):
+            return pa.array([orjson.dumps(v).decode() for v in array.to_pylist()]), False
+        return array, True
+    if pa.types.is_boolean(kind):
+        return pc.if_else(array, "true", "false"), False
+    if pa.types.is_integer(kind):
+        return pc.cast(array, pa.string()), False
+    if pa.types.is_floating(kind):
+        if not pc.all(pc.is_finite(array)).as_py():
+            raise ValueError("JSON has no NaN or infinity")
+        text = pc.cast(array, pa.string())
+        # a whole number keeps its point (2.0, not 2), as JSON encoders write doubles
+        whole = pc.invert(pc.match_substring_regex(text, "[.e]"))
+        return pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text), False
+    if pa.types.is_list(kind) or pa.types.is_struct(kind):
+        return pa.array([orjson.dumps(v).decode() for v in array.to_pylist()], pa.string()), False
+    raise TypeError(f"cannot render a column of {kind}")
+
+
+def _contiguous_bytes(array: pa.Array) -> bytes:
+    """All the strings of a string array back to back: its data buffer between the offsets of
+    its first and last value."""
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=width)[array.offset:array.offset + len(array) + 1]
+    start, end = int(bounds[0]), int(bounds[-1])
+    return data.slice(start, end - start).to_pybytes()
