@@ -28,3 +28,81 @@
         {%- endfor %}
     ) as loads
 {%- endmacro %}
+
+
+{#- For `int_sessions`: the earliest instant a page view of a session changed since
+    `built_through` can hold, as a timestamp literal: the earliest of the views loaded since,
+    and of the stored starts of the sessions they belong to (a session's views all fall at or
+    after its landing, the earliest view). Read when the model runs, like the watermark, so the
+    bound is pushed down to the page views' scan. A far-future instant when nothing changed. -#}
+{% macro sessions_changed_since(built_through) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set query -%}
+            with new_views as (
+                select session_id, occurred_at
+                from {{ ref('stg_hubspot__page_views') }}
+                where dlt_load_id > {{ built_through }}
+            )
+            select least(
+                (select min(occurred_at) from new_views),
+                (select min(started_at) from {{ this }}
+                 where session_id in (select session_id from new_views))
+            )
+        {%- endset -%}
+        {%- set since = run_query(query).columns[0].values()[0] -%}
+        {{- instant_literal('9999-12-31T00:00:00+00:00' if since is none else since.isoformat()) -}}
+    {%- else -%}
+        {{- instant_literal('1900-01-01T00:00:00+00:00') -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The account-days an incremental fact rebuilds, read before the model runs so the model gets
+    them as constants: `changed_days` is the query that finds them (its rows are network,
+    ad_account_id, date_day; `inputs` are CTE definitions it uses). Returns
+    - `first_day`: a date literal no later than any of them (a far-future day when nothing
+      changed, the first possible day on a full build), so the model filters its big inputs on
+      the day before computing anything on their rows;
+    - `listed`: the account-days as a VALUES query when there are at most `max_listed` of them
+      (a daily run), so the model does not search for them a second time; none otherwise. -#}
+{% macro account_days_to_rebuild(inputs, changed_days, max_listed=5000) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return({'first_day': "cast('1900-01-01' as date)", 'listed': none}) }}
+    {%- endif -%}
+    {%- set query -%}
+        with {{ inputs }},
+        changed as (
+            {{ changed_days }}
+        )
+        select network, ad_account_id, date_day from changed
+        order by date_day, network, ad_account_id
+        limit {{ max_listed + 1 }}
+    {%- endset -%}
+    {%- set rows = run_query(query).rows -%}
+    {%- if rows | length == 0 -%}
+        {{ return({'first_day': "cast('9999-12-31' as date)", 'listed': empty_account_days()}) }}
+    {%- endif -%}
+    {%- set first_day = "cast('" ~ rows[0][2].isoformat()[:10] ~ "' as date)" -%}
+    {%- if rows | length > max_listed -%}
+        {{ return({'first_day': first_day, 'listed': none}) }}
+    {%- endif -%}
+    {%- set values = [] -%}
+    {%- for row in rows -%}
+        {%- do values.append("(" ~ quoted_list([row[0], row[1]]) ~ ", cast('"
+                             ~ row[2].isoformat()[:10] ~ "' as date))") -%}
+    {%- endfor -%}
+    {%- set listed -%}
+        select network, ad_account_id, date_day
+        from (values {{ values | join(', ') }}) as listed (network, ad_account_id, date_day)
+    {%- endset -%}
+    {{ return({'first_day': first_day, 'listed': listed}) }}
+{%- endmacro %}
+
+
+{% macro empty_account_days() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as network,
+        cast(null as {{ dbt.type_string() }}) as ad_account_id,
+        cast(null as date) as date_day
+    where 1 = 0
+{%- endmacro %}

@@ -42,5 +42,5 @@
 
 {#- `values` as a SQL list of string literals. -#}
 {% macro quoted_list(values) -%}
-    {%- for value in values -%}'{{ value }}'{%- if not loop.last %}, {% endif -%}{%- endfor -%}
+    {%- for value in values -%}'{{ value | string | replace("'", "''") }}'{%- if not loop.last %}, {% endif -%}{%- endfor -%}
 {%- endmacro %}

@@ -223,6 +223,89 @@ def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
     assert (keyword_days["max_cpc"].astype(float) == 987.65).sum() > 1
 
 
+def test_late_page_views_of_old_sessions_are_merged_into_them(built):
+    # A view arrives late for a session of days ago, after its last view (the landing stays),
+    # and another before a session's landing (the landing moves). Incremental runs read page
+    # views only from the earliest instant a changed session can hold; both must come out as a
+    # full refresh builds them.
+    warehouse = built.copy("late_views")
+    sessions = warehouse.query("""
+        select hs_session_id, min(occurred_at_utc) as first_at, max(occurred_at_utc) as last_at
+        from raw_hubspot.page_views
+        where occurred_at_utc < (select max(occurred_at_utc) - interval 10 days
+                                 from raw_hubspot.page_views)
+        group by hs_session_id having count(*) >= 2
+        order by hs_session_id limit 2""")
+    (later, later_first, later_last), (earlier, earlier_first, _) = sessions.itertuples(
+        index=False)
+    landing_before = warehouse.query(f"""
+        select session_id, landing_page, started_at from intermediate.int_sessions
+        where session_id in ('{later}', '{earlier}') order by session_id""")
+    for session, offset, view_id, url in (
+        (later, f"timestamptz '{later_last}' + interval 1 minute", "late-after",
+         "https://late.example/after"),
+        (earlier, f"timestamptz '{earlier_first}' - interval 1 minute", "late-before",
+         "https://late.example/before?utm_source=newsletter&utm_medium=email"),
+    ):
+        warehouse.execute(f"""
+            insert into raw_hubspot.page_views by name
+            select * replace (
+                '{view_id}' as id, '{url}' as hs_url,
+                strftime(({offset}) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.000Z') as occurred_at,
+                {offset} as occurred_at_utc,
+                '9999999999.9' as _dlt_load_id)
+            from raw_hubspot.page_views
+            where hs_session_id = '{session}' order by occurred_at_utc limit 1""")
+    incremental = warehouse.dbt("run")
+    assert incremental.success, incremental.failures
+    after = warehouse.query("select * from intermediate.int_sessions")
+    moved = after.set_index("session_id").loc[[later, earlier]]
+    assert moved.loc[later, "landing_page"] == landing_before.set_index(
+        "session_id").loc[later, "landing_page"]
+    assert moved.loc[later, "started_at"] == later_first
+    assert moved.loc[earlier, "landing_page"] == "https://late.example/before"
+    assert moved.loc[earlier, "channel"] == "email"
+    full = warehouse.dbt("run", "--full-refresh")
+    assert full.success, full.failures
+    rebuilt = warehouse.query("select * from intermediate.int_sessions")
+    keys = [c for c in rebuilt.columns if c != "dlt_load_id"]
+    pd.testing.assert_frame_equal(
+        after[keys].sort_values("session_id").reset_index(drop=True),
+        rebuilt[keys].sort_values("session_id").reset_index(drop=True), check_dtype=False)
+
+
+def test_views_are_recreated_only_when_their_sql_changes(built):
+    warehouse = built.copy("views")
+
+    def definition() -> tuple[str, str]:
+        row = warehouse.query("""
+            select sql, comment from duckdb_views()
+            where schema_name = 'intermediate' and view_name = 'int_deals'""")
+        return row["sql"][0], row["comment"][0]
+
+    _, fingerprint = definition()
+    assert fingerprint.startswith("ads_analytics view sql md5 ")
+    # Same SQL: the view is left alone (a marker only a skipped view keeps survives the run).
+    def replace_keeping(fingerprint: str) -> None:
+        warehouse.execute("create or replace view intermediate.int_deals as select 'kept' as marker")
+        warehouse.execute(f"comment on view intermediate.int_deals is '{fingerprint}'")
+
+    replace_keeping(fingerprint)
+    assert warehouse.dbt("run", "--select", "int_deals").success
+    assert "marker" in warehouse.query("select * from intermediate.int_deals limit 1").columns
+    # Different SQL (another portal time zone): re-created, with the new fingerprint.
+    assert warehouse.dbt("run", "--select", "int_deals",
+                         "--vars", "{portal_time_zone: Europe/Paris}").success
+    new_sql, new_fingerprint = definition()
+    assert "Europe/Paris" in new_sql and new_fingerprint != fingerprint
+    assert "marker" not in warehouse.query("select * from intermediate.int_deals limit 1").columns
+    # --full-refresh re-creates views whatever their fingerprint.
+    replace_keeping(new_fingerprint)
+    assert warehouse.dbt("run", "--select", "int_deals", "--full-refresh",
+                         "--vars", "{portal_time_zone: Europe/Paris}").success
+    assert "marker" not in warehouse.query("select * from intermediate.int_deals limit 1").columns
+
+
 def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):
     warehouse = built.copy("missing_rate")
     currency = warehouse.query("""

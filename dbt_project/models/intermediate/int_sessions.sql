@@ -31,7 +31,8 @@
     `mail_domains`).
 
     Incremental: a run re-derives only the sessions with page views loaded since the last build
-    (all of each such session's views, so a late earlier view still moves its landing).
+    (all of each such session's views, so a late earlier view still moves its landing), reading
+    only the page views from the earliest instant such a session can hold.
     `dlt_load_id` is the newest page-view load the build had seen: the next run's watermark, and
     how the facts see which sessions changed.
 -#}
@@ -59,7 +60,35 @@ changed as (
 
 ),
 
-{% endif %}
+-- The landing view of each changed session. Every view of such a session is new (at or after
+-- the earliest new view) or was seen at the last build (at or after the session's stored
+-- start), so the views before `sessions_changed_since()` cannot matter: bounding by that constant
+-- lets DuckDB skip most of the page views before the session ids are compared. The few views
+-- left carry their URLs through the ranking.
+landings as (
+
+    select session_id, contact_id, started_at, landing_url, referrer_url
+    from (
+        select
+            page_views.session_id,
+            page_views.contact_id,
+            page_views.occurred_at as started_at,
+            page_views.page_url as landing_url,
+            page_views.referrer_url,
+            row_number() over (
+                partition by page_views.session_id
+                order by page_views.occurred_at asc nulls last,
+                    page_views.page_view_id asc nulls last
+            ) as view_rank
+        from {{ ref('stg_hubspot__page_views') }} as page_views
+        where page_views.occurred_at >= {{ sessions_changed_since(built_through) }}
+            and page_views.session_id in (select session_id from changed)
+    ) as ranked
+    where view_rank = 1
+
+),
+
+{% else %}
 
 -- The landing view of each session, ranked on the narrow columns only (carrying the URLs
 -- through the sort, or aggregating them with arg_min, costs several times more), then joined
@@ -76,10 +105,6 @@ first_views as (
                     page_views.page_view_id asc nulls last
             ) as view_rank
         from {{ ref('stg_hubspot__page_views') }} as page_views
-        {% if is_incremental() %}
-        inner join changed
-            on page_views.session_id = changed.session_id
-        {% endif %}
         where page_views.session_id is not null
     ) as ranked
     where view_rank = 1
@@ -99,6 +124,8 @@ landings as (
         on page_views.page_view_id = first_views.page_view_id
 
 ),
+
+{% endif %}
 
 starts as (
 

@@ -24,7 +24,8 @@
     materializes a CTE used twice, which for millions of rows costs more than reading again.
 -#}
 {%- set built_through = incremental_watermark() %}
-with accounts as (
+{%- set inputs %}
+accounts as (
 
     select network, ad_account_id, currency_code
     from {{ ref('int_ad_accounts_unioned') }}
@@ -36,19 +37,9 @@ rates as (
     select currency_code, date_day, conversion_rate
     from {{ ref('int_exchange_rates_daily') }}
 
-),
-
-watermark as (
-
-    -- the newest load seen: the next run's watermark
-    {{ newest_load_id([ref('int_ad_performance_unioned'), ref('int_sessions')], built_through) }}
-
-),
-
-{% if is_incremental() %}
-
-changed as (
-
+)
+{%- endset %}
+{%- set changed_days %}
     -- metrics loaded since whose values differ from the built row (or that have none): a
     -- look-back reload repeats weeks of days, nearly all of them unchanged
     select fresh.network, fresh.ad_account_id, fresh.date_day
@@ -105,6 +96,26 @@ changed as (
         and sessions.ad_id = ads.ad_id
     where sessions.dlt_load_id > {{ built_through }}
 
+{%- endset %}
+{#- The account-days to rebuild are found before the model runs and written in as constants: the
+    big inputs are then filtered on their day before anything is computed on their rows (a join
+    to a subquery would compute every row of history first). -#}
+{%- set rebuild = account_days_to_rebuild(inputs, changed_days) %}
+with {{ inputs }},
+
+watermark as (
+
+    -- the newest load seen: the next run's watermark
+    {{ newest_load_id([ref('int_ad_performance_unioned'), ref('int_sessions')], built_through) }}
+
+),
+
+{% if is_incremental() %}
+
+changed as (
+
+{{ rebuild.listed or changed_days }}
+
 ),
 
 selected as (
@@ -115,6 +126,7 @@ selected as (
         on performance.network = changed.network
         and performance.ad_account_id = changed.ad_account_id
         and performance.date_day = changed.date_day
+    where performance.date_day >= {{ rebuild.first_day }}
 
 ),
 
@@ -135,6 +147,7 @@ sessions_per_ad_day as (
     where ad_id is not null
     {% if is_incremental() %}
         -- only the days being rebuilt (any account's day, hence the dates alone)
+        and session_date >= {{ rebuild.first_day }}
         and session_date in (select distinct date_day from changed)
     {% endif %}
     group by network, ad_id, session_date
