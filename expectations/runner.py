@@ -7,6 +7,8 @@ competes with the pipeline's single writer.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,22 +58,49 @@ def validate_frame(
     expectations: list[Any],
     table: str,
     key_columns: list[str] | None = None,
+    docs_root: Path | None = None,
 ) -> SuiteResult:
-    """Validate `frame` against GX expectation objects; failures carry offending keys."""
-    context = gx.get_context(mode="ephemeral")
+    """Validate `frame` against GX expectation objects; failures carry offending keys.
+
+    With `docs_root`, the suite and its result are kept in a file Data Context there and its
+    Data Docs (HTML) are updated; otherwise nothing is written."""
+    if docs_root is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        docs_root.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(docs_root))
     # Progress bars belong to the CLI's own display, not to every validation.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    source = context.data_sources.add_pandas(name="warehouse")
-    asset = source.add_dataframe_asset(name=table.replace(".", "__"))
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-        batch_parameters={"dataframe": frame})
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    source = context.data_sources.add_or_update_pandas(name="warehouse")
+    asset_name = table.replace(".", "__")
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=asset_name)
+    try:
+        batch_definition = asset.get_batch_definition("whole")
+    except KeyError:
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name))
     for expectation in expectations:
         suite.add_expectation(expectation)
+    if docs_root is not None:
+        suite.save()
     result_format: dict[str, Any] = {"result_format": "COMPLETE"}
     if key_columns:
         result_format["unexpected_index_column_names"] = key_columns
-    outcome = batch.validate(suite, result_format=result_format)
+    if docs_root is None:
+        outcome = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+            suite, result_format=result_format)
+    else:
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=suite_name, validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format=result_format))
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        outcome = next(iter(run.run_results.values()))
     failures = []
     for item in outcome.results:
         if item.success:
@@ -82,9 +111,40 @@ def validate_frame(
                   or details.get("partial_unexpected_list") or [])
         failures.append(FailedExpectation(
             expectation=config.type,
-            column=config.kwargs.get("column"),
+            column=config.kwargs.get("column") or ", ".join(
+                str(config.kwargs[k]) for k in ("column_A", "column_B") if k in config.kwargs),
             unexpected_count=int(details.get("unexpected_count") or 0),
-            sample=list(sample)[:20],
+            sample=[_plain(row) for row in list(sample)[:20]],
         ))
     return SuiteResult(suite=suite_name, table=table, success=bool(outcome.success),
                        evaluated=len(outcome.results), rows=len(frame), failures=failures)
+
+
+def _plain(value: Any) -> Any:
+    """A sample row as plain Python values (numpy scalars and dates as text)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, dt.date | dt.datetime | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def docs_index(docs_root: Path) -> Path:
+    """Where the Data Docs site built under `docs_root` starts."""
+    return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def quality_dir(warehouse: Path) -> Path:
+    """The Great Expectations project (suites, results, Data Docs) kept beside a warehouse."""
+    return warehouse.parent / "quality"
+
+
+def run_suite(suite: Any, warehouse: Path, docs_root: Path | None = None) -> SuiteResult:
+    """Read the suite's frame from the warehouse (read-only) and validate it."""
+    from expectations.suites import query_of
+
+    frame = read_table(warehouse, query_of(suite))
+    return validate_frame(frame, suite.name, suite.expectations(), suite.asset,
+                          key_columns=suite.key, docs_root=docs_root)

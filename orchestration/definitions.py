@@ -15,7 +15,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource
 
-from orchestration.assets.checks import spend_suite_check
+from orchestration.assets.checks import build_quality_checks
 from orchestration.assets.ingestion import (
     WAREHOUSE_POOL,
     build_source_assets,
@@ -59,7 +59,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     )
     return Definitions(
         assets=[*source_assets, build_dbt_assets()],
-        asset_checks=[spend_suite_check],
+        asset_checks=[build_quality_checks()],
         jobs=[main],
         resources={
             "dlt": DagsterDltResource(),

@@ -1,34 +1,82 @@
-"""Great Expectations suites surfaced as Dagster asset checks."""
+"""Great Expectations suites (expectations/suites.py) surfaced as Dagster asset checks.
+
+One check per suite, on the model the suite guards. A blocking suite's failure is an error (the
+run fails and says which rows); a warning suite's is a warning the run reports and passes. Every
+result carries the failed expectations, how many rows offend, a sample of their keys, and where
+the Data Docs page of the validation is.
+"""
 
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
+from pathlib import Path
 
-from expectations import spend
-from expectations.runner import SuiteResult
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetsDefinition,
+    MetadataValue,
+    multi_asset_check,
+)
+
+from expectations.runner import SuiteResult, docs_index, quality_dir, run_suite
+from expectations.suites import SUITES, Suite
 from orchestration.resources import Warehouse
 
 
-def to_check_result(result: SuiteResult) -> AssetCheckResult:
+def to_check_result(suite: Suite, result: SuiteResult, docs: Path | None = None
+                    ) -> AssetCheckResult:
+    metadata = {
+        "rows": result.rows,
+        "expectations_evaluated": result.evaluated,
+        "failed_expectations": [f"{f.expectation}({f.column})" for f in result.failures],
+        "offending_rows": sum(f.unexpected_count for f in result.failures),
+        "offending_sample": MetadataValue.json(
+            [s for f in result.failures for s in f.sample][:10]),
+    }
+    if docs is not None:
+        metadata["data_docs"] = MetadataValue.path(str(docs))
     return AssetCheckResult(
+        asset_key=AssetKey([suite.asset]),
+        check_name=check_name(suite),
         passed=result.success,
+        severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
         description=result.describe(),
-        metadata={
-            "rows": result.rows,
-            "expectations_evaluated": result.evaluated,
-            "failed_expectations": [f"{f.expectation}({f.column})" for f in result.failures],
-            "offending_rows": sum(f.unexpected_count for f in result.failures),
-            "offending_sample": str([s for f in result.failures for s in f.sample][:10]),
-        },
+        metadata=metadata,
     )
 
 
-@asset_check(
-    asset=AssetKey(["fct_ad_performance_daily"]),
-    name="gx_spend_suite",
-    blocking=True,
-    description="Great Expectations: spend present and non-negative, currency set, key unique.",
-)
-def spend_suite_check(
-    context: AssetCheckExecutionContext, warehouse: Warehouse
-) -> AssetCheckResult:
-    return to_check_result(spend.validate(warehouse.file))
+def check_name(suite: Suite) -> str:
+    return f"gx_{suite.name}"
+
+
+def _spec(suite: Suite) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        name=check_name(suite),
+        asset=AssetKey([suite.asset]),
+        additional_deps=[AssetKey([name]) for name in suite.reads],
+        blocking=suite.blocking,
+        description=f"Great Expectations{' (warns)' if not suite.blocking else ''}: "
+                    f"{suite.description}",
+    )
+
+
+def build_quality_checks() -> AssetsDefinition:
+    """Every suite as one check each; they run together, after the models they read."""
+
+    @multi_asset_check(
+        specs=[_spec(suite) for suite in SUITES],
+        name="great_expectations",
+        can_subset=True,
+    )
+    def great_expectations(context: AssetCheckExecutionContext, warehouse: Warehouse):
+        docs_root = quality_dir(warehouse.file)
+        selected = {key.name for key in context.selected_asset_check_keys}
+        for suite in SUITES:
+            if check_name(suite) not in selected:
+                continue
+            result = run_suite(suite, warehouse.file, docs_root)
+            yield to_check_result(suite, result, docs_index(docs_root))
+
+    return great_expectations

@@ -98,11 +98,23 @@ def test_attribution_marts_reach_back_through_the_data_driven_model(tmp_path):
     assert ("dim_ad_accounts", "assert_ad_account_time_zones_aligned") in checks
 
 
-def test_main_job_and_spend_check_exist(tmp_path):
+def test_main_job_and_quality_checks_exist(tmp_path):
     defs, graph = _graph(tmp_path)
     assert defs.resolve_job_def(MAIN_JOB) is not None
-    checks = {check.name for check in graph.asset_check_keys}
-    assert "gx_spend_suite" in checks
+    checks = {(check.asset_key.path[-1], check.name) for check in graph.asset_check_keys}
+    assert {("fct_ad_performance_daily", "gx_spend"),
+            ("fct_ad_performance_daily", "gx_spend_jumps"),
+            ("fct_ad_performance_daily", "gx_currency"),
+            ("int_exchange_rates_daily", "gx_rate_moves"),
+            ("dim_ad_accounts", "gx_time_zone"),
+            ("dim_ad_accounts", "gx_time_zone_alignment")} <= checks
+    specs = {spec.name: spec for checks_def in defs.asset_checks or []
+             for spec in checks_def.check_specs}
+    # Reconciliation, currencies and zones block; jumps, rate moves and alignment warn.
+    assert specs["gx_spend"].blocking and specs["gx_currency"].blocking
+    assert specs["gx_time_zone"].blocking
+    assert not specs["gx_spend_jumps"].blocking and not specs["gx_rate_moves"].blocking
+    assert not specs["gx_time_zone_alignment"].blocking
 
 
 def test_code_location_builds_on_load_not_on_import(tmp_path, monkeypatch):
