@@ -2,6 +2,8 @@
 
     ads-analytics demo              simulated advertiser -> warehouse -> marts -> checks -> overview
     ads-analytics run               the main job against whatever the dlt config points at
+    ads-analytics backfill          load a date range chunk by chunk (resumable), then build
+    ads-analytics check             the data-quality suites on the warehouse, with Data Docs
     ads-analytics simulator serve   the simulator alone, for pointing any source at it
     ads-analytics dev               the Dagster UI on this code location
 """
@@ -61,6 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the main job against the configured APIs")
     run.set_defaults(handler=cmd_run)
 
+    backfill = commands.add_parser(
+        "backfill", help="load a date range chunk by chunk, then build (idempotent, resumable)")
+    backfill.add_argument("--start", required=True, type=dt.date.fromisoformat,
+                          help="first day (YYYY-MM-DD)")
+    backfill.add_argument("--end", required=True, type=dt.date.fromisoformat,
+                          help="last day (YYYY-MM-DD)")
+    backfill.add_argument("--chunk-days", type=int, default=30,
+                          help="days per load (default 30): a failure re-loads at most one chunk")
+    backfill.set_defaults(handler=cmd_backfill)
+
+    check = commands.add_parser("check", help="run the data-quality suites on the warehouse")
+    check.add_argument("--suite", action="append", dest="suites", metavar="NAME",
+                       help="only this suite (repeatable); default: all")
+    check.set_defaults(handler=cmd_check)
+
     sim = commands.add_parser("simulator", help="the simulated advertiser")
     sim_commands = sim.add_subparsers(dest="simulator_command", required=True)
     serve = sim_commands.add_parser("serve", help="serve the four APIs on loopback")
@@ -119,6 +136,58 @@ def _print_overview() -> None:
     warehouse = warehouse_path()
     print(render(overview(warehouse)))
     print(f"Warehouse: {warehouse}  (marts in schema `marts`; open it read-only with duckdb)")
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from orchestration.backfill import run_backfill
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import run_job
+
+    if args.chunk_days < 1:
+        raise CliError(f"--chunk-days must be at least 1, got {args.chunk_days}")
+    warehouse = warehouse_path()
+    print(f"Backfilling {args.start}..{args.end} into {warehouse}")
+    defs = build_definitions()
+    try:
+        outcome = run_backfill(args.start, args.end, args.chunk_days, warehouse,
+                               lambda name: run_job(name, defs, show_progress=True))
+    except (RuntimeError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    build = outcome.transform
+    for line in build.summary_lines():
+        print(line)
+    if not build.success:
+        raise CliError(build.failure_message())
+    print(f"Backfilled {len(outcome.chunks)} chunks ({len(outcome.skipped)} already loaded).")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from expectations.runner import docs_index, quality_dir, run_suite
+    from expectations.suites import SUITES
+
+    warehouse = warehouse_path()
+    if not warehouse.exists():
+        raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
+    names = [suite.name for suite in SUITES]
+    unknown = sorted(set(args.suites or []) - set(names))
+    if unknown:
+        raise CliError(f"unknown suite {', '.join(unknown)}; the suites are {', '.join(names)}")
+    chosen = [suite for suite in SUITES if not args.suites or suite.name in args.suites]
+    blocking_failures = []
+    for suite in chosen:
+        try:
+            result = run_suite(suite, warehouse, quality_dir(warehouse))
+        except Exception as exc:  # a table the suite reads is missing, usually
+            raise CliError(f"suite {suite.name} could not run: {exc}".splitlines()[0]) from None
+        status = "PASS" if result.success else ("FAIL" if suite.blocking else "WARN")
+        print(f"{status} {result.describe()}")
+        if not result.success and suite.blocking:
+            blocking_failures.append(suite.name)
+    print(f"Data Docs: {docs_index(quality_dir(warehouse))}")
+    if blocking_failures:
+        raise CliError(f"blocking checks failed: {', '.join(blocking_failures)}")
+    return 0
 
 
 def cmd_simulator_serve(args: argparse.Namespace) -> int:

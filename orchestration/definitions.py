@@ -1,13 +1,19 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
 
+import datetime as dt
 import os
 from pathlib import Path
 
+import yaml
 from dagster import (
     AssetExecutionContext,
     AssetSelection,
+    DefaultScheduleStatus,
     Definitions,
+    ScheduleDefinition,
+    build_last_update_freshness_checks,
+    build_sensor_for_freshness_checks,
     define_asset_job,
     definitions,
     in_process_executor,
@@ -22,13 +28,39 @@ from orchestration.assets.ingestion import (
     source_entries,
 )
 from orchestration.dbt import AdsDbtTranslator, dbt_executable, dbt_project
-from orchestration.paths import WAREHOUSE_ENV, warehouse_path
+from orchestration.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV, warehouse_path
 from orchestration.resources import Warehouse
 
 MAIN_JOB = "main"
+LOAD_JOB = "load_sources"
+TRANSFORM_JOB = "transform"
+DAILY_SCHEDULE = "daily_refresh"
+# The daily run starts at this hour of the portal's day: the networks have closed yesterday in
+# most accounts' time zones, and the look-back windows re-pull what they restate.
+DAILY_AT = "0 6 * * *"
+# A source whose raw tables were not updated for this long is stale (a day and a margin).
+FRESH_WITHIN = dt.timedelta(hours=26)
+PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
 
 
-def build_dbt_assets():
+def portal_time_zone() -> str:
+    """The portal's zone for the schedule: `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var
+    `portal_time_zone` (the value the marts bucket CRM days in)."""
+    configured = os.environ.get(PORTAL_TIME_ZONE_ENV)
+    if configured:
+        return configured
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"]["portal_time_zone"]
+
+
+# The marts built from the checked facts: they run in their own step after the blocking quality
+# checks on what they read, so a failed check stops them and the run says which check.
+GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
+
+
+def build_dbt_assets() -> list:
+    """Two dbt steps: the warehouse (staging to the facts and dimensions), then the marts the
+    blocking checks guard."""
     project = dbt_project()
 
     @dbt_assets(
@@ -36,11 +68,24 @@ def build_dbt_assets():
         project=project,
         dagster_dbt_translator=AdsDbtTranslator(),
         pool=WAREHOUSE_POOL,
+        exclude=GUARDED_MARTS,
+        name="dbt_warehouse",
     )
-    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(["build"], context=context).stream()
 
-    return dbt_models
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=AdsDbtTranslator(),
+        pool=WAREHOUSE_POOL,
+        select=GUARDED_MARTS,
+        name="dbt_guarded_marts",
+    )
+    def dbt_guarded_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return [dbt_warehouse, dbt_guarded_marts]
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:
@@ -57,10 +102,38 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         executor_def=in_process_executor,
         description="Load every source, build every dbt model, run every check.",
     )
+    # A backfill loads its range chunk by chunk (LOAD_JOB), then builds once (TRANSFORM_JOB).
+    load = define_asset_job(
+        LOAD_JOB, selection=AssetSelection.groups("ingestion"),
+        executor_def=in_process_executor,
+        description="Load every source (what the sources' config says: a backfill sets a range).")
+    transform = define_asset_job(
+        TRANSFORM_JOB, selection=AssetSelection.all() - AssetSelection.groups("ingestion"),
+        executor_def=in_process_executor,
+        description="Build every dbt model and run every check on what is loaded.")
+    daily = ScheduleDefinition(
+        name=DAILY_SCHEDULE,
+        job=main,
+        cron_schedule=DAILY_AT,
+        execution_timezone=portal_time_zone(),
+        default_status=DefaultScheduleStatus.STOPPED,
+        description="Every day in the portal's time zone: each source loads up to today, "
+                    "re-pulling its look-back window, and everything downstream is rebuilt.",
+    )
+    # Per source: its raw tables were updated within the last day (and a margin).
+    freshness = [
+        check
+        for source in source_assets
+        for check in build_last_update_freshness_checks(
+            assets=[source], lower_bound_delta=FRESH_WITHIN)
+    ]
     return Definitions(
-        assets=[*source_assets, build_dbt_assets()],
-        asset_checks=[build_quality_checks()],
-        jobs=[main],
+        assets=[*source_assets, *build_dbt_assets()],
+        asset_checks=[build_quality_checks(), *freshness],
+        jobs=[main, load, transform],
+        schedules=[daily],
+        sensors=[build_sensor_for_freshness_checks(freshness_checks=freshness,
+                                                   name="source_freshness")],
         resources={
             "dlt": DagsterDltResource(),
             "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),

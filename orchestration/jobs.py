@@ -16,6 +16,7 @@ from dagster import (
     ExecuteInProcessResult,
 )
 
+from orchestration.locking import warehouse_lock
 from orchestration.paths import DATA_DIR, warehouse_path
 from orchestration.progress import StepProgress, progress_logger
 
@@ -70,11 +71,25 @@ def run_log_path() -> Path:
     return folder / f"main-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
 
 
+# The instance's settings when the project creates DAGSTER_HOME: one run at a time, and one step
+# at a time in the warehouse pool, across every run (DuckDB has one writer per file).
+INSTANCE_DEFAULTS = """\
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+"""
+
+
 def dagster_home() -> Path:
-    """`DAGSTER_HOME`, default data/dagster_home, with a (default) dagster.yaml in it."""
+    """`DAGSTER_HOME`, default data/dagster_home, with a dagster.yaml in it (the project's
+    defaults when there is none; an existing one is left as it is)."""
     home = Path(os.environ.get("DAGSTER_HOME") or DATA_DIR / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch(exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists() or not settings.read_text().strip():
+        settings.write_text(INSTANCE_DEFAULTS)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -88,14 +103,30 @@ def instance() -> DagsterInstance:
 def run_main_job(
     defs=None, dagster_instance: DagsterInstance | None = None, show_progress: bool = False
 ) -> JobOutcome:
+    from orchestration.definitions import MAIN_JOB
+
+    return run_job(MAIN_JOB, defs, dagster_instance, show_progress)
+
+
+def run_job(
+    name: str, defs=None, dagster_instance: DagsterInstance | None = None,
+    show_progress: bool = False,
+) -> JobOutcome:
+    """Run one job of the definitions in this process, holding the warehouse's run lock."""
     if defs is None:
         from orchestration.definitions import build_definitions
 
         defs = build_definitions()
-    from orchestration.definitions import MAIN_JOB
-
-    job = defs.resolve_job_def(MAIN_JOB)
+    job = defs.resolve_job_def(name)
     dagster_instance = dagster_instance or instance()
+    warehouse = Path(defs.resources["warehouse"].path) if "warehouse" in (
+        defs.resources or {}) else warehouse_path()
+    with warehouse_lock(warehouse, on_wait=lambda: print(
+            f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        return _execute(job, dagster_instance, show_progress)
+
+
+def _execute(job, dagster_instance: DagsterInstance, show_progress: bool) -> JobOutcome:
     if show_progress:
         handler = StepProgress(total_steps=len(job.graph.node_dict))
         job = job.with_logger_defs({"progress": progress_logger(handler)})

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 
 import duckdb
@@ -9,10 +14,12 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
+from ingestion.common.pipeline import pipelines_dir_for
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
 from orchestration.definitions import build_definitions
 from orchestration.jobs import run_main_job
+from orchestration.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +93,75 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_e
     restated = _mart(warehouse)
     _assert_equals_truth(restated, pipeline_env.world)
     assert not restated.equals(mart)
+
+
+def _cli_run(warehouse, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "--warehouse", str(warehouse), "run"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _cli_env(server, tmp_path) -> dict[str, str]:
+    return {**os.environ, **source_settings(server, tmp_path),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+
+
+def test_two_runs_started_at_once_both_complete_and_equal_one_run(fresh_simulator, tmp_path):
+    warehouse = tmp_path / "shared.duckdb"
+    env = _cli_env(fresh_simulator, tmp_path)
+    runs = [_cli_run(warehouse, env), _cli_run(warehouse, env)]
+    outputs = [run.communicate(timeout=900)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    # one of them found the warehouse busy and waited for the other
+    assert sum("waiting for it to finish" in out for out in outputs) == 1, outputs
+    _assert_equals_truth(_mart(warehouse), fresh_simulator.world)
+
+
+def test_a_run_killed_mid_load_is_followed_by_a_clean_complete_run(fresh_simulator, tmp_path):
+    warehouse = tmp_path / "killed.duckdb"
+    env = _cli_env(fresh_simulator, tmp_path)
+    # A slow HubSpot page keeps the first run inside its load when it is killed.
+    fresh_simulator.faults.add(kind="slow", api="hubspot", times=None, delay=0.5)
+    killed = _cli_run(warehouse, env)
+    # HubSpot's pipeline folder appears when its extract starts; its pages are slow, so two
+    # seconds later the run is inside that load (and other sources may have finished theirs).
+    hubspot = pipelines_dir_for(warehouse) / "ads_analytics_hubspot"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not hubspot.exists() and killed.poll() is None:
+        time.sleep(0.2)
+    assert hubspot.exists() and killed.poll() is None
+    time.sleep(2)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
+    fresh_simulator.faults.clear()
+    rerun = _cli_run(warehouse, env)
+    out = rerun.communicate(timeout=900)[0]
+    assert rerun.returncode == 0, out
+    _assert_equals_truth(_mart(warehouse), fresh_simulator.world)
+    _assert_crm_equals_truth(warehouse, fresh_simulator.world)
+
+
+def test_a_failed_blocking_check_stops_the_marts_it_guards_and_says_why(pipeline_env, tmp_path):
+    warehouse = tmp_path / "guarded.duckdb"
+    defs = build_definitions(warehouse)
+    first = run_main_job(defs, DagsterInstance.ephemeral())
+    assert first.success, first.summary_lines()
+    # A LinkedIn day disappears from raw after it was built: raw and marts no longer reconcile.
+    with duckdb.connect(str(warehouse)) as con:
+        account, day = con.execute("""
+            select account_id, min("date") from raw_linkedin_ads.ad_analytics_daily
+            group by account_id order by account_id limit 1""").fetchone()
+        con.execute("""delete from raw_linkedin_ads.ad_analytics_daily
+                       where account_id = ? and "date" = ?""", [account, day])
+    second = run_main_job(defs, DagsterInstance.ephemeral())
+    assert not second.success
+    failed = [name for name, passed, _ in second.checks if not passed]
+    assert failed == ["gx_spend"]
+    [text] = [text for name, _, text in second.checks if name == "gx_spend"]
+    assert f"'ad_account_id': '{account}'" in text and day in text
+    # the guarded marts did not build; the warehouse's did
+    assert "fct_campaign_performance_daily" not in second.materialized
+    assert "fct_goal_progress" not in second.materialized
+    assert "fct_ad_performance_daily" in second.materialized
+    assert "gx_spend" in second.failure_message()

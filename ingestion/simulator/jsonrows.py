@@ -8,10 +8,9 @@ are concatenated by Arrow's element-wise join, so no Python code runs per row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
-
-import re
 
 import numpy as np
 import orjson

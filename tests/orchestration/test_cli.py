@@ -78,3 +78,17 @@ def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, 
     assert len(error) == 1
     assert "facebook_ads_raw" in error[0] and "account_ids" in error[0]
     assert "3 more failed steps" in error[0]
+
+
+def test_check_names_unknown_suites_and_missing_tables_in_one_line(tmp_path, capsys):
+    import duckdb
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    assert main(["--warehouse", str(warehouse), "check", "--suite", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown suite nope; the suites are spend, spend_jumps" in err
+    assert main(["--warehouse", str(warehouse), "check", "--suite", "spend"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ads-analytics: error: suite spend could not run:")
+    assert len(err.splitlines()) == 1

@@ -127,3 +127,42 @@ def test_code_location_builds_on_load_not_on_import(tmp_path, monkeypatch):
     loaded = definitions.defs()
     assert isinstance(loaded, Definitions)
     assert loaded.resolve_job_def(MAIN_JOB).name == MAIN_JOB
+
+
+def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(tmp_path, monkeypatch):
+    from orchestration.definitions import DAILY_SCHEDULE, PORTAL_TIME_ZONE_ENV
+
+    defs, _ = _graph(tmp_path)
+    schedule = defs.resolve_schedule_def(DAILY_SCHEDULE)
+    assert schedule.job_name == MAIN_JOB
+    assert schedule.cron_schedule == "0 6 * * *"
+    # the dbt var the marts bucket CRM days in
+    assert schedule.execution_timezone == "America/New_York"
+    monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
+    defs = build_definitions(tmp_path / "other.duckdb")
+    assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
+
+
+def test_every_raw_table_has_a_freshness_check_and_a_sensor_runs_them(tmp_path):
+    defs, graph = _graph(tmp_path)
+    fresh = {check.asset_key for check in graph.asset_check_keys
+             if check.name == "freshness_check"}
+    for dataset, tables in RAW_TABLES.items():
+        for table in tables:
+            assert AssetKey([dataset, table]) in fresh, (dataset, table)
+    assert defs.resolve_sensor_def("source_freshness") is not None
+
+
+def test_a_new_dagster_home_allows_one_run_and_one_warehouse_step_at_a_time(tmp_path,
+                                                                            monkeypatch):
+    import yaml
+
+    from orchestration.jobs import dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    settings = yaml.safe_load((dagster_home() / "dagster.yaml").read_text())
+    assert settings["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert settings["concurrency"]["pools"]["default_limit"] == 1
+    # an instance someone configured is left alone
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    assert "concurrency" not in (dagster_home() / "dagster.yaml").read_text()

@@ -287,7 +287,8 @@ def test_views_are_recreated_only_when_their_sql_changes(built):
     assert fingerprint.startswith("ads_analytics view sql md5 ")
     # Same SQL: the view is left alone (a marker only a skipped view keeps survives the run).
     def replace_keeping(fingerprint: str) -> None:
-        warehouse.execute("create or replace view intermediate.int_deals as select 'kept' as marker")
+        warehouse.execute(
+            "create or replace view intermediate.int_deals as select 'kept' as marker")
         warehouse.execute(f"comment on view intermediate.int_deals is '{fingerprint}'")
 
     replace_keeping(fingerprint)

@@ -191,3 +191,20 @@ def test_an_invalid_zone_and_a_timestamp_without_zone_fail_naming_them(built):
     stamp = _failed(result, "expect_column_values_to_be_null", "value")
     assert stamp.sample == [{"subject": f"timestamp contacts.createdate of {contact}",
                              "value": "2026-10-01T10:00:00"}]
+
+
+def test_the_check_command_reports_every_suite_and_fails_on_a_blocking_one(built, capsys):
+    from orchestration.cli import main
+
+    warehouse = built.copy("cli_check")
+    assert main(["--warehouse", str(warehouse.path), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS spend on fct_ad_performance_daily" in out
+    assert "WARN time_zone_alignment on dim_ad_accounts failed" in out
+    assert "Data Docs: " in out and "index.html" in out
+    warehouse.execute("update marts.fct_ad_performance_daily set spend = -spend "
+                      "where ad_id = (select min(ad_id) from marts.fct_ad_performance_daily)")
+    assert main(["--warehouse", str(warehouse.path), "check", "--suite", "spend"]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL spend on fct_ad_performance_daily failed" in captured.out
+    assert "ads-analytics: error: blocking checks failed: spend" in captured.err
