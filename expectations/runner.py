@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,8 @@ def validate_frame(
 ) -> SuiteResult:
     """Validate `frame` against GX expectation objects; failures carry offending keys.
 
-    With `docs_root`, the suite and its result are kept in a file Data Context there and its
-    Data Docs (HTML) are updated; otherwise nothing is written."""
+    With `docs_root`, the suite and its result are kept in a file Data Context there (render
+    them with `build_docs`); otherwise nothing is written."""
     if docs_root is None:
         context = gx.get_context(mode="ephemeral")
     else:
@@ -95,9 +96,9 @@ def validate_frame(
     else:
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        # The result is stored with the context; `build_docs` renders every stored one at once.
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=suite_name, validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            name=suite_name, validation_definitions=[definition], actions=[],
             result_format=result_format))
         run = checkpoint.run(batch_parameters={"dataframe": frame})
         outcome = next(iter(run.run_results.values()))
@@ -129,6 +130,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime | decimal.Decimal):
         return str(value)
     return value
+
+
+# Validation results kept per suite (one a run): the Data Docs show this much history.
+KEEP_RESULTS = 30
+
+
+def build_docs(docs_root: Path, keep: int = KEEP_RESULTS) -> Path:
+    """Render the Data Docs (HTML) of every suite and its newest `keep` results under
+    `docs_root`; older results (and their pages) are removed, so a daily run's docs stay small."""
+    uncommitted = docs_root / "gx" / "uncommitted"
+    for folder in (uncommitted / "validations", uncommitted / "data_docs" / "local_site" /
+                   "validations"):
+        # <suite>/<run name>/<run time>/...: run times sort as text (ISO-like stamps)
+        for run_name in folder.glob("*/*"):
+            runs = sorted(p for p in run_name.iterdir() if p.is_dir())
+            for old in runs[:-keep] if keep else runs:
+                shutil.rmtree(old, ignore_errors=True)
+    context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+    context.build_data_docs()
+    return docs_index(docs_root)
 
 
 def docs_index(docs_root: Path) -> Path:

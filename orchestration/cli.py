@@ -163,7 +163,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from expectations.runner import docs_index, quality_dir, run_suite
+    from expectations.runner import build_docs, quality_dir, run_suite
     from expectations.suites import SUITES
 
     warehouse = warehouse_path()
@@ -184,7 +184,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{status} {result.describe()}")
         if not result.success and suite.blocking:
             blocking_failures.append(suite.name)
-    print(f"Data Docs: {docs_index(quality_dir(warehouse))}")
+    print(f"Data Docs: {build_docs(quality_dir(warehouse))}")
     if blocking_failures:
         raise CliError(f"blocking checks failed: {', '.join(blocking_failures)}")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import functools
 import logging
 import os
 import shutil
@@ -37,17 +36,25 @@ def _sources_newer_than(manifest: Path) -> bool:
     return any(p.stat().st_mtime > built for p in watched)
 
 
-@functools.cache
 def dbt_project() -> DbtProject:
-    """The project, with a manifest that matches the models on disk (parsed when stale)."""
+    """The project, with a manifest that matches the models on disk and the warehouse the
+    profile points at (parsed again when either changed).
+
+    dbt reuses its parse between invocations only when the profile is the one it parsed with;
+    the profile names the warehouse file, so a manifest parsed for another warehouse would make
+    every `dbt build` of a run parse the whole project again."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
     manifest = project.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
+    parsed_for = manifest.parent / ".parsed_for_warehouse"
+    warehouse = os.environ.get(WAREHOUSE_ENV) or str(warehouse_path())
     # One process parses at a time, and nobody reads a manifest another is still writing.
     with open(manifest.parent / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not manifest.exists() or _sources_newer_than(manifest):
+        stale_for = not parsed_for.exists() or parsed_for.read_text() != warehouse
+        if not manifest.exists() or stale_for or _sources_newer_than(manifest):
             parse_manifest()
+            parsed_for.write_text(warehouse)
     return project
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import os
 import re
 from dataclasses import dataclass, field
@@ -60,7 +61,14 @@ class JobOutcome:
 
 
 def _first_line(message: str) -> str:
-    first = message.splitlines()[0] if message else "no error message"
+    """The message on one line: its first line, and the lines after it when it ends with a
+    colon (a list, such as the checks that failed)."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if not lines:
+        return "no error message"
+    first = lines[0]
+    if first.endswith(":") and len(lines) > 1:
+        first = f"{first} {'; '.join(lines[1:6])}"
     # Dagster prefixes the exception's qualified class name; the message says enough.
     return re.sub(r"^[\w.]+(Error|Exception): ", "", first)
 
@@ -95,9 +103,12 @@ def dagster_home() -> Path:
 
 
 def instance() -> DagsterInstance:
-    """The persistent instance, so runs started here show in `ads-analytics dev`."""
-    dagster_home()
-    return DagsterInstance.get()
+    """The persistent instance, so runs started here show in `ads-analytics dev`. Created under
+    a lock: two processes creating a new instance's storage at once would collide."""
+    home = dagster_home()
+    with open(home / ".instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return DagsterInstance.get()
 
 
 def run_main_job(

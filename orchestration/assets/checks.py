@@ -20,7 +20,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from expectations.runner import SuiteResult, docs_index, quality_dir, run_suite
+from expectations.runner import SuiteResult, build_docs, quality_dir, run_suite
 from expectations.suites import SUITES, Suite
 from orchestration.resources import Warehouse
 
@@ -73,10 +73,10 @@ def build_quality_checks() -> AssetsDefinition:
     def great_expectations(context: AssetCheckExecutionContext, warehouse: Warehouse):
         docs_root = quality_dir(warehouse.file)
         selected = {key.name for key in context.selected_asset_check_keys}
-        for suite in SUITES:
-            if check_name(suite) not in selected:
-                continue
-            result = run_suite(suite, warehouse.file, docs_root)
-            yield to_check_result(suite, result, docs_index(docs_root))
+        results = [(suite, run_suite(suite, warehouse.file, docs_root))
+                   for suite in SUITES if check_name(suite) in selected]
+        docs = build_docs(docs_root)
+        for suite, result in results:
+            yield to_check_result(suite, result, docs)
 
     return great_expectations

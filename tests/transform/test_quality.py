@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.runner import docs_index, run_suite
+from expectations.runner import build_docs, run_suite
 from expectations.suites import (
     CURRENCY,
     RATE_MOVES,
@@ -32,7 +32,7 @@ def test_a_clean_build_passes_every_blocking_suite_and_writes_data_docs(built, t
         result = run_suite(suite, built.path, tmp_path / "quality")
         assert result.success, result.describe()
         assert result.rows > 0
-    index = docs_index(tmp_path / "quality")
+    index = build_docs(tmp_path / "quality")
     assert index.exists()
     assert "spend" in index.read_text()
 
