@@ -88,9 +88,10 @@ class Warehouse:
         return Warehouse(path, server or self.server, workdir)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Iterator[Warehouse]:
-    """Size S loaded from its own simulator and built with `dbt build`."""
+    """Size S loaded from its own simulator and built with `dbt build`, once for every module
+    (tests read it, and spoil only copies of it: `built.copy(name)`, each name once)."""
     workdir = tmp_path_factory.mktemp("transform")
     with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
         server.warm()
