@@ -11,16 +11,24 @@ import datetime as dt
 import decimal
 import logging
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+if TYPE_CHECKING:
+    from expectations.suites import Suite
+
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+class SuiteError(RuntimeError):
+    """A suite could not be validated (as opposed to failing its expectations)."""
 
 
 @dataclass
@@ -162,10 +170,21 @@ def quality_dir(warehouse: Path) -> Path:
     return warehouse.parent / "quality"
 
 
-def run_suite(suite: Any, warehouse: Path, docs_root: Path | None = None) -> SuiteResult:
-    """Read the suite's frame from the warehouse (read-only) and validate it."""
-    from expectations.suites import query_of
-
-    frame = read_table(warehouse, query_of(suite))
+def run_suite(suite: Suite, warehouse: Path, docs_root: Path | None = None) -> SuiteResult:
+    """Read the suite's frame from the warehouse (read-only) and validate it. A frame that
+    cannot be read (a table missing, usually) raises SuiteError naming the suite."""
+    try:
+        frame = read_table(warehouse, suite.query)
+    except duckdb.Error as exc:
+        raise SuiteError(f"suite {suite.name} could not run: {exc}") from exc
     return validate_frame(frame, suite.name, suite.expectations(), suite.asset,
                           key_columns=suite.key, docs_root=docs_root)
+
+
+def run_suites(suites: Iterable[Suite], warehouse: Path
+               ) -> tuple[list[tuple[Suite, SuiteResult]], Path]:
+    """Validate `suites` on the warehouse, keeping their results beside it, then build the Data
+    Docs once: the results in order, and the Data Docs' index page."""
+    docs_root = quality_dir(warehouse)
+    results = [(suite, run_suite(suite, warehouse, docs_root)) for suite in suites]
+    return results, build_docs(docs_root)

@@ -275,7 +275,7 @@ TIME_ZONE = Suite(
         "Every ad account and the portal have a valid IANA time zone; CRM timestamps are UTC "
         "instants (ISO with Z or a zero offset, or epoch milliseconds), so they bucket in the "
         "portal zone; no fact day lies after today anywhere on Earth."),
-    query="",  # built when validated: the latest possible day moves
+    query=_time_zone_query(),
     expectations=lambda: [
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="time_zone", value_set=sorted(zoneinfo.available_timezones())),
@@ -310,6 +310,3 @@ TIME_ZONE_ALIGNMENT = Suite(
 
 SUITES = [SPEND, SPEND_JUMPS, CURRENCY, RATE_MOVES, TIME_ZONE, TIME_ZONE_ALIGNMENT]
 
-
-def query_of(suite: Suite) -> str:
-    return _time_zone_query() if suite is TIME_ZONE else suite.query

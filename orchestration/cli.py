@@ -163,7 +163,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from expectations.runner import build_docs, quality_dir, run_suite
+    from expectations.runner import SuiteError, run_suites
     from expectations.suites import SUITES
 
     warehouse = warehouse_path()
@@ -174,17 +174,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unknown:
         raise CliError(f"unknown suite {', '.join(unknown)}; the suites are {', '.join(names)}")
     chosen = [suite for suite in SUITES if not args.suites or suite.name in args.suites]
+    try:
+        results, docs = run_suites(chosen, warehouse)
+    except SuiteError as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
     blocking_failures = []
-    for suite in chosen:
-        try:
-            result = run_suite(suite, warehouse, quality_dir(warehouse))
-        except Exception as exc:  # a table the suite reads is missing, usually
-            raise CliError(f"suite {suite.name} could not run: {exc}".splitlines()[0]) from None
+    for suite, result in results:
         status = "PASS" if result.success else ("FAIL" if suite.blocking else "WARN")
         print(f"{status} {result.describe()}")
         if not result.success and suite.blocking:
             blocking_failures.append(suite.name)
-    print(f"Data Docs: {build_docs(quality_dir(warehouse))}")
+    print(f"Data Docs: {docs}")
     if blocking_failures:
         raise CliError(f"blocking checks failed: {', '.join(blocking_failures)}")
     return 0

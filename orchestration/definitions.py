@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from dagster import (
     AssetExecutionContext,
+    AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
     Definitions,
@@ -18,7 +19,7 @@ from dagster import (
     definitions,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource
 
 from orchestration.assets.checks import build_quality_checks
@@ -61,34 +62,21 @@ GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
 DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def build_dbt_assets() -> list:
+def build_dbt_assets(project: DbtProject) -> list[AssetsDefinition]:
     """Two dbt steps: the warehouse (staging to the facts and dimensions), then the marts the
     blocking checks guard."""
-    project = dbt_project()
+    return [_dbt_step(project, "dbt_warehouse", exclude=GUARDED_MARTS),
+            _dbt_step(project, "dbt_guarded_marts", select=GUARDED_MARTS)]
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=AdsDbtTranslator(),
-        pool=WAREHOUSE_POOL,
-        exclude=GUARDED_MARTS,
-        name="dbt_warehouse",
-    )
-    def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource):
+
+def _dbt_step(project: DbtProject, name: str, **selection: str) -> AssetsDefinition:
+    @dbt_assets(manifest=project.manifest_path, project=project,
+                dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
+                **selection)
+    def _models(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(DBT_BUILD, context=context).stream()
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=AdsDbtTranslator(),
-        pool=WAREHOUSE_POOL,
-        select=GUARDED_MARTS,
-        name="dbt_guarded_marts",
-    )
-    def dbt_guarded_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(DBT_BUILD, context=context).stream()
-
-    return [dbt_warehouse, dbt_guarded_marts]
+    return _models
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:
@@ -97,6 +85,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     # dbt reads the warehouse path from the environment (profiles.yml).
     os.environ[WAREHOUSE_ENV] = str(warehouse)
+    project = dbt_project()
     source_assets = [build_source_assets(entry, warehouse) for entry in source_entries()]
     main = define_asset_job(
         MAIN_JOB,
@@ -131,7 +120,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
             assets=[source], lower_bound_delta=FRESH_WITHIN)
     ]
     return Definitions(
-        assets=[*source_assets, *build_dbt_assets()],
+        assets=[*source_assets, *build_dbt_assets(project)],
         asset_checks=[build_quality_checks(), *freshness],
         jobs=[main, load, transform],
         schedules=[daily],
@@ -139,7 +128,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
                                                    name="source_freshness")],
         resources={
             "dlt": DagsterDltResource(),
-            "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+            "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
             "warehouse": Warehouse(path=str(warehouse)),
         },
     )

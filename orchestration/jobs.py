@@ -18,7 +18,7 @@ from dagster import (
 )
 
 from orchestration.locking import warehouse_lock
-from orchestration.paths import DATA_DIR, warehouse_path
+from orchestration.paths import DATA_DIR
 from orchestration.progress import StepProgress, progress_logger
 
 
@@ -73,10 +73,11 @@ def _first_line(message: str) -> str:
     return re.sub(r"^[\w.]+(Error|Exception): ", "", first)
 
 
-def run_log_path() -> Path:
-    folder = warehouse_path().parent / "logs"
+def run_log_path(warehouse: Path, job: str) -> Path:
+    """Where a run's dbt and dlt output goes: `logs/<job>-<UTC time>.log` beside the warehouse."""
+    folder = warehouse.parent / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"main-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
+    return folder / f"{job}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
 
 
 # The instance's settings when the project creates DAGSTER_HOME: one run at a time, and one step
@@ -130,20 +131,21 @@ def run_job(
         defs = build_definitions()
     job = defs.resolve_job_def(name)
     dagster_instance = dagster_instance or instance()
-    warehouse = Path(defs.resources["warehouse"].path) if "warehouse" in (
-        defs.resources or {}) else warehouse_path()
+    warehouse = defs.resources["warehouse"].file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
-        return _execute(job, dagster_instance, show_progress)
+        return _execute(job, dagster_instance,
+                        run_log_path(warehouse, name) if show_progress else None)
 
 
-def _execute(job, dagster_instance: DagsterInstance, show_progress: bool) -> JobOutcome:
-    if show_progress:
+def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None) -> JobOutcome:
+    """Execute `job`; with `log_path`, behind a progress display, dbt and dlt output going
+    to that file."""
+    if log_path is not None:
         handler = StepProgress(total_steps=len(job.graph.node_dict))
         job = job.with_logger_defs({"progress": progress_logger(handler)})
         # dbt and dlt print their own chatter; the terminal shows the progress display and the
         # chatter goes to a log file beside the warehouse.
-        log_path = run_log_path()
         with handler, open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
                 instance=dagster_instance, raise_on_error=False,

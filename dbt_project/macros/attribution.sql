@@ -153,6 +153,26 @@
 {% endmacro %}
 
 
+{#- The target columns of relation `alias`, comma-separated (`alias.channel, alias.network, ...`). -#}
+{% macro target_columns_of(alias) -%}
+    {%- for column in attribution_target_columns() -%}
+        {{ alias }}.{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- An attribution fact's credited target, from relation `alias`: the target columns, with
+    `is_ad_interaction` (the touch resolved to a network) after the channel. -#}
+{% macro credited_target(alias) -%}
+    {%- for column in attribution_target_columns() %}
+    {{ alias }}.{{ column }},
+    {%- if column == 'channel' %}
+    {{ alias }}.network is not null as is_ad_interaction,
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#-
     CTE definitions (for a model's `with` list) giving `multi_touch_credits`: one row per
     fractional model (the rule-based ones and the data-driven `markov` and `shapley`) + path +

@@ -58,51 +58,56 @@
 
 
 {#- The account-days an incremental fact rebuilds, read before the model runs so the model gets
-    them as constants: `changed_days` is the query that finds them (its rows are network,
-    ad_account_id, date_day; `inputs` are CTE definitions it uses). Returns
+    them as constants: `changed_days` is the query that finds them (its rows are
+    `account_columns`, then date_day; `inputs` are CTE definitions it uses). Returns
     - `first_day`: a date literal no later than any of them (a far-future day when nothing
       changed, the first possible day on a full build), so the model filters its big inputs on
       the day before computing anything on their rows;
     - `listed`: the account-days as a VALUES query when there are at most `max_listed` of them
       (a daily run), so the model does not search for them a second time; none otherwise. -#}
-{% macro account_days_to_rebuild(inputs, changed_days, max_listed=5000) -%}
+{% macro account_days_to_rebuild(inputs, changed_days, account_columns, max_listed=5000) -%}
     {%- if not (execute and is_incremental()) -%}
-        {{ return({'first_day': "cast('1900-01-01' as date)", 'listed': none}) }}
+        {{ return({'first_day': date_literal('1900-01-01'), 'listed': none}) }}
     {%- endif -%}
+    {%- set columns = account_columns + ['date_day'] -%}
     {%- set query -%}
         with {{ inputs }},
         changed as (
             {{ changed_days }}
         )
-        select network, ad_account_id, date_day from changed
-        order by date_day, network, ad_account_id
+        select {{ columns | join(', ') }} from changed
+        order by date_day, {{ account_columns | join(', ') }}
         limit {{ max_listed + 1 }}
     {%- endset -%}
     {%- set rows = run_query(query).rows -%}
     {%- if rows | length == 0 -%}
-        {{ return({'first_day': "cast('9999-12-31' as date)", 'listed': empty_account_days()}) }}
+        {%- set nothing -%}
+            select
+                {%- for column in account_columns %}
+                cast(null as {{ dbt.type_string() }}) as {{ column }},
+                {%- endfor %}
+                cast(null as date) as date_day
+            where 1 = 0
+        {%- endset -%}
+        {{ return({'first_day': date_literal('9999-12-31'), 'listed': nothing}) }}
     {%- endif -%}
-    {%- set first_day = "cast('" ~ rows[0][2].isoformat()[:10] ~ "' as date)" -%}
+    {%- set first_day = date_literal(rows[0][-1]) -%}
     {%- if rows | length > max_listed -%}
         {{ return({'first_day': first_day, 'listed': none}) }}
     {%- endif -%}
     {%- set values = [] -%}
     {%- for row in rows -%}
-        {%- do values.append("(" ~ quoted_list([row[0], row[1]]) ~ ", cast('"
-                             ~ row[2].isoformat()[:10] ~ "' as date))") -%}
+        {%- do values.append("(" ~ quoted_list(row[:-1]) ~ ", " ~ date_literal(row[-1]) ~ ")") -%}
     {%- endfor -%}
     {%- set listed -%}
-        select network, ad_account_id, date_day
-        from (values {{ values | join(', ') }}) as listed (network, ad_account_id, date_day)
+        select {{ columns | join(', ') }}
+        from (values {{ values | join(', ') }}) as listed ({{ columns | join(', ') }})
     {%- endset -%}
     {{ return({'first_day': first_day, 'listed': listed}) }}
 {%- endmacro %}
 
 
-{% macro empty_account_days() -%}
-    select
-        cast(null as {{ dbt.type_string() }}) as network,
-        cast(null as {{ dbt.type_string() }}) as ad_account_id,
-        cast(null as date) as date_day
-    where 1 = 0
+{#- A day (a date, or ISO text) as a date literal. -#}
+{% macro date_literal(day) -%}
+    cast('{{ (day.isoformat() if day is not string else day)[:10] }}' as date)
 {%- endmacro %}

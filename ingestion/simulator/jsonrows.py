@@ -34,12 +34,7 @@ def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> bytes
     n = len(arrays[0])
     if n == 0 or any(array.null_count for array in arrays):
         return None
-    tree: dict[str, Any] = {}
-    for index, (path, _) in enumerate(columns):
-        node = tree
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = index
+    tree = path_tree([path for path, _ in columns])
     pieces: list[pa.Scalar | pa.Array] = []
     text: list[str] = []
 
@@ -66,6 +61,52 @@ def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> bytes
     if not isinstance(joined, pa.Array):  # every piece was a constant
         joined = pa.array([joined.as_py()] * n)
     return _contiguous_bytes(joined)[:-1]  # without the last row's comma
+
+
+def records(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> list[dict[str, Any]]:
+    """The rows as nested dicts, for pages `rows_json` leaves to it: a missing (None) value
+    leaves its key out, and an object left empty is left out too, as the vendors do.
+
+    A page is up to 10,000 rows: building each row with one generated expression is several
+    times faster than walking every field's path per row. The expression holds only the indices
+    of the columns and the names in their paths (repr-quoted), never a value."""
+    columns = [(path, values.to_pylist() if isinstance(values, pa.Array) else list(values))
+               for path, values in columns]
+
+    def emit(node: dict[str, Any]) -> str:
+        items = (f"{key!r}: {emit(v) if isinstance(v, dict) else f'a{v}'}"
+                 for key, v in node.items())
+        return "{" + ", ".join(items) + "}"
+
+    args = ", ".join(f"a{i}" for i in range(len(columns)))
+    tree = path_tree([path for path, _ in columns])
+    build = eval(f"lambda {args}: {emit(tree)}")  # noqa: S307 (indices and reprs only)
+    rows = list(map(build, *(values for _, values in columns)))
+    for path, values in columns:
+        if None not in values:
+            continue
+        for row, value in zip(rows, values, strict=True):
+            if value is None:
+                parents = [row]
+                for key in path[:-1]:
+                    parents.append(parents[-1][key])
+                del parents[-1][path[-1]]
+                for depth in range(len(path) - 1, 0, -1):
+                    if parents[depth]:
+                        break
+                    del parents[depth - 1][path[depth - 1]]
+    return rows
+
+
+def path_tree(paths: Sequence[Path]) -> dict[str, Any]:
+    """Paths nested as objects: each leaf holds the index of its path in `paths`."""
+    tree: dict[str, Any] = {}
+    for index, path in enumerate(paths):
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = index
+    return tree
 
 
 def _to_array(values: Sequence[Any]) -> pa.Array:

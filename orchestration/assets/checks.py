@@ -20,7 +20,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from expectations.runner import SuiteResult, build_docs, quality_dir, run_suite
+from expectations.runner import SuiteResult, run_suites
 from expectations.suites import SUITES, Suite
 from orchestration.resources import Warehouse
 
@@ -71,11 +71,9 @@ def build_quality_checks() -> AssetsDefinition:
         can_subset=True,
     )
     def great_expectations(context: AssetCheckExecutionContext, warehouse: Warehouse):
-        docs_root = quality_dir(warehouse.file)
         selected = {key.name for key in context.selected_asset_check_keys}
-        results = [(suite, run_suite(suite, warehouse.file, docs_root))
-                   for suite in SUITES if check_name(suite) in selected]
-        docs = build_docs(docs_root)
+        results, docs = run_suites(
+            [suite for suite in SUITES if check_name(suite) in selected], warehouse.file)
         for suite, result in results:
             yield to_check_result(suite, result, docs)
 

@@ -136,8 +136,7 @@ def test_sizes_scale_the_world():
 
 
 def test_google_rows_rendered_as_text_equal_the_assembled_records():
-    from ingestion.simulator.google import _assemble
-    from ingestion.simulator.jsonrows import rows_json
+    from ingestion.simulator.jsonrows import records, rows_json
 
     columns = [(("campaign", "resourceName"), ["customers/1/campaigns/2", 'say "hi"\\\n']),
                (("campaign", "id"), ["2", "3"]), (("metrics", "clicks"), ["5", "6"]),
@@ -147,7 +146,7 @@ def test_google_rows_rendered_as_text_equal_the_assembled_records():
                (("metrics", "ctr"), [2, 0.25]),
                (("ad", "finalUrls"), [["https://a.example/?x=\"1\""], []])]
     rendered = orjson.loads(b"[" + rows_json(columns) + b"]")
-    assert rendered == _assemble(columns)
+    assert rendered == records(columns)
     assert rendered[0]["campaign"]["resourceName"] == "customers/1/campaigns/2"
     assert rendered[1]["campaign"]["resourceName"] == 'say "hi"\\\n'
     assert rendered[1]["metrics"] == {"clicks": "6", "searchTopImpressionShare": 1e-7,
@@ -157,3 +156,7 @@ def test_google_rows_rendered_as_text_equal_the_assembled_records():
     assert rendered[0]["ad"] == {"finalUrls": ['https://a.example/?x="1"']}
     # A missing value leaves its key out: that page is assembled record by record instead.
     assert rows_json([(("campaign", "id"), ["2", None])]) is None
+    assert records([(("campaign", "id"), ["2", None]), (("campaign", "name"), ["a", "b"]),
+                    (("metrics", "clicks"), [None, "1"])]) == [
+        {"campaign": {"id": "2", "name": "a"}},
+        {"campaign": {"name": "b"}, "metrics": {"clicks": "1"}}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from dagster import AssetKey
 
 from orchestration.definitions import MAIN_JOB, build_definitions
@@ -18,13 +19,19 @@ RAW_TABLES = {
 }
 
 
+@pytest.fixture(scope="module")
+def location(tmp_path_factory):
+    """The definitions, built once for this module (each new warehouse path parses dbt again)."""
+    return _graph(tmp_path_factory.mktemp("location"))
+
+
 def _graph(tmp_path):
     defs = build_definitions(tmp_path / "w.duckdb")
     return defs, defs.resolve_asset_graph()
 
 
-def test_every_raw_table_is_an_ingestion_asset(tmp_path):
-    defs, graph = _graph(tmp_path)
+def test_every_raw_table_is_an_ingestion_asset(location):
+    defs, graph = location
     keys = {key for key in graph.get_all_asset_keys()}
     for dataset, tables in RAW_TABLES.items():
         for table in tables:
@@ -33,14 +40,14 @@ def test_every_raw_table_is_an_ingestion_asset(tmp_path):
             assert graph.get(key).group_name == "ingestion"
 
 
-def test_graph_has_no_stub_assets(tmp_path):
-    _, graph = _graph(tmp_path)
+def test_graph_has_no_stub_assets(location):
+    _, graph = location
     external = [key for key in graph.get_all_asset_keys() if not graph.get(key).is_materializable]
     assert external == []
 
 
-def test_dbt_sources_are_the_dlt_tables(tmp_path):
-    _, graph = _graph(tmp_path)
+def test_dbt_sources_are_the_dlt_tables(location):
+    _, graph = location
     staging = graph.get(AssetKey(["stg_linkedin_ads__ad_analytics_daily"]))
     assert AssetKey(["raw_linkedin_ads", "ad_analytics_daily"]) in staging.parent_keys
     assert staging.group_name == "staging"
@@ -48,8 +55,8 @@ def test_dbt_sources_are_the_dlt_tables(tmp_path):
     assert mart.group_name == "marts"
 
 
-def test_every_raw_table_feeds_its_staging_model(tmp_path):
-    _, graph = _graph(tmp_path)
+def test_every_raw_table_feeds_its_staging_model(location):
+    _, graph = location
     for dataset, tables in RAW_TABLES.items():
         source = dataset.removeprefix("raw_")
         for table in tables:
@@ -57,8 +64,8 @@ def test_every_raw_table_feeds_its_staging_model(tmp_path):
             assert AssetKey([f"stg_{source}__{table}"]) in children, (dataset, table)
 
 
-def test_the_performance_mart_reaches_back_to_every_network(tmp_path):
-    _, graph = _graph(tmp_path)
+def test_the_performance_mart_reaches_back_to_every_network(location):
+    _, graph = location
     upstream, todo = set(), [AssetKey(["fct_ad_performance_daily"])]
     while todo:
         for parent in graph.get(todo.pop()).parent_keys:
@@ -79,8 +86,8 @@ def _upstream(graph, key: AssetKey) -> set[AssetKey]:
     return found
 
 
-def test_attribution_marts_reach_back_through_the_data_driven_model(tmp_path):
-    _, graph = _graph(tmp_path)
+def test_attribution_marts_reach_back_through_the_data_driven_model(location):
+    _, graph = location
     campaign_daily = _upstream(graph, AssetKey(["fct_campaign_performance_daily"]))
     for key in (["int_attribution_state_weights"], ["fct_contact_attribution"],
                 ["fct_deal_attribution"], ["raw_hubspot", "page_views"],
@@ -98,8 +105,8 @@ def test_attribution_marts_reach_back_through_the_data_driven_model(tmp_path):
     assert ("dim_ad_accounts", "assert_ad_account_time_zones_aligned") in checks
 
 
-def test_main_job_and_quality_checks_exist(tmp_path):
-    defs, graph = _graph(tmp_path)
+def test_main_job_and_quality_checks_exist(location):
+    defs, graph = location
     assert defs.resolve_job_def(MAIN_JOB) is not None
     checks = {(check.asset_key.path[-1], check.name) for check in graph.asset_check_keys}
     assert {("fct_ad_performance_daily", "gx_spend"),
@@ -129,10 +136,11 @@ def test_code_location_builds_on_load_not_on_import(tmp_path, monkeypatch):
     assert loaded.resolve_job_def(MAIN_JOB).name == MAIN_JOB
 
 
-def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(tmp_path, monkeypatch):
+def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, tmp_path,
+                                                                   monkeypatch):
     from orchestration.definitions import DAILY_SCHEDULE, PORTAL_TIME_ZONE_ENV
 
-    defs, _ = _graph(tmp_path)
+    defs, _ = location
     schedule = defs.resolve_schedule_def(DAILY_SCHEDULE)
     assert schedule.job_name == MAIN_JOB
     assert schedule.cron_schedule == "0 6 * * *"
@@ -143,8 +151,8 @@ def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(tmp_path, monk
     assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
 
 
-def test_every_raw_table_has_a_freshness_check_and_a_sensor_runs_them(tmp_path):
-    defs, graph = _graph(tmp_path)
+def test_every_raw_table_has_a_freshness_check_and_a_sensor_runs_them(location):
+    defs, graph = location
     fresh = {check.asset_key for check in graph.asset_check_keys
              if check.name == "freshness_check"}
     for dataset, tables in RAW_TABLES.items():

@@ -3,7 +3,8 @@
     view although their SQL is the same as yesterday; each costs several statements and a commit,
     which at this project's size is a large share of an incremental run. The view keeps a
     fingerprint of its compiled SQL as its comment; when the stored one matches, the view is
-    left as it is. `--full-refresh` re-creates every view.
+    left as it is. `--full-refresh` re-creates every view. It applies no grants and persists no
+    docs (this project configures neither).
 -#}
 {%- materialization view, adapter='duckdb' -%}
     {%- set target = this.incorporate(type='view') -%}

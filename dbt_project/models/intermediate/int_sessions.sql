@@ -75,11 +75,7 @@ landings as (
             page_views.occurred_at as started_at,
             page_views.page_url as landing_url,
             page_views.referrer_url,
-            row_number() over (
-                partition by page_views.session_id
-                order by page_views.occurred_at asc nulls last,
-                    page_views.page_view_id asc nulls last
-            ) as view_rank
+            {{ session_landing_rank('page_views') }} as view_rank
         from {{ ref('stg_hubspot__page_views') }} as page_views
         where page_views.occurred_at >= {{ sessions_changed_since(built_through) }}
             and page_views.session_id in (select session_id from changed)
@@ -99,11 +95,7 @@ first_views as (
     from (
         select
             page_views.page_view_id,
-            row_number() over (
-                partition by page_views.session_id
-                order by page_views.occurred_at asc nulls last,
-                    page_views.page_view_id asc nulls last
-            ) as view_rank
+            {{ session_landing_rank('page_views') }} as view_rank
         from {{ ref('stg_hubspot__page_views') }} as page_views
         where page_views.session_id is not null
     ) as ranked

@@ -100,7 +100,7 @@ rates as (
 {#- The account-days to rebuild are found before the model runs and written in as constants: the
     big inputs are then filtered on their day before anything is computed on their rows (a join
     to a subquery would compute every row of history first). -#}
-{%- set rebuild = account_days_to_rebuild(inputs, changed_days) %}
+{%- set rebuild = account_days_to_rebuild(inputs, changed_days, ['network', 'ad_account_id']) %}
 with {{ inputs }},
 
 watermark as (

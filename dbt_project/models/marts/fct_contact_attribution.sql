@@ -56,9 +56,8 @@ last_form_submission as (
 
     select
         'last_form_submission' as attribution_model, conversions.contact_id,
-        touchpoints.channel, touchpoints.network, touchpoints.ad_account_id,
-        touchpoints.campaign_id, touchpoints.ad_group_id, touchpoints.ad_id,
-        touchpoints.keyword_id, 1.0 as credit, conversions.last_submitted_at as attributed_at
+        {{ target_columns_of('touchpoints') }}, 1.0 as credit,
+        conversions.last_submitted_at as attributed_at
     from {{ ref('int_contact_conversions') }} as conversions
     inner join {{ ref('int_touchpoints_classified') }} as touchpoints
         on conversions.last_submission_session_id = touchpoints.session_id
@@ -70,10 +69,8 @@ last_ad_interaction as (
 
     select
         'last_ad_interaction' as attribution_model, paths.contact_id,
-        {%- for column in target.split(', ') %}
-        paths.{{ column }},
-        {%- endfor %}
-        1.0 as credit, paths.converted_at as attributed_at
+        {{ target_columns_of('paths') }}, 1.0 as credit,
+        paths.converted_at as attributed_at
     from paths
     inner join (
         select contact_id, max(touch_number) as touch_number
@@ -92,9 +89,8 @@ all_interactions as (
     -- report credits every ad any single-ad report credits
     select distinct
         'all_interactions' as attribution_model, touchpoints.contact_id,
-        touchpoints.channel, touchpoints.network, touchpoints.ad_account_id,
-        touchpoints.campaign_id, touchpoints.ad_group_id, touchpoints.ad_id,
-        touchpoints.keyword_id, 1.0 as credit, conversions.converted_at as attributed_at
+        {{ target_columns_of('touchpoints') }}, 1.0 as credit,
+        conversions.converted_at as attributed_at
     from {{ ref('int_contact_conversions') }} as conversions
     inner join {{ ref('int_touchpoints_classified') }} as touchpoints
         on conversions.contact_id = touchpoints.contact_id
@@ -124,14 +120,7 @@ credited as (
 select
     credited.attribution_model,
     credited.contact_id,
-    credited.channel,
-    credited.network is not null as is_ad_interaction,
-    credited.network,
-    credited.ad_account_id,
-    credited.campaign_id,
-    credited.ad_group_id,
-    credited.ad_id,
-    credited.keyword_id,
+    {{- credited_target('credited') }}
     cast(credited.credit as double) as credit,
     credited.attributed_at,
     {{ local_date('credited.attributed_at', "'" ~ var('portal_time_zone') ~ "'") }}

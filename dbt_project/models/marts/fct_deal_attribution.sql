@@ -97,9 +97,7 @@ ads_reports as (
 
     select distinct
         attributed.attribution_model, deal_contacts.deal_id,
-        attributed.channel, attributed.network, attributed.ad_account_id,
-        attributed.campaign_id, attributed.ad_group_id, attributed.ad_id, attributed.keyword_id,
-        1.0 as credit
+        {{ target_columns_of('attributed') }}, 1.0 as credit
     from deal_contacts
     inner join {{ ref('fct_contact_attribution') }} as attributed
         on deal_contacts.contact_id = attributed.contact_id
@@ -121,14 +119,7 @@ credited as (
 select
     credited.attribution_model,
     credited.deal_id,
-    credited.channel,
-    credited.network is not null as is_ad_interaction,
-    credited.network,
-    credited.ad_account_id,
-    credited.campaign_id,
-    credited.ad_group_id,
-    credited.ad_id,
-    credited.keyword_id,
+    {{- credited_target('credited') }}
     cast(credited.credit as double) as credit,
     deals.closed_at,
     deals.close_date,

@@ -13,10 +13,12 @@
     Incremental like fct_ad_performance_daily: whole customer-days with metrics loaded since the
     last build that differ from the built rows, whose exchange rate or currency is no longer
     the one they were converted with, or with a keyword whose bids or position estimates
-    changed (the fact carries the keyword's current ones on every day).
+    changed (the fact carries the keyword's current ones on every day); found before the model
+    runs, so the metrics are filtered on the day first.
 -#}
 {%- set built_through = incremental_watermark() %}
-with keywords as (
+{%- set inputs %}
+keywords as (
 
     select * from {{ ref('stg_google_ads__keywords') }}
 
@@ -35,19 +37,9 @@ rates as (
     select currency_code, date_day, conversion_rate
     from {{ ref('int_exchange_rates_daily') }}
 
-),
-
-watermark as (
-
-    -- the newest load seen: the next run's watermark
-    {{ newest_load_id([ref('stg_google_ads__keyword_performance_daily')], built_through) }}
-
-),
-
-{% if is_incremental() %}
-
-changed as (
-
+)
+{%- endset %}
+{%- set changed_days %}
     -- metrics loaded since whose values differ from the built row (or that have none)
     select fresh.ad_account_id, fresh.date_day
     from {{ ref('stg_google_ads__keyword_performance_daily') }} as fresh
@@ -97,6 +89,24 @@ changed as (
     ) as rebid
         on built.ad_group_id = rebid.ad_group_id
         and built.keyword_id = rebid.keyword_id
+{%- endset %}
+{#- The customer-days to rebuild are found before the model runs and written in as constants,
+    as in fct_ad_performance_daily. -#}
+{%- set rebuild = account_days_to_rebuild(inputs, changed_days, ['ad_account_id']) %}
+with {{ inputs }},
+
+watermark as (
+
+    -- the newest load seen: the next run's watermark
+    {{ newest_load_id([ref('stg_google_ads__keyword_performance_daily')], built_through) }}
+
+),
+
+{% if is_incremental() %}
+
+changed as (
+
+{{ rebuild.listed or changed_days }}
 
 ),
 
@@ -107,6 +117,7 @@ selected as (
     inner join changed
         on performance.ad_account_id = changed.ad_account_id
         and performance.date_day = changed.date_day
+    where performance.date_day >= {{ rebuild.first_day }}
 
 ),
 
