@@ -14,7 +14,9 @@ from dagster import (
     AssetCheckSeverity,
     DagsterEventType,
     DagsterInstance,
+    DagsterRunStatus,
     ExecuteInProcessResult,
+    RunsFilter,
 )
 
 from orchestration.locking import warehouse_lock
@@ -134,11 +136,39 @@ def run_job(
     warehouse = defs.resources["warehouse"].file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        for line in fail_interrupted_runs(dagster_instance, warehouse):
+            print(line, flush=True)
         return _execute(job, dagster_instance,
-                        run_log_path(warehouse, name) if show_progress else None)
+                        run_log_path(warehouse, name) if show_progress else None,
+                        tags={WAREHOUSE_TAG: str(warehouse)})
 
 
-def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None) -> JobOutcome:
+# Runs started here carry their warehouse, so a later run on the same file can find one that
+# was interrupted.
+WAREHOUSE_TAG = "ads_analytics/warehouse"
+_UNFINISHED = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+               DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+def fail_interrupted_runs(dagster_instance: DagsterInstance, warehouse: Path) -> list[str]:
+    """Mark failed the runs on `warehouse` that a killed process left unfinished, and free the
+    warehouse-pool slots they held (otherwise every later run waits for them forever).
+
+    Called holding the warehouse's run lock: a process running on this warehouse would hold
+    that lock, so an unfinished run tagged with it has no process left."""
+    lines = []
+    for run in dagster_instance.get_runs(
+            RunsFilter(statuses=_UNFINISHED, tags={WAREHOUSE_TAG: str(warehouse)})):
+        message = (f"Run {run.run_id} of job {run.job_name} was interrupted: its process ended "
+                   "before the run finished. Marked failed; its steps' warehouse slots freed.")
+        dagster_instance.report_run_failed(run, message)
+        dagster_instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        lines.append(message)
+    return lines
+
+
+def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
+             tags: dict[str, str]) -> JobOutcome:
     """Execute `job`; with `log_path`, behind a progress display, dbt and dlt output going
     to that file."""
     if log_path is not None:
@@ -149,11 +179,12 @@ def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None) -> J
         with handler, open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
                 instance=dagster_instance, raise_on_error=False,
-                run_config={"loggers": {"progress": {}}},
+                run_config={"loggers": {"progress": {}}}, tags=tags,
             )
         handler.console.print(f"  (dbt and dlt output: {log_path})")
     else:
-        result = job.execute_in_process(instance=dagster_instance, raise_on_error=False)
+        result = job.execute_in_process(instance=dagster_instance, raise_on_error=False,
+                                        tags=tags)
     outcome = JobOutcome(result)
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -125,10 +126,24 @@ sys.exit(0 if outcome.success else 1)
 """
 
 
-def _job_process(warehouse, env: dict[str, str], job: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", JOB_PROCESS, str(warehouse), job],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def _job_process(warehouse, env: dict[str, str], job: str, log: Path) -> subprocess.Popen:
+    """The job in its own process, its output going to `log`. A file, not a pipe: a pipe nobody
+    reads fills up and blocks its writer, and a blocked writer holding the warehouse lock would
+    keep the other run waiting forever."""
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", JOB_PROCESS, str(warehouse), job],
+            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(process: subprocess.Popen, log: Path) -> str:
+    try:
+        process.wait(timeout=900)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"{log.name} did not finish in 900 s; its output ends:\n"
+                    + "\n".join(log.read_text().splitlines()[-25:]))
+    return log.read_text()
 
 
 def _cli_env(server, tmp_path) -> dict[str, str]:
@@ -142,7 +157,7 @@ def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_trut
     env = _cli_env(fresh_simulator, tmp_path)
     # A slow HubSpot page keeps the first load going when it is killed.
     fresh_simulator.faults.add(kind="slow", api="hubspot", times=None, delay=0.5)
-    killed = _job_process(warehouse, env, LOAD_JOB)
+    killed = _job_process(warehouse, env, LOAD_JOB, tmp_path / "killed.log")
     # HubSpot's pipeline folder appears when its extract starts; its pages are slow, so two
     # seconds later the run is inside that load (and other sources may have finished theirs).
     hubspot = pipelines_dir_for(warehouse) / "ads_analytics_hubspot"
@@ -159,13 +174,17 @@ def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_trut
     # Two loads started at once on what the killed one left: one waits for the other (DuckDB
     # has one writer per file), both complete, and after a build the warehouse is what one clean
     # run makes.
-    runs = [_job_process(warehouse, env, LOAD_JOB), _job_process(warehouse, env, LOAD_JOB)]
-    outputs = [run.communicate(timeout=900)[0] for run in runs]
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    runs = [_job_process(warehouse, env, LOAD_JOB, log) for log in logs]
+    outputs = [_finish(run, log) for run, log in zip(runs, logs)]
     assert [run.returncode for run in runs] == [0, 0], "\n---\n".join(
         "\n".join(out.splitlines()[-25:]) for out in outputs)
     assert sum("waiting for it to finish" in out for out in outputs) == 1, outputs
-    build = _job_process(warehouse, env, TRANSFORM_JOB)
-    out = build.communicate(timeout=900)[0]
+    # The killed run held the warehouse pool's one slot; the first run to get the warehouse marks
+    # it failed and frees the slot (else every later run would wait for it forever).
+    assert sum("was interrupted" in out for out in outputs) == 1, outputs
+    build = _job_process(warehouse, env, TRANSFORM_JOB, tmp_path / "build.log")
+    out = _finish(build, tmp_path / "build.log")
     assert build.returncode == 0, out
     _assert_equals_truth(_mart(warehouse), fresh_simulator.world)
     _assert_crm_equals_truth(warehouse, fresh_simulator.world)
