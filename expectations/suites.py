@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import great_expectations as gx
 
 from expectations.iso4217 import CURRENCY_CODES
+from orchestration.paths import dbt_project_var
 
 # A day's spend this many times the previous day's (when that was at least JUMP_FLOOR) is flagged.
 JUMP_FACTOR = 10
@@ -251,18 +252,30 @@ def _time_zone_query() -> str:
         f"and not regexp_full_match({column}, '{UTC_INSTANT}')"
         for table, column in CRM_TIMESTAMPS)
     return f"""
-        with zones as (
+        with loaded as (
+            -- each account's loaded range: its first and last day in the raw tables
+            select network, ad_account_id, min(date_day) as first_day, max(date_day) as last_day
+            from ({RAW_SPEND}) group by all
+        ),
+        zones as (
             select 'ad account ' || network || ' ' || ad_account_id as subject,
-                   time_zone, null::varchar as value, null::date as latest_day
+                   time_zone, null::varchar as value, null::date as latest_day,
+                   null::bigint as days_outside_loaded_range
             from marts.dim_ad_accounts
             union all
-            select 'portal', time_zone, null, null from raw_hubspot.account_info
+            select 'portal', time_zone, null, null, null from raw_hubspot.account_info
             union all
-            select 'timestamp ' || field || ' of ' || record_id, null, value, null
+            select 'timestamp ' || field || ' of ' || record_id, null, value, null, null
             from ({timestamps})
             union all
-            select 'facts of ' || network || ' ' || ad_account_id, null, null, max(date_day)
-            from marts.fct_ad_performance_daily group by all
+            select 'facts of ' || facts.network || ' ' || facts.ad_account_id, null, null,
+                   max(facts.date_day),
+                   count(*) filter (where loaded.first_day is null
+                                    or facts.date_day not between loaded.first_day
+                                                              and loaded.last_day)
+            from marts.fct_ad_performance_daily as facts
+            left join loaded using (network, ad_account_id)
+            group by all
         )
         select * from zones order by all
     """
@@ -274,7 +287,8 @@ TIME_ZONE = Suite(
     description=(
         "Every ad account and the portal have a valid IANA time zone; CRM timestamps are UTC "
         "instants (ISO with Z or a zero offset, or epoch milliseconds), so they bucket in the "
-        "portal zone; no fact day lies after today anywhere on Earth."),
+        "portal zone; no fact day lies after today anywhere on Earth, nor outside the range "
+        "of days loaded for its account."),
     query=_time_zone_query(),
     expectations=lambda: [
         gx.expectations.ExpectColumnValuesToBeInSet(
@@ -283,6 +297,8 @@ TIME_ZONE = Suite(
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="latest_day",
             max_value=dt.datetime.combine(latest_day_anywhere(), dt.time())),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="days_outside_loaded_range",
+                                                      max_value=0),
     ],
     key=["subject"],
     reads=["fct_ad_performance_daily"],
@@ -308,5 +324,101 @@ TIME_ZONE_ALIGNMENT = Suite(
     reads=["fct_ad_performance_daily"],
 )
 
-SUITES = [SPEND, SPEND_JUMPS, CURRENCY, RATE_MOVES, TIME_ZONE, TIME_ZONE_ALIGNMENT]
+# -- CRM and attribution ------------------------------------------------------------------------
+
+# The ads reports credit 1 per ad; every other model splits 1 over the touches.
+ADS_REPORTS = ["first_form_submission", "last_form_submission", "last_ad_interaction",
+               "all_interactions"]
+CREDIT_TOLERANCE = 1e-9
+
+
+def _attribution_query() -> str:
+    reports = ", ".join(f"'{name}'" for name in ADS_REPORTS)
+    won = ", ".join(f"'{stage}'" for stage in dbt_project_var("closed_won_stages"))
+    return f"""
+        with contact_totals as (
+            select attribution_model, contact_id, sum(credit) as total
+            from marts.fct_contact_attribution group by all
+        ),
+        contacts as (
+            select attribution_model,
+                   count(*) as attributed_contacts,
+                   count(*) filter (where attribution_model not in ({reports})
+                                    and abs(total - 1) > {CREDIT_TOLERANCE})
+                       as contacts_credited_off_one,
+                   min(contact_id) filter (where attribution_model not in ({reports})
+                                           and abs(total - 1) > {CREDIT_TOLERANCE})
+                       as example_contact_id
+            from contact_totals group by all
+        ),
+        deal_totals as (
+            select attribution_model, deal_id, sum(credit) as total
+            from marts.fct_deal_attribution group by all
+        ),
+        -- the deals the ads tool may count: closed won, with a close date, and a customer
+        -- contact who converted
+        countable as (
+            select distinct deals.deal_id
+            from intermediate.int_deals as deals
+            inner join staging.stg_hubspot__deal_contact_associations as associations
+                using (deal_id)
+            inner join staging.stg_hubspot__contacts as contacts using (contact_id)
+            inner join intermediate.int_contact_conversions as conversions using (contact_id)
+            where deals.deal_stage in ({won}) and deals.close_date is not null
+                and contacts.lifecycle_stage = 'customer'
+        ),
+        deals as (
+            select attribution_model,
+                   count(*) filter (where attribution_model not in ({reports})
+                                    and abs(total - 1) > {CREDIT_TOLERANCE})
+                       as deals_credited_off_one,
+                   count(*) filter (where countable.deal_id is null)
+                       as deals_failing_conditions,
+                   min(deal_totals.deal_id) filter (
+                       where countable.deal_id is null
+                           or (attribution_model not in ({reports})
+                               and abs(total - 1) > {CREDIT_TOLERANCE})) as example_deal_id
+            from deal_totals
+            left join countable using (deal_id)
+            group by all
+        )
+        select attribution_model,
+               coalesce(contacts.attributed_contacts, 0) as attributed_contacts,
+               (select count(*) from staging.stg_hubspot__contacts) as contacts,
+               coalesce(contacts.contacts_credited_off_one, 0) as contacts_credited_off_one,
+               coalesce(deals.deals_credited_off_one, 0) as deals_credited_off_one,
+               coalesce(deals.deals_failing_conditions, 0) as deals_failing_conditions,
+               contacts.example_contact_id,
+               deals.example_deal_id
+        from contacts full join deals using (attribution_model)
+        order by all
+    """
+
+
+def _attribution_expectations() -> list:
+    exp = gx.expectations
+    return [
+        exp.ExpectColumnValuesToBeBetween(column="contacts_credited_off_one", max_value=0),
+        exp.ExpectColumnValuesToBeBetween(column="deals_credited_off_one", max_value=0),
+        exp.ExpectColumnValuesToBeBetween(column="deals_failing_conditions", max_value=0),
+        exp.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="contacts", column_B="attributed_contacts", or_equal=True),
+    ]
+
+
+ATTRIBUTION = Suite(
+    name="attribution",
+    asset="fct_contact_attribution",
+    description=(
+        "Per attribution model: every multi-touch model's credits add up to 1 per contact and "
+        "per deal; no more contacts attributed than there are; every attributed deal is closed "
+        "won, has a close date and a customer contact who converted."),
+    query=_attribution_query(),
+    expectations=_attribution_expectations,
+    key=["attribution_model", "example_contact_id", "example_deal_id"],
+    reads=["fct_deal_attribution", "int_deals", "int_contact_conversions",
+           "stg_hubspot__contacts", "stg_hubspot__deal_contact_associations"],
+)
+
+SUITES = [SPEND, SPEND_JUMPS, CURRENCY, RATE_MOVES, TIME_ZONE, TIME_ZONE_ALIGNMENT, ATTRIBUTION]
 

@@ -70,6 +70,28 @@ def parse_manifest() -> None:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
 
 
+def models_of_one_source(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per dbt source (`raw_facebook_ads`, ...), the models built from it alone: its staging
+    models and the intermediate models that read nothing else. Every other model reads several
+    sources (or none)."""
+    nodes = manifest["nodes"]
+    upstream: dict[str, frozenset[str]] = {}
+
+    def sources_of(unique_id: str) -> frozenset[str]:
+        if unique_id.startswith("source."):
+            return frozenset([manifest["sources"][unique_id]["source_name"]])
+        if unique_id not in upstream:
+            parents = nodes[unique_id].get("depends_on", {}).get("nodes", [])
+            upstream[unique_id] = frozenset().union(*(sources_of(p) for p in parents))
+        return upstream[unique_id]
+
+    by_source: dict[str, list[str]] = {}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] == "model" and len(sources := sources_of(unique_id)) == 1:
+            by_source.setdefault(next(iter(sources)), []).append(node["name"])
+    return {source: sorted(models) for source, models in sorted(by_source.items())}
+
+
 class AdsDbtTranslator(DagsterDbtTranslator):
     """dbt sources keep dbt's key `[source_name, table]`, which is the key the dlt translator
     gives each raw table; models are grouped by layer."""

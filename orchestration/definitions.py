@@ -2,10 +2,10 @@
 
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
-import yaml
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -28,8 +28,13 @@ from orchestration.assets.ingestion import (
     build_source_assets,
     source_entries,
 )
-from orchestration.dbt import AdsDbtTranslator, dbt_executable, dbt_project
-from orchestration.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV, warehouse_path
+from orchestration.dbt import (
+    AdsDbtTranslator,
+    dbt_executable,
+    dbt_project,
+    models_of_one_source,
+)
+from orchestration.paths import WAREHOUSE_ENV, dbt_project_var, warehouse_path
 from orchestration.resources import Warehouse
 
 MAIN_JOB = "main"
@@ -50,8 +55,7 @@ def portal_time_zone() -> str:
     configured = os.environ.get(PORTAL_TIME_ZONE_ENV)
     if configured:
         return configured
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    return project["vars"]["portal_time_zone"]
+    return dbt_project_var("portal_time_zone")
 
 
 # The marts built from the checked facts: they run in their own step after the blocking quality
@@ -63,9 +67,18 @@ DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
 def build_dbt_assets(project: DbtProject) -> list[AssetsDefinition]:
-    """Two dbt steps: the warehouse (staging to the facts and dimensions), then the marts the
-    blocking checks guard."""
-    return [_dbt_step(project, "dbt_warehouse", exclude=GUARDED_MARTS),
+    """The dbt steps, so that a source that fails stops only what is built from it:
+    - per source, the models built from it alone (`dbt_facebook_ads`, ...);
+    - the warehouse: the models that read several sources (the cross-network facts and
+      dimensions, the CRM and attribution models);
+    - the marts the blocking checks guard, after those checks."""
+    manifest = json.loads(project.manifest_path.read_text())
+    own = models_of_one_source(manifest)
+    steps = [_dbt_step(project, f"dbt_{source.removeprefix('raw_')}", select=" ".join(models))
+             for source, models in own.items()]
+    of_one_source = " ".join(model for models in own.values() for model in models)
+    return [*steps,
+            _dbt_step(project, "dbt_warehouse", exclude=f"{GUARDED_MARTS} {of_one_source}"),
             _dbt_step(project, "dbt_guarded_marts", select=GUARDED_MARTS)]
 
 
@@ -74,7 +87,11 @@ def _dbt_step(project: DbtProject, name: str, **selection: str) -> AssetsDefinit
                 dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
                 **selection)
     def _models(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(DBT_BUILD, context=context).stream()
+        # A whole step runs the tests whose every parent it builds or reads (dbt's "buildable"):
+        # a test between a CRM staging model and an attribution mart runs with the mart, not in
+        # the HubSpot step, before the mart exists. A subset picks its tests itself.
+        selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
+        yield from dbt.cli([*DBT_BUILD, *selection], context=context).stream()
 
     return _models
 

@@ -32,23 +32,28 @@ class JobOutcome:
     # checks of warning severity that did not pass: reported, not failures
     warnings: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # steps that did not run: what they read failed to load, or a blocking check failed
+    not_run: list[str] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
-        return self.result.success and not self.failures
+        return (self.result.success and not self.failures
+                and all(passed for _, passed, _ in self.checks))
 
     def summary_lines(self) -> list[str]:
         passed = sum(1 for _, ok, _ in self.checks if ok)
         warned = f", {len(self.warnings)} warned" if self.warnings else ""
         lines = [f"Materialized {len(self.materialized)} assets; "
                  f"{passed} of {len(self.checks)} checks passed{warned}."]
-        for name, ok, text in self.checks:
-            if not ok:
-                lines.append(f"  check {name} FAILED: {text}")
+        # a check that fails the same way on several tables (a source's failed account) once
+        for name, text in dict.fromkeys((name, text) for name, ok, text in self.checks if not ok):
+            lines.append(f"  check {name} FAILED: {text}")
         for name, text in self.warnings:
             lines.append(f"  check {name} warns: {text}" if text else f"  check {name} warns")
         for step, message in self.failures:
             lines.append(f"  step {step} failed: {_first_line(message)}")
+        if self.not_run:
+            lines.append(f"  not run (what they read failed): {', '.join(self.not_run)}")
         return lines
 
     def failure_message(self) -> str:
@@ -57,9 +62,15 @@ class JobOutcome:
             first = _first_line(message)
             more = f" (and {len(self.failures) - 1} more failed steps)" if len(
                 self.failures) > 1 else ""
-            return f"step {step} failed: {first}{more}"
-        failed = [name for name, passed, _ in self.checks if not passed]
-        return f"checks failed: {', '.join(failed)}" if failed else "the run failed"
+            skipped = f"; not run: {', '.join(self.not_run)}" if self.not_run else ""
+            return f"step {step} failed: {first}{more}{skipped}"
+        failed = list(dict.fromkeys((name, text) for name, passed, text in self.checks
+                                    if not passed))
+        if not failed:
+            return "the run failed"
+        name, text = failed[0]
+        more = f" (and {len(failed) - 1} more failed checks)" if len(failed) > 1 else ""
+        return f"check {name} failed: {_first_line(text)}{more}"
 
 
 def _first_line(message: str) -> str:
@@ -83,13 +94,19 @@ def run_log_path(warehouse: Path, job: str) -> Path:
 
 
 # The instance's settings when the project creates DAGSTER_HOME: one run at a time, and one step
-# at a time in the warehouse pool, across every run (DuckDB has one writer per file).
+# at a time in the warehouse pool, across every run (DuckDB has one writer per file). The
+# daemon's run monitoring fails a run whose process died and frees the slots it held, so a
+# killed run cannot hold the warehouse pool for ever (CLI runs do this themselves: see
+# `fail_interrupted_runs`).
 INSTANCE_DEFAULTS = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 30
 """
 
 
@@ -186,8 +203,11 @@ def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False,
                                         tags=tags)
     outcome = JobOutcome(result)
+    started = set()
     for event in result.all_events:
-        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+        if event.event_type == DagsterEventType.STEP_START:
+            started.add(event.step_key)
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized.append(event.asset_key.to_user_string())
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
@@ -204,4 +224,5 @@ def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
                 message = cause.message.strip()
                 cause = cause.cause
             outcome.failures.append((event.step_key, message))
+    outcome.not_run = [step for step in job.graph.node_dict if step not in started]
     return outcome

@@ -20,3 +20,12 @@ def warehouse_path() -> Path:
     configured = os.environ.get(WAREHOUSE_ENV)
     path = Path(configured).expanduser() if configured else DEFAULT_WAREHOUSE
     return path.resolve()
+
+
+def dbt_project_var(name: str):
+    """A var of the dbt project as `dbt_project.yml` sets it (the values the models use unless a
+    run overrides them)."""
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"][name]

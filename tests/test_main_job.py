@@ -15,10 +15,9 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from ingestion.common.pipeline import pipelines_dir_for
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
-from orchestration.definitions import LOAD_JOB, TRANSFORM_JOB, build_definitions
+from orchestration.definitions import LOAD_JOB, MAIN_JOB, TRANSFORM_JOB, build_definitions
 from orchestration.jobs import run_job, run_main_job
 from orchestration.paths import REPO_ROOT
 
@@ -114,6 +113,68 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_e
     assert "gx_spend" in fourth.failure_message()
 
 
+def test_a_failing_source_stops_only_what_is_built_from_it(pipeline_env, tmp_path):
+    warehouse = tmp_path / "isolated.duckdb"
+    defs = build_definitions(warehouse)
+    world = pipeline_env.world
+
+    # LinkedIn refuses every request: nothing of it loads, so nothing built from it runs; the
+    # other sources load and their own models are built.
+    pipeline_env.faults.add(kind="expired_token", api="linkedin_ads", times=None)
+    failed = run_job(MAIN_JOB, defs, DagsterInstance.ephemeral())
+    assert not failed.success
+    assert [step for step, _ in failed.failures] == ["linkedin_ads_raw"], failed.summary_lines()
+    assert {"dbt_linkedin_ads", "dbt_warehouse", "dbt_guarded_marts"} <= set(failed.not_run)
+    assert not {"facebook_ads_raw", "google_ads_raw", "hubspot_raw", "dbt_facebook_ads",
+                "dbt_google_ads", "dbt_hubspot"} & set(failed.not_run)
+    built = set(failed.materialized)
+    assert {"stg_facebook_ads__ad_insights", "stg_google_ads__ad_performance_daily",
+            "stg_hubspot__contacts", "int_sessions"} <= built
+    assert not [name for name in built if "linkedin" in name]
+    assert "fct_ad_performance_daily" not in built
+    assert "linkedin_ads" in failed.failure_message()
+    assert "not run: " in failed.failure_message()
+    truth = spend_by_account_day(world)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        staged = con.execute("""select ad_account_id as account_id,
+                                       cast(date_day as varchar) as date,
+                                       sum(spend) as spend
+                                from staging.stg_facebook_ads__ad_insights group by all""").df()
+    facebook = truth[truth["network"] == "facebook"].merge(staged, on=["account_id", "date"])
+    assert len(facebook) == (truth["network"] == "facebook").sum() > 0
+    assert [Decimal(str(v)) for v in facebook["spend_y"]] == list(facebook["spend_x"])
+
+    # The networks restate their recent days, then one Facebook account fails and everything else
+    # loads: what is built from the loaded tables is built (LinkedIn's models now too), every
+    # other account shows the restated numbers, and the failed one keeps what it had.
+    pipeline_env.faults.clear()
+    before = truth
+    pipeline_env.restate()
+    accounts = world.accounts
+    bad = sorted(accounts.loc[accounts["network"] == "facebook", "account_id"])[0]
+    pipeline_env.faults.add(kind="expired_token", api="facebook_ads", match=f"act_{bad}",
+                            times=None)
+    partial = run_job(MAIN_JOB, defs, DagsterInstance.ephemeral())
+    assert not partial.success and partial.failures == []
+    failed_checks = {(name, text) for name, passed, text in partial.checks if not passed}
+    assert len(failed_checks) == 1
+    [(name, text)] = failed_checks
+    assert name == "every_account_loaded" and f"act_{bad}" in text
+    assert f"act_{bad}" in partial.failure_message()
+    assert partial.not_run == [], partial.summary_lines()
+    assert {"fct_ad_performance_daily", "fct_campaign_performance_daily"} <= set(
+        partial.materialized)
+    after = spend_by_account_day(world)
+    expected = pd.concat([after[after["account_id"] != bad], before[before["account_id"] == bad]])
+    assert not after[after["account_id"] == bad].reset_index(drop=True).equals(
+        before[before["account_id"] == bad].reset_index(drop=True))
+    mart = _mart(warehouse)
+    merged = expected.merge(mart, on=["network", "account_id", "date"], how="outer",
+                            indicator=True)
+    assert len(merged) == len(expected) and (merged["_merge"] == "both").all()
+    assert [Decimal(str(v)) for v in merged["spend_y"]] == list(merged["spend_x"])
+
+
 # A job of the definitions in its own process, as a second scheduler or terminal would start it.
 JOB_PROCESS = """
 import sys
@@ -155,17 +216,14 @@ def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_trut
         fresh_simulator, tmp_path):
     warehouse = tmp_path / "shared.duckdb"
     env = _cli_env(fresh_simulator, tmp_path)
-    # A slow HubSpot page keeps the first load going when it is killed.
-    fresh_simulator.faults.add(kind="slow", api="hubspot", times=None, delay=0.5)
+    # Slow HubSpot pages keep the first load going when it is killed: once the simulator has
+    # served two of them, the run is inside HubSpot's load, holding the warehouse pool's slot.
+    slow = fresh_simulator.faults.add(kind="slow", api="hubspot", times=None, delay=0.5)
     killed = _job_process(warehouse, env, LOAD_JOB, tmp_path / "killed.log")
-    # HubSpot's pipeline folder appears when its extract starts; its pages are slow, so two
-    # seconds later the run is inside that load (and other sources may have finished theirs).
-    hubspot = pipelines_dir_for(warehouse) / "ads_analytics_hubspot"
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not hubspot.exists() and killed.poll() is None:
-        time.sleep(0.2)
-    assert hubspot.exists() and killed.poll() is None
-    time.sleep(2)
+    while time.monotonic() < deadline and slow.hits < 2 and killed.poll() is None:
+        time.sleep(0.1)
+    assert slow.hits >= 2 and killed.poll() is None
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=30)
     assert killed.returncode == -signal.SIGKILL
@@ -176,7 +234,7 @@ def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_trut
     # run makes.
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     runs = [_job_process(warehouse, env, LOAD_JOB, log) for log in logs]
-    outputs = [_finish(run, log) for run, log in zip(runs, logs)]
+    outputs = [_finish(run, log) for run, log in zip(runs, logs, strict=True)]
     assert [run.returncode for run in runs] == [0, 0], "\n---\n".join(
         "\n".join(out.splitlines()[-25:]) for out in outputs)
     assert sum("waiting for it to finish" in out for out in outputs) == 1, outputs

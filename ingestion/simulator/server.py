@@ -78,6 +78,8 @@ class FaultRule:
     times: int | None = 1
     retry_after: float = 1.0
     delay: float = 2.0
+    # how many requests it has hit so far
+    hits: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -113,6 +115,7 @@ class Faults:
                     if rule.times <= 0:
                         continue
                     rule.times -= 1
+                rule.hits += 1
                 return rule
         return None
 

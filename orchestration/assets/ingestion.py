@@ -10,8 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    multi_asset,
+)
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
@@ -63,16 +72,24 @@ class AdsDltTranslator(DagsterDltTranslator):
         )
 
 
-def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
-    pipeline = make_pipeline(entry.name, warehouse)
+# The check on every raw table that each account (or part of the CRM) of the source loaded.
+LOADED_CHECK = "every_account_loaded"
 
-    @dlt_assets(
-        dlt_source=entry.factory(**entry.spec_kwargs),
-        dlt_pipeline=pipeline,
-        name=f"{entry.name}_raw",
-        dagster_dlt_translator=AdsDltTranslator(entry.name, entry.description),
-        pool=WAREHOUSE_POOL,
-    )
+
+def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
+    """The source's tables as one multi-asset (one dlt run), each table with a check that every
+    account loaded."""
+    pipeline = make_pipeline(entry.name, warehouse)
+    specs = build_dlt_asset_specs(
+        dlt_source=entry.factory(**entry.spec_kwargs), dlt_pipeline=pipeline,
+        dagster_dlt_translator=AdsDltTranslator(entry.name, entry.description))
+    checks = [AssetCheckSpec(LOADED_CHECK, asset=spec.key,
+                             description=f"Every account of the {entry.description} loaded in "
+                                         "the last run (the others load even when one fails).")
+              for spec in specs]
+
+    @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=True,
+                 pool=WAREHOUSE_POOL)
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         yield from load(context, dlt, entry, pipeline)
 
@@ -81,10 +98,28 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
 
 def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceEntry,
          pipeline: Any):
-    """Load the source from its configuration; failed accounts are named after the rest loaded."""
+    """Load the source from its configuration.
+
+    When some accounts (or parts of the CRM) fail, the rest is loaded: its tables are reported
+    materialized, so what is built from them runs, and each table's `every_account_loaded`
+    check fails naming what failed (the run does not succeed). When the failures left nothing
+    loaded, the step fails: no table is reported and nothing built from the source runs."""
     collected = failures.start_collecting()
     # The source reads its config when it is built: under its own pipeline, not the last one
     # created (dlt looks config up under the active pipeline's name first).
     pipeline.activate()
-    yield from dlt.run(context=context, dlt_source=entry.factory(), dlt_pipeline=pipeline)
-    failures.raise_recorded(collected)
+    results = list(dlt.run(context=context, dlt_source=entry.factory(), dlt_pipeline=pipeline))
+    if collected and not any(_rows_loaded(result) for result in results):
+        failures.raise_recorded(collected)
+    yield from results
+    description = str(failures.PartialLoadError(collected)) if collected else None
+    for check in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path):
+        yield AssetCheckResult(
+            asset_key=check.asset_key, check_name=check.name, passed=not collected,
+            severity=AssetCheckSeverity.ERROR, description=description,
+            metadata={"failed_parts": len(collected)})
+
+
+def _rows_loaded(result: Any) -> int:
+    rows = (getattr(result, "metadata", None) or {}).get("rows_loaded")
+    return int(getattr(rows, "value", rows) or 0)

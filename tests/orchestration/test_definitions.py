@@ -151,6 +151,37 @@ def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, tmp_
     assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
 
 
+def test_each_source_has_a_dbt_step_of_the_models_built_from_it_alone(location):
+    defs, _ = location
+    job = defs.resolve_job_def(MAIN_JOB)
+    steps = {}
+    for node in job.graph.node_dict.values():
+        outputs = node.definition.output_defs
+        steps[node.name] = {out.name for out in outputs}
+    assert {"dbt_facebook_ads", "dbt_google_ads", "dbt_linkedin_ads", "dbt_hubspot",
+            "dbt_warehouse", "dbt_guarded_marts"} <= set(steps)
+    # Staging of a network (and what reads only it) in its step; cross-network models and the
+    # CRM models that read ad data in the warehouse step.
+    assert "stg_facebook_ads__ad_insights" in steps["dbt_facebook_ads"]
+    assert "stg_linkedin_ads__ad_analytics_daily" in steps["dbt_linkedin_ads"]
+    assert {"stg_hubspot__contacts", "int_sessions", "int_exchange_rates_daily"} <= steps[
+        "dbt_hubspot"]
+    assert {"int_ads_unioned", "fct_ad_performance_daily", "dim_ad_accounts",
+            "fct_contact_attribution"} <= steps["dbt_warehouse"]
+    assert "fct_campaign_performance_daily" in steps["dbt_guarded_marts"]
+    dbt_steps = [outputs for name, outputs in steps.items() if name.startswith("dbt_")]
+    every = [model for outputs in dbt_steps for model in outputs]
+    assert len(every) == len(set(every)), "a model in two steps"
+
+
+def test_every_raw_table_has_a_load_check(location):
+    _, graph = location
+    loaded = {check.asset_key for check in graph.asset_check_keys
+              if check.name == "every_account_loaded"}
+    assert loaded == {AssetKey([dataset, table])
+                      for dataset, tables in RAW_TABLES.items() for table in tables}
+
+
 def test_every_raw_table_has_a_freshness_check_and_a_sensor_runs_them(location):
     defs, graph = location
     fresh = {check.asset_key for check in graph.asset_check_keys
@@ -171,6 +202,8 @@ def test_a_new_dagster_home_allows_one_run_and_one_warehouse_step_at_a_time(tmp_
     settings = yaml.safe_load((dagster_home() / "dagster.yaml").read_text())
     assert settings["concurrency"]["runs"]["max_concurrent_runs"] == 1
     assert settings["concurrency"]["pools"]["default_limit"] == 1
+    # the daemon fails a run whose process died and frees the warehouse slot it held
+    assert settings["run_monitoring"]["enabled"] is True
     # an instance someone configured is left alone
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     assert "concurrency" not in (dagster_home() / "dagster.yaml").read_text()

@@ -7,6 +7,7 @@ import pytest
 
 from expectations.runner import build_docs, run_suite
 from expectations.suites import (
+    ATTRIBUTION,
     CURRENCY,
     RATE_MOVES,
     SPEND,
@@ -191,6 +192,70 @@ def test_an_invalid_zone_and_a_timestamp_without_zone_fail_naming_them(built):
     stamp = _failed(result, "expect_column_values_to_be_null", "value")
     assert stamp.sample == [{"subject": f"timestamp contacts.createdate of {contact}",
                              "value": "2026-10-01T10:00:00"}]
+
+
+def test_a_fact_day_outside_the_loaded_range_fails_naming_the_account(built):
+    warehouse = built.copy("outside_range")
+    account, first = warehouse.query("""
+        select ad_account_id, min(date_day) as first_day from marts.fct_ad_performance_daily
+        where network = 'linkedin' group by all order by all limit 1""").iloc[0]
+    # A fact row a day before anything was loaded for the account (a stale row a full refresh
+    # would drop, or a model bug): nothing raw backs it.
+    warehouse.execute(f"""
+        insert into marts.fct_ad_performance_daily
+        select * replace (date_day - interval 1 day as date_day)
+        from marts.fct_ad_performance_daily
+        where network = 'linkedin' and ad_account_id = '{account}' and date_day = '{first}'
+        limit 1""")
+    result = run_suite(TIME_ZONE, warehouse.path)
+    outside = _failed(result, "expect_column_values_to_be_between", "days_outside_loaded_range")
+    assert outside.unexpected_count == 1
+    assert outside.sample == [{"subject": f"facts of linkedin {account}",
+                               "days_outside_loaded_range": 1}]
+
+
+def test_attribution_credits_contacts_and_deal_conditions_fail_naming_model_and_example(built):
+    assert run_suite(ATTRIBUTION, built.path).success
+    warehouse = built.copy("bad_attribution")
+    contact = warehouse.query("""
+        select min(contact_id) as c from marts.fct_contact_attribution
+        where attribution_model = 'linear'""")["c"][0]
+    # A linear credit is doubled (its contact now sums above 1), and an open deal is credited.
+    warehouse.execute(f"""
+        update marts.fct_contact_attribution set credit = credit * 2
+        where attribution_model = 'linear' and contact_id = '{contact}'""")
+    open_deal = warehouse.query("""
+        select min(deal_id) as d from intermediate.int_deals
+        where deal_stage not in ('closedwon')""")["d"][0]
+    assert open_deal is not None
+    warehouse.execute(f"""
+        insert into marts.fct_deal_attribution
+        select * replace ('{open_deal}' as deal_id) from marts.fct_deal_attribution
+        where attribution_model = 'first_form_submission' limit 1""")
+    result = run_suite(ATTRIBUTION, warehouse.path)
+    credits = _failed(result, "expect_column_values_to_be_between", "contacts_credited_off_one")
+    assert [(s["attribution_model"], s["example_contact_id"]) for s in credits.sample] == [
+        ("linear", contact)]
+    conditions = _failed(result, "expect_column_values_to_be_between",
+                         "deals_failing_conditions")
+    assert [(s["attribution_model"], s["example_deal_id"]) for s in conditions.sample] == [
+        ("first_form_submission", open_deal)]
+
+
+def test_more_attributed_contacts_than_contacts_fails(built):
+    warehouse = built.copy("too_many_contacts")
+    contacts = warehouse.query("select count(*) as n from staging.stg_hubspot__contacts")["n"][0]
+    # Credits for contacts the CRM does not have, more of them than it has.
+    warehouse.execute(f"""
+        insert into marts.fct_contact_attribution
+        select credited.* replace ('unknown-' || extra.range as contact_id)
+        from (select * from marts.fct_contact_attribution
+              where attribution_model = 'last_ad_interaction' limit 1) as credited
+        cross join range({contacts + 1}) as extra""")
+    result = run_suite(ATTRIBUTION, warehouse.path)
+    failure = _failed(result, "expect_column_pair_values_a_to_be_greater_than_b",
+                      "contacts, attributed_contacts")
+    assert [s["attribution_model"] for s in failure.sample] == ["last_ad_interaction"]
 
 
 def test_the_check_command_reports_every_suite_and_fails_on_a_blocking_one(built, capsys):
