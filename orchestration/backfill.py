@@ -1,29 +1,25 @@
 """Backfill a date range: load it chunk by chunk, then build once. Idempotent and resumable.
 
-Each chunk runs the `load_sources` job with every source's window set to the chunk (its
-`start_date` and `end_date`, and a look-back long enough that the window starts at the chunk
-whatever was loaded before). Rows merge on their natural keys, so loading a chunk twice changes
-nothing, and a source's state never moves backwards. Finished chunks are recorded in a progress
-file beside the warehouse: running the same backfill again resumes after the last finished chunk.
-When every chunk is loaded, the `transform` job builds the models (incrementally: the days the
-backfill loaded are the ones rebuilt) and runs the checks.
+Each chunk is a run of the `load_sources` job over the chunk's daily partitions, the run a
+Dagster backfill launches: every source's window is set to the chunk (its `start_date` and
+`end_date`, and a look-back long enough that the window starts at the chunk whatever was loaded
+before), and the raw tables' partitions of those days are recorded as materialized. Rows merge
+on their natural keys, so loading a chunk twice changes nothing, and a source's state never
+moves backwards. Finished chunks are recorded in a progress file beside the warehouse: running
+the same backfill again resumes after the last finished chunk. When every chunk is loaded, the
+`transform` job builds the models (incrementally: the days the backfill loaded are the ones
+rebuilt) and runs the checks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.common.incremental import date_chunks
-from ingestion.registry import SOURCE_NAMES
-
-# A look-back this long makes every source's window start at the chunk's first day.
-WHOLE_RANGE_LOOKBACK = 36_500
 
 
 @dataclass
@@ -51,25 +47,13 @@ def _write_done(path: Path, done: set[str]) -> None:
     temporary.replace(path)  # a crash never leaves half a progress file
 
 
-@contextlib.contextmanager
-def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
-    """Every source's config set to load exactly [start, end] (dlt reads the environment)."""
-    overrides = {}
-    for source in SOURCE_NAMES:
-        prefix = f"SOURCES__{source.upper()}__"
-        overrides.update({prefix + "START_DATE": start.isoformat(),
-                          prefix + "END_DATE": end.isoformat(),
-                          prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+# The tags of a run over a range of partitions (what a Dagster backfill sets on its runs).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
+    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
 
 
 def run_backfill(
@@ -77,18 +61,28 @@ def run_backfill(
     end: dt.date,
     chunk_days: int,
     warehouse: Path,
-    run_job: Callable[[str], object],
+    run_job: Callable[..., object],
     say: Callable[[str], None] = print,
 ) -> BackfillOutcome:
     """Load [start, end] in chunks of `chunk_days` (resuming after finished ones), then build.
 
-    `run_job(name)` runs a job of the definitions and returns its outcome (with `success` and
-    `failure_message()`); a failed chunk raises RuntimeError naming the chunk, after recording
-    the chunks before it."""
+    `run_job(name, tags)` runs a job of the definitions with those run tags and returns its
+    outcome (with `success` and `failure_message()`); a failed chunk raises RuntimeError naming
+    the chunk, after recording the chunks before it."""
+    from orchestration.assets.ingestion import FIRST_DAY_ENV, daily_partitions
     from orchestration.definitions import LOAD_JOB, TRANSFORM_JOB
 
     if end < start:
         raise ValueError(f"the backfill ends ({end}) before it starts ({start})")
+    partitions = daily_partitions()
+    first_day = partitions.start.date()
+    last_day = dt.date.fromisoformat(partitions.get_last_partition_key())
+    if start < first_day:
+        raise ValueError(f"the backfill starts ({start}) before the first day partitioned "
+                         f"({first_day}); set {FIRST_DAY_ENV} to an earlier day")
+    if end > last_day:
+        raise ValueError(f"the backfill ends ({end}) after today in the portal's time zone "
+                         f"({last_day})")
     chunks = date_chunks(start, end, chunk_days)
     outcome = BackfillOutcome(chunks)
     progress = progress_path(warehouse, start, end, chunk_days)
@@ -101,8 +95,7 @@ def run_backfill(
         if outcome.skipped and not outcome.loaded:
             say(f"Resuming: {len(outcome.skipped)} of {len(chunks)} chunks were already loaded.")
         say(f"Loading chunk {number} of {len(chunks)}: {label}")
-        with source_window(first, last):
-            result = run_job(LOAD_JOB)
+        result = run_job(LOAD_JOB, partition_range_tags(first, last))
         if not result.success:
             raise RuntimeError(f"chunk {label} failed ({result.failure_message()}); run the same "
                                "backfill again to resume from it")
@@ -110,5 +103,5 @@ def run_backfill(
         _write_done(progress, done)
         outcome.loaded.append((first, last))
     say("Building the models on the backfilled range ...")
-    outcome.transform = run_job(TRANSFORM_JOB)
+    outcome.transform = run_job(TRANSFORM_JOB, {})
     return outcome

@@ -150,7 +150,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     defs = build_definitions()
     try:
         outcome = run_backfill(args.start, args.end, args.chunk_days, warehouse,
-                               lambda name: run_job(name, defs, show_progress=True))
+                               lambda name, tags: run_job(name, defs, show_progress=True,
+                                                          tags=tags))
     except (RuntimeError, ValueError) as exc:
         raise CliError(str(exc)) from None
     build = outcome.transform

@@ -14,12 +14,26 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from orchestration.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, WAREHOUSE_ENV, warehouse_path
+from orchestration.paths import (
+    DBT_PROFILES_DIR,
+    DBT_PROJECT_DIR,
+    WAREHOUSE_ENV,
+    dbt_project_var,
+    warehouse_path,
+)
 
 log = logging.getLogger(__name__)
 
 OWNER = "team:data-engineering"
 LAYERS = ("staging", "intermediate", "marts")
+PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
+
+
+def portal_time_zone() -> str:
+    """The portal's zone, for the schedule and the daily partitions:
+    `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var `portal_time_zone` (the zone the marts
+    bucket CRM days in)."""
+    return os.environ.get(PORTAL_TIME_ZONE_ENV) or dbt_project_var("portal_time_zone")
 
 
 def dbt_executable() -> str:

@@ -29,12 +29,14 @@ from orchestration.assets.ingestion import (
     source_entries,
 )
 from orchestration.dbt import (
+    PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
     AdsDbtTranslator,
     dbt_executable,
     dbt_project,
     models_of_one_source,
+    portal_time_zone,
 )
-from orchestration.paths import WAREHOUSE_ENV, dbt_project_var, warehouse_path
+from orchestration.paths import WAREHOUSE_ENV, warehouse_path
 from orchestration.resources import Warehouse
 
 MAIN_JOB = "main"
@@ -46,18 +48,6 @@ DAILY_SCHEDULE = "daily_refresh"
 DAILY_AT = "0 6 * * *"
 # A source whose raw tables were not updated for this long is stale (a day and a margin).
 FRESH_WITHIN = dt.timedelta(hours=26)
-PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
-
-
-def portal_time_zone() -> str:
-    """The portal's zone for the schedule: `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var
-    `portal_time_zone` (the value the marts bucket CRM days in)."""
-    configured = os.environ.get(PORTAL_TIME_ZONE_ENV)
-    if configured:
-        return configured
-    return dbt_project_var("portal_time_zone")
-
-
 # The marts built from the checked facts: they run in their own step after the blocking quality
 # checks on what they read, so a failed check stops them and the run says which check.
 GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"

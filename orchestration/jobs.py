@@ -141,9 +141,10 @@ def run_main_job(
 
 def run_job(
     name: str, defs=None, dagster_instance: DagsterInstance | None = None,
-    show_progress: bool = False,
+    show_progress: bool = False, tags: dict[str, str] | None = None,
 ) -> JobOutcome:
-    """Run one job of the definitions in this process, holding the warehouse's run lock."""
+    """Run one job of the definitions in this process, holding the warehouse's run lock.
+    `tags` are the run's tags (a range of partitions, for a backfill chunk)."""
     if defs is None:
         from orchestration.definitions import build_definitions
 
@@ -157,7 +158,7 @@ def run_job(
             print(line, flush=True)
         return _execute(job, dagster_instance,
                         run_log_path(warehouse, name) if show_progress else None,
-                        tags={WAREHOUSE_TAG: str(warehouse)})
+                        tags={**(tags or {}), WAREHOUSE_TAG: str(warehouse)})
 
 
 # Runs started here carry their warehouse, so a later run on the same file can find one that

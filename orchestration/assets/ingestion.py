@@ -5,6 +5,9 @@ table as a source, so the graph is one piece from API to mart.
 """
 
 
+import contextlib
+import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,8 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
     multi_asset,
 )
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
@@ -25,10 +30,55 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, make_pipeline
-from ingestion.registry import source_factory
-from orchestration.dbt import OWNER
+from ingestion.registry import SOURCE_NAMES, source_factory
+from orchestration.dbt import OWNER, portal_time_zone
 
 WAREHOUSE_POOL = "warehouse"
+# The first day a backfill may load (the first daily partition of the raw tables).
+FIRST_DAY_ENV = "ADS_ANALYTICS_FIRST_DAY"
+DEFAULT_FIRST_DAY = "2024-01-01"
+# A Dagster backfill of the raw tables runs this many days per run.
+DAYS_PER_BACKFILL_RUN = 30
+# A look-back this long makes every source's window start at the window's first day.
+WHOLE_RANGE_LOOKBACK = 36_500
+
+
+def daily_partitions() -> DailyPartitionsDefinition:
+    """The raw tables' days in the portal's time zone, from the first day to today. A run for a
+    partition or a range of them loads exactly those days; a run without one (the schedule)
+    loads what the sources' config says: up to today, re-pulling the look-back window."""
+    return DailyPartitionsDefinition(
+        start_date=os.environ.get(FIRST_DAY_ENV) or DEFAULT_FIRST_DAY,
+        timezone=portal_time_zone(), end_offset=1)
+
+
+def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] | None:
+    """The first and last day (inclusive) of the run's partitions, or None for a run without."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return None
+    window = context.partition_time_window
+    return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+
+@contextlib.contextmanager
+def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
+    """Every source's config set to load exactly [start, end] (dlt reads the environment)."""
+    overrides = {}
+    for source in SOURCE_NAMES:
+        prefix = f"SOURCES__{source.upper()}__"
+        overrides.update({prefix + "START_DATE": start.isoformat(),
+                          prefix + "END_DATE": end.isoformat(),
+                          prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @dataclass(frozen=True)
@@ -77,8 +127,8 @@ LOADED_CHECK = "every_account_loaded"
 
 
 def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
-    """The source's tables as one multi-asset (one dlt run), each table with a check that every
-    account loaded."""
+    """The source's tables as one multi-asset (one dlt run), daily-partitioned, each table with a
+    check that every account loaded."""
     pipeline = make_pipeline(entry.name, warehouse)
     specs = build_dlt_asset_specs(
         dlt_source=entry.factory(**entry.spec_kwargs), dlt_pipeline=pipeline,
@@ -89,9 +139,16 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
               for spec in specs]
 
     @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=True,
-                 pool=WAREHOUSE_POOL)
+                 pool=WAREHOUSE_POOL, partitions_def=daily_partitions(),
+                 backfill_policy=BackfillPolicy.multi_run(DAYS_PER_BACKFILL_RUN))
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
-        yield from load(context, dlt, entry, pipeline)
+        window = partition_window(context)
+        if window is None:
+            yield from load(context, dlt, entry, pipeline)
+            return
+        context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
+        with source_window(*window):
+            yield from load(context, dlt, entry, pipeline)
 
     return _assets
 

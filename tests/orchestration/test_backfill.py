@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
+from orchestration.assets.ingestion import FIRST_DAY_ENV
 from orchestration.backfill import progress_path, run_backfill
 from orchestration.definitions import LOAD_JOB, build_definitions
 from orchestration.jobs import run_job
@@ -30,13 +31,14 @@ def test_a_resumed_backfill_loads_exactly_the_range(fresh_simulator, tmp_path, m
     backfilled = tmp_path / "backfill" / "warehouse.duckdb"
     defs = build_definitions(backfilled)
     loads = []
+    instance = DagsterInstance.ephemeral()
 
-    def job(name: str):
+    def job(name: str, tags: dict[str, str]):
         if name == LOAD_JOB:
             loads.append(name)
             if len(loads) == 2:
                 fresh_simulator.faults.add(kind="expired_token", api="linkedin_ads", times=None)
-        return run_job(name, defs, DagsterInstance.ephemeral())
+        return run_job(name, defs, instance, tags=tags)
 
     messages: list[str] = []
     with pytest.raises(RuntimeError) as failed:
@@ -74,3 +76,24 @@ def test_a_resumed_backfill_loads_exactly_the_range(fresh_simulator, tmp_path, m
     first_session, last_session, count = sessions
     assert count > 0
     assert first_session.date() >= start and last_session.date() <= end
+
+    # Each chunk was a run over its daily partitions, as a Dagster backfill launches: every day
+    # of the range is a materialized partition of every raw table (LinkedIn's second chunk too,
+    # once resumed), and no day outside it.
+    days = {(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)}
+    for key in (["raw_facebook_ads", "ad_insights"], ["raw_linkedin_ads", "ad_analytics_daily"],
+                ["raw_hubspot", "page_views"]):
+        assert set(instance.get_materialized_partitions(AssetKey(key))) == days, key
+
+
+def test_a_backfill_outside_the_partitioned_days_is_refused_up_front(tmp_path, monkeypatch):
+    monkeypatch.setenv(FIRST_DAY_ENV, "2025-01-01")
+    never = []
+    with pytest.raises(ValueError, match=f"before the first day partitioned.*{FIRST_DAY_ENV}"):
+        run_backfill(dt.date(2024, 12, 1), dt.date(2025, 1, 31), 30, tmp_path / "w.duckdb",
+                     lambda name, tags: never.append(name))
+    tomorrow_but_one = dt.date.today() + dt.timedelta(days=3)
+    with pytest.raises(ValueError, match="after today"):
+        run_backfill(dt.date(2025, 1, 1), tomorrow_but_one, 30, tmp_path / "w.duckdb",
+                     lambda name, tags: never.append(name))
+    assert never == []

@@ -174,6 +174,22 @@ def test_each_source_has_a_dbt_step_of_the_models_built_from_it_alone(location):
     assert len(every) == len(set(every)), "a model in two steps"
 
 
+def test_raw_tables_are_daily_partitions_in_the_portal_zone_backfilled_a_month_a_run(location):
+    from dagster import BackfillPolicy, DailyPartitionsDefinition
+
+    _, graph = location
+    for dataset, tables in RAW_TABLES.items():
+        for table in tables:
+            node = graph.get(AssetKey([dataset, table]))
+            partitions = node.partitions_def
+            assert isinstance(partitions, DailyPartitionsDefinition)
+            assert partitions.timezone == "America/New_York"
+            assert partitions.start.date().isoformat() == "2024-01-01"
+            assert node.backfill_policy == BackfillPolicy.multi_run(30)
+    # what reads them is not partitioned: one build over whatever days were loaded
+    assert graph.get(AssetKey(["fct_ad_performance_daily"])).partitions_def is None
+
+
 def test_every_raw_table_has_a_load_check(location):
     _, graph = location
     loaded = {check.asset_key for check in graph.asset_check_keys
