@@ -130,6 +130,9 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         assets=[*source_assets, *build_dbt_assets(project)],
         asset_checks=[build_quality_checks(), *freshness],
         jobs=[main, load, transform],
+        # Materializations started from the asset graph (and UI backfills) run in one process
+        # too, their steps one at a time.
+        executor=in_process_executor,
         schedules=[daily],
         sensors=[build_sensor_for_freshness_checks(freshness_checks=freshness,
                                                    name="source_freshness")],

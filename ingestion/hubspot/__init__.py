@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from collections.abc import Iterator, Sequence
 
 import dlt
@@ -50,6 +51,7 @@ def hubspot_source(
     start_date: str | None = None,
     end_date: str | None = None,
     lookback_days: int = 3,
+    time_zone: str = "UTC",
     portal_id: str | None = None,
     access_config_path: str | None = None,
     page_size: int = settings.LIST_MAX_LIMIT,
@@ -65,12 +67,18 @@ def hubspot_source(
     """The HubSpot portal reachable with `access_token` (a private app token).
 
     `start_date` bounds the events (default: two years before `end_date`); `end_date` (default:
-    today, UTC) is the last day of events pulled. Contacts and deals load whole on the first run,
-    then through the search API by modification time, re-reading `lookback_days` before the
-    newest modification seen; events re-read `lookback_days` before the last loaded day.
+    today) is the last day of events pulled; both are days in `time_zone` (default UTC; a
+    backfill of the portal's days sets the portal's zone). Contacts and deals load whole on the
+    first run, then through the search API by modification time, re-reading `lookback_days`
+    before the newest modification seen; events re-read `lookback_days` before the last loaded day.
     `access_config_path` points at the ad-account access file (without it the table is empty).
     """
-    end = parse_day(end_date) or dt.datetime.now(dt.UTC).date()
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"hubspot: time_zone {time_zone!r} is not an IANA time zone "
+                         "(sources.hubspot.time_zone)") from None
+    end = parse_day(end_date) or dt.datetime.now(zone).date()
     start = parse_day(start_date) or end - dt.timedelta(days=730)
     client = HubSpotClient(
         access_token, base_url=base_url, api_version=api_version, portal_id=portal_id,
@@ -84,8 +92,9 @@ def hubspot_source(
         deals_resource,
         deals_resource | deal_contact_associations(client=client,
                                                    batch_size=association_batch_size),
-        page_views(client, start, end, lookback_days, events_page_size),
-        form_submissions(client, start, end, lookback_days, events_page_size, form_event_type),
+        page_views(client, start, end, lookback_days, events_page_size, zone=zone),
+        form_submissions(client, start, end, lookback_days, events_page_size, form_event_type,
+                         zone=zone),
         exchange_rates(client, page_size),
         users(client, page_size),
         teams(client),
@@ -229,28 +238,31 @@ def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
 @dlt.resource(name="page_views", write_disposition="merge",
               primary_key=settings.PRIMARY_KEYS["page_views"])
 def page_views(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
-               lookback_days: int, page_size: int) -> Iterator[pa.Table]:
+               lookback_days: int, page_size: int, zone: dt.tzinfo = dt.UTC
+               ) -> Iterator[pa.Table]:
     """`e_visited_page` occurrences (hs_url, hs_referrer, hs_session_id); sessions are built
     from them downstream."""
     yield from _events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_PAGE, start_date,
-                       end_date, lookback_days, page_size)
+                       end_date, lookback_days, page_size, zone)
 
 
 @dlt.resource(name="form_submissions", write_disposition="merge",
               primary_key=settings.PRIMARY_KEYS["form_submissions"])
 def form_submissions(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
                      lookback_days: int, page_size: int,
-                     event_type: str = settings.FORM_SUBMISSION_EVENT) -> Iterator[pa.Table]:
+                     event_type: str = settings.FORM_SUBMISSION_EVENT,
+                     zone: dt.tzinfo = dt.UTC) -> Iterator[pa.Table]:
     """Form-submission events: contact (objectId), hs_form_id, hs_url (the page),
     hs_session_id, occurredAt (submitted at)."""
     yield from _events(client, event_type, settings.FORM_SUBMISSION_PAGE, start_date, end_date,
-                       lookback_days, page_size)
+                       lookback_days, page_size, zone)
 
 
 def _events(client: HubSpotClient, event_type: str, shape: PageShape,
             start_date: dt.date, end_date: dt.date, lookback_days: int,
-            page_size: int) -> Iterator[pa.Table]:
-    """Occurrences from the look-back before the last loaded day through `end_date` (UTC days).
+            page_size: int, zone: dt.tzinfo) -> Iterator[pa.Table]:
+    """Occurrences from the look-back before the last loaded day through `end_date` (days in
+    `zone`).
 
     The window's lower bound is exclusive in HubSpot's API, so it starts a millisecond early.
     """
@@ -261,8 +273,8 @@ def _events(client: HubSpotClient, event_type: str, shape: PageShape,
         if window is None:
             return
         first, last = window
-        after = day_start(first) - dt.timedelta(milliseconds=1)
-        before = day_start(last + dt.timedelta(days=1))
+        after = day_start(first, zone) - dt.timedelta(milliseconds=1)
+        before = day_start(last + dt.timedelta(days=1), zone)
         pages = client.events(event_type, after, before, page_size, shape)
         for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
             yield event_table(table)

@@ -52,8 +52,9 @@ def to_ms(value: Any) -> int | None:
     return None if stamp is None else (stamp - EPOCH) // _MS
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC)
+def day_start(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The instant `day` begins in `zone`."""
+    return dt.datetime.combine(day, dt.time(), zone)
 
 
 def iso_ms(stamp: dt.datetime) -> str:

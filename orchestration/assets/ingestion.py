@@ -62,13 +62,16 @@ def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] 
 
 @contextlib.contextmanager
 def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
-    """Every source's config set to load exactly [start, end] (dlt reads the environment)."""
+    """Every source's config set to load exactly the portal days [start, end] (dlt reads the
+    environment)."""
     overrides = {}
     for source in SOURCE_NAMES:
         prefix = f"SOURCES__{source.upper()}__"
         overrides.update({prefix + "START_DATE": start.isoformat(),
                           prefix + "END_DATE": end.isoformat(),
                           prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
+    # HubSpot's events are instants: its days are the portal's days, as the partitions are.
+    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = portal_time_zone()
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)
     try:

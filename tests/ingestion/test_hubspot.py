@@ -364,3 +364,8 @@ def test_access_config_errors_say_what_is_wrong(tmp_path, document, problem):
     with pytest.raises(AccessConfigError, match=problem) as caught:
         load_access_config(path)
     assert str(path) in str(caught.value)
+
+
+def test_a_time_zone_that_is_not_iana_is_named():
+    with pytest.raises(Exception, match="time_zone 'Mars/Base' is not an IANA time zone"):
+        hubspot_source(access_token="-", time_zone="Mars/Base")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -75,7 +76,21 @@ def test_a_resumed_backfill_loads_exactly_the_range(fresh_simulator, tmp_path, m
     assert (merged["clicks_mart"] == merged["clicks_truth"]).all()
     first_session, last_session, count = sessions
     assert count > 0
-    assert first_session.date() >= start and last_session.date() <= end
+    # HubSpot's events are instants: the range is the portal's days, and exactly the simulator's
+    # page views and form submissions of those days arrived.
+    portal = ZoneInfo("America/New_York")
+    assert first_session.astimezone(portal).date() >= start
+    assert last_session.astimezone(portal).date() <= end
+    world = fresh_simulator.world
+    for table, events, at, key in (
+            ("page_views", world.page_views, "occurred_at", "event_id"),
+            ("form_submissions", world.form_submissions, "submitted_at", "submission_id")):
+        days = events[at].dt.tz_convert(portal).dt.date
+        expected = set(events.loc[(days >= start) & (days <= end), key])
+        with duckdb.connect(str(backfilled), read_only=True) as con:
+            rows = con.execute(f"select id from raw_hubspot.{table}").fetchall()
+        loaded = {id_ for (id_,) in rows}
+        assert loaded == expected, (table, len(loaded), len(expected))
 
     # Each chunk was a run over its daily partitions, as a Dagster backfill launches: every day
     # of the range is a materialized partition of every raw table (LinkedIn's second chunk too,

@@ -190,6 +190,11 @@ def test_raw_tables_are_daily_partitions_in_the_portal_zone_backfilled_a_month_a
     assert graph.get(AssetKey(["fct_ad_performance_daily"])).partitions_def is None
 
 
+def test_materializing_from_the_asset_graph_runs_in_one_process(location):
+    defs, _ = location
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+
+
 def test_every_raw_table_has_a_load_check(location):
     _, graph = location
     loaded = {check.asset_key for check in graph.asset_check_keys
