@@ -61,7 +61,11 @@ def test_simulator_serve_prints_the_settings_and_serves(tmp_path):
                                  "SOURCES__HUBSPOT__ACCESS_CONFIG_PATH"}
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a loaded machine; do not leave it running
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, capsys):
