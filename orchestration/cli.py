@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -191,6 +192,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_simulator_serve(args: argparse.Namespace) -> int:
     from ingestion.simulator.config import source_settings
     from ingestion.simulator.server import SimulatorServer
@@ -210,6 +215,9 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     for key, value in sorted(source_settings(server, DATA_DIR).items()):
         print(f"  export {key}='{value}'")
     print("Serving; press Ctrl-C to stop.", flush=True)
+    # A service manager (or a test) stops it with SIGTERM: stop the same way as Ctrl-C, even if
+    # the process inherited SIGTERM ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
