@@ -122,12 +122,16 @@ order by all
 ACCOUNT_DAY_KEY = ["network", "ad_account_id", "date_day"]
 
 
+def _none_counted(*columns: str) -> list:
+    """Columns counting offending rows: each must be 0 on every row of the frame."""
+    return [gx.expectations.ExpectColumnValuesToBeBetween(column=column, max_value=0)
+            for column in columns]
+
+
 def _spend_expectations() -> list:
     exp = gx.expectations
     return [
-        exp.ExpectColumnValuesToBeBetween(column="negative_spend_rows", max_value=0),
-        exp.ExpectColumnValuesToBeBetween(column="missing_spend_rows", max_value=0),
-        exp.ExpectColumnValuesToBeBetween(column="misconverted_rows", max_value=0),
+        *_none_counted("negative_spend_rows", "missing_spend_rows", "misconverted_rows"),
         exp.ExpectColumnPairValuesToBeEqual(column_A="raw_spend", column_B="staging_spend"),
         exp.ExpectColumnPairValuesToBeEqual(column_A="staging_spend", column_B="mart_spend"),
         exp.ExpectColumnValuesToBeBetween(column="days_since_previous", max_value=1),
@@ -205,7 +209,7 @@ CURRENCY = Suite(
                                                     value_set=sorted(CURRENCY_CODES)),
         gx.expectations.ExpectColumnValuesToBeBetween(column="conversion_rate", min_value=0,
                                                       strict_min=True),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="days_without_rate", max_value=0),
+        *_none_counted("days_without_rate"),
     ],
     key=["used_by"],
     reads=["dim_ad_accounts"],
@@ -297,8 +301,7 @@ TIME_ZONE = Suite(
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="latest_day",
             max_value=dt.datetime.combine(latest_day_anywhere(), dt.time())),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="days_outside_loaded_range",
-                                                      max_value=0),
+        *_none_counted("days_outside_loaded_range"),
     ],
     key=["subject"],
     reads=["fct_ad_performance_daily"],
@@ -334,26 +337,25 @@ CREDIT_TOLERANCE = 1e-9
 
 def _attribution_query() -> str:
     reports = ", ".join(f"'{name}'" for name in ADS_REPORTS)
+    # a multi-touch model's credits for one contact or deal that do not add up to 1
+    off_one = (f"attribution_model not in ({reports}) "
+               f"and abs(sum(credit) - 1) > {CREDIT_TOLERANCE}")
     won = ", ".join(f"'{stage}'" for stage in dbt_project_var("closed_won_stages"))
     return f"""
         with contact_totals as (
-            select attribution_model, contact_id, sum(credit) as total
-            from marts.fct_contact_attribution group by all
+            select attribution_model, contact_id, {off_one} as off_one
+            from marts.fct_contact_attribution group by attribution_model, contact_id
         ),
         contacts as (
             select attribution_model,
                    count(*) as attributed_contacts,
-                   count(*) filter (where attribution_model not in ({reports})
-                                    and abs(total - 1) > {CREDIT_TOLERANCE})
-                       as contacts_credited_off_one,
-                   min(contact_id) filter (where attribution_model not in ({reports})
-                                           and abs(total - 1) > {CREDIT_TOLERANCE})
-                       as example_contact_id
+                   count(*) filter (where off_one) as contacts_credited_off_one,
+                   min(contact_id) filter (where off_one) as example_contact_id
             from contact_totals group by all
         ),
         deal_totals as (
-            select attribution_model, deal_id, sum(credit) as total
-            from marts.fct_deal_attribution group by all
+            select attribution_model, deal_id, {off_one} as off_one
+            from marts.fct_deal_attribution group by attribution_model, deal_id
         ),
         -- the deals the ads tool may count: closed won, with a close date, and a customer
         -- contact who converted
@@ -369,15 +371,11 @@ def _attribution_query() -> str:
         ),
         deals as (
             select attribution_model,
-                   count(*) filter (where attribution_model not in ({reports})
-                                    and abs(total - 1) > {CREDIT_TOLERANCE})
-                       as deals_credited_off_one,
+                   count(*) filter (where off_one) as deals_credited_off_one,
                    count(*) filter (where countable.deal_id is null)
                        as deals_failing_conditions,
-                   min(deal_totals.deal_id) filter (
-                       where countable.deal_id is null
-                           or (attribution_model not in ({reports})
-                               and abs(total - 1) > {CREDIT_TOLERANCE})) as example_deal_id
+                   min(deal_totals.deal_id) filter (where countable.deal_id is null or off_one)
+                       as example_deal_id
             from deal_totals
             left join countable using (deal_id)
             group by all
@@ -398,9 +396,8 @@ def _attribution_query() -> str:
 def _attribution_expectations() -> list:
     exp = gx.expectations
     return [
-        exp.ExpectColumnValuesToBeBetween(column="contacts_credited_off_one", max_value=0),
-        exp.ExpectColumnValuesToBeBetween(column="deals_credited_off_one", max_value=0),
-        exp.ExpectColumnValuesToBeBetween(column="deals_failing_conditions", max_value=0),
+        *_none_counted("contacts_credited_off_one", "deals_credited_off_one",
+                       "deals_failing_conditions"),
         exp.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="contacts", column_B="attributed_contacts", or_equal=True),
     ]

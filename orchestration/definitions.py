@@ -64,16 +64,20 @@ def build_dbt_assets(project: DbtProject) -> list[AssetsDefinition]:
     - the marts the blocking checks guard, after those checks."""
     manifest = json.loads(project.manifest_path.read_text())
     own = models_of_one_source(manifest)
-    steps = [_dbt_step(project, f"dbt_{source.removeprefix('raw_')}", select=" ".join(models))
+    steps = [_dbt_step(project, manifest, f"dbt_{source.removeprefix('raw_')}",
+                       select=" ".join(models))
              for source, models in own.items()]
     of_one_source = " ".join(model for models in own.values() for model in models)
     return [*steps,
-            _dbt_step(project, "dbt_warehouse", exclude=f"{GUARDED_MARTS} {of_one_source}"),
-            _dbt_step(project, "dbt_guarded_marts", select=GUARDED_MARTS)]
+            _dbt_step(project, manifest, "dbt_warehouse",
+                      exclude=f"{GUARDED_MARTS} {of_one_source}"),
+            _dbt_step(project, manifest, "dbt_guarded_marts", select=GUARDED_MARTS)]
 
 
-def _dbt_step(project: DbtProject, name: str, **selection: str) -> AssetsDefinition:
-    @dbt_assets(manifest=project.manifest_path, project=project,
+def _dbt_step(project: DbtProject, manifest: dict, name: str,
+              **selection: str) -> AssetsDefinition:
+    """One dbt step over `selection` of the manifest (read once for every step)."""
+    @dbt_assets(manifest=manifest, project=project,
                 dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
                 **selection)
     def _models(context: AssetExecutionContext, dbt: DbtCliResource):

@@ -36,17 +36,21 @@ class JobOutcome:
     not_run: list[str] = field(default_factory=list)
 
     @property
+    def failed_checks(self) -> list[tuple[str, str]]:
+        """(check, description) of the checks that failed, each once: a check failing the same
+        way on several tables (a source's failed account) is one failure."""
+        return list(dict.fromkeys((name, text) for name, ok, text in self.checks if not ok))
+
+    @property
     def success(self) -> bool:
-        return (self.result.success and not self.failures
-                and all(passed for _, passed, _ in self.checks))
+        return self.result.success and not self.failures and not self.failed_checks
 
     def summary_lines(self) -> list[str]:
         passed = sum(1 for _, ok, _ in self.checks if ok)
         warned = f", {len(self.warnings)} warned" if self.warnings else ""
         lines = [f"Materialized {len(self.materialized)} assets; "
                  f"{passed} of {len(self.checks)} checks passed{warned}."]
-        # a check that fails the same way on several tables (a source's failed account) once
-        for name, text in dict.fromkeys((name, text) for name, ok, text in self.checks if not ok):
+        for name, text in self.failed_checks:
             lines.append(f"  check {name} FAILED: {text}")
         for name, text in self.warnings:
             lines.append(f"  check {name} warns: {text}" if text else f"  check {name} warns")
@@ -64,8 +68,7 @@ class JobOutcome:
                 self.failures) > 1 else ""
             skipped = f"; not run: {', '.join(self.not_run)}" if self.not_run else ""
             return f"step {step} failed: {first}{more}{skipped}"
-        failed = list(dict.fromkeys((name, text) for name, passed, text in self.checks
-                                    if not passed))
+        failed = self.failed_checks
         if not failed:
             return "the run failed"
         name, text = failed[0]
