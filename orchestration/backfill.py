@@ -61,7 +61,7 @@ def run_backfill(
     end: dt.date,
     chunk_days: int,
     warehouse: Path,
-    run_job: Callable[..., object],
+    run_job: Callable[[str, dict[str, str]], object],
     say: Callable[[str], None] = print,
 ) -> BackfillOutcome:
     """Load [start, end] in chunks of `chunk_days` (resuming after finished ones), then build.

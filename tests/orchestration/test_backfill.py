@@ -107,8 +107,8 @@ def test_a_backfill_outside_the_partitioned_days_is_refused_up_front(tmp_path, m
     with pytest.raises(ValueError, match=f"before the first day partitioned.*{FIRST_DAY_ENV}"):
         run_backfill(dt.date(2024, 12, 1), dt.date(2025, 1, 31), 30, tmp_path / "w.duckdb",
                      lambda name, tags: never.append(name))
-    tomorrow_but_one = dt.date.today() + dt.timedelta(days=3)
+    three_days_ahead = dt.date.today() + dt.timedelta(days=3)
     with pytest.raises(ValueError, match="after today"):
-        run_backfill(dt.date(2025, 1, 1), tomorrow_but_one, 30, tmp_path / "w.duckdb",
+        run_backfill(dt.date(2025, 1, 1), three_days_ahead, 30, tmp_path / "w.duckdb",
                      lambda name, tags: never.append(name))
     assert never == []
