@@ -18,7 +18,6 @@ from orchestration.paths import (
     DBT_PROFILES_DIR,
     DBT_PROJECT_DIR,
     WAREHOUSE_ENV,
-    dbt_project_var,
     warehouse_path,
 )
 
@@ -26,16 +25,6 @@ log = logging.getLogger(__name__)
 
 OWNER = "team:data-engineering"
 LAYERS = ("staging", "intermediate", "marts")
-PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
-
-
-def portal_time_zone() -> str:
-    """The portal's zone, for the schedule and the daily partitions:
-    `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var `portal_time_zone` (the zone the marts
-    bucket CRM days in)."""
-    return os.environ.get(PORTAL_TIME_ZONE_ENV) or dbt_project_var("portal_time_zone")
-
-
 def dbt_executable() -> str:
     """dbt from this interpreter's environment, so a venv works without being activated."""
     beside = Path(sys.executable).parent / "dbt"

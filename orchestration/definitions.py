@@ -29,14 +29,17 @@ from orchestration.assets.ingestion import (
     source_entries,
 )
 from orchestration.dbt import (
-    PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
     AdsDbtTranslator,
     dbt_executable,
     dbt_project,
     models_of_one_source,
-    portal_time_zone,
 )
-from orchestration.paths import WAREHOUSE_ENV, warehouse_path
+from orchestration.paths import (
+    PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
+    WAREHOUSE_ENV,
+    portal_time_zone,
+    warehouse_path,
+)
 from orchestration.resources import Warehouse
 
 MAIN_JOB = "main"

@@ -13,6 +13,7 @@ DEFAULT_WAREHOUSE = DATA_DIR / "warehouse.duckdb"
 BENCHMARK_RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
 WAREHOUSE_ENV = "ADS_ANALYTICS_WAREHOUSE"
+PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
 
 
 def warehouse_path() -> Path:
@@ -29,3 +30,10 @@ def dbt_project_var(name: str):
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     return project["vars"][name]
+
+
+def portal_time_zone() -> str:
+    """The portal's zone, for the schedule, the daily partitions and report dates:
+    `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var `portal_time_zone` (the zone the marts
+    bucket CRM days in)."""
+    return os.environ.get(PORTAL_TIME_ZONE_ENV) or dbt_project_var("portal_time_zone")

@@ -31,7 +31,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, make_pipeline
 from ingestion.registry import SOURCE_NAMES, source_factory
-from orchestration.dbt import OWNER, portal_time_zone
+from orchestration.dbt import OWNER
+from orchestration.paths import portal_time_zone
 
 WAREHOUSE_POOL = "warehouse"
 # The first day a backfill may load (the first daily partition of the raw tables).

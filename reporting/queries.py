@@ -1,0 +1,297 @@
+"""One SQL builder behind every report: scope (accounts, access, network, status) → network
+metrics, credited contacts and deals over the range → ratios from those sums.
+
+Only names from `reporting.catalog` are written into the SQL; every value a user chose (dates,
+ids, model, statuses, principal, ROI inputs) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reporting.catalog import ADS_REPORTS, METRICS, STAGE_METRICS, Level
+from reporting.dates import DateRange
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Validated filters."""
+
+    dates: DateRange
+    attribution: str
+    roi_setting: str = "deals"
+    accounts: tuple[str, ...] = ()  # "network:ad_account_id"; empty means every account
+    networks: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    principal: tuple[str, str] | None = None  # ("user" | "team", id)
+    average_sale_price: float = 1000.0
+    contact_to_customer_rate: float = 0.1
+
+
+@dataclass
+class Query:
+    sql: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+_PERFORMANCE_COLUMNS = {
+    # fact -> metric -> expression over the fact's row `f`
+    "fct_campaign_performance_daily": {
+        "impressions": "f.impressions", "clicks": "f.clicks",
+        "spend": "f.spend_company_currency", "engagements": "f.engagements",
+        "likes": "f.likes", "network_conversions": "f.network_conversions",
+        "interactions": None, "sessions": "f.sessions",
+    },
+    "fct_ad_performance_daily": {
+        "impressions": "f.impressions", "clicks": "f.clicks",
+        "spend": "f.spend_company_currency", "engagements": "f.engagements",
+        "likes": "f.likes", "network_conversions": "f.network_conversions",
+        "interactions": None, "sessions": "f.sessions",
+    },
+    "fct_keyword_performance_daily": {
+        "impressions": "f.impressions", "clicks": "f.clicks",
+        "spend": "f.spend_company_currency", "engagements": None, "likes": None,
+        "network_conversions": "f.conversions", "interactions": "f.interactions",
+        "sessions": None,
+    },
+}
+_COUNTS = ("impressions", "clicks", "engagements", "likes", "interactions", "sessions")
+_CRM = ("contacts", *STAGE_METRICS, "deals", "revenue")
+
+
+def scope_ctes(level: Level, scope: Scope, params: dict[str, object]) -> str:
+    """`accounts` (visible ad accounts) and `scope` (the level's dimension rows in them)."""
+    where = []
+    if scope.networks:
+        where.append("a.network in (select unnest($networks))")
+        params["networks"] = list(scope.networks)
+    if scope.accounts:
+        where.append("a.network || ':' || a.ad_account_id in (select unnest($accounts))")
+        params["accounts"] = list(scope.accounts)
+    if scope.principal:
+        where.append(
+            "exists (select 1 from marts.dim_ad_account_access as x"
+            " where x.network = a.network and x.ad_account_id = a.ad_account_id"
+            " and x.principal_type = $principal_type and x.principal_id = $principal_id)")
+        params["principal_type"], params["principal_id"] = scope.principal
+    status = ""
+    if scope.statuses:
+        status = "where s.status in (select unnest($statuses))"
+        params["statuses"] = list(scope.statuses)
+    return f"""accounts as (
+    select a.network, a.ad_account_id, a.ad_account_name, a.currency_code
+    from marts.dim_ad_accounts as a
+    {"where " + " and ".join(where) if where else ""}
+),
+
+scope as (
+    select s.*, accounts.ad_account_name, accounts.currency_code
+    from marts.{level.scope} as s
+    inner join accounts
+        on s.network = accounts.network and s.ad_account_id = accounts.ad_account_id
+    {status}
+)"""
+
+
+def _join_scope(alias: str, level: Level) -> str:
+    return " and ".join(f"{alias}.{key} = scope.{key}" for key in level.scope_keys)
+
+
+def _group(level: Level, grain: str | None, date_column: str) -> list[str]:
+    columns = [f"scope.{key}" for key in level.keys]
+    if grain:
+        columns.append(_period(grain, date_column))
+    return columns
+
+
+def _period(grain: str, column: str) -> str:
+    if grain == "day":
+        return f"{column} as period"
+    return f"cast(date_trunc('{grain}', {column}) as date) as period"
+
+
+def _select_list(columns: list[str]) -> str:
+    return "".join(f"{column}, " for column in columns)
+
+
+def _group_by(columns: list[str], extra: tuple[str, ...] = ()) -> str:
+    names = [column.split(" as ")[-1] if " as " in column else column for column in columns]
+    names += list(extra)
+    return f"group by {', '.join(names)}" if names else ""
+
+
+def _out_keys(level: Level, grain: str | None) -> list[str]:
+    return [*level.keys, *(["period"] if grain else [])]
+
+
+def _bare(columns: list[str]) -> list[str]:
+    return [column.split(" as ")[-1].split(".")[-1] for column in columns]
+
+
+def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
+    """One row per group of the level (and period when `grain` is set) with every base metric:
+    the additive network metrics and the CRM metrics (null for groups without a tracked
+    campaign)."""
+    params: dict[str, object] = {
+        "start": scope.dates.start, "end": scope.dates.end, "attribution": scope.attribution,
+    }
+    ctes = [scope_ctes(level, scope, params)]
+
+    group = _group(level, grain, "f.date_day")
+    columns = _PERFORMANCE_COLUMNS[level.performance]
+    sums = ",\n        ".join(
+        f"sum({expr}) as {name}" if expr else f"cast(null as hugeint) as {name}"
+        for name, expr in columns.items())
+    one_model = ("and f.attribution_model = $attribution"
+                 if level.performance == "fct_campaign_performance_daily" else "")
+    ctes.append(f"""performance as (
+    select {_select_list(group)}
+        {sums}
+    from marts.{level.performance} as f
+    inner join scope on {_join_scope('f', level)}
+    where f.date_day between $start and $end {one_model}
+    {_group_by(group)}
+)""")
+
+    # A contact (deal) counts once per group under an ads report, and with the sum of its
+    # credits under a model (a path may touch a campaign twice).
+    credit = "max(a.credit)" if scope.attribution in ADS_REPORTS else "sum(a.credit)"
+    group = _group(level, grain, "a.attributed_date")
+    stage_sums = ",\n        ".join(
+        f"sum(case when lifecycle_stage = '{stage}' then credit else 0 end) as {name}"
+        for name, stage in STAGE_METRICS.items())
+    bare = _bare(group)
+    ctes.append(f"""contact_credits as (
+    select {_select_list(group)} a.contact_id, a.lifecycle_stage, {credit} as credit
+    from marts.fct_contact_attribution as a
+    inner join scope on {_join_scope('a', level)}
+    where a.attribution_model = $attribution and a.attributed_date between $start and $end
+    {_group_by(group, ('a.contact_id', 'a.lifecycle_stage'))}
+),
+
+contacts as (
+    select {_select_list(bare)}
+        sum(credit) as contacts,
+        {stage_sums}
+    from contact_credits
+    {_group_by(bare)}
+)""")
+
+    group = _group(level, grain, "a.close_date")
+    bare = _bare(group)
+    ctes.append(f"""deal_credits as (
+    select {_select_list(group)} a.deal_id, {credit} as credit,
+        max(a.amount_company_currency) as amount
+    from marts.fct_deal_attribution as a
+    inner join scope on {_join_scope('a', level)}
+    where a.attribution_model = $attribution and a.close_date between $start and $end
+    {_group_by(group, ('a.deal_id',))}
+),
+
+deals as (
+    select {_select_list(bare)}
+        sum(credit) as deals,
+        sum(credit * amount) as revenue
+    from deal_credits
+    {_group_by(bare)}
+)""")
+
+    labels = [f"any_value({label}) as {label}" for label in level.labels]
+    ctes.append(f"""entities as (
+    select {_select_list(list(level.keys) + labels)} bool_or(is_tracked) as is_tracked
+    from scope
+    {_group_by(list(level.keys))}
+)""")
+    base = "entities"
+    if grain:
+        ctes.append(f"""periods as (
+    select cast(day as date) as period
+    from generate_series(
+        cast(date_trunc('{grain}', cast($start as date)) as timestamp),
+        cast($end as timestamp), interval 1 {grain}) as t(day)
+),
+
+base as (
+    select * from entities cross join periods
+)""")
+        base = "base"
+
+    keys = _out_keys(level, grain)
+    metrics = []
+    for name in columns:
+        value = f"coalesce(p.{name}, 0)"
+        if name in _COUNTS:
+            value = f"cast({value} as bigint)"
+        elif name in ("spend", "network_conversions"):
+            value = f"cast({value} as double)"
+        if columns[name] is None:
+            value = f"cast(null as {'bigint' if name in _COUNTS else 'double'})"
+        elif name == "sessions":
+            value = f"case when e.is_tracked then {value} end"
+        metrics.append(f"{value} as {name}")
+    for name in _CRM:
+        source = "d" if name in ("deals", "revenue") else "c"
+        metrics.append(
+            f"case when e.is_tracked then cast(coalesce({source}.{name}, 0) as double) end"
+            f" as {name}")
+    join = {alias: " and ".join(f"{alias}.{key} = e.{key}" for key in keys) or "true"
+            for alias in ("p", "c", "d")}
+    sql = "with " + ",\n\n".join(ctes) + f"""
+
+select {_select_list([f"e.{key}" for key in keys] + [f"e.{label}" for label in level.labels])}
+    {", ".join(metrics)}
+from {base} as e
+left join performance as p on {join["p"]}
+left join contacts as c on {join["c"]}
+left join deals as d on {join["d"]}"""
+    return Query(sql, params)
+
+
+def metric_expression(name: str, scope: Scope, params: dict[str, object]) -> str:
+    """A metric over the measures row `m`: a base metric itself, or a ratio of two sums."""
+    if name == "estimated_revenue":
+        params["contact_to_customer_rate"] = scope.contact_to_customer_rate
+        params["average_sale_price"] = scope.average_sale_price
+        return ("((m.contacts - m.customers) * $contact_to_customer_rate * $average_sale_price"
+                " + m.customers * $average_sale_price)")
+    metric = METRICS[name]
+    if name == "roi":
+        revenue = (metric_expression("estimated_revenue", scope, params)
+                   if scope.roi_setting == "estimate" else "m.revenue")
+        return f"(({revenue}) - m.spend) / nullif(m.spend, 0)"
+    if metric.kind == "ratio":
+        return (f"cast({metric_expression(metric.numerator, scope, params)} as double)"
+                f" / nullif({metric_expression(metric.denominator, scope, params)}, 0)")
+    return f"m.{name}"
+
+
+def report_sql(level: Level, scope: Scope, metrics: list[str], grain: str | None = None,
+               order: list[tuple[str, bool]] | None = None, limit: int | None = None,
+               where_not_null: str | None = None) -> Query:
+    """The report: the level's keys and labels, then the chosen metrics, ordered (nulls last,
+    then by key so ties are stable) and optionally limited."""
+    measures = measures_sql(level, scope, grain)
+    params = measures.params
+    keys = _out_keys(level, grain)
+    selected = [f"m.{column}" for column in [*keys, *level.labels]]
+    selected += [f"{metric_expression(name, scope, params)} as {name}" for name in metrics]
+    ordering = [f"{name} {'desc' if descending else 'asc'} nulls last"
+                for name, descending in order or []]
+    ordering += [f"m.{key}" for key in keys]
+    filter_sql = f"where {where_not_null} is not null" if where_not_null else ""
+    limit_sql = ""
+    if limit is not None:
+        limit_sql = "limit $limit"
+        params["limit"] = limit
+    sql = f"""with measures as (
+{measures.sql}
+)
+
+select * from (
+    select {", ".join(selected)}
+    from measures as m
+) as report
+{filter_sql}
+{"order by " + ", ".join(o.removeprefix("m.") for o in ordering) if ordering else ""}
+{limit_sql}"""
+    return Query(sql, params)

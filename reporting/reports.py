@@ -1,0 +1,256 @@
+"""The report API: the overview, the campaign table, the analyze set and goals over the marts,
+with the filters of DESIGN.md §7.
+
+    with Reports.open(warehouse) as reports:
+        scope = reports.scope(Filters(date_preset="last_30_days", networks=("google",)))
+        table = reports.campaign_table(scope, level="ad_group", sort="cost_per_contact")
+
+Every filter value is checked against what the warehouse holds (unknown values raise
+`InvalidFilter` listing the valid ones) and reaches SQL only as a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.paths import dbt_project_var
+from orchestration.paths import portal_time_zone as configured_zone
+from reporting.catalog import (
+    ANALYZE_RANKINGS,
+    ANALYZE_REPORTS,
+    ANALYZE_SERIES,
+    ATTRIBUTIONS,
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_COLUMNS,
+    LEVELS,
+    METRICS,
+    NETWORKS,
+    OVERVIEW_COLUMNS,
+    PRINCIPAL_TYPES,
+    ROI_SETTINGS,
+    STATUSES,
+    TABLE_LEVELS,
+    TIME_GRAINS,
+)
+from reporting.dates import date_range, today_in
+from reporting.errors import InvalidFilter
+from reporting.queries import Query, Scope, report_sql, scope_ctes
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file is missing, not built, or locked by a run that is writing it."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a user asked for, before validation. Empty tuples mean "all"."""
+
+    accounts: tuple[str, ...] = ()  # ad account ids, or "network:id" where ids could clash
+    date_preset: str | None = None
+    start: str | dt.date | None = None
+    end: str | dt.date | None = None
+    statuses: tuple[str, ...] = ()
+    attribution: str | None = None  # None: the report's default
+    networks: tuple[str, ...] = ()
+    user: str | None = None
+    team: str | None = None
+    roi_setting: str = "deals"
+
+    @property
+    def has_dates(self) -> bool:
+        return any(value is not None for value in (self.date_preset, self.start, self.end))
+
+
+def _check_all(what: str, values: Sequence[str], valid: Sequence[str]) -> tuple[str, ...]:
+    for value in values:
+        if value not in valid:
+            raise InvalidFilter(what, value, valid)
+    return tuple(dict.fromkeys(values))
+
+
+class Reports:
+    """Reports over one warehouse, read-only."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, today: dt.date | None = None,
+                 portal_time_zone: str | None = None, average_sale_price: float | None = None,
+                 contact_to_customer_rate: float | None = None,
+                 week_start: str = "monday") -> None:
+        self.con = con
+        self.time_zone = portal_time_zone or configured_zone()
+        self.today = today or today_in(self.time_zone)
+        self.week_start = week_start
+        self.company_currency = dbt_project_var("company_currency")
+        self.average_sale_price = float(average_sale_price if average_sale_price is not None
+                                        else dbt_project_var("average_sale_price"))
+        self.contact_to_customer_rate = float(
+            contact_to_customer_rate if contact_to_customer_rate is not None
+            else dbt_project_var("contact_to_customer_rate"))
+
+    @classmethod
+    @contextmanager
+    def open(cls, warehouse: Path, **settings) -> Iterator[Reports]:
+        if not Path(warehouse).exists():
+            raise WarehouseUnavailable(
+                f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException as exc:
+            raise WarehouseUnavailable(
+                f"cannot open {warehouse} read-only ({str(exc).splitlines()[0]}); a run may be "
+                "writing it: try again when it finishes") from None
+        try:
+            tables = {row[0] for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()}
+            missing = {"dim_ad_accounts", "fct_campaign_performance_daily"} - tables
+            if missing:
+                raise WarehouseUnavailable(
+                    f"{warehouse} has no marts ({', '.join(sorted(missing))} missing): "
+                    "run `ads-analytics run` first")
+            yield cls(con, **settings)
+        finally:
+            con.close()
+
+    # -- filters -------------------------------------------------------------------------
+
+    def scope(self, filters: Filters, default_attribution: str = DEFAULT_ATTRIBUTION) -> Scope:
+        """Validate the filters against the catalogue and the warehouse."""
+        dates = date_range(filters.date_preset, filters.start, filters.end, today=self.today,
+                           week_start=self.week_start)
+        attribution = filters.attribution or default_attribution
+        _check_all("attribution model or report", [attribution], ATTRIBUTIONS)
+        _check_all("ROI setting", [filters.roi_setting], ROI_SETTINGS)
+        networks = _check_all("network", [n.lower() for n in filters.networks], NETWORKS)
+        statuses = _check_all("status", [s.lower() for s in filters.statuses], STATUSES)
+        return Scope(
+            dates=dates, attribution=attribution, roi_setting=filters.roi_setting,
+            accounts=self._accounts(filters.accounts), networks=networks, statuses=statuses,
+            principal=self._principal(filters.user, filters.team),
+            average_sale_price=self.average_sale_price,
+            contact_to_customer_rate=self.contact_to_customer_rate,
+        )
+
+    def _accounts(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        if not wanted:
+            return ()
+        known = [f"{network}:{account}" for network, account in self.con.execute(
+            "select network, ad_account_id from marts.dim_ad_accounts order by 1, 2").fetchall()]
+        chosen = []
+        for value in wanted:
+            matches = [key for key in known if value in (key, key.split(":", 1)[1])]
+            if not matches:
+                raise InvalidFilter("ad account", value, known)
+            chosen += matches
+        return tuple(dict.fromkeys(chosen))
+
+    def _principal(self, user: str | None, team: str | None) -> tuple[str, str] | None:
+        if user is not None and team is not None:
+            raise InvalidFilter("user or team", f"{user}/{team}", expected="a user or a team")
+        if user is None and team is None:
+            return None
+        kind, value = ("user", user) if user is not None else ("team", team)
+        known = [row[0] for row in self.con.execute(
+            "select distinct principal_id from marts.dim_ad_account_access"
+            " where principal_type = $type order by 1", {"type": kind}).fetchall()]
+        _check_all(kind, [str(value)], known)
+        assert kind in PRINCIPAL_TYPES
+        return kind, str(value)
+
+    # -- reports -------------------------------------------------------------------------
+
+    def _frame(self, query: Query, scope: Scope, title: str) -> pd.DataFrame:
+        frame = self.con.execute(query.sql, query.params).df()
+        frame.attrs.update({
+            "title": title, "date_range": str(scope.dates), "attribution": scope.attribution,
+            "roi_setting": scope.roi_setting, "currency": self.company_currency,
+            "time_zone": self.time_zone,
+        })
+        return frame
+
+    def overview(self, scope: Scope) -> pd.DataFrame:
+        """One row: impressions, clicks, contacts, deals (or customers under the `estimate` ROI
+        setting), spend, revenue and ROI over every campaign in scope."""
+        query = report_sql(LEVELS["total"], scope, list(OVERVIEW_COLUMNS[scope.roi_setting]))
+        return self._frame(query, scope, "Overview")
+
+    def campaign_table(self, scope: Scope, level: str = "campaign",
+                       columns: Sequence[str] | None = None, sort: str | None = None,
+                       descending: bool = True, limit: int | None = None) -> pd.DataFrame:
+        """One row per campaign, ad group, ad or Google keyword (or ad account, network) in
+        scope, with any metrics, sorted by any of them or any label, nulls last."""
+        if level not in TABLE_LEVELS:
+            raise InvalidFilter("level", level, TABLE_LEVELS)
+        chosen = LEVELS[level]
+        metrics = _check_all("column", list(columns or DEFAULT_COLUMNS[scope.roi_setting]),
+                             list(METRICS))
+        order = []
+        if sort is not None:
+            sortable = [*chosen.keys, *chosen.labels, *metrics]
+            _check_all("sort column", [sort], sortable)
+            order.append((sort, descending))
+        if limit is not None and limit < 1:
+            raise InvalidFilter("limit", limit, expected="a positive number of rows")
+        query = report_sql(chosen, scope, list(metrics), order=order, limit=limit)
+        return self._frame(query, scope, f"{level.replace('_', ' ').title()} table")
+
+    def analyze(self, name: str, scope: Scope, grain: str = "day",
+                limit: int = 10) -> pd.DataFrame:
+        """One of the analyze reports: spend by network (`total_spend`), a metric over time
+        (`spend_over_time`, `impressions`, `clicks`, `contacts`, `customers`), or the campaigns
+        with the highest or lowest CPC or cost per contact."""
+        if name not in ANALYZE_REPORTS:
+            raise InvalidFilter("analyze report", name, ANALYZE_REPORTS)
+        if name == "total_spend":
+            query = report_sql(LEVELS["network"], scope, ["spend"])
+        elif name in ANALYZE_SERIES:
+            _check_all("time grain", [grain], TIME_GRAINS)
+            query = report_sql(LEVELS["total"], scope, [ANALYZE_SERIES[name]], grain=grain)
+        else:
+            metric, highest = ANALYZE_RANKINGS[name]
+            query = report_sql(LEVELS["campaign"], scope, ["spend", "clicks", "contacts", metric],
+                               order=[(metric, highest)], limit=limit, where_not_null=metric)
+        return self._frame(query, scope, name.replace("_", " ").capitalize())
+
+    def goals(self, filters: Filters) -> pd.DataFrame:
+        """Goal progress (fct_goal_progress). With a date range, only goals whose period
+        overlaps it; with an account, network or user/team filter, only goals whose campaigns
+        all lie in the accounts that filter leaves visible."""
+        scope = self.scope(filters)
+        params: dict[str, object] = {}
+        where = []
+        if filters.has_dates:
+            where.append("g.period_start <= $end and g.period_end >= $start")
+            params.update(start=scope.dates.start, end=scope.dates.end)
+        if scope.accounts or scope.networks or scope.principal:
+            # A goal covers the campaigns listed for it (a row without a campaign: the whole
+            # network), or every campaign when none are listed.
+            where.append("""not exists (
+        select 1
+        from marts.dim_campaigns as c
+        where (
+                not exists (select 1 from seeds.goal_campaigns as gc where gc.goal_id = g.goal_id)
+                or exists (
+                    select 1 from seeds.goal_campaigns as gc
+                    where gc.goal_id = g.goal_id and gc.network = c.network
+                        and (gc.campaign_id is null or gc.campaign_id = c.campaign_id)))
+            and not exists (
+                select 1 from accounts as a
+                where a.network = c.network and a.ad_account_id = c.ad_account_id))""")
+        visible = replace(scope, statuses=())
+        sql = f"""with {scope_ctes(LEVELS['campaign'], visible, params)}
+
+select g.*
+from marts.fct_goal_progress as g
+{"where " + " and ".join(where) if where else ""}
+order by g.period_start, g.goal_id"""
+        frame = self.con.execute(sql, params).df()
+        frame.attrs.update({"title": "Goals", "date_range": str(scope.dates) if filters.has_dates
+                            else "all goals", "time_zone": self.time_zone})
+        return frame
