@@ -1,0 +1,316 @@
+"""A small warehouse written by hand, with the marts' columns, whose every report number can be
+worked out on paper (the expected values in the tests are computed that way, not by the code).
+
+Today is Monday 2026-06-15; "last 7 days" is 2026-06-08..2026-06-14.
+
+    accounts   facebook F1 (user U1), google G1 and linkedin L1 (team T1, and U2 through T1)
+    campaigns  C1 F1 active tracked · C2 F1 paused untracked · C3 G1 active · C4 G1 deleted ·
+               C5 L1 active          (ad groups AGn and ads An under Cn; C1 has ads A1a, A1b;
+               Google keywords K3 in AG3, K4 in AG4)
+    contacts   P1 customer, converted 06-14 on A1a (also touched A1b, A3, and organic search)
+               P2 lead, 06-13 on A3 keyword K3 (also touched A4 keyword K4)
+               P3 MQL, 05-01 on A5 (outside the last 7 days)
+               P4 MQL, 06-12 on A5 (also touched A1a)
+               P5 lead, 06-14 on campaign C1, ad unknown
+    deals      D1 of P1, closed 06-14, 1000 in the company currency; D2 of P1, closed 04-01, 500
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+TODAY = dt.date(2026, 6, 15)
+MODELS = ("first_form_submission", "last_ad_interaction", "all_interactions", "linear")
+
+ACCOUNTS = [  # network, id, name, currency, zone, aligned
+    ("facebook", "F1", "Facebook US", "USD", "America/New_York", True),
+    ("google", "G1", "Google EU", "EUR", "Europe/Berlin", False),
+    ("linkedin", "L1", "LinkedIn US", "USD", "America/New_York", True),
+]
+CAMPAIGNS = [  # network, account, campaign, name, type, status, tracked
+    ("facebook", "F1", "C1", "Leads", "OUTCOME_LEADS", "active", True),
+    ("facebook", "F1", "C2", "Awareness", "OUTCOME_AWARENESS", "paused", False),
+    ("google", "G1", "C3", "Search brand", "SEARCH", "active", True),
+    ("google", "G1", "C4", "Search generic", "SEARCH", "deleted", True),
+    ("linkedin", "L1", "C5", "Sponsored", "SPONSORED_UPDATES", "active", True),
+]
+ADS = [  # ad, ad group, campaign
+    ("A1a", "AG1", "C1"), ("A1b", "AG1", "C1"), ("A2", "AG2", "C2"), ("A3", "AG3", "C3"),
+    ("A4", "AG4", "C4"), ("A5", "AG5", "C5"),
+]
+KEYWORDS = [  # keyword, ad group, text, match type, max cpc, first page, top of page
+    ("K3", "AG3", "ads analytics", "EXACT", 2.5, 1.0, 3.0),
+    ("K4", "AG4", "attribution", "BROAD", 1.5, 0.5, 2.0),
+]
+AD_DAYS = [  # ad, day, impressions, clicks, spend in company currency, sessions
+    ("A1a", "2026-06-10", 1000, 50, 100.0, 20),
+    ("A1a", "2026-06-14", 500, 10, 40.0, 5),
+    ("A1b", "2026-06-14", 500, 40, 60.0, 10),
+    ("A2", "2026-06-14", 2000, 20, 30.0, None),
+    ("A3", "2026-06-14", 800, 80, 120.0, 30),
+    ("A3", "2026-05-20", 100, 10, 12.0, 2),
+    ("A4", "2026-06-13", 200, 4, 8.0, 1),
+    ("A5", "2026-06-12", 300, 3, 90.0, 2),
+]
+KEYWORD_DAYS = [  # keyword, day, impressions, clicks, spend, conversions, interactions
+    ("K3", "2026-06-14", 600, 60, 90.0, 6, 60),
+    ("K4", "2026-06-13", 200, 4, 8.0, 1, 4),
+]
+CONTACTS = {  # contact: (converted day, current stage)
+    "P1": ("2026-06-14", "customer"),
+    "P2": ("2026-06-13", "lead"),
+    "P3": ("2026-05-01", "marketingqualifiedlead"),
+    "P4": ("2026-06-12", "marketingqualifiedlead"),
+    "P5": ("2026-06-14", "lead"),
+}
+# model -> contact -> [(ad or None, campaign, keyword or None, credit)]; a None campaign is an
+# organic touch.
+CREDITS = {
+    "first_form_submission": {
+        "P1": [("A1a", "C1", None, 1.0)], "P2": [("A3", "C3", "K3", 1.0)],
+        "P3": [("A5", "C5", None, 1.0)], "P4": [("A5", "C5", None, 1.0)],
+        "P5": [(None, "C1", None, 1.0)],
+    },
+    "all_interactions": {
+        "P1": [("A1a", "C1", None, 1.0), ("A1b", "C1", None, 1.0), ("A3", "C3", None, 1.0)],
+        "P2": [("A3", "C3", "K3", 1.0)],
+        "P3": [("A5", "C5", None, 1.0)],
+        "P4": [("A5", "C5", None, 1.0), ("A1a", "C1", None, 1.0)],
+        "P5": [(None, "C1", None, 1.0)],
+    },
+    "linear": {
+        "P1": [("A1a", "C1", None, .25), ("A1b", "C1", None, .25), ("A3", "C3", None, .25),
+               (None, None, None, .25)],
+        "P2": [("A3", "C3", "K3", .5), ("A4", "C4", "K4", .5)],
+        "P3": [("A5", "C5", None, 1.0)],
+        "P4": [("A5", "C5", None, .5), ("A1a", "C1", None, .5)],
+        "P5": [(None, "C1", None, 1.0)],
+    },
+}
+CREDITS["last_ad_interaction"] = CREDITS["first_form_submission"]
+DEALS = {"D1": ("P1", "2026-06-14", 1000.0), "D2": ("P1", "2026-04-01", 500.0)}
+ACCESS = [  # network, account, principal type, principal id, via
+    ("facebook", "F1", "user", "U1", "direct"),
+    ("google", "G1", "team", "T1", "direct"), ("linkedin", "L1", "team", "T1", "direct"),
+    ("google", "G1", "user", "U2", "team"), ("linkedin", "L1", "user", "U2", "team"),
+]
+GOALS = [  # id, type, start, end, covered (network, campaign) or none for every campaign
+    ("facebook_leads_june", "contacts_first_form_submission", "2026-06-01", "2026-06-30",
+     [("facebook", None)]),
+    ("all_spend_june", "spend", "2026-06-01", "2026-06-30", []),
+    ("brand_search_january", "network_conversions", "2026-01-01", "2026-01-31",
+     [("google", "C3")]),
+]
+
+
+def _campaign(campaign_id: str) -> tuple:
+    return next(c for c in CAMPAIGNS if c[2] == campaign_id)
+
+
+def _ad(ad_id: str) -> tuple:
+    return next(a for a in ADS if a[0] == ad_id)
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    tables: dict[str, pd.DataFrame] = {}
+    tables["dim_ad_accounts"] = pd.DataFrame(ACCOUNTS, columns=[
+        "network", "ad_account_id", "ad_account_name", "currency_code", "time_zone",
+        "is_time_zone_aligned"])
+    tables["dim_campaigns"] = pd.DataFrame(
+        [(*c[:6], c[5].upper(), c[6]) for c in CAMPAIGNS],
+        columns=["network", "ad_account_id", "campaign_id", "campaign_name", "campaign_type",
+                 "status", "raw_status", "is_tracked"])
+    groups = sorted({(a[1], a[2]) for a in ADS})
+    tables["dim_ad_groups"] = pd.DataFrame(
+        [(c[0], c[1], c[2], c[3], group, f"Group {group}", c[5], c[5].upper(), c[6])
+         for group, campaign in groups for c in [_campaign(campaign)]],
+        columns=["network", "ad_account_id", "campaign_id", "campaign_name", "ad_group_id",
+                 "ad_group_name", "status", "raw_status", "is_tracked"])
+    tables["dim_ads"] = pd.DataFrame(
+        [(c[0], c[1], c[2], c[3], group, f"Group {group}", ad, f"Ad {ad}", c[5],
+          c[5].upper(), c[6]) for ad, group, campaign in ADS for c in [_campaign(campaign)]],
+        columns=["network", "ad_account_id", "campaign_id", "campaign_name", "ad_group_id",
+                 "ad_group_name", "ad_id", "ad_name", "status", "raw_status", "is_tracked"])
+    keyword_campaign = {k[0]: next(a[2] for a in ADS if a[1] == k[1]) for k in KEYWORDS}
+    tables["dim_keywords"] = pd.DataFrame(
+        [(c[0], c[1], c[2], c[3], k[1], f"Group {k[1]}", k[0], k[2], k[3], c[5], c[5].upper(),
+          *k[4:], c[6]) for k in KEYWORDS for c in [_campaign(keyword_campaign[k[0]])]],
+        columns=["network", "ad_account_id", "campaign_id", "campaign_name", "ad_group_id",
+                 "ad_group_name", "keyword_id", "keyword_text", "match_type", "status",
+                 "raw_status", "max_cpc", "first_page_cpc", "top_of_page_cpc", "is_tracked"])
+    rows = []
+    for ad, day, impressions, clicks, spend, sessions in AD_DAYS:
+        _, group, campaign = _ad(ad)
+        c = _campaign(campaign)
+        rows.append((c[0], c[1], campaign, group, ad, day, impressions, clicks, spend, spend,
+                     sessions))
+    ad_days = pd.DataFrame(rows, columns=[
+        "network", "ad_account_id", "campaign_id", "ad_group_id", "ad_id", "date_day",
+        "impressions", "clicks", "spend", "spend_company_currency", "sessions"])
+    tables["ad_days"] = ad_days
+    rows = []
+    for keyword, day, impressions, clicks, spend, conversions, interactions in KEYWORD_DAYS:
+        campaign = keyword_campaign[keyword]
+        c = _campaign(campaign)
+        group = next(k[1] for k in KEYWORDS if k[0] == keyword)
+        rows.append((c[0], c[1], campaign, group, keyword, day, impressions, clicks, spend,
+                     spend, conversions, interactions))
+    tables["keyword_days"] = pd.DataFrame(rows, columns=[
+        "network", "ad_account_id", "campaign_id", "ad_group_id", "keyword_id", "date_day",
+        "impressions", "clicks", "spend", "spend_company_currency", "conversions",
+        "interactions"])
+    rows = []
+    for model, by_contact in CREDITS.items():
+        for contact, touches in by_contact.items():
+            day, stage = CONTACTS[contact]
+            for ad, campaign, keyword, credit in touches:
+                c = _campaign(campaign) if campaign else (None,) * 7
+                group = _ad(ad)[1] if ad else None
+                rows.append((model, contact, c[0], c[1], campaign, group, ad, keyword, credit,
+                             day, stage))
+    credits = pd.DataFrame(rows, columns=[
+        "attribution_model", "contact_id", "network", "ad_account_id", "campaign_id",
+        "ad_group_id", "ad_id", "keyword_id", "credit", "attributed_date", "lifecycle_stage"])
+    tables["contact_credits"] = credits
+    rows = []
+    for deal, (contact, day, amount) in DEALS.items():
+        for row in credits[credits.contact_id == contact].itertuples():
+            rows.append((row.attribution_model, deal, row.network, row.ad_account_id,
+                         row.campaign_id, row.ad_group_id, row.ad_id, row.keyword_id,
+                         row.credit, day, amount))
+    tables["deal_credits"] = pd.DataFrame(rows, columns=[
+        "attribution_model", "deal_id", "network", "ad_account_id", "campaign_id",
+        "ad_group_id", "ad_id", "keyword_id", "credit", "close_date", "amount"])
+    tables["dim_ad_account_access"] = pd.DataFrame(ACCESS, columns=[
+        "network", "ad_account_id", "principal_type", "principal_id", "access_via"])
+    tables["goals"] = pd.DataFrame(
+        [(g[0], g[0].replace("_", " "), g[1], g[2], g[3]) for g in GOALS],
+        columns=["goal_id", "goal_name", "goal_type", "period_start", "period_end"])
+    tables["goal_campaigns"] = pd.DataFrame(
+        [(g[0], network, campaign) for g in GOALS for network, campaign in g[4]],
+        columns=["goal_id", "network", "campaign_id"])
+    return tables
+
+
+def build_fixture_warehouse(path: Path) -> Path:
+    """The marts above, with the columns and types of the real marts."""
+    frames = _frames()
+    with duckdb.connect(str(path)) as con:
+        for name, frame in frames.items():
+            con.register(f"src_{name}", frame)
+        con.execute("create schema marts; create schema seeds")
+        for name in ("dim_ad_accounts", "dim_campaigns", "dim_ad_groups", "dim_ads",
+                     "dim_ad_account_access"):
+            con.execute(f"create table marts.{name} as select * from src_{name}")
+        con.execute("""
+            create table marts.dim_keywords as
+            select * replace (cast(max_cpc as decimal(18, 6)) as max_cpc,
+                cast(first_page_cpc as decimal(18, 6)) as first_page_cpc,
+                cast(top_of_page_cpc as decimal(18, 6)) as top_of_page_cpc)
+            from src_dim_keywords;
+
+            create table marts.fct_ad_performance_daily as
+            select network, ad_account_id, campaign_id, ad_group_id, ad_id,
+                cast(date_day as date) as date_day, cast(impressions as bigint) as impressions,
+                cast(clicks as bigint) as clicks, cast(spend as decimal(18, 6)) as spend,
+                'USD' as currency_code,
+                cast(spend_company_currency as decimal(18, 6)) as spend_company_currency,
+                cast(1 as decimal(18, 8)) as exchange_rate, cast(0 as bigint) as engagements,
+                cast(0 as bigint) as likes, cast(0 as decimal(18, 4)) as network_conversions,
+                cast(sessions as bigint) as sessions, 'load' as dlt_load_id
+            from src_ad_days;
+
+            create table marts.fct_keyword_performance_daily as
+            select network, ad_account_id, campaign_id, ad_group_id, keyword_id,
+                cast(date_day as date) as date_day, cast(impressions as bigint) as impressions,
+                cast(clicks as bigint) as clicks, cast(spend as decimal(18, 6)) as spend,
+                'EUR' as currency_code,
+                cast(spend_company_currency as decimal(18, 6)) as spend_company_currency,
+                cast(1 as decimal(18, 8)) as exchange_rate,
+                cast(conversions as decimal(18, 4)) as conversions,
+                cast(interactions as bigint) as interactions,
+                cast(conversions / interactions as decimal(18, 6)) as conversion_rate,
+                cast(null as decimal(18, 6)) as max_cpc,
+                cast(null as decimal(18, 6)) as first_page_cpc,
+                cast(null as decimal(18, 6)) as top_of_page_cpc,
+                cast(null as decimal(9, 6)) as search_top_impression_share,
+                cast(null as decimal(9, 6)) as search_absolute_top_impression_share,
+                'load' as dlt_load_id
+            from src_keyword_days;
+
+            create table marts.fct_contact_attribution as
+            select attribution_model, contact_id,
+                case when campaign_id is null then 'organic_search' else 'paid' end as channel,
+                campaign_id is not null as is_ad_interaction,
+                cast(network as varchar) as network,
+                cast(ad_account_id as varchar) as ad_account_id,
+                cast(campaign_id as varchar) as campaign_id,
+                cast(ad_group_id as varchar) as ad_group_id, cast(ad_id as varchar) as ad_id,
+                cast(keyword_id as varchar) as keyword_id, credit,
+                cast(attributed_date as timestamptz) as attributed_at,
+                cast(attributed_date as date) as attributed_date, lifecycle_stage
+            from src_contact_credits;
+
+            create table marts.fct_deal_attribution as
+            select attribution_model, deal_id,
+                case when campaign_id is null then 'organic_search' else 'paid' end as channel,
+                campaign_id is not null as is_ad_interaction,
+                cast(network as varchar) as network,
+                cast(ad_account_id as varchar) as ad_account_id,
+                cast(campaign_id as varchar) as campaign_id,
+                cast(ad_group_id as varchar) as ad_group_id, cast(ad_id as varchar) as ad_id,
+                cast(keyword_id as varchar) as keyword_id, credit,
+                cast(close_date as timestamptz) as closed_at,
+                cast(close_date as date) as close_date, cast(amount as decimal(18, 2)) as amount,
+                'USD' as currency_code,
+                cast(amount as decimal(18, 6)) as amount_company_currency,
+                cast(amount * credit as decimal(18, 6)) as revenue_company_currency
+            from src_deal_credits;
+
+            -- The campaign fact is the ad fact summed per campaign and day, for every model
+            -- (its CRM columns are not read by the reports, which count from the
+            -- attribution facts).
+            create table marts.fct_campaign_performance_daily as
+            select models.attribution_model, network, ad_account_id, campaign_id, date_day,
+                cast(sum(impressions) as hugeint) as impressions,
+                cast(sum(clicks) as hugeint) as clicks, sum(spend) as spend,
+                sum(spend_company_currency) as spend_company_currency,
+                cast(sum(engagements) as hugeint) as engagements,
+                cast(sum(likes) as hugeint) as likes,
+                cast(sum(network_conversions) as decimal(38, 4)) as network_conversions,
+                cast(sum(sessions) as hugeint) as sessions
+            from marts.fct_ad_performance_daily
+            cross join (select distinct attribution_model
+                        from marts.fct_contact_attribution) as models
+            group by all;
+
+            create table seeds.goal_campaigns as select * from src_goal_campaigns;
+
+            create table marts.fct_goal_progress as
+            select goal_id, goal_name, goal_type, cast(null as varchar) as lifecycle_stage,
+                cast(period_start as date) as period_start,
+                cast(period_end as date) as period_end, date '2026-06-15' as as_of_date,
+                100.0 as target, 50.0 as actual, 0.5 as percent_of_target,
+                50.0 as expected_by_today, 'on_track' as status
+            from src_goals;
+        """)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_warehouse(tmp_path_factory) -> Path:
+    return build_fixture_warehouse(tmp_path_factory.mktemp("reports") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def reports(fixture_warehouse):
+    from reporting.reports import Reports
+
+    with Reports.open(fixture_warehouse, today=TODAY, portal_time_zone="America/New_York",
+                      average_sale_price=1000, contact_to_customer_rate=0.1) as opened:
+        yield opened

@@ -1,0 +1,362 @@
+"""Reports over the hand-built warehouse of conftest.py; every expected number is worked out
+from the rows listed there."""
+
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+
+from reporting.catalog import ANALYZE_REPORTS, METRICS, TABLE_LEVELS
+from reporting.errors import InvalidFilter
+from reporting.reports import Filters
+
+WEEK = Filters(date_preset="last_7_days")  # 2026-06-08..2026-06-14
+
+
+def one(frame):
+    assert len(frame) == 1
+    return frame.iloc[0].to_dict()
+
+
+def by(frame, key):
+    return {row[key]: row for row in frame.to_dict("records")}
+
+
+def null(value):
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+# -- overview ---------------------------------------------------------------------------------
+
+def test_overview_sums_network_metrics_and_counts_first_form_submissions(reports):
+    row = one(reports.overview(reports.scope(WEEK)))
+    # A3's 05-20 row is outside the range; P3 converted on 05-01; D2 closed on 04-01
+    assert row["impressions"] == 1500 + 500 + 2000 + 800 + 200 + 300
+    assert row["clicks"] == 50 + 10 + 40 + 20 + 80 + 4 + 3
+    assert row["spend"] == pytest.approx(100 + 40 + 60 + 30 + 120 + 8 + 90)
+    assert row["contacts"] == 4  # P1, P2, P4, P5
+    assert row["deals"] == 1 and row["revenue"] == pytest.approx(1000)
+    assert row["roi"] == pytest.approx((1000 - 448) / 448)
+
+
+def test_all_interactions_counts_each_contact_and_deal_once_in_a_total(reports):
+    row = one(reports.overview(reports.scope(
+        Filters(date_preset="last_7_days", attribution="all_interactions"))))
+    # 7 credited rows in range, 4 distinct contacts; D1 credited to three ads, counted once
+    assert row["contacts"] == 4
+    assert row["deals"] == 1 and row["revenue"] == pytest.approx(1000)
+
+
+def test_fractional_models_sum_the_ads_share_of_credit(reports):
+    row = one(reports.overview(reports.scope(
+        Filters(date_preset="last_7_days", attribution="linear"))))
+    # P1's organic quarter is no ad's: 0.75 + 1 (P2) + 1 (P4) + 1 (P5)
+    assert row["contacts"] == pytest.approx(3.75)
+    assert row["deals"] == pytest.approx(0.75)
+    assert row["revenue"] == pytest.approx(750)
+
+
+def test_estimate_roi_setting_values_contacts_and_customers_at_the_sale_price(reports):
+    row = one(reports.overview(reports.scope(
+        Filters(date_preset="last_7_days", roi_setting="estimate"))))
+    assert row["customers"] == 1  # P1
+    # (4 contacts - 1 customer) x 0.1 x 1000 + 1 customer x 1000
+    assert row["estimated_revenue"] == pytest.approx(1300)
+    assert row["roi"] == pytest.approx((1300 - 448) / 448)
+    assert "deals" not in row
+
+
+def test_a_range_without_data_has_zeros_and_no_ratios(reports):
+    row = one(reports.overview(reports.scope(Filters(date_preset="today"))))
+    assert (row["impressions"], row["spend"], row["contacts"], row["deals"]) == (0, 0, 0, 0)
+    assert null(row["roi"])
+
+
+# -- campaign table ---------------------------------------------------------------------------
+
+def test_campaign_table_rows_are_worked_out_per_campaign(reports):
+    rows = by(reports.campaign_table(reports.scope(WEEK)), "campaign_id")
+    c1 = rows["C1"]
+    assert (c1["impressions"], c1["clicks"], c1["sessions"]) == (2000, 100, 35)
+    assert c1["spend"] == pytest.approx(200) and c1["ctr"] == pytest.approx(0.05)
+    assert c1["cpc"] == pytest.approx(2.0)
+    # P1 on A1a and P5 on the campaign with no ad
+    assert c1["contacts"] == 2 and c1["cost_per_contact"] == pytest.approx(100)
+    assert (c1["customers"], c1["deals"], c1["revenue"]) == (1, 1, 1000)
+    assert c1["roi"] == pytest.approx(4.0)
+    assert rows["C3"]["contacts"] == 1 and rows["C3"]["roi"] == pytest.approx(-1)
+    assert rows["C5"]["cpc"] == pytest.approx(30)
+    # no contacts: no cost per contact rather than a division by zero
+    assert rows["C4"]["contacts"] == 0 and null(rows["C4"]["cost_per_contact"])
+
+
+def test_untracked_campaigns_have_network_metrics_and_null_crm_metrics(reports):
+    c2 = by(reports.campaign_table(reports.scope(WEEK)), "campaign_id")["C2"]
+    assert (c2["impressions"], c2["clicks"], c2["spend"]) == (2000, 20, 30)
+    for column in ("sessions", "contacts", "customers", "deals", "revenue", "cost_per_contact",
+                   "roi"):
+        assert null(c2[column]), column
+
+
+def test_sorting_puts_nulls_last_and_breaks_ties_by_key(reports):
+    scope = reports.scope(WEEK)
+    order = list(reports.campaign_table(scope, sort="cost_per_contact").campaign_id)
+    assert order == ["C3", "C1", "C5", "C2", "C4"]  # 120, 100, 90, then the nulls by key
+    ascending = reports.campaign_table(scope, sort="cost_per_contact", descending=False)
+    assert list(ascending.campaign_id) == ["C5", "C1", "C3", "C2", "C4"]
+    by_name = reports.campaign_table(scope, sort="campaign_name", descending=False)
+    assert list(by_name.campaign_name) == sorted(by_name.campaign_name)
+
+
+@pytest.mark.parametrize("metric", sorted(METRICS))
+@pytest.mark.parametrize("descending", [True, False])
+def test_every_metric_sorts_in_either_direction(reports, metric, descending):
+    table = reports.campaign_table(reports.scope(WEEK), level="ad", columns=[metric],
+                                   sort=metric, descending=descending)
+    values = [v for v in table[metric] if not null(v)]
+    assert values == sorted(values, reverse=descending)
+    nulls = [null(v) for v in table[metric]]
+    assert nulls == sorted(nulls)  # every null after every value
+
+
+def test_any_column_set_in_the_order_asked(reports):
+    table = reports.campaign_table(reports.scope(WEEK), columns=["roi", "impressions"])
+    assert list(table.columns[-2:]) == ["roi", "impressions"]
+    assert "spend" not in table.columns
+
+
+def test_limit_keeps_the_top_rows(reports):
+    table = reports.campaign_table(reports.scope(WEEK), sort="spend", limit=2)
+    assert list(table.campaign_id) == ["C1", "C3"]
+
+
+def test_ad_group_and_ad_levels_credit_only_contacts_whose_ad_is_known(reports):
+    scope = reports.scope(WEEK)
+    groups = by(reports.campaign_table(scope, level="ad_group"), "ad_group_id")
+    # P5 resolved only to campaign C1: counted for C1, not for its ad group
+    assert groups["AG1"]["contacts"] == 1 and groups["AG1"]["spend"] == pytest.approx(200)
+    ads = by(reports.campaign_table(scope, level="ad"), "ad_id")
+    assert (ads["A1a"]["contacts"], ads["A1b"]["contacts"]) == (1, 0)
+    assert (ads["A1a"]["impressions"], ads["A1a"]["spend"]) == (1500, 140)
+    assert ads["A1a"]["ad_name"] == "Ad A1a" and ads["A1a"]["ad_group_name"] == "Group AG1"
+
+
+def test_keyword_level_has_keyword_metrics_and_contacts(reports):
+    table = reports.campaign_table(
+        reports.scope(WEEK), level="keyword",
+        columns=["impressions", "clicks", "spend", "network_conversions", "interactions",
+                 "conversion_rate", "contacts", "sessions"])
+    rows = by(table, "keyword_id")
+    k3 = rows["K3"]
+    assert (k3["impressions"], k3["clicks"], k3["interactions"]) == (600, 60, 60)
+    assert k3["conversion_rate"] == pytest.approx(6 / 60)
+    assert k3["contacts"] == 1  # P2's first form submission came from K3
+    assert k3["keyword_text"] == "ads analytics" and float(k3["max_cpc"]) == 2.5
+    assert null(k3["sessions"])  # sessions are not reported per keyword
+    assert rows["K4"]["contacts"] == 0
+
+
+def test_all_interactions_at_campaign_and_ad_level_count_distinct_contacts(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", attribution="all_interactions"))
+    campaigns = by(reports.campaign_table(scope), "campaign_id")
+    assert campaigns["C1"]["contacts"] == 3  # P1 (two ads), P4, P5
+    assert campaigns["C3"]["contacts"] == 2  # P1, P2
+    ads = by(reports.campaign_table(scope, level="ad"), "ad_id")
+    assert (ads["A1a"]["contacts"], ads["A1b"]["contacts"], ads["A3"]["contacts"]) == (2, 1, 2)
+    # every ad of D1's contact gets the whole deal
+    assert ads["A1b"]["revenue"] == pytest.approx(1000)
+
+
+def test_linear_credits_add_up_per_campaign(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", attribution="linear"))
+    rows = by(reports.campaign_table(scope), "campaign_id")
+    assert rows["C1"]["contacts"] == pytest.approx(0.25 + 0.25 + 0.5 + 1.0)
+    assert rows["C3"]["contacts"] == pytest.approx(0.25 + 0.5)
+    assert rows["C4"]["contacts"] == pytest.approx(0.5)
+    assert rows["C1"]["revenue"] == pytest.approx(500)
+
+
+def test_account_and_network_levels_group_their_campaigns(reports):
+    scope = reports.scope(WEEK)
+    accounts = by(reports.campaign_table(scope, level="ad_account"), "ad_account_id")
+    assert accounts["F1"]["spend"] == pytest.approx(230)
+    assert accounts["F1"]["contacts"] == 2 and accounts["F1"]["ad_account_name"] == "Facebook US"
+    networks = by(reports.campaign_table(scope, level="network"), "network")
+    assert networks["google"]["spend"] == pytest.approx(128)
+    assert networks["google"]["contacts"] == 1
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+def spend_and_campaigns(reports, **filters):
+    scope = reports.scope(Filters(**{"date_preset": "last_7_days", **filters}))
+    table = reports.campaign_table(scope, columns=["spend", "contacts"])
+    total = one(reports.overview(scope))
+    return round(total["spend"], 6), sorted(table.campaign_id), total["contacts"]
+
+
+@pytest.mark.parametrize("filters, spend, campaigns, contacts", [
+    ({}, 448, ["C1", "C2", "C3", "C4", "C5"], 4),
+    ({"networks": ("google",)}, 128, ["C3", "C4"], 1),
+    ({"networks": ("GOOGLE", "linkedin")}, 218, ["C3", "C4", "C5"], 2),
+    ({"statuses": ("active",)}, 410, ["C1", "C3", "C5"], 4),
+    ({"statuses": ("paused", "deleted")}, 38, ["C2", "C4"], 0),
+    ({"accounts": ("F1",)}, 230, ["C1", "C2"], 2),
+    ({"accounts": ("google:G1", "L1")}, 218, ["C3", "C4", "C5"], 2),
+    ({"user": "U1"}, 230, ["C1", "C2"], 2),
+    ({"team": "T1"}, 218, ["C3", "C4", "C5"], 2),
+    ({"user": "U2"}, 218, ["C3", "C4", "C5"], 2),  # through team T1
+    ({"networks": ("google",), "statuses": ("active",), "user": "U2"}, 120, ["C3"], 1),
+    ({"accounts": ("F1",), "user": "U2"}, 0, [], None),  # U2 may not see F1: nothing
+    ({"date_preset": "yesterday"}, 250, ["C1", "C2", "C3", "C4", "C5"], 2),
+    ({"date_preset": "last_30_days"}, 460, ["C1", "C2", "C3", "C4", "C5"], 4),
+    ({"date_preset": None, "start": "2026-05-01", "end": "2026-05-31"}, 12,
+     ["C1", "C2", "C3", "C4", "C5"], 1),
+])
+def test_each_filter_alone_and_combined(reports, filters, spend, campaigns, contacts):
+    got_spend, got_campaigns, got_contacts = spend_and_campaigns(reports, **filters)
+    assert got_spend == pytest.approx(spend)
+    assert got_campaigns == campaigns
+    assert (null(got_contacts) if contacts is None else got_contacts == contacts)
+
+
+def every_report(reports, scope):
+    for level in TABLE_LEVELS:
+        yield level, reports.campaign_table(scope, level=level)
+    for name in ANALYZE_REPORTS:
+        yield name, reports.analyze(name, scope)
+
+
+@pytest.mark.parametrize("principal, visible", [
+    ({"user": "U1"}, {"F1"}), ({"user": "U2"}, {"G1", "L1"}), ({"team": "T1"}, {"G1", "L1"}),
+])
+def test_a_user_never_sees_another_accounts_rows(reports, principal, visible):
+    restricted = reports.scope(Filters(date_preset="last_30_days", **principal))
+    same_accounts = reports.scope(Filters(date_preset="last_30_days",
+                                          accounts=tuple(sorted(visible))))
+    for (name, frame), (_, expected) in zip(every_report(reports, restricted),
+                                            every_report(reports, same_accounts), strict=True):
+        if "ad_account_id" in frame.columns:
+            assert set(frame.ad_account_id) <= visible, name
+        # totals and series equal those of the visible accounts alone
+        assert frame.equals(expected), name
+    assert one(reports.overview(restricted))["spend"] == pytest.approx(
+        one(reports.overview(same_accounts))["spend"])
+
+
+# -- analyze ----------------------------------------------------------------------------------
+
+def test_total_spend_is_by_network(reports):
+    rows = by(reports.analyze("total_spend", reports.scope(WEEK)), "network")
+    assert {k: round(v["spend"], 6) for k, v in rows.items()} == {
+        "facebook": 230, "google": 128, "linkedin": 90}
+
+
+def test_spend_over_time_has_every_day_of_the_range(reports):
+    series = reports.analyze("spend_over_time", reports.scope(WEEK))
+    assert [str(d.date()) for d in series.period] == [f"2026-06-{d:02d}" for d in range(8, 15)]
+    assert list(series.spend.round(6)) == [0, 0, 100, 0, 90, 8, 250]
+
+
+def test_series_by_week_and_month(reports):
+    scope = reports.scope(Filters(start="2026-05-18", end="2026-06-14"))
+    weekly = reports.analyze("impressions", scope, grain="week")
+    assert [str(d.date()) for d in weekly.period] == [
+        "2026-05-18", "2026-05-25", "2026-06-01", "2026-06-08"]
+    assert list(weekly.impressions) == [100, 0, 0, 5300]
+    monthly = reports.analyze("contacts", scope, grain="month")
+    assert list(monthly.contacts) == [0, 4]  # P3 converted before the range
+
+
+def test_contacts_and_customers_over_time_use_the_analyze_default_model(reports):
+    from reporting.catalog import ANALYZE_ATTRIBUTION
+
+    scope = reports.scope(WEEK, default_attribution=ANALYZE_ATTRIBUTION)
+    assert scope.attribution == "last_ad_interaction"
+    contacts = reports.analyze("contacts", scope)
+    assert list(contacts.contacts) == [0, 0, 0, 0, 1, 1, 2]  # P4 06-12, P2 06-13, P1 P5 06-14
+    customers = reports.analyze("customers", scope)
+    assert list(customers.customers) == [0, 0, 0, 0, 0, 0, 1]
+
+
+@pytest.mark.parametrize("name, expected", [
+    # CPC: C5 30, C1 2.0, C4 2.0, C2 1.5, C3 1.5 (ties by network then id)
+    ("high_cpc_campaigns", ["C5", "C1", "C4", "C2", "C3"]),
+    ("low_cpc_campaigns", ["C2", "C3", "C1", "C4", "C5"]),
+    # cost per contact: C3 120, C1 100, C5 90; C2 (untracked) and C4 (no contacts) have none
+    ("high_cost_per_contact_campaigns", ["C3", "C1", "C5"]),
+    ("low_cost_per_contact_campaigns", ["C5", "C1", "C3"]),
+])
+def test_campaign_rankings(reports, name, expected):
+    ranking = reports.analyze(name, reports.scope(WEEK))
+    assert list(ranking.campaign_id) == expected
+    assert list(reports.analyze(name, reports.scope(WEEK), limit=2).campaign_id) == expected[:2]
+
+
+# -- goals ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("filters, goals", [
+    (Filters(), ["brand_search_january", "all_spend_june", "facebook_leads_june"]),
+    (Filters(networks=("facebook",)), ["facebook_leads_june"]),
+    (Filters(user="U2"), ["brand_search_january"]),
+    (Filters(user="U1"), ["facebook_leads_june"]),
+    (Filters(start="2026-01-01", end="2026-01-31"), ["brand_search_january"]),
+    (Filters(date_preset="this_month"), ["all_spend_june", "facebook_leads_june"]),
+])
+def test_goals_shown_are_those_in_scope(reports, filters, goals):
+    assert list(reports.goals(filters).goal_id) == goals
+
+
+# -- bad and hostile input --------------------------------------------------------------------
+
+HOSTILE = "x' or '1'='1'; drop table marts.dim_campaigns; --"
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"networks": (HOSTILE,)}, "unknown network .*valid values: facebook, google, linkedin"),
+    ({"statuses": ("enabled",)}, "unknown status 'enabled'; valid values: active, paused, del"),
+    ({"attribution": "lineer"}, "unknown attribution model or report 'lineer'; valid values: "
+                                "first_form_submission, .*linear"),
+    ({"attribution": HOSTILE}, "unknown attribution model or report"),
+    ({"accounts": (HOSTILE,)}, "unknown ad account .*valid values: facebook:F1, google:G1, "
+                               "linkedin:L1"),
+    ({"user": HOSTILE}, "unknown user .*valid values: U1, U2"),
+    ({"team": "T9"}, "unknown team 'T9'; valid values: T1"),
+    ({"roi_setting": "profit"}, "unknown ROI setting 'profit'; valid values: deals, estimate"),
+    ({"date_preset": HOSTILE}, "unknown date range"),
+    ({"start": HOSTILE}, "invalid start date"),
+])
+def test_unknown_filter_values_are_rejected_listing_the_valid_ones(reports, filters, message):
+    with pytest.raises(InvalidFilter, match=message):
+        reports.scope(Filters(**filters))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"columns": ["spend", "spend) from marts.dim_campaigns --"]}, "unknown column"),
+    ({"columns": ["average_position"]}, "unknown column 'average_position'; valid values: "
+                                        "impressions, clicks"),
+    ({"sort": "spend desc; drop table marts.dim_ads"}, "unknown sort column"),
+    ({"columns": ["spend"], "sort": "roi"}, "unknown sort column 'roi'; valid values: network"),
+    ({"level": "creative"}, "unknown level 'creative'; valid values: campaign, ad_group"),
+    ({"limit": 0}, "invalid limit"),
+])
+def test_unknown_columns_sorts_and_levels_are_rejected(reports, kwargs, message):
+    with pytest.raises(InvalidFilter, match=message):
+        reports.campaign_table(reports.scope(WEEK), **kwargs)
+
+
+def test_hostile_values_leave_the_warehouse_as_it_was(reports, fixture_warehouse):
+    for kwargs in ({"networks": (HOSTILE,)}, {"accounts": (HOSTILE,)}, {"user": HOSTILE}):
+        with pytest.raises(InvalidFilter):
+            reports.scope(Filters(**kwargs))
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_campaigns").fetchone() == (5,)
+        assert con.execute("select count(*) from marts.dim_ads").fetchone() == (6,)
+
+
+def test_unknown_analyze_report_and_grain(reports):
+    with pytest.raises(InvalidFilter, match="unknown analyze report 'roas'; valid values: total"):
+        reports.analyze("roas", reports.scope(WEEK))
+    with pytest.raises(InvalidFilter, match="unknown time grain 'hour'; valid values: day, week"):
+        reports.analyze("clicks", reports.scope(WEEK), grain="hour")
