@@ -4,6 +4,8 @@
     ads-analytics run               the main job against whatever the dlt config points at
     ads-analytics backfill          load a date range chunk by chunk (resumable), then build
     ads-analytics check             the data-quality suites on the warehouse, with Data Docs
+    ads-analytics report ...        reports over the marts (overview, campaigns, analyze, goals)
+    ads-analytics summary           a narrative of the period in Markdown
     ads-analytics simulator serve   the simulator alone, for pointing any source at it
     ads-analytics dev               the Dagster UI on this code location
 """
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 from orchestration.paths import DATA_DIR, REPO_ROOT, WAREHOUSE_ENV, warehouse_path
+from reporting.errors import ReportError
 
 log = logging.getLogger("ads_analytics")
 
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except CliError as exc:
+    except (CliError, ReportError) as exc:
         print(f"ads-analytics: error: {exc}", file=sys.stderr)
         return 1
 
@@ -78,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--suite", action="append", dest="suites", metavar="NAME",
                        help="only this suite (repeatable); default: all")
     check.set_defaults(handler=cmd_check)
+
+    from reporting.cli import add_commands as add_report_commands
+
+    add_report_commands(commands, warehouse_path)
 
     sim = commands.add_parser("simulator", help="the simulated advertiser")
     sim_commands = sim.add_subparsers(dest="simulator_command", required=True)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-class InvalidFilter(ValueError):
+class ReportError(Exception):
+    """Anything a report cannot do, said in one line a user can act on."""
+
+
+class InvalidFilter(ReportError, ValueError):
     """A filter, column, level or option the reports do not know, naming the valid values."""
 
     def __init__(self, what: str, value: object, valid: Iterable[object] | None = None,

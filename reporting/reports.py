@@ -40,11 +40,11 @@ from reporting.catalog import (
     TIME_GRAINS,
 )
 from reporting.dates import date_range, today_in
-from reporting.errors import InvalidFilter
+from reporting.errors import InvalidFilter, ReportError
 from reporting.queries import Query, Scope, report_sql, scope_ctes
 
 
-class WarehouseUnavailable(RuntimeError):
+class WarehouseUnavailable(ReportError):
     """The warehouse file is missing, not built, or locked by a run that is writing it."""
 
 

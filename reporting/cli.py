@@ -1,0 +1,156 @@
+"""`ads-analytics report ...` and `ads-analytics summary`: the report API on the command line.
+
+    ads-analytics report overview  --range last_30_days --network google
+    ads-analytics report campaigns --level ad_group --sort cost_per_contact --format csv
+    ads-analytics report analyze high_cpc_campaigns --user 7000100
+    ads-analytics report goals
+    ads-analytics report metrics   (what every column means)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from reporting.catalog import (
+    ANALYZE_ATTRIBUTION,
+    ANALYZE_REPORTS,
+    ATTRIBUTIONS,
+    METRICS,
+    NETWORKS,
+    ROI_SETTINGS,
+    STATUSES,
+    TABLE_LEVELS,
+    TIME_GRAINS,
+)
+from reporting.dates import PRESETS, WEEK_STARTS
+from reporting.output import FORMATS
+
+
+def _listed(values: list[str] | None) -> tuple[str, ...]:
+    """Repeatable options that also take comma-separated lists."""
+    return tuple(part.strip() for value in values or [] for part in value.split(",")
+                 if part.strip())
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (DESIGN.md §7)")
+    group.add_argument("--range", dest="date_preset", metavar="PRESET",
+                       help=f"date preset: {', '.join(PRESETS)} (default: the 30 days before "
+                            "today)")
+    group.add_argument("--start", help="first day, YYYY-MM-DD (portal time zone)")
+    group.add_argument("--end", help="last day, YYYY-MM-DD")
+    group.add_argument("--account", action="append", metavar="ID",
+                       help="ad account id or network:id (repeatable, or comma-separated)")
+    group.add_argument("--network", action="append", help=", ".join(NETWORKS))
+    group.add_argument("--status", action="append", help=", ".join(STATUSES))
+    group.add_argument("--model", dest="attribution", metavar="MODEL",
+                       help=f"attribution report or model: {', '.join(ATTRIBUTIONS)}")
+    group.add_argument("--user", help="only the ad accounts this HubSpot user may see")
+    group.add_argument("--team", help="only the ad accounts this HubSpot team may see")
+    group.add_argument("--roi", dest="roi_setting", default="deals",
+                       help=f"ROI setting: {', '.join(ROI_SETTINGS)} (default deals)")
+    group.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                       help="the day presets count from (default: today in the portal zone)")
+    group.add_argument("--week-start", default="monday", help=", ".join(WEEK_STARTS))
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", default="table", help=", ".join(FORMATS))
+    parser.add_argument("-o", "--output", type=Path, help="write to this file")
+
+
+def filters_of(args: argparse.Namespace):
+    from reporting.reports import Filters
+
+    return Filters(
+        accounts=_listed(args.account), date_preset=args.date_preset, start=args.start,
+        end=args.end, statuses=_listed(args.status), attribution=args.attribution,
+        networks=_listed(args.network), user=args.user, team=args.team,
+        roi_setting=args.roi_setting,
+    )
+
+
+def add_commands(commands: argparse._SubParsersAction,
+                 warehouse: Callable[[], Path]) -> None:
+    report = commands.add_parser(
+        "report", help="reports over the marts: overview, campaigns, analyze, goals",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    reports = report.add_subparsers(dest="report", required=True)
+
+    overview = reports.add_parser("overview", help="impressions, clicks, contacts, deals, "
+                                                   "spend, ROI")
+    campaigns = reports.add_parser("campaigns", help="the campaign table at any level")
+    campaigns.add_argument("--level", default="campaign", help=", ".join(TABLE_LEVELS))
+    campaigns.add_argument("--columns", action="append", metavar="METRIC",
+                           help="metrics to show, in order (see `report metrics`)")
+    campaigns.add_argument("--sort", help="a metric or label column (default: by key)")
+    campaigns.add_argument("--ascending", action="store_true", help="lowest first")
+    campaigns.add_argument("--limit", type=int)
+    analyze = reports.add_parser("analyze", help="one of the analyze reports "
+                                                 f"(default model {ANALYZE_ATTRIBUTION})")
+    analyze.add_argument("name", help=", ".join(ANALYZE_REPORTS))
+    analyze.add_argument("--grain", default="day", help=", ".join(TIME_GRAINS))
+    analyze.add_argument("--limit", type=int, default=10, help="campaigns in a ranking")
+    goals = reports.add_parser("goals", help="goal progress")
+    for parser in (overview, campaigns, analyze, goals):
+        add_filter_arguments(parser)
+        add_output_arguments(parser)
+        parser.set_defaults(handler=lambda args: run_report(args, warehouse()))
+    metrics = reports.add_parser("metrics", help="what every report column means")
+    metrics.set_defaults(handler=lambda args: print_metrics())
+
+    summary = commands.add_parser("summary", help="a narrative of the period in Markdown")
+    add_filter_arguments(summary)
+    summary.add_argument("-o", "--output", type=Path, help="write the Markdown to this file")
+    summary.set_defaults(handler=lambda args: run_summary(args, warehouse()))
+
+
+def run_report(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.output import write
+    from reporting.reports import Reports
+
+    filters = filters_of(args)
+    with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
+        if args.report == "goals":
+            frame = reports.goals(filters)
+        elif args.report == "analyze":
+            scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
+            frame = reports.analyze(args.name, scope, grain=args.grain, limit=args.limit)
+        else:
+            scope = reports.scope(filters)
+            if args.report == "overview":
+                frame = reports.overview(scope)
+            else:
+                frame = reports.campaign_table(
+                    scope, level=args.level, columns=_listed(args.columns) or None,
+                    sort=args.sort, descending=not args.ascending, limit=args.limit)
+    text = write(frame, args.format, args.output)
+    if text is not None:
+        print(text, end="")
+    else:
+        print(f"Wrote {len(frame)} rows to {args.output}")
+    return 0
+
+
+def print_metrics() -> int:
+    width = max(len(name) for name in METRICS)
+    for metric in METRICS.values():
+        print(f"{metric.name:<{width}}  {metric.kind:<7}  {metric.description}")
+    return 0
+
+
+def run_summary(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.reports import Reports
+    from reporting.summary import summarise
+
+    with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
+        text = summarise(reports, filters_of(args))
+    if args.output:
+        args.output.write_text(text)
+        print(f"Wrote the summary to {args.output}")
+    else:
+        print(text, end="")
+    return 0

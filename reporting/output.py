@@ -1,0 +1,99 @@
+"""Report output: a table for the terminal, or CSV, JSON and Parquet for other tools."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from reporting.errors import InvalidFilter
+
+FORMATS = ("table", "csv", "json", "parquet")
+PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target"}
+MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "cost_per_session",
+         "max_cpc", "first_page_cpc", "top_of_page_cpc"}
+CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}
+
+
+def format_value(column: str, value: object) -> str:
+    """A cell as a reader wants it: thousands separators, money with cents, ratios as
+    percentages, fractional credits with two decimals, and an empty cell for no value."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            number = float(value)  # Decimal
+        except (TypeError, ValueError):
+            return str(value)
+    else:
+        number = float(value)
+    if column in PERCENT:
+        return f"{number:.2%}"
+    if column in MONEY or column.startswith("cost_per_"):
+        return f"{number:,.2f}"
+    if column in CREDITED and not number.is_integer():
+        return f"{number:,.2f}"
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
+
+
+def caption(frame: pd.DataFrame) -> str:
+    attrs = frame.attrs
+    parts = [attrs.get("date_range", "")]
+    if attrs.get("time_zone"):
+        parts[0] += f" ({attrs['time_zone']})"
+    for key in ("attribution", "roi_setting"):
+        if attrs.get(key):
+            parts.append(f"{key.replace('_', ' ')}: {attrs[key]}")
+    if attrs.get("currency"):
+        parts.append(f"money in {attrs['currency']}")
+    return " · ".join(part for part in parts if part)
+
+
+def render_table(frame: pd.DataFrame, width: int = 200) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=frame.attrs.get("title"), caption=caption(frame))
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(format_value(column, value)
+                        for column, value in zip(frame.columns, row, strict=True)))
+    console = Console(record=True, width=width)
+    with console.capture() as capture:
+        console.print(table)
+    return capture.get()
+
+
+def write(frame: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
+    """Write the report to `output`, or return the text for the terminal."""
+    if fmt not in FORMATS:
+        raise InvalidFilter("format", fmt, FORMATS)
+    if fmt == "parquet":
+        if output is None:
+            raise InvalidFilter("output", None, expected="a file path for Parquet (--output)")
+        frame.to_parquet(output, index=False)
+        return None
+    if fmt == "table":
+        text = render_table(frame)
+    elif fmt == "csv":
+        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+    else:
+        days = frame.copy()
+        for column in days.columns:
+            if pd.api.types.is_datetime64_any_dtype(days[column]):
+                days[column] = days[column].dt.strftime("%Y-%m-%d")
+        buffer = io.StringIO()
+        days.to_json(buffer, orient="records", indent=2)
+        text = buffer.getvalue() + "\n"
+    if output is None:
+        return text
+    Path(output).write_text(text)
+    return None

@@ -1,0 +1,94 @@
+"""`ads-analytics report` on the hand-built warehouse, in every output format."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from orchestration.cli import main
+from orchestration.paths import WAREHOUSE_ENV
+
+WEEK = ["--today", "2026-06-15", "--range", "last_7_days"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment(monkeypatch, fixture_warehouse):
+    # `--warehouse` sets the variable for the process; put it back after each test
+    monkeypatch.setenv(WAREHOUSE_ENV, str(fixture_warehouse))
+
+
+def report(fixture_warehouse, *args):
+    return main(["--warehouse", str(fixture_warehouse), "report", *args])
+
+
+def test_overview_table_shows_the_numbers_and_the_filters(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "overview", *WEEK) == 0
+    out = capsys.readouterr().out
+    for text in ("5,300", "207", "448.00", "1,000.00", "123.21%", "2026-06-08..2026-06-14",
+                 "first_form_submission", "money in USD"):
+        assert text in out
+
+
+def test_campaign_table_as_csv_with_chosen_columns_and_sort(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--columns", "spend,contacts",
+                  "--columns", "cost_per_contact", "--sort", "cost_per_contact",
+                  "--format", "csv") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("network,ad_account_id,campaign_id,campaign_name,campaign_type,status,"
+                        "spend,contacts,cost_per_contact")
+    assert [line.split(",")[2] for line in lines[1:]] == ["C3", "C1", "C5", "C2", "C4"]
+    assert lines[1].endswith(",120.0,1.0,120.0")
+
+
+def test_analyze_series_as_json_has_iso_days(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "analyze", "spend_over_time", *WEEK, "--format",
+                  "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[2] == {"period": "2026-06-10", "spend": 100.0}
+    assert len(rows) == 7
+
+
+def test_parquet_goes_to_a_file_and_reads_back_equal(fixture_warehouse, tmp_path, capsys):
+    path = tmp_path / "ads.parquet"
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--level", "ad", "--network",
+                  "facebook", "--format", "parquet", "-o", str(path)) == 0
+    assert "Wrote 3 rows" in capsys.readouterr().out
+    frame = pd.read_parquet(path)
+    assert sorted(frame.ad_id) == ["A1a", "A1b", "A2"]
+    assert frame.set_index("ad_id").spend.to_dict() == pytest.approx(
+        {"A1a": 140, "A1b": 60, "A2": 30})
+
+
+def test_user_filter_and_model_on_the_command_line(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--user", "U1", "--model", "linear",
+                  "--format", "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["ad_account_id"] for row in rows} == {"F1"}
+    assert next(r for r in rows if r["campaign_id"] == "C1")["contacts"] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["campaigns", "--network", "google' or 1=1 --"],
+     "ads-analytics: error: unknown network \"google' or 1=1 --\"; valid values: facebook, "
+     "google, linkedin"),
+    (["campaigns", "--columns", "average_position"], "unknown column 'average_position'"),
+    (["overview", "--format", "xlsx"], "unknown format 'xlsx'; valid values: table, csv, json, "
+                                       "parquet"),
+    (["overview", "--format", "parquet"], "invalid output None; expected a file path"),
+    (["analyze", "roas"], "unknown analyze report 'roas'"),
+])
+def test_bad_input_is_one_line_and_exit_code_1(fixture_warehouse, capsys, args, message):
+    assert report(fixture_warehouse, *args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_a_missing_warehouse_is_named(tmp_path, capsys):
+    assert main(["--warehouse", str(tmp_path / "none.duckdb"), "report", "overview"]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_metrics_lists_every_column_with_its_meaning(capsys):
+    assert main(["report", "metrics"]) == 0
+    out = capsys.readouterr().out
+    assert "cost_per_session" in out and "HubSpot's 'CPC'" in out
