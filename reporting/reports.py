@@ -174,10 +174,12 @@ class Reports:
         })
         return frame
 
-    def overview(self, scope: Scope) -> pd.DataFrame:
-        """One row: impressions, clicks, contacts, deals (or customers under the `estimate` ROI
-        setting), spend, revenue and ROI over every campaign in scope."""
-        query = report_sql(LEVELS["total"], scope, list(OVERVIEW_COLUMNS[scope.roi_setting]))
+    def overview(self, scope: Scope, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row over every campaign in scope: by default impressions, clicks, contacts,
+        deals (or customers under the `estimate` ROI setting), spend, revenue and ROI."""
+        metrics = _check_all("column", list(columns or OVERVIEW_COLUMNS[scope.roi_setting]),
+                             list(METRICS))
+        query = report_sql(LEVELS["total"], scope, list(metrics))
         return self._frame(query, scope, "Overview")
 
     def campaign_table(self, scope: Scope, level: str = "campaign",
