@@ -28,6 +28,7 @@ from orchestration.assets.ingestion import (
     build_source_assets,
     source_entries,
 )
+from orchestration.assets.reports import build_report_assets
 from orchestration.dbt import (
     AdsDbtTranslator,
     dbt_executable,
@@ -134,7 +135,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
             assets=[source], lower_bound_delta=FRESH_WITHIN)
     ]
     return Definitions(
-        assets=[*source_assets, *build_dbt_assets(project)],
+        assets=[*source_assets, *build_dbt_assets(project), build_report_assets()],
         asset_checks=[build_quality_checks(), *freshness],
         jobs=[main, load, transform],
         # Materializations started from the asset graph (and UI backfills) run in one process

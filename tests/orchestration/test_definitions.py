@@ -105,6 +105,19 @@ def test_attribution_marts_reach_back_through_the_data_driven_model(location):
     assert ("dim_ad_accounts", "assert_ad_account_time_zones_aligned") in checks
 
 
+def test_report_assets_follow_the_marts_they_read_in_the_main_job(location):
+    defs, graph = location
+    reports = {key.path[-1] for key in graph.get_all_asset_keys()
+               if graph.get(key).group_name == "reports"}
+    assert reports == {"report_overview", "report_campaigns", "report_summary"}
+    for name in reports:
+        parents = {key.path[-1] for key in graph.get(AssetKey([name])).parent_keys}
+        assert {"fct_campaign_performance_daily", "fct_contact_attribution",
+                "fct_deal_attribution", "dim_campaigns", "dim_ad_account_access"} <= parents
+    main = defs.resolve_job_def(MAIN_JOB)
+    assert {AssetKey([name]) for name in reports} <= set(main.asset_layer.executable_asset_keys)
+
+
 def test_main_job_and_quality_checks_exist(location):
     defs, graph = location
     assert defs.resolve_job_def(MAIN_JOB) is not None

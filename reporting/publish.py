@@ -1,0 +1,68 @@
+"""The reports a run publishes beside the warehouse, for people and tools that read files:
+the overview, the campaign table and the summary of the last loaded days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from reporting.output import render_table
+from reporting.reports import Filters, Reports
+from reporting.summary import summarise
+
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Published:
+    first_day: dt.date
+    last_day: dt.date
+    overview: dict[str, float | None]
+    overview_file: Path
+    campaigns_file: Path
+    campaign_rows: int
+    campaigns_preview: str
+    summary_file: Path
+    summary: str
+
+
+def reports_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "reports"
+
+
+def latest_day(reports: Reports) -> dt.date | None:
+    """The last day with ad performance, at most yesterday (today is still being loaded)."""
+    day = reports.con.execute(
+        "select max(date_day) from marts.fct_campaign_performance_daily").fetchone()[0]
+    if day is None:
+        return None
+    return min(day, reports.today - dt.timedelta(days=1))
+
+
+def publish(warehouse: Path, days: int = WINDOW_DAYS) -> Published:
+    """Write the reports of the `days` days up to the latest loaded day."""
+    folder = reports_dir(warehouse)
+    folder.mkdir(parents=True, exist_ok=True)
+    with Reports.open(warehouse) as reports:
+        last = latest_day(reports) or reports.today - dt.timedelta(days=1)
+        filters = Filters(start=last - dt.timedelta(days=days - 1), end=last)
+        scope = reports.scope(filters)
+        overview = reports.overview(scope)
+        campaigns = reports.campaign_table(scope, sort="spend")
+        summary = summarise(reports, filters)
+    numbers = {k: (None if v != v else float(v)) for k, v in overview.iloc[0].items()}
+    overview_file = folder / "overview.json"
+    overview_file.write_text(json.dumps(
+        {"first_day": str(scope.dates.start), "last_day": str(last),
+         "attribution": scope.attribution, **numbers}, indent=2) + "\n")
+    campaigns_file = folder / "campaigns.parquet"
+    campaigns.to_parquet(campaigns_file, index=False)
+    summary_file = folder / "summary.md"
+    summary_file.write_text(summary)
+    return Published(
+        first_day=scope.dates.start, last_day=last, overview=numbers,
+        overview_file=overview_file, campaigns_file=campaigns_file,
+        campaign_rows=len(campaigns), campaigns_preview=render_table(campaigns.head(10)),
+        summary_file=summary_file, summary=summary)
