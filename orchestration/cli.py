@@ -144,6 +144,10 @@ def _print_overview() -> None:
     warehouse = warehouse_path()
     print(render(overview(warehouse)))
     print(f"Warehouse: {warehouse}  (marts in schema `marts`; open it read-only with duckdb)")
+    summary = warehouse.parent / "reports" / "summary.md"
+    if summary.exists():
+        print(f"Reports of the last 30 loaded days: {summary.parent}; more with "
+              "`ads-analytics report campaigns --help` and `ads-analytics summary`")
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

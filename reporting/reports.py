@@ -33,7 +33,6 @@ from reporting.catalog import (
     METRICS,
     NETWORKS,
     OVERVIEW_COLUMNS,
-    PRINCIPAL_TYPES,
     ROI_SETTINGS,
     STATUSES,
     TABLE_LEVELS,
@@ -160,7 +159,6 @@ class Reports:
             "select distinct principal_id from marts.dim_ad_account_access"
             " where principal_type = $type order by 1", {"type": kind}).fetchall()]
         _check_all(kind, [str(value)], known)
-        assert kind in PRINCIPAL_TYPES
         return kind, str(value)
 
     # -- reports -------------------------------------------------------------------------
