@@ -12,7 +12,6 @@ from dataclasses import dataclass
 NETWORKS = ("facebook", "google", "linkedin")
 STATUSES = ("active", "paused", "deleted")
 ROI_SETTINGS = ("deals", "estimate")
-PRINCIPAL_TYPES = ("user", "team")
 TIME_GRAINS = ("day", "week", "month")
 
 # HubSpot's ads attribution reports: a contact counts 0 or 1 per ad (credit 1), so a group's
