@@ -105,6 +105,13 @@ def test_attribution_marts_reach_back_through_the_data_driven_model(location):
     assert ("dim_ad_accounts", "assert_ad_account_time_zones_aligned") in checks
 
 
+def test_the_time_spine_is_a_mart_read_from_the_campaign_fact_not_an_island(location):
+    _, graph = location
+    spine = graph.get(AssetKey(["metricflow_time_spine"]))
+    assert spine.group_name == "marts"
+    assert set(spine.parent_keys) == {AssetKey(["fct_campaign_performance_daily"])}
+
+
 def test_report_assets_follow_the_marts_they_read_in_the_main_job(location):
     defs, graph = location
     reports = {key.path[-1] for key in graph.get_all_asset_keys()
@@ -181,7 +188,9 @@ def test_each_source_has_a_dbt_step_of_the_models_built_from_it_alone(location):
         "dbt_hubspot"]
     assert {"int_ads_unioned", "fct_ad_performance_daily", "dim_ad_accounts",
             "fct_contact_attribution"} <= steps["dbt_warehouse"]
-    assert "fct_campaign_performance_daily" in steps["dbt_guarded_marts"]
+    # the semantic layer's time spine is built from the campaign fact's days, after it
+    assert {"fct_campaign_performance_daily", "metricflow_time_spine"} <= steps[
+        "dbt_guarded_marts"]
     dbt_steps = [outputs for name, outputs in steps.items() if name.startswith("dbt_")]
     every = [model for outputs in dbt_steps for model in outputs]
     assert len(every) == len(set(every)), "a model in two steps"
