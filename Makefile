@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The dashboard's browser test drives Debian's Chromium through its ChromeDriver; installed once
+# when missing and apt-get is there (CI's fresh machine). Elsewhere install both yourself.
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMEDRIVER):
+	@if command -v apt-get >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver fonts-liberation; \
+	else \
+		echo "make: no apt-get: install Chromium and ChromeDriver for the dashboard test" >&2; \
+	fi
+
+browser: $(CHROMEDRIVER)
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ads-analytics demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMEDRIVER)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 lint: $(STAMP)

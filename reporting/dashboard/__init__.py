@@ -1,0 +1,101 @@
+"""The local web dashboard: the report API's overview, campaign table, analyze charts and goals
+in a Streamlit page on 127.0.0.1.
+
+    process = serve(warehouse, 8501)          # returns at once; process.terminate() stops it
+    run(warehouse, 8501)                      # blocks until Ctrl-C
+
+The page reads the warehouse read-only on every rerun, so it can stay open while runs load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from orchestration.paths import WAREHOUSE_ENV
+
+APP = Path(__file__).with_name("app.py")
+# A fixed "today" for the date presets (tests, screenshots); unset: today in the portal zone.
+TODAY_ENV = "ADS_ANALYTICS_DASHBOARD_TODAY"
+HOST = "127.0.0.1"
+
+
+class DashboardError(RuntimeError):
+    """The dashboard server did not come up."""
+
+
+def command(port: int, *, headless: bool = True) -> list[str]:
+    """`streamlit run` on the page, bound to localhost, without telemetry or a file watcher."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", HOST, "--server.port", str(port),
+        "--server.headless", "true" if headless else "false",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--global.developmentMode", "false",
+        "--theme.base", "light",
+        "--client.toolbarMode", "minimal",
+    ]
+
+
+def serve(warehouse: Path, port: int = 8501, *, today: dt.date | None = None,
+          headless: bool = True, **popen) -> subprocess.Popen:
+    """Start the dashboard on http://127.0.0.1:`port` over `warehouse` and return the server
+    process at once (`wait_until_ready` waits for it to answer). `headless=False` opens a
+    browser tab. Extra keyword arguments go to `subprocess.Popen` (stdout, stderr...)."""
+    env = {**os.environ, WAREHOUSE_ENV: str(Path(warehouse).resolve())}
+    env.pop(TODAY_ENV, None)
+    if today is not None:
+        env[TODAY_ENV] = today.isoformat()
+    return subprocess.Popen(command(port, headless=headless), env=env, **popen)
+
+
+def url(port: int) -> str:
+    return f"http://{HOST}:{port}/"
+
+
+def wait_until_ready(process: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+    """Return once the server answers its health check; raise if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DashboardError(f"the dashboard exited with code {process.returncode} "
+                                 "before answering (is the port free?)")
+        try:
+            with urllib.request.urlopen(f"{url(port)}_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise DashboardError(f"the dashboard did not answer on {url(port)} within {timeout:.0f} s")
+
+
+def run(warehouse: Path, port: int = 8501, *, today: dt.date | None = None,
+        headless: bool = True) -> int:
+    """Serve the dashboard until Ctrl-C (or the server exits); return its exit code."""
+    process = serve(warehouse, port, today=today, headless=headless)
+    print(f"Dashboard on {url(port)} over {warehouse} (Ctrl-C stops it)", flush=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop(process)
+        return 0
+
+
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Terminate the server, killing it if it does not exit in time."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

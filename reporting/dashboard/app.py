@@ -1,0 +1,238 @@
+"""The dashboard page (`streamlit run`, started by `reporting.dashboard.serve`).
+
+Every number comes from the report API (reporting/reports.py). The warehouse is opened
+read-only on every rerun and closed at its end, so a run that is writing it only makes the page
+say so until it finishes. Settings come from the environment: `ADS_ANALYTICS_WAREHOUSE` and,
+for tests, `ADS_ANALYTICS_DASHBOARD_TODAY`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+import streamlit as st
+
+from orchestration.paths import warehouse_path
+from reporting.catalog import (
+    ANALYZE_ATTRIBUTION,
+    ATTRIBUTIONS,
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_COLUMNS,
+    LEVELS,
+    METRICS,
+    NETWORKS,
+    ROI_SETTINGS,
+    STATUSES,
+    TABLE_LEVELS,
+    TIME_GRAINS,
+)
+from reporting.dashboard import TODAY_ENV
+from reporting.dashboard.view import (
+    CUSTOM_RANGE,
+    MONEY,
+    PERCENT,
+    describe_scope,
+    filter_options,
+    filters_from,
+    label,
+    narrow,
+    parents,
+    tiles,
+)
+from reporting.dates import PRESETS
+from reporting.errors import InvalidFilter
+from reporting.reports import Filters, Reports, WarehouseUnavailable
+
+DEFAULT_PRESET = "last_30_days"
+RANKINGS = ("high_cpc_campaigns", "low_cpc_campaigns", "high_cost_per_contact_campaigns",
+            "low_cost_per_contact_campaigns")
+SERIES = ("impressions", "clicks", "contacts", "customers")
+SECTIONS = ("Campaigns", "Analyze", "Goals")
+
+
+def sidebar(reports: Reports) -> Filters:
+    options = filter_options(reports)
+    bar = st.sidebar
+    bar.header("Filters")
+    presets = [*PRESETS, CUSTOM_RANGE]
+    preset = bar.selectbox("Date range", presets, index=presets.index(DEFAULT_PRESET),
+                           format_func=lambda p: "Custom range" if p == CUSTOM_RANGE
+                           else label(p), key="date_preset")
+    start = end = None
+    if preset == CUSTOM_RANGE:
+        yesterday = reports.today - dt.timedelta(days=1)
+        start = bar.date_input("Start", yesterday - dt.timedelta(days=29), key="start")
+        end = bar.date_input("End", yesterday, key="end")
+    accounts = bar.multiselect("Ad accounts", list(options.accounts),
+                               format_func=options.accounts.get, placeholder="All ad accounts",
+                               key="accounts")
+    networks = bar.pills("Networks", NETWORKS, selection_mode="multi", format_func=label,
+                         help="None chosen: every network", key="networks")
+    statuses = bar.pills("Statuses", STATUSES, selection_mode="multi", format_func=label,
+                         help="None chosen: every status", key="statuses")
+    attribution = bar.selectbox(
+        "Attribution report or model", [None, *ATTRIBUTIONS],
+        format_func=lambda a: (f"Default ({label(DEFAULT_ATTRIBUTION).lower()})" if a is None
+                               else label(a)),
+        help=f"DESIGN.md §6. By default the overview and the campaign table use "
+             f"{label(DEFAULT_ATTRIBUTION).lower()}, the analyze charts "
+             f"{label(ANALYZE_ATTRIBUTION).lower()}", key="attribution")
+    principal = bar.selectbox(
+        "User or team", [None, *options.principals],
+        format_func=lambda p: "Everyone (all accounts)" if p is None
+        else "{} {}".format(*p.split(":", 1)),
+        help="Only the ad accounts this HubSpot user or team may access", key="principal")
+    roi_setting = bar.radio(
+        "ROI from", ROI_SETTINGS, key="roi_setting",
+        format_func={"deals": "Deals (closed-won revenue)",
+                     "estimate": "Estimate (contacts and customers at the sale price)"}.get)
+    return filters_from(preset=preset, start=start, end=end, accounts=accounts,
+                        networks=networks, statuses=statuses, attribution=attribution,
+                        principal=principal, roi_setting=roi_setting)
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
+    config: dict[str, st.column_config.Column] = {}
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            config[column] = st.column_config.DateColumn(label(column), format="YYYY-MM-DD")
+        elif column in PERCENT:
+            config[column] = st.column_config.NumberColumn(label(column), format="percent")
+        elif column in MONEY or column.startswith("cost_per_"):
+            config[column] = st.column_config.NumberColumn(label(column), format="%.2f")
+        elif column in METRICS:
+            config[column] = st.column_config.NumberColumn(label(column), format="localized",
+                                                           help=METRICS[column].description)
+        else:
+            config[column] = st.column_config.Column(label(column))
+    return config
+
+
+def table(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
+    """A report frame with labelled, formatted columns (`columns`: only these, in order)."""
+    st.dataframe(frame, hide_index=True, column_order=columns, placeholder="–",
+                 column_config=column_config(frame))
+
+
+def overview(reports: Reports, filters: Filters) -> None:
+    frame = reports.overview(reports.scope(filters))
+    st.caption(describe_scope(frame))
+    for column, (name, text) in zip(st.columns(6), tiles(frame), strict=True):
+        column.metric(name, text, border=True)
+
+
+def spend_over_time(reports: Reports, filters: Filters) -> str:
+    """The spend chart; returns the time grain chosen beside it, which the analyze charts
+    share."""
+    title, pick = st.columns([5, 1])
+    title.subheader(f"Spend over time ({reports.company_currency})")
+    grain = pick.selectbox("Time grain", TIME_GRAINS, format_func=label, key="grain")
+    scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
+    frame = reports.analyze("spend_over_time", scope, grain=grain)
+    st.bar_chart(frame, x="period", y="spend", x_label="", y_label="", height=220)
+    return grain
+
+
+def campaigns(reports: Reports, filters: Filters) -> None:
+    scope = reports.scope(filters)
+    pick_level, pick_campaign, pick_group = st.columns(3)
+    level = pick_level.selectbox("Level", TABLE_LEVELS, format_func=label, key="level",
+                                 help="Choose a campaign (and ad group) to drill down")
+    columns = st.multiselect("Columns", list(METRICS), format_func=label,
+                             default=list(DEFAULT_COLUMNS[scope.roi_setting]),
+                             key=f"columns_{scope.roi_setting}")
+    chosen = LEVELS[level]
+    sort_by, direction = st.columns([3, 1])
+    sort = sort_by.selectbox("Sort by", [None, *columns, *chosen.labels],
+                             format_func=lambda c: "Key (network, account, id)" if c is None
+                             else label(c))
+    descending = direction.toggle("Highest first", value=True)
+    rows = reports.campaign_table(scope, level=level, columns=columns, sort=sort,
+                                  descending=descending)
+    campaign = ad_group = None
+    if "campaign_id" in rows.columns:
+        campaigns_in = {None: "All campaigns", **parents(rows, "campaign_id", "campaign_name")}
+        campaign = pick_campaign.selectbox("Campaign", list(campaigns_in),
+                                           format_func=campaigns_in.get, key="campaign")
+    if "ad_group_id" in rows.columns and level != "ad_group":
+        groups_in = {None: "All ad groups",
+                     **parents(narrow(rows, campaign), "ad_group_id", "ad_group_name")}
+        ad_group = pick_group.selectbox("Ad group", list(groups_in), format_func=groups_in.get,
+                                        key="ad_group")
+    rows = narrow(rows, campaign, ad_group)
+    st.caption(f"{len(rows)} rows · {describe_scope(rows)}")
+    table(rows)
+
+
+def analyze(reports: Reports, filters: Filters, grain: str) -> None:
+    scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
+    series = {name: reports.analyze(name, scope, grain=grain) for name in SERIES}
+    st.caption(describe_scope(series["contacts"]))
+    left, right = st.columns(2)
+    spend = reports.analyze("total_spend", scope)
+    left.markdown(f"**Total spend by network ({reports.company_currency})**")
+    left.bar_chart(spend, x="network", y="spend", x_label="", y_label="", height=220)
+    for index, (name, frame) in enumerate(series.items()):
+        where = right if index % 2 == 0 else left
+        where.markdown(f"**{label(name)} over time**")
+        where.line_chart(frame, x="period", y=name, x_label="", y_label="", height=220)
+    for pair in (RANKINGS[:2], RANKINGS[2:]):
+        for where, name in zip(st.columns(2), pair, strict=True):
+            with where:
+                st.markdown(f"**{label(name)}**")
+                ranking = reports.analyze(name, scope, limit=5)
+                table(ranking, ["network", "campaign_name", *ranking.columns[-4:]])
+
+
+def goals(reports: Reports, filters: Filters) -> None:
+    frame = reports.goals(filters)
+    if frame.empty:
+        st.info("No goals in scope: goals are set in dbt_project/seeds (DESIGN.md §8).")
+        return
+    for goal in frame.to_dict("records"):
+        share = goal["percent_of_target"]
+        share = 0.0 if pd.isna(share) else float(share)
+        st.progress(min(max(share, 0.0), 1.0),
+                    text=f"**{goal['goal_name']}** ({label(goal['goal_type']).lower()}, "
+                         f"{goal['period_start']:%Y-%m-%d} – {goal['period_end']:%Y-%m-%d}): "
+                         f"{goal['actual']:,.2f} of {goal['target']:,.2f} ({share:.0%}), "
+                         f"{label(str(goal['status'])).lower()}")
+    table(frame, [c for c in frame.columns if c not in ("goal_id", "lifecycle_stage")])
+
+
+def page(reports: Reports) -> None:
+    filters = sidebar(reports)
+    st.title("Ads analytics")
+    try:
+        overview(reports, filters)
+        grain = spend_over_time(reports, filters)
+        # Only the chosen section runs its reports and draws its charts (tabs would do all).
+        section = st.radio("Section", SECTIONS, horizontal=True, key="section",
+                           label_visibility="collapsed")
+        if section == "Campaigns":
+            campaigns(reports, filters)
+        elif section == "Analyze":
+            analyze(reports, filters, grain)
+        else:
+            goals(reports, filters)
+    except InvalidFilter as exc:
+        st.error(f"These filters cannot be shown: {exc}")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Ads analytics", page_icon=":bar_chart:", layout="wide")
+    today = os.environ.get(TODAY_ENV)
+    warehouse = warehouse_path()
+    try:
+        with Reports.open(warehouse, today=dt.date.fromisoformat(today) if today else None) as (
+                reports):
+            page(reports)
+    except WarehouseUnavailable as exc:
+        st.title("Ads analytics")
+        st.error(str(exc))
+        st.button("Try again")
+
+
+main()

@@ -1,0 +1,134 @@
+"""What the dashboard shows, as plain functions of the report API's frames: the page script
+(app.py) only lays them out, so this is what the fast tests check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reporting.reports import Filters, Reports
+
+PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target"}
+MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "max_cpc", "first_page_cpc",
+         "top_of_page_cpc"}
+CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}
+CUSTOM_RANGE = "custom"
+
+
+def label(name: str) -> str:
+    """`last_7_days` -> `Last 7 days`, `ad_group` -> `Ad group`, `cpc` -> `CPC`."""
+    special = {"cpc": "CPC", "ctr": "CTR", "roi": "ROI", "mqls": "MQLs", "sqls": "SQLs",
+               "linkedin": "LinkedIn"}
+    words = [special.get(word, word) for word in name.split("_")]
+    first = words[0] if words[0] in special.values() else words[0].capitalize()
+    return " ".join([first, *words[1:]])
+
+
+def is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(column: str, value: object) -> str:
+    """A number as a reader wants it: thousands separators, money with cents, ratios as
+    percentages, fractional credits with two decimals, a dash for no value (an untracked
+    campaign's CRM metrics, a ratio over zero)."""
+    if is_missing(value):
+        return "–"
+    number = float(value)  # numpy and Decimal values too
+    if column in PERCENT:
+        return f"{number:.2%}"
+    if column in MONEY or column.startswith("cost_per_"):
+        return f"{number:,.2f}"
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
+
+
+def tiles(overview: pd.DataFrame) -> list[tuple[str, str]]:
+    """The overview tiles, (label, text) in order: impressions, clicks, contacts, deals (or
+    customers under the `estimate` ROI setting), spend in the company currency, ROI."""
+    row = overview.iloc[0].to_dict()
+    won = "deals" if "deals" in row else "customers"
+    currency = overview.attrs.get("currency")
+    spend = f"Spend ({currency})" if currency else "Spend"
+    return [(label(column) if column != "spend" else spend, format_value(column, row[column]))
+            for column in ("impressions", "clicks", "contacts", won, "spend", "roi")]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the sidebar offers beyond the catalogue's closed sets: the warehouse's ad accounts
+    (`network:id` -> display name) and the users and teams with access (`user:U1`)."""
+
+    accounts: dict[str, str]
+    principals: tuple[str, ...]
+
+
+def filter_options(reports: Reports) -> Options:
+    # The report API validates these values but has no call listing them.
+    accounts = {f"{network}:{account}": f"{name} ({network}:{account})"
+                for network, account, name in reports.con.execute(
+                    "select network, ad_account_id, ad_account_name from marts.dim_ad_accounts"
+                    " order by 1, 3, 2").fetchall()}
+    principals = tuple(f"{kind}:{principal}" for kind, principal in reports.con.execute(
+        "select distinct principal_type, principal_id from marts.dim_ad_account_access"
+        " order by principal_type desc, principal_id").fetchall())
+    return Options(accounts, principals)
+
+
+def filters_from(*, preset: str, start: dt.date | None = None, end: dt.date | None = None,
+                 accounts: list[str] | None = None, networks: list[str] | None = None,
+                 statuses: list[str] | None = None, attribution: str | None = None,
+                 principal: str | None = None, roi_setting: str = "deals") -> Filters:
+    """The sidebar's values as report filters: a preset or the custom start and end, and
+    `user:U1` / `team:T1` for the access filter. Nothing chosen in a list means all."""
+    custom = preset == CUSTOM_RANGE
+    kind, _, principal_id = (principal or "").partition(":")
+    return Filters(
+        date_preset=None if custom else preset,
+        start=start if custom else None, end=end if custom else None,
+        accounts=tuple(accounts or ()), networks=tuple(networks or ()),
+        statuses=tuple(statuses or ()), attribution=attribution,
+        user=principal_id if kind == "user" else None,
+        team=principal_id if kind == "team" else None, roi_setting=roi_setting,
+    )
+
+
+def parents(table: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    """The campaigns (or ad groups) a table's rows belong to, id -> name, for drilling down."""
+    if key not in table.columns or table.empty:
+        return {}
+    pairs = table[[key, name]].drop_duplicates().sort_values([name, key])
+    return {str(row[key]): f"{row[name]} ({row[key]})" for _, row in pairs.iterrows()}
+
+
+def narrow(table: pd.DataFrame, campaign: str | None = None,
+           ad_group: str | None = None) -> pd.DataFrame:
+    """Only the rows under the chosen campaign and ad group (None: all)."""
+    keep = pd.Series(True, index=table.index)
+    if campaign is not None:
+        keep &= table["campaign_id"].astype(str) == campaign
+    if ad_group is not None:
+        keep &= table["ad_group_id"].astype(str) == ad_group
+    narrowed = table[keep].reset_index(drop=True)
+    narrowed.attrs = dict(table.attrs)
+    return narrowed
+
+
+def describe_scope(frame: pd.DataFrame) -> str:
+    """The caption under a report: its dates, zone, attribution and currency."""
+    attrs = frame.attrs
+    first, _, last = attrs.get("date_range", "").partition("..")
+    parts = [f"{first} – {last}" if last else first]
+    if attrs.get("time_zone"):
+        parts[0] += f" ({attrs['time_zone']})"
+    if attrs.get("attribution"):
+        parts.append(f"attribution: {label(attrs['attribution']).lower()}")
+    if attrs.get("roi_setting"):
+        parts.append(f"ROI from {attrs['roi_setting']}")
+    if attrs.get("currency"):
+        parts.append(f"money in {attrs['currency']}")
+    return " · ".join(part for part in parts if part)

@@ -1,0 +1,272 @@
+"""The dashboard over the hand-built warehouse of conftest.py (today 2026-06-15; its default
+range, the last 30 days, is 2026-05-16..2026-06-14): the page logic through Streamlit's in-process
+AppTest, and the real server in headless Chromium. Expected numbers are those of test_reports.py
+(last 30 days: spend 460, contacts 4; with the A3 row of 05-20 in range, impressions 5,400 and
+clicks 217)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestration.paths import WAREHOUSE_ENV
+from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
+from reporting.dashboard.view import filters_from, format_value, label
+from tests.reporting.conftest import TODAY
+
+LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals": "1",
+                "Spend (USD)": "460.00", "ROI": "117.39%"}  # (1000 - 460) / 460
+# C3 (120 + 12 on 05-20) and C4 (8); P2 is the one contact; D1 is P1's, on facebook
+GOOGLE_LAST_30_DAYS = {"Impressions": "1,100", "Clicks": "94", "Contacts": "1", "Deals": "0",
+                       "Spend (USD)": "140.00", "ROI": "-100.00%"}
+GOOGLE_LAST_7_DAYS = {**GOOGLE_LAST_30_DAYS, "Impressions": "1,000", "Clicks": "84",
+                      "Spend (USD)": "128.00"}
+
+
+# -- what the page shows, in process ----------------------------------------------------------
+
+@pytest.fixture
+def page(fixture_warehouse, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(WAREHOUSE_ENV, str(fixture_warehouse))
+    monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
+    return AppTest.from_file(str(APP), default_timeout=30)
+
+
+def tiles_of(app) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def rows_of(app, column: str) -> list[str]:
+    return list(app.dataframe[0].value[column])
+
+
+def test_default_page_shows_the_last_30_days_overview_in_the_company_currency(page):
+    page.run()
+    assert not page.exception and not page.error
+    assert tiles_of(page) == LAST_30_DAYS
+    assert "2026-05-16 – 2026-06-14 (America/New_York)" in page.caption[0].value
+    assert rows_of(page, "campaign_id") == ["C1", "C2", "C3", "C4", "C5"]
+
+
+def test_choosing_a_campaign_narrows_the_ad_group_and_ad_tables_to_it(page):
+    page.run()
+    page.selectbox(key="level").set_value("ad_group").run()
+    page.selectbox(key="campaign").set_value("C1").run()
+    assert rows_of(page, "ad_group_id") == ["AG1"]
+    page.selectbox(key="level").set_value("ad").run()
+    page.selectbox(key="campaign").set_value("C1").run()
+    assert page.selectbox(key="ad_group").options == ["All ad groups", "Group AG1 (AG1)"]
+    assert rows_of(page, "ad_id") == ["A1a", "A1b"]
+    page.selectbox(key="ad_group").set_value("AG1").run()
+    assert rows_of(page, "ad_id") == ["A1a", "A1b"]
+    # C1 has no Google keywords: the keyword level starts again from every campaign
+    page.selectbox(key="level").set_value("keyword").run()
+    assert not page.exception
+    assert page.selectbox(key="campaign").value is None
+    assert rows_of(page, "keyword_id") == ["K3", "K4"]
+
+
+def test_estimate_roi_setting_shows_customers_instead_of_deals(page):
+    page.run()
+    page.radio(key="roi_setting").set_value("estimate").run()
+    tiles = tiles_of(page)
+    assert "Deals" not in tiles and tiles["Customers"] == "1"  # P1
+    assert "ROI from estimate" in page.caption[0].value
+
+
+def test_a_start_after_the_end_shows_the_invalid_filter_message_not_a_traceback(page):
+    page.run()
+    page.selectbox(key="date_preset").set_value("custom").run()
+    page.date_input(key="start").set_value(dt.date(2026, 6, 14))
+    page.date_input(key="end").set_value(dt.date(2026, 6, 1)).run()
+    assert not page.exception
+    assert [e.value for e in page.error] == [
+        "These filters cannot be shown: invalid date range '2026-06-14..2026-06-01'; "
+        "expected a start on or before the end"]
+    assert not page.metric
+
+
+def test_a_missing_warehouse_says_to_run_the_pipeline_first(page, tmp_path, monkeypatch):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "none.duckdb"))
+    page.run()
+    assert not page.exception
+    assert "run `ads-analytics run` (or demo) first" in page.error[0].value
+
+
+def test_a_warehouse_locked_by_a_writing_run_says_to_try_again(page, tmp_path, monkeypatch):
+    locked = tmp_path / "locked.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         f"con = duckdb.connect({str(locked)!r}); print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        monkeypatch.setenv(WAREHOUSE_ENV, str(locked))
+        page.run()
+    finally:
+        stop(writer)
+    assert not page.exception
+    assert "a run may be writing it: try again when it finishes" in page.error[0].value
+
+
+def test_cells_read_like_a_report():
+    assert format_value("impressions", 5400) == "5,400"
+    assert format_value("spend", 460) == "460.00"
+    assert format_value("cost_per_contact", float("nan")) == "–"
+    assert format_value("roi", -1.0) == "-100.00%"
+    assert format_value("contacts", 3.75) == "3.75"
+    assert [label(n) for n in ("last_7_days", "high_cpc_campaigns", "linkedin")] == [
+        "Last 7 days", "High CPC campaigns", "LinkedIn"]
+
+
+def test_sidebar_values_become_report_filters():
+    custom = filters_from(preset="custom", start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 7),
+                          principal="team:T1", networks=["google"])
+    assert (custom.date_preset, custom.start, custom.end) == (
+        None, dt.date(2026, 6, 1), dt.date(2026, 6, 7))
+    assert (custom.user, custom.team, custom.networks) == (None, "T1", ("google",))
+    preset = filters_from(preset="last_7_days", start=dt.date(2026, 6, 1), principal="user:U1")
+    assert (preset.date_preset, preset.start, preset.user) == ("last_7_days", None, "U1")
+
+
+# -- the real server in headless Chromium -----------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+# Without the background-networking flags Chromium's own connections are refused by a closed
+# network and slow every page down.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                  "--window-size=1600,1200")
+WAIT = 40  # seconds: the first page load parses Streamlit's bundle on a busy 2-core machine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard(fixture_warehouse, tmp_path) -> Iterator[str]:
+    port = free_port()
+    with (tmp_path / "streamlit.log").open("w") as log:
+        process = serve(fixture_warehouse, port, today=TODAY, stdout=log,
+                        stderr=subprocess.STDOUT)
+        try:
+            wait_until_ready(process, port)
+            yield url(port)
+        finally:
+            stop(process)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} missing: `make test` installs them (or run "
+                    "`apt-get install chromium chromium-driver`)", pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shown_tiles(driver) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return {tile.find_element(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]').text:
+            tile.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]').text
+            for tile in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]')}
+
+
+def drawn(driver, *css: str) -> bool:
+    """The script run is over and its output drawn: nothing left stale, and `css` present."""
+    from selenium.webdriver.common.by import By
+
+    app = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stApp"]')
+    return (bool(app) and app[0].get_attribute("data-test-script-state") == "notRunning"
+            and not driver.find_elements(By.CSS_SELECTOR, '[data-stale="true"]')
+            and all(driver.find_elements(By.CSS_SELECTOR, selector) for selector in css))
+
+
+def wait_for_tiles(driver, expected: dict[str, str], *css: str) -> None:
+    """Streamlit draws over a websocket and redraws after every change: wait until a run has
+    finished with the tiles reading `expected` (and `css` drawn), or fail showing what they
+    read and any error on the page."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, WAIT, poll_frequency=0.2,
+                      ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: drawn(d, *css) and shown_tiles(d) == expected)
+    except TimeoutException:
+        alerts = [e.text for e in driver.find_elements(
+            By.CSS_SELECTOR, '[data-testid="stAlert"], [data-testid="stException"]')]
+        pytest.fail(f"tiles never read {expected}: last {shown_tiles(driver)}; alerts {alerts}")
+
+
+def click_text(driver, css: str, text: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    matches = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.text == text]
+    assert matches, f"nothing reading {text!r} in {css}"
+    matches[0].click()
+
+
+def assert_is_a_drawn_page(png: Path, tiles: list[tuple[int, int, int, int]]) -> None:
+    """Not blank: the page has the window's size and many colours (text, chart, table), and
+    every tile has dark text pixels on its light background."""
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(png).convert("RGB")
+    assert image.width >= 1200 and image.height >= 800, image.size
+    assert len(image.getcolors(maxcolors=1 << 20)) > 200
+    for box in tiles:
+        pixels = np.asarray(image.crop(box), dtype=int).sum(axis=2)
+        assert (pixels > 700).mean() > 0.5, box  # mostly background
+        assert (pixels < 300).sum() > 50, box  # and a label and a number on it
+
+
+def test_the_browser_shows_the_overview_and_redraws_it_when_a_filter_changes(
+        dashboard, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(dashboard)
+    wait_for_tiles(browser, LAST_30_DAYS, '[data-testid="stVegaLiteChart"] svg',
+                   '[data-testid="stDataFrame"] canvas')
+    main = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
+    # the chart's title and the campaign table's caption (its cells are drawn on a canvas)
+    assert "Spend over time (USD)" in main and "\n5 rows · 2026-05-16 – 2026-06-14" in main
+    screenshot = tmp_path / "dashboard.png"
+    assert browser.save_screenshot(str(screenshot))
+    boxes = [(r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"]) for r in (
+        e.rect for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]'))]
+    assert_is_a_drawn_page(screenshot, [tuple(map(int, box)) for box in boxes])
+
+    click_text(browser, ".st-key-networks button", "Google")
+    wait_for_tiles(browser, GOOGLE_LAST_30_DAYS)
+
+    browser.find_element(By.CSS_SELECTOR, '.st-key-date_preset button[aria-label="Open"]').click()
+    click_text(browser, '[role="option"]', "Last 7 days")
+    wait_for_tiles(browser, GOOGLE_LAST_7_DAYS)
