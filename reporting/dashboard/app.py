@@ -31,8 +31,6 @@ from reporting.catalog import (
 from reporting.dashboard import TODAY_ENV
 from reporting.dashboard.view import (
     CUSTOM_RANGE,
-    MONEY,
-    PERCENT,
     describe_scope,
     filter_options,
     filters_from,
@@ -43,6 +41,7 @@ from reporting.dashboard.view import (
 )
 from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
+from reporting.output import MONEY, PERCENT
 from reporting.reports import Filters, Reports, WarehouseUnavailable
 
 DEFAULT_PRESET = "last_30_days"

@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
+from reporting.output import format_value
 from reporting.reports import Filters, Reports
 
-PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target"}
-MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "max_cpc", "first_page_cpc",
-         "top_of_page_cpc"}
-CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}
 CUSTOM_RANGE = "custom"
 
 
@@ -25,26 +21,6 @@ def label(name: str) -> str:
     words = [special.get(word, word) for word in name.split("_")]
     first = words[0] if words[0] in special.values() else words[0].capitalize()
     return " ".join([first, *words[1:]])
-
-
-def is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def format_value(column: str, value: object) -> str:
-    """A number as a reader wants it: thousands separators, money with cents, ratios as
-    percentages, fractional credits with two decimals, a dash for no value (an untracked
-    campaign's CRM metrics, a ratio over zero)."""
-    if is_missing(value):
-        return "–"
-    number = float(value)  # numpy and Decimal values too
-    if column in PERCENT:
-        return f"{number:.2%}"
-    if column in MONEY or column.startswith("cost_per_"):
-        return f"{number:,.2f}"
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
 
 
 def tiles(overview: pd.DataFrame) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.paths import WAREHOUSE_ENV
 from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
-from reporting.dashboard.view import filters_from, format_value, label
+from reporting.dashboard.view import filters_from, label, tiles
 from tests.reporting.conftest import TODAY
 
 LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals": "1",
@@ -117,14 +117,19 @@ def test_a_warehouse_locked_by_a_writing_run_says_to_try_again(page, tmp_path, m
     assert "a run may be writing it: try again when it finishes" in page.error[0].value
 
 
-def test_cells_read_like_a_report():
-    assert format_value("impressions", 5400) == "5,400"
-    assert format_value("spend", 460) == "460.00"
-    assert format_value("cost_per_contact", float("nan")) == "–"
-    assert format_value("roi", -1.0) == "-100.00%"
-    assert format_value("contacts", 3.75) == "3.75"
-    assert [label(n) for n in ("last_7_days", "high_cpc_campaigns", "linkedin")] == [
-        "Last 7 days", "High CPC campaigns", "LinkedIn"]
+def test_labels_read_like_a_report():
+    assert [label(n) for n in ("last_7_days", "high_cpc_campaigns", "linkedin", "roi")] == [
+        "Last 7 days", "High CPC campaigns", "LinkedIn", "ROI"]
+
+
+def test_tiles_show_fractional_credits_and_no_roi_without_spend():
+    import pandas as pd
+
+    frame = pd.DataFrame([{"impressions": 0, "clicks": 0, "contacts": 3.75, "deals": 0.75,
+                           "spend": 0.0, "revenue": 750.0, "roi": float("nan")}])
+    frame.attrs["currency"] = "EUR"
+    assert tiles(frame) == [("Impressions", "0"), ("Clicks", "0"), ("Contacts", "3.75"),
+                            ("Deals", "0.75"), ("Spend (EUR)", "0.00"), ("ROI", "–")]
 
 
 def test_sidebar_values_become_report_filters():
