@@ -6,6 +6,7 @@
     ads-analytics check             the data-quality suites on the warehouse, with Data Docs
     ads-analytics report ...        reports over the marts (overview, campaigns, analyze, goals)
     ads-analytics summary           a narrative of the period in Markdown
+    ads-analytics dashboard         the local web dashboard over the marts
     ads-analytics simulator serve   the simulator alone, for pointing any source at it
     ads-analytics dev               the Dagster UI on this code location
 """
@@ -97,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--truth-dir", type=Path, default=None,
                        help="write the ground truth as Parquet here")
     serve.set_defaults(handler=cmd_simulator_serve)
+
+    dashboard = commands.add_parser("dashboard", help="the local web dashboard over the marts")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                           help="the day date presets count from (default: today in the portal "
+                                "zone)")
+    dashboard.add_argument("--open-browser", action="store_true",
+                           help="open the page in the default browser")
+    dashboard.set_defaults(handler=cmd_dashboard)
 
     dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
     dev.set_defaults(handler=cmd_dev)
@@ -236,6 +246,16 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from reporting.dashboard import run
+
+    warehouse = warehouse_path()
+    if not warehouse.exists():
+        raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop also stops the page
+    return run(warehouse, args.port, today=args.today, headless=not args.open_browser)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

@@ -1,12 +1,19 @@
 """`ads-analytics report` on the hand-built warehouse, in every output format."""
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
 
 import pandas as pd
 import pytest
 
 from orchestration.cli import main
 from orchestration.paths import WAREHOUSE_ENV
+from reporting.dashboard import wait_until_ready
+from tests.reporting.test_dashboard import free_port
 
 WEEK = ["--today", "2026-06-15", "--range", "last_7_days"]
 
@@ -92,3 +99,27 @@ def test_metrics_lists_every_column_with_its_meaning(capsys):
     assert main(["report", "metrics"]) == 0
     out = capsys.readouterr().out
     assert "cost_per_session" in out and "HubSpot's 'CPC'" in out
+
+
+def test_dashboard_command_serves_the_page_and_stops_with_its_server(fixture_warehouse,
+                                                                    tmp_path):
+
+    port = free_port()
+    log = (tmp_path / "dashboard.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "--warehouse", str(fixture_warehouse),
+         "dashboard", "--port", str(port), "--today", "2026-06-15"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(process, port, timeout=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+            assert page.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # the Streamlit server went with it: nothing listens on the port any more
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(
+            ("127.0.0.1", port), timeout=5):
+        pass
