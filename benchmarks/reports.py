@@ -96,6 +96,7 @@ def build(size: str, seed: int, loaded: Path | None, workdir: Path) -> Path:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+    dbt_step(["seed"], warehouse, workdir, env)
     step = dbt_step(["run", "--full-refresh"], warehouse, workdir, env)
     print(f"  built every model in {step['seconds']:.0f} s", flush=True)
     return warehouse

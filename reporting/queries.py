@@ -153,48 +153,11 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     {_group_by(group)}
 )""")
 
-    # A contact (deal) counts once per group under an ads report, and with the sum of its
-    # credits under a model (a path may touch a campaign twice).
-    credit = "max(a.credit)" if scope.attribution in ADS_REPORTS else "sum(a.credit)"
-    group = _group(level, grain, "a.attributed_date")
-    stage_sums = ",\n        ".join(
-        f"sum(case when lifecycle_stage = '{stage}' then credit else 0 end) as {name}"
-        for name, stage in STAGE_METRICS.items())
-    bare = _bare(group)
-    ctes.append(f"""contact_credits as (
-    select {_select_list(group)} a.contact_id, a.lifecycle_stage, {credit} as credit
-    from marts.fct_contact_attribution as a
-    inner join scope on {_join_scope('a', level)}
-    where a.attribution_model = $attribution and a.attributed_date between $start and $end
-    {_group_by(group, ('a.contact_id', 'a.lifecycle_stage'))}
-),
-
-contacts as (
-    select {_select_list(bare)}
-        sum(credit) as contacts,
-        {stage_sums}
-    from contact_credits
-    {_group_by(bare)}
-)""")
-
-    group = _group(level, grain, "a.close_date")
-    bare = _bare(group)
-    ctes.append(f"""deal_credits as (
-    select {_select_list(group)} a.deal_id, {credit} as credit,
-        max(a.amount_company_currency) as amount
-    from marts.fct_deal_attribution as a
-    inner join scope on {_join_scope('a', level)}
-    where a.attribution_model = $attribution and a.close_date between $start and $end
-    {_group_by(group, ('a.deal_id',))}
-),
-
-deals as (
-    select {_select_list(bare)}
-        sum(credit) as deals,
-        sum(credit * amount) as revenue
-    from deal_credits
-    {_group_by(bare)}
-)""")
+    once = scope.attribution in ADS_REPORTS
+    if not once and level.performance == "fct_campaign_performance_daily":
+        ctes += _credited_sums_by_campaign_day(level, grain)
+    else:
+        ctes += _credited_rows(level, grain, once)
 
     labels = [f"any_value({label}) as {label}" for label in level.labels]
     ctes.append(f"""entities as (
@@ -245,6 +208,71 @@ left join performance as p on {join["p"]}
 left join contacts as c on {join["c"]}
 left join deals as d on {join["d"]}"""
     return Query(sql, params)
+
+
+def _credited_rows(level: Level, grain: str | None, once: bool) -> list[str]:
+    """`contacts` and `deals` from the attribution facts. A contact (deal) counts once per group
+    under an ads report (its rows there, one per ad, become one); under a model its credits
+    simply add up, row by row."""
+    credit = "max(a.credit)" if once else "a.credit"
+    group = _group(level, grain, "a.attributed_date")
+    stage_sums = ",\n        ".join(
+        f"sum(case when lifecycle_stage = '{stage}' then credit else 0 end) as {name}"
+        for name, stage in STAGE_METRICS.items())
+    bare = _bare(group)
+    contacts = f"""contact_credits as (
+    select {_select_list(group)} a.contact_id, a.lifecycle_stage, {credit} as credit
+    from marts.fct_contact_attribution as a
+    inner join scope on {_join_scope('a', level)}
+    where a.attribution_model = $attribution and a.attributed_date between $start and $end
+    {_group_by(group, ('a.contact_id', 'a.lifecycle_stage')) if once else ""}
+),
+
+contacts as (
+    select {_select_list(bare)}
+        sum(credit) as contacts,
+        {stage_sums}
+    from contact_credits
+    {_group_by(bare)}
+)"""
+    group = _group(level, grain, "a.close_date")
+    bare = _bare(group)
+    amount = "max(a.amount_company_currency)" if once else "a.amount_company_currency"
+    deals = f"""deal_credits as (
+    select {_select_list(group)} a.deal_id, {credit} as credit, {amount} as amount
+    from marts.fct_deal_attribution as a
+    inner join scope on {_join_scope('a', level)}
+    where a.attribution_model = $attribution and a.close_date between $start and $end
+    {_group_by(group, ('a.deal_id',)) if once else ""}
+),
+
+deals as (
+    select {_select_list(bare)}
+        sum(credit) as deals,
+        sum(credit * amount) as revenue
+    from deal_credits
+    {_group_by(bare)}
+)"""
+    return [contacts, deals]
+
+
+def _credited_sums_by_campaign_day(level: Level, grain: str | None) -> list[str]:
+    """`contacts` and `deals` under a model at campaign level or above: its credits are
+    additive, so the sums `fct_campaign_performance_daily` holds per campaign and day (contacts
+    on their attributed day, deals on their close day) add up to the same numbers as the
+    attribution facts' rows, from a table a thousand times smaller."""
+    group = _group(level, grain, "f.date_day")
+    stages = ", ".join(f"sum(f.{name}) as {name}" for name in STAGE_METRICS)
+    source = f"""from marts.fct_campaign_performance_daily as f
+    inner join scope on {_join_scope('f', level)}
+    where f.attribution_model = $attribution and f.date_day between $start and $end
+    {_group_by(group)}"""
+    return [
+        f"contacts as (\n    select {_select_list(group)} sum(f.contacts) as contacts, {stages}"
+        f"\n    {source}\n)",
+        f"deals as (\n    select {_select_list(group)} sum(f.deals) as deals,"
+        f" sum(f.revenue_company_currency) as revenue\n    {source}\n)",
+    ]
 
 
 def metric_expression(name: str, scope: Scope, params: dict[str, object]) -> str:

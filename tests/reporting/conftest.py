@@ -272,22 +272,77 @@ def build_fixture_warehouse(path: Path) -> Path:
                 cast(amount * credit as decimal(18, 6)) as revenue_company_currency
             from src_deal_credits;
 
-            -- The campaign fact is the ad fact summed per campaign and day, for every model
-            -- (its CRM columns are not read by the reports, which count from the
-            -- attribution facts).
+            -- The campaign fact as its model builds it: the ad fact summed per campaign and
+            -- day for every model, with each model's credited contacts (on their attributed
+            -- day) and deals (on their close day); CRM columns null for untracked campaigns.
             create table marts.fct_campaign_performance_daily as
-            select models.attribution_model, network, ad_account_id, campaign_id, date_day,
-                cast(sum(impressions) as hugeint) as impressions,
-                cast(sum(clicks) as hugeint) as clicks, sum(spend) as spend,
-                sum(spend_company_currency) as spend_company_currency,
-                cast(sum(engagements) as hugeint) as engagements,
-                cast(sum(likes) as hugeint) as likes,
-                cast(sum(network_conversions) as decimal(38, 4)) as network_conversions,
-                cast(sum(sessions) as hugeint) as sessions
-            from marts.fct_ad_performance_daily
-            cross join (select distinct attribution_model
-                        from marts.fct_contact_attribution) as models
-            group by all;
+            with performance as (
+                select network, ad_account_id, campaign_id, date_day,
+                    sum(impressions) as impressions, sum(clicks) as clicks,
+                    sum(spend) as spend, sum(spend_company_currency) as spend_company_currency,
+                    sum(engagements) as engagements, sum(likes) as likes,
+                    sum(network_conversions) as network_conversions, sum(sessions) as sessions
+                from marts.fct_ad_performance_daily
+                group by all
+            ),
+            contacts as (
+                select attribution_model, network, ad_account_id, campaign_id,
+                    attributed_date as date_day, sum(credit) as contacts,
+                    sum(if(lifecycle_stage = 'lead', credit, 0)) as leads,
+                    sum(if(lifecycle_stage = 'marketingqualifiedlead', credit, 0)) as mqls,
+                    sum(if(lifecycle_stage = 'salesqualifiedlead', credit, 0)) as sqls,
+                    sum(if(lifecycle_stage = 'opportunity', credit, 0)) as opportunities,
+                    sum(if(lifecycle_stage = 'customer', credit, 0)) as customers
+                from marts.fct_contact_attribution
+                where campaign_id is not null
+                group by all
+            ),
+            deals as (
+                select attribution_model, network, ad_account_id, campaign_id,
+                    close_date as date_day, sum(credit) as deals,
+                    sum(revenue_company_currency) as revenue_company_currency
+                from marts.fct_deal_attribution
+                where campaign_id is not null
+                group by all
+            ),
+            keys as (
+                select models.attribution_model, network, ad_account_id, campaign_id, date_day
+                from performance
+                cross join (select distinct attribution_model
+                            from marts.fct_contact_attribution) as models
+                union
+                select attribution_model, network, ad_account_id, campaign_id, date_day
+                from contacts
+                union
+                select attribution_model, network, ad_account_id, campaign_id, date_day
+                from deals
+            )
+            select keys.*,
+                cast(coalesce(p.impressions, 0) as hugeint) as impressions,
+                cast(coalesce(p.clicks, 0) as hugeint) as clicks,
+                cast(coalesce(p.spend, 0) as decimal(18, 6)) as spend,
+                cast(coalesce(p.spend_company_currency, 0) as decimal(18, 6))
+                    as spend_company_currency,
+                cast(p.engagements as hugeint) as engagements,
+                cast(p.likes as hugeint) as likes,
+                cast(p.network_conversions as decimal(38, 4)) as network_conversions,
+                cast(if(c.is_tracked, coalesce(p.sessions, 0), null) as hugeint) as sessions,
+                if(c.is_tracked, coalesce(k.contacts, 0), null) as contacts,
+                if(c.is_tracked, coalesce(k.leads, 0), null) as leads,
+                if(c.is_tracked, coalesce(k.mqls, 0), null) as mqls,
+                if(c.is_tracked, coalesce(k.sqls, 0), null) as sqls,
+                if(c.is_tracked, coalesce(k.opportunities, 0), null) as opportunities,
+                if(c.is_tracked, coalesce(k.customers, 0), null) as customers,
+                if(c.is_tracked, coalesce(d.deals, 0), null) as deals,
+                cast(if(c.is_tracked, coalesce(d.revenue_company_currency, 0), null)
+                     as decimal(18, 6)) as revenue_company_currency
+            from keys
+            left join performance as p using (network, ad_account_id, campaign_id, date_day)
+            left join contacts as k
+                using (attribution_model, network, ad_account_id, campaign_id, date_day)
+            left join deals as d
+                using (attribution_model, network, ad_account_id, campaign_id, date_day)
+            left join marts.dim_campaigns as c using (network, ad_account_id, campaign_id);
 
             create table seeds.goal_campaigns as select * from src_goal_campaigns;
 
