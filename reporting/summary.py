@@ -9,6 +9,7 @@ same for the same warehouse and filters.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, replace
 
@@ -100,6 +101,7 @@ class Facts:
     keywords: pd.DataFrame
     currency: str
     time_zone: str
+    first_loaded_day: dt.date | None
 
 
 def gather(reports: Reports, filters: Filters) -> Facts:
@@ -119,6 +121,8 @@ def gather(reports: Reports, filters: Filters) -> Facts:
         keywords=reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS),
                                         sort="contacts"),
         currency=reports.company_currency, time_zone=reports.time_zone,
+        first_loaded_day=reports.con.execute(
+            "select min(date_day) from marts.fct_campaign_performance_daily").fetchone()[0],
     )
 
 
@@ -137,6 +141,7 @@ def render(facts: Facts) -> str:
         "",
         f"Attribution: `{scope.attribution}`; ROI setting: `{scope.roi_setting}`; money in "
         f"{facts.currency}; days in {facts.time_zone}; compared with {facts.previous.dates}.",
+        *_coverage(facts),
         "",
         "## Totals",
         "",
@@ -152,6 +157,17 @@ def render(facts: Facts) -> str:
     lines += ["", *_networks(facts), "", *_campaigns(facts), "", *_efficiency(facts), "",
               *_changes(facts)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _coverage(facts: Facts) -> list[str]:
+    """A warning when the loaded data starts inside a compared period."""
+    first = facts.first_loaded_day
+    if first is None or first <= facts.previous.dates.start:
+        return []
+    period = "this period" if first > facts.scope.dates.start else "the previous period"
+    return ["", f"> The warehouse holds ad performance from {first} on, so {period} is only "
+                "partly loaded and its changes are not like for like (`ads-analytics backfill` "
+                "loads earlier days)."]
 
 
 def _totals_shown(scope: Scope) -> list[str]:

@@ -105,3 +105,13 @@ def test_summary_command_writes_markdown(fixture_warehouse, tmp_path, monkeypatc
                  "2026-06-14", "-o", str(path)]) == 0
     assert "Wrote the summary" in capsys.readouterr().out
     assert "Spend was 348.00 USD" in path.read_text()
+
+
+def test_a_period_before_the_first_loaded_day_is_called_partly_loaded(reports):
+    # ad performance starts on 2026-05-20 (A3's row)
+    assert "partly loaded" not in summarise(reports, PERIOD)
+    previous = summarise(reports, Filters(start="2026-05-25", end="2026-06-14"))
+    assert ("holds ad performance from 2026-05-20 on, so the previous period is only partly "
+            "loaded") in previous
+    this = summarise(reports, Filters(start="2026-05-01", end="2026-06-14"))
+    assert "so this period is only partly loaded" in this
