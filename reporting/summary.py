@@ -122,7 +122,7 @@ def gather(reports: Reports, filters: Filters) -> Facts:
                                         sort="contacts"),
         currency=reports.company_currency, time_zone=reports.time_zone,
         first_loaded_day=reports.con.execute(
-            "select min(date_day) from marts.fct_campaign_performance_daily").fetchone()[0],
+            "select min(date_day) from marts.fct_ad_performance_daily").fetchone()[0],
     )
 
 
