@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from reporting.catalog import ANALYZE_REPORTS, METRICS, TABLE_LEVELS
+from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
 from reporting.reports import Filters
 
@@ -360,3 +361,15 @@ def test_unknown_analyze_report_and_grain(reports):
         reports.analyze("roas", reports.scope(WEEK))
     with pytest.raises(InvalidFilter, match="unknown time grain 'hour'; valid values: day, week"):
         reports.analyze("clicks", reports.scope(WEEK), grain="hour")
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_reports_the_spend_of_its_days(reports, preset):
+    from tests.reporting.conftest import AD_DAYS, TODAY
+    from tests.reporting.test_dates import EXPECTED
+
+    start, end = EXPECTED[preset]  # worked out by hand for Monday 2026-06-15
+    assert reports.today == TODAY
+    spend = sum(row[4] for row in AD_DAYS if start <= row[1] <= end)
+    row = one(reports.overview(reports.scope(Filters(date_preset=preset))))
+    assert row["spend"] == pytest.approx(spend)
