@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from orchestration.paths import (
     DBT_PROFILES_DIR,
     DBT_PROJECT_DIR,
     WAREHOUSE_ENV,
-    warehouse_path,
 )
 
 log = logging.getLogger(__name__)
@@ -39,38 +39,56 @@ def _sources_newer_than(manifest: Path) -> bool:
     return any(p.stat().st_mtime > built for p in watched)
 
 
-def dbt_project() -> DbtProject:
-    """The project, with a manifest that matches the models on disk and the warehouse the
-    profile points at (parsed again when either changed).
+def dbt_target_dir(warehouse: Path) -> Path:
+    """dbt's target folder for `warehouse`: beside it (`.<warehouse>_dbt`), as dlt's state is.
 
-    dbt reuses its parse between invocations only when the profile is the one it parsed with;
-    the profile names the warehouse file, so a manifest parsed for another warehouse would make
-    every `dbt build` of a run parse the whole project again."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
+    dbt reuses its parse between invocations only with the profile it parsed with, and the
+    profile names the warehouse file. Runs on two warehouses that shared one target folder (two
+    test workers, a test beside a demo) threw each other's parse away, and then every dbt step of
+    their runs parsed the whole project again."""
+    return warehouse.parent / f".{warehouse.stem}_dbt"
+
+
+def dbt_project(warehouse: Path) -> DbtProject:
+    """The project with the warehouse's target folder, and a manifest in it that matches the
+    models on disk and the warehouse (parsed again when either changed)."""
+    target = dbt_target_dir(warehouse)
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR,
+                         target_path=target)
     manifest = project.manifest_path
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    parsed_for = manifest.parent / ".parsed_for_warehouse"
-    warehouse = os.environ.get(WAREHOUSE_ENV) or str(warehouse_path())
+    target.mkdir(parents=True, exist_ok=True)
+    parsed_for = target / ".parsed_for_warehouse"
     # One process parses at a time, and nobody reads a manifest another is still writing.
-    with open(manifest.parent / ".parse.lock", "w") as lock:
+    with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stale_for = not parsed_for.exists() or parsed_for.read_text() != warehouse
+        stale_for = not parsed_for.exists() or parsed_for.read_text() != str(warehouse)
         if not manifest.exists() or stale_for or _sources_newer_than(manifest):
-            parse_manifest()
-            parsed_for.write_text(warehouse)
+            parse_manifest(warehouse, target)
+            parsed_for.write_text(str(warehouse))
     return project
 
 
-def parse_manifest() -> None:
+def parse_manifest(warehouse: Path, target: Path) -> None:
     from dbt.cli.main import dbtRunner
 
-    os.environ.setdefault(WAREHOUSE_ENV, str(warehouse_path()))
+    # dbt reads the warehouse path from the environment (profiles.yml).
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
     result = dbtRunner().invoke(
         ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROFILES_DIR),
-         "--quiet"]
+         "--target-path", str(target), "--quiet"]
     )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
+
+
+def step_target_path(project: DbtProject, step: str, run_id: str) -> Path:
+    """A target folder of its own for one dbt invocation of a run's step, in the warehouse's
+    target folder, holding that warehouse's parse (dagster-dbt would copy the parse from
+    `dbt_project/target`, whichever warehouse it was made for)."""
+    path = project.target_path / f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    path.mkdir(parents=True)
+    shutil.copy(project.target_path / "partial_parse.msgpack", path)
+    return path
 
 
 def models_of_one_source(manifest: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -34,6 +34,7 @@ from orchestration.dbt import (
     dbt_executable,
     dbt_project,
     models_of_one_source,
+    step_target_path,
 )
 from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
@@ -89,7 +90,10 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str,
         # a test between a CRM staging model and an attribution mart runs with the mart, not in
         # the HubSpot step, before the mart exists. A subset picks its tests itself.
         selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
-        yield from dbt.cli([*DBT_BUILD, *selection], context=context).stream()
+        target = step_target_path(project, context.op_execution_context.op.name,
+                                  context.run.run_id)
+        yield from dbt.cli([*DBT_BUILD, *selection], context=context,
+                           target_path=target).stream()
 
     return _models
 
@@ -100,7 +104,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     # dbt reads the warehouse path from the environment (profiles.yml).
     os.environ[WAREHOUSE_ENV] = str(warehouse)
-    project = dbt_project()
+    project = dbt_project(warehouse)
     source_assets = [build_source_assets(entry, warehouse) for entry in source_entries()]
     main = define_asset_job(
         MAIN_JOB,
