@@ -49,14 +49,18 @@ class Warehouse:
     def dbt(self, *args: str) -> DbtResult:
         """`dbt <args>` on this warehouse in a child process (dbt-duckdb keeps its connection
         open in process); the project's own target folder is left alone so tests can run side
-        by side."""
+        by side.
+
+        The profile names the file relative to the warehouse's folder, where dbt runs: every
+        copy is `warehouse.duckdb` to dbt, so a copy's first dbt command reuses the parse the
+        copy brought along (dbt parses the whole project again for another profile)."""
         target = self.workdir / "target"
         completed = subprocess.run(
             [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
              "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
              "--log-path", str(self.workdir / "logs")],
-            env={**os.environ, "ADS_ANALYTICS_WAREHOUSE": str(self.path)},
-            capture_output=True, text=True, check=False,
+            env={**os.environ, "ADS_ANALYTICS_WAREHOUSE": self.path.name},
+            cwd=self.path.parent, capture_output=True, text=True, check=False,
         )
         failures = []
         results = target / "run_results.json"
@@ -83,8 +87,12 @@ class Warehouse:
         simulator to load from next."""
         workdir = self.workdir.parent / name
         workdir.mkdir()
-        path = workdir / "warehouse.duckdb"
+        path = workdir / self.path.name
         shutil.copy(self.path, path)
+        parse = self.workdir / "target" / "partial_parse.msgpack"
+        if parse.exists():
+            (workdir / "target").mkdir()
+            shutil.copy(parse, workdir / "target")
         return Warehouse(path, server or self.server, workdir)
 
 
