@@ -17,9 +17,11 @@ from dagster import DagsterInstance
 
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
+from orchestration import jobs
+from orchestration.cli import main
 from orchestration.definitions import LOAD_JOB, MAIN_JOB, TRANSFORM_JOB, build_definitions
-from orchestration.jobs import run_job, run_main_job
-from orchestration.paths import REPO_ROOT
+from orchestration.jobs import JobOutcome, run_job, run_main_job
+from orchestration.paths import REPO_ROOT, WAREHOUSE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -66,13 +68,38 @@ def _assert_crm_equals_truth(warehouse, world) -> None:
 def pipeline_env(fresh_simulator, tmp_path, monkeypatch):
     for key, value in source_settings(fresh_simulator, tmp_path).items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     return fresh_simulator
 
 
-def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_env, tmp_path):
+def _cli_run(warehouse: Path, monkeypatch) -> tuple[int, JobOutcome]:
+    """`ads-analytics --warehouse <warehouse> run`, as a user starts it, and the outcome of the
+    main-job run it made (the command prints only its summary): the real run, recorded on its
+    way back to the command."""
+    outcomes = []
+
+    def recorded(*args, **kwargs):
+        outcomes.append(real(*args, **kwargs))
+        return outcomes[-1]
+
+    real = jobs.run_main_job
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))  # the command sets it; restored after
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "run_main_job", recorded)
+        code = main(["--warehouse", str(warehouse), "run"])
+    [outcome] = outcomes
+    return code, outcome
+
+
+def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
+        pipeline_env, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "warehouse.duckdb"
-    defs = build_definitions(warehouse)
-    first = run_main_job(defs, DagsterInstance.ephemeral())
+    # The first run from the command line: exit code 0, and the overview of what it built.
+    code, first = _cli_run(warehouse, monkeypatch)
+    assert code == 0, first.summary_lines()
+    out = capsys.readouterr().out
+    assert "Ad performance overview" in out and "linkedin" in out
+    assert str(warehouse) in out
     assert first.success, first.summary_lines()
     assert first.checks and all(passed for _, passed, _ in first.checks)
     # The simulated advertiser has accounts outside the portal's time zone: a warning, not a
@@ -83,6 +110,7 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_e
     _assert_equals_truth(mart, pipeline_env.world)
     _assert_crm_equals_truth(warehouse, pipeline_env.world)
 
+    defs = build_definitions(warehouse)
     second = run_main_job(defs, DagsterInstance.ephemeral())
     assert second.success, second.summary_lines()
     pd.testing.assert_frame_equal(_mart(warehouse), mart)
@@ -110,15 +138,22 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(pipeline_e
     assert "gx_spend" in fourth.failure_message()
 
 
-def test_a_failing_source_stops_only_what_is_built_from_it(pipeline_env, tmp_path):
+def test_a_failing_source_stops_only_what_is_built_from_it(
+        pipeline_env, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "isolated.duckdb"
-    defs = build_definitions(warehouse)
     world = pipeline_env.world
 
     # LinkedIn refuses every request: nothing of it loads, so nothing built from it runs; the
-    # other sources load and their own models are built.
+    # other sources load and their own models are built. From the command line the failure is
+    # one line naming the source (and not its token) and exit code 1.
     pipeline_env.faults.add(kind="expired_token", api="linkedin_ads", times=None)
-    failed = run_job(MAIN_JOB, defs, DagsterInstance.ephemeral())
+    code, failed = _cli_run(warehouse, monkeypatch)
+    assert code == 1
+    err = capsys.readouterr().err
+    error_lines = [line for line in err.splitlines() if line.startswith("ads-analytics: error")]
+    assert len(error_lines) == 1
+    assert "linkedin_ads" in error_lines[0] and "account" in error_lines[0]
+    assert pipeline_env.tokens["linkedin_ads"] not in err
     assert not failed.success
     assert [step for step, _ in failed.failures] == ["linkedin_ads_raw"], failed.summary_lines()
     assert {"dbt_linkedin_ads", "dbt_warehouse", "dbt_guarded_marts"} <= set(failed.not_run)
@@ -151,7 +186,7 @@ def test_a_failing_source_stops_only_what_is_built_from_it(pipeline_env, tmp_pat
     bad = sorted(accounts.loc[accounts["network"] == "facebook", "account_id"])[0]
     pipeline_env.faults.add(kind="expired_token", api="facebook_ads", match=f"act_{bad}",
                             times=None)
-    partial = run_job(MAIN_JOB, defs, DagsterInstance.ephemeral())
+    partial = run_job(MAIN_JOB, build_definitions(warehouse), DagsterInstance.ephemeral())
     assert not partial.success and partial.failures == []
     failed_checks = {(name, text) for name, passed, text in partial.checks if not passed}
     assert len(failed_checks) == 1

@@ -1,4 +1,8 @@
-"""The command line: one-line errors with exit codes, then a clean run; the simulator alone."""
+"""The command line: one-line errors with exit codes; the simulator alone.
+
+`ads-analytics run` against the simulator (a failing source as one line and exit code 1, a clean
+run with exit code 0 and the overview) is asserted in tests/test_main_job.py, on the same runs
+that check the main job's outcome against the simulator's truth."""
 
 from __future__ import annotations
 
@@ -8,35 +12,10 @@ import sys
 import pytest
 import requests
 
-from ingestion.simulator.config import source_settings
 from orchestration.cli import main
 from orchestration.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
-
-
-def test_failed_run_is_one_line_and_exit_code_then_a_clean_run_completes(
-    fresh_simulator, tmp_path, monkeypatch, capsys
-):
-    for key, value in source_settings(fresh_simulator, tmp_path).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    warehouse = tmp_path / "cli.duckdb"
-    token = fresh_simulator.tokens["linkedin_ads"]
-    fresh_simulator.faults.add(kind="expired_token", api="linkedin_ads", times=None)
-
-    assert main(["--warehouse", str(warehouse), "run"]) == 1
-    err = capsys.readouterr().err
-    error_lines = [line for line in err.splitlines() if line.startswith("ads-analytics: error")]
-    assert len(error_lines) == 1
-    assert "linkedin_ads" in error_lines[0] and "account" in error_lines[0]
-    assert token not in err
-
-    fresh_simulator.faults.clear()
-    assert main(["--warehouse", str(warehouse), "run"]) == 0
-    out = capsys.readouterr().out
-    assert "Ad performance overview" in out and "linkedin" in out
-    assert str(warehouse) in out
 
 
 def test_simulator_serve_prints_the_settings_and_serves(tmp_path):
