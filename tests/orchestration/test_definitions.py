@@ -19,10 +19,19 @@ RAW_TABLES = {
 }
 
 
+# One worker builds the module's definitions once (each new warehouse path parses dbt again).
+pytestmark = pytest.mark.xdist_group("definitions")
+
+
 @pytest.fixture(scope="module")
 def location(tmp_path_factory):
     """The definitions, built once for this module (each new warehouse path parses dbt again)."""
     return _graph(tmp_path_factory.mktemp("location"))
+
+
+def _warehouse(location):
+    defs, _ = location
+    return defs.resources["warehouse"].file
 
 
 def _graph(tmp_path):
@@ -144,20 +153,19 @@ def test_main_job_and_quality_checks_exist(location):
     assert not specs["gx_time_zone_alignment"].blocking
 
 
-def test_code_location_builds_on_load_not_on_import(tmp_path, monkeypatch):
+def test_code_location_builds_on_load_not_on_import(location, monkeypatch):
     from dagster import Definitions
 
     from orchestration import definitions
     from orchestration.paths import WAREHOUSE_ENV
 
-    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path / "located.duckdb"))
+    monkeypatch.setenv(WAREHOUSE_ENV, str(_warehouse(location)))
     loaded = definitions.defs()
     assert isinstance(loaded, Definitions)
     assert loaded.resolve_job_def(MAIN_JOB).name == MAIN_JOB
 
 
-def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, tmp_path,
-                                                                   monkeypatch):
+def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, monkeypatch):
     from orchestration.definitions import DAILY_SCHEDULE, PORTAL_TIME_ZONE_ENV
 
     defs, _ = location
@@ -167,7 +175,7 @@ def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, tmp_
     # the dbt var the marts bucket CRM days in
     assert schedule.execution_timezone == "America/New_York"
     monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
-    defs = build_definitions(tmp_path / "other.duckdb")
+    defs = build_definitions(_warehouse(location))
     assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
 
 
