@@ -11,6 +11,14 @@ import pytest
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The end-to-end tests (marked slow; each runs the whole pipeline) first: `make test`'s
+    two workers then start on the longest tests and share out the short ones at the end,
+    instead of one worker taking a long test last while the other has finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # A fixed end date keeps every test's world identical, whatever day the suite runs.
 END_DATE = dt.date(2026, 10, 31)
 SEED = 7
