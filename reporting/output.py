@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reporting.errors import InvalidFilter
@@ -24,13 +27,11 @@ def format_value(column: str, value: object) -> str:
         return "–"
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        try:
-            number = float(value)  # Decimal
-        except (TypeError, ValueError):
-            return str(value)
-    else:
+    if isinstance(value, Decimal) or (isinstance(value, numbers.Real)
+                                      and not isinstance(value, bool | np.bool_)):
         number = float(value)
+    else:  # ids, names, statuses: as they are, even when they look like numbers
+        return str(value)
     if column in PERCENT:
         return f"{number:.2%}"
     if column in MONEY or column.startswith("cost_per_"):

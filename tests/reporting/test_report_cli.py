@@ -123,3 +123,17 @@ def test_dashboard_command_serves_the_page_and_stops_with_its_server(fixture_war
     with pytest.raises(ConnectionRefusedError), socket.create_connection(
             ("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_numeric_looking_ids_print_as_they_are():
+    from decimal import Decimal
+
+    from reporting.output import format_value
+
+    assert format_value("campaign_id", "20100236106") == "20100236106"
+    assert format_value("spend", Decimal("1234.5")) == "1,234.50"
+    assert format_value("clicks", 1234) == "1,234"
+    assert format_value("is_tracked", True) == "True"
+    import numpy as np
+
+    assert format_value("impressions", np.int64(5300)) == "5,300"
