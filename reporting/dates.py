@@ -92,6 +92,8 @@ def date_range(preset: str | None = None, start: str | dt.date | None = None,
                week_start: str = "monday") -> DateRange:
     """A preset, or a custom start and end (either may be left open: the start defaults to 30
     days before the end, the end to yesterday)."""
+    if week_start not in WEEK_STARTS:
+        raise InvalidFilter("week start", week_start, WEEK_STARTS)
     if preset is not None and (start is not None or end is not None):
         raise InvalidFilter("date range", preset,
                             expected="either a preset or a custom start and end, not both")
@@ -101,6 +103,7 @@ def date_range(preset: str | None = None, start: str | dt.date | None = None,
     first = (parse_day(start, "start date") if start is not None
              else last - dt.timedelta(days=29))
     if first > last:
+        ended = "" if end is not None else " (the end defaults to yesterday)"
         raise InvalidFilter("date range", f"{first}..{last}",
-                            expected="a start on or before the end")
+                            expected=f"a start on or before the end{ended}")
     return DateRange(first, last)

@@ -26,6 +26,7 @@ class Scope:
     principal: tuple[str, str] | None = None  # ("user" | "team", id)
     average_sale_price: float = 1000.0
     contact_to_customer_rate: float = 0.1
+    week_start: str = "monday"
 
 
 @dataclass
@@ -76,7 +77,11 @@ def scope_ctes(level: Level, scope: Scope, params: dict[str, object]) -> str:
         params["principal_type"], params["principal_id"] = scope.principal
     status = ""
     if scope.statuses:
-        status = "where s.status in (select unnest($statuses))"
+        # The campaign's status, at every level, so every level adds up to the same totals
+        # (an ad's or ad group's own status is a label of its row).
+        status = ("where exists (select 1 from marts.dim_campaigns as c"
+                  " where c.network = s.network and c.campaign_id = s.campaign_id"
+                  " and c.status in (select unnest($statuses)))")
         params["statuses"] = list(scope.statuses)
     return f"""accounts as (
     select a.network, a.ad_account_id, a.ad_account_name, a.currency_code
@@ -97,17 +102,27 @@ def _join_scope(alias: str, level: Level) -> str:
     return " and ".join(f"{alias}.{key} = scope.{key}" for key in level.scope_keys)
 
 
-def _group(level: Level, grain: str | None, date_column: str) -> list[str]:
+def _group(level: Level, grain: str | None, date_column: str,
+           week_start: str = "monday") -> list[str]:
     columns = [f"scope.{key}" for key in level.keys]
     if grain:
-        columns.append(_period(grain, date_column))
+        columns.append(f"{_period_start(grain, date_column, week_start)} as period")
     return columns
 
 
-def _period(grain: str, column: str) -> str:
+def _bucket(grain: str, day: str, week_start: str) -> str:
+    """The first day of the day, week or month a day falls in."""
     if grain == "day":
-        return f"{column} as period"
-    return f"cast(date_trunc('{grain}', {column}) as date) as period"
+        return f"cast({day} as date)"
+    if grain == "week" and week_start == "sunday":
+        return f"cast(date_trunc('week', {day} + interval 1 day) - interval 1 day as date)"
+    return f"cast(date_trunc('{grain}', {day}) as date)"
+
+
+def _period_start(grain: str, day: str, week_start: str) -> str:
+    """The period a day falls in, named by its first day within the range (so a week or month
+    cut by the range's start is labelled with that start)."""
+    return f"greatest({_bucket(grain, day, week_start)}, cast($start as date))"
 
 
 def _select_list(columns: list[str]) -> str:
@@ -137,7 +152,7 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     }
     ctes = [scope_ctes(level, scope, params)]
 
-    group = _group(level, grain, "f.date_day")
+    group = _group(level, grain, "f.date_day", scope.week_start)
     columns = _PERFORMANCE_COLUMNS[level.performance]
     sums = ",\n        ".join(
         f"sum({expr}) as {name}" if expr else f"cast(null as hugeint) as {name}"
@@ -155,9 +170,9 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
 
     once = scope.attribution in ADS_REPORTS
     if not once and level.performance == "fct_campaign_performance_daily":
-        ctes += _credited_sums_by_campaign_day(level, grain)
+        ctes += _credited_sums_by_campaign_day(level, grain, scope.week_start)
     else:
-        ctes += _credited_rows(level, grain, once)
+        ctes += _credited_rows(level, grain, once, scope.week_start)
 
     labels = [f"any_value({label}) as {label}" for label in level.labels]
     ctes.append(f"""entities as (
@@ -167,11 +182,11 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
 )""")
     base = "entities"
     if grain:
+        first = _bucket(grain, "cast($start as date)", scope.week_start)
         ctes.append(f"""periods as (
-    select cast(day as date) as period
-    from generate_series(
-        cast(date_trunc('{grain}', cast($start as date)) as timestamp),
-        cast($end as timestamp), interval 1 {grain}) as t(day)
+    select distinct {_period_start(grain, "day", scope.week_start)} as period
+    from generate_series(cast({first} as timestamp), cast($end as timestamp),
+                         interval 1 {grain}) as t(day)
 ),
 
 base as (
@@ -210,12 +225,13 @@ left join deals as d on {join["d"]}"""
     return Query(sql, params)
 
 
-def _credited_rows(level: Level, grain: str | None, once: bool) -> list[str]:
+def _credited_rows(level: Level, grain: str | None, once: bool, week_start: str
+                   ) -> list[str]:
     """`contacts` and `deals` from the attribution facts. A contact (deal) counts once per group
     under an ads report (its rows there, one per ad, become one); under a model its credits
     simply add up, row by row."""
     credit = "max(a.credit)" if once else "a.credit"
-    group = _group(level, grain, "a.attributed_date")
+    group = _group(level, grain, "a.attributed_date", week_start)
     stage_sums = ",\n        ".join(
         f"sum(case when lifecycle_stage = '{stage}' then credit else 0 end) as {name}"
         for name, stage in STAGE_METRICS.items())
@@ -235,7 +251,7 @@ contacts as (
     from contact_credits
     {_group_by(bare)}
 )"""
-    group = _group(level, grain, "a.close_date")
+    group = _group(level, grain, "a.close_date", week_start)
     bare = _bare(group)
     amount = "max(a.amount_company_currency)" if once else "a.amount_company_currency"
     deals = f"""deal_credits as (
@@ -256,12 +272,13 @@ deals as (
     return [contacts, deals]
 
 
-def _credited_sums_by_campaign_day(level: Level, grain: str | None) -> list[str]:
+def _credited_sums_by_campaign_day(level: Level, grain: str | None, week_start: str
+                                   ) -> list[str]:
     """`contacts` and `deals` under a model at campaign level or above: its credits are
     additive, so the sums `fct_campaign_performance_daily` holds per campaign and day (contacts
     on their attributed day, deals on their close day) add up to the same numbers as the
     attribution facts' rows, from a table a thousand times smaller."""
-    group = _group(level, grain, "f.date_day")
+    group = _group(level, grain, "f.date_day", week_start)
     stages = ", ".join(f"sum(f.{name}) as {name}" for name in STAGE_METRICS)
     source = f"""from marts.fct_campaign_performance_daily as f
     inner join scope on {_join_scope('f', level)}

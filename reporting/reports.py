@@ -74,6 +74,11 @@ def _check_all(what: str, values: Sequence[str], valid: Sequence[str]) -> tuple[
     return tuple(dict.fromkeys(values))
 
 
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise InvalidFilter("limit", limit, expected="a positive number of rows")
+
+
 class Reports:
     """Reports over one warehouse, read-only."""
 
@@ -134,6 +139,7 @@ class Reports:
             principal=self._principal(filters.user, filters.team),
             average_sale_price=self.average_sale_price,
             contact_to_customer_rate=self.contact_to_customer_rate,
+            week_start=self.week_start,
         )
 
     def _accounts(self, wanted: Sequence[str]) -> tuple[str, ...]:
@@ -191,14 +197,16 @@ class Reports:
         metrics = _check_all("column", list(columns or DEFAULT_COLUMNS[scope.roi_setting]),
                              list(METRICS))
         order = []
+        computed = list(metrics)
         if sort is not None:
-            sortable = [*chosen.keys, *chosen.labels, *metrics]
-            _check_all("sort column", [sort], sortable)
+            _check_all("sort column", [sort], [*chosen.keys, *chosen.labels, *METRICS])
             order.append((sort, descending))
-        if limit is not None and limit < 1:
-            raise InvalidFilter("limit", limit, expected="a positive number of rows")
-        query = report_sql(chosen, scope, list(metrics), order=order, limit=limit)
-        return self._frame(query, scope, f"{level.replace('_', ' ').title()} table")
+            if sort in METRICS and sort not in computed:
+                computed.append(sort)  # sorted by, not shown
+        _check_limit(limit)
+        query = report_sql(chosen, scope, computed, order=order, limit=limit)
+        frame = self._frame(query, scope, f"{level.replace('_', ' ').title()} table")
+        return frame.drop(columns=[c for c in computed if c not in metrics])
 
     def analyze(self, name: str, scope: Scope, grain: str = "day",
                 limit: int = 10) -> pd.DataFrame:
@@ -207,6 +215,7 @@ class Reports:
         with the highest or lowest CPC or cost per contact."""
         if name not in ANALYZE_REPORTS:
             raise InvalidFilter("analyze report", name, ANALYZE_REPORTS)
+        _check_limit(limit)
         if name == "total_spend":
             query = report_sql(LEVELS["network"], scope, ["spend"])
         elif name in ANALYZE_SERIES:

@@ -28,6 +28,15 @@ NETWORK_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cpc", "cost_per_ses
 CAMPAIGN_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cpc", "contacts",
                     "cost_per_contact", "customers", "revenue", "roi")
 KEYWORD_COLUMNS = ("spend", "clicks", "cpc", "conversion_rate", "contacts", "cost_per_contact")
+
+
+def for_setting(columns: tuple[str, ...], roi_setting: str) -> list[str]:
+    """The columns with the revenue the ROI setting counts (the estimate under `estimate`)."""
+    if roi_setting != "estimate":
+        return list(columns)
+    return ["estimated_revenue" if c == "revenue" else c for c in columns]
+
+
 LABELS = {"ctr": "CTR", "cpc": "CPC", "roi": "ROI", "mqls": "MQLs", "sqls": "SQLs"}
 NETWORK_NAMES = {"facebook": "Facebook Ads", "google": "Google Ads", "linkedin": "LinkedIn Ads"}
 CHANGE_THRESHOLD = 0.10  # a change of a tenth or more is notable
@@ -108,15 +117,16 @@ def gather(reports: Reports, filters: Filters) -> Facts:
     scope = reports.scope(filters)
     previous = replace(scope, dates=scope.dates.previous())
     totals = reports.campaign_table(scope, level="network", columns=list(TOTALS))
-    campaigns = reports.campaign_table(scope, columns=list(CAMPAIGN_COLUMNS), sort="spend")
+    campaign_columns = for_setting(CAMPAIGN_COLUMNS, scope.roi_setting)
+    campaigns = reports.campaign_table(scope, columns=campaign_columns, sort="spend")
     return Facts(
         scope=scope, previous=previous,
         totals=reports.overview(scope, list(TOTALS)).iloc[0].to_dict(),
         totals_before=reports.overview(previous, list(TOTALS)).iloc[0].to_dict(),
-        networks=totals[["network", *NETWORK_COLUMNS]].sort_values(
+        networks=totals[["network", *for_setting(NETWORK_COLUMNS, scope.roi_setting)]].sort_values(
             ["spend", "network"], ascending=[False, True]),
         campaigns=campaigns,
-        campaigns_before=reports.campaign_table(previous, columns=list(CAMPAIGN_COLUMNS),
+        campaigns_before=reports.campaign_table(previous, columns=campaign_columns,
                                                 sort="spend"),
         keywords=reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS),
                                         sort="contacts"),
@@ -203,12 +213,13 @@ def _networks(facts: Facts) -> list[str]:
     if networks.empty:
         return [*lines, "No network in scope."]
     total_spend, total_contacts = facts.totals["spend"], facts.totals["contacts"]
-    lines += ["| network | share of spend | " + " | ".join(label(c) for c in NETWORK_COLUMNS)
-              + " |", "|---|" + "---:|" * (len(NETWORK_COLUMNS) + 1)]
+    columns = for_setting(NETWORK_COLUMNS, facts.scope.roi_setting)
+    lines += ["| network | share of spend | " + " | ".join(label(c) for c in columns)
+              + " |", "|---|" + "---:|" * (len(columns) + 1)]
     for row in networks.to_dict("records"):
         lines.append(f"| {NETWORK_NAMES.get(row['network'], row['network'])} | "
                      f"{percent(share(row['spend'], total_spend))} | "
-                     + " | ".join(_v(c, row[c]) for c in NETWORK_COLUMNS) + " |")
+                     + " | ".join(_v(c, row[c]) for c in columns) + " |")
     lines.append("")
     for row in networks.to_dict("records"):
         name = NETWORK_NAMES.get(row["network"], row["network"])
@@ -241,11 +252,12 @@ def _campaigns(facts: Facts) -> list[str]:
         return [*lines, "No campaign spent in this period."]
     lines.append(f"The {min(TOP, len(spending))} campaigns with the most spend, of "
                  f"{len(spending)} that spent:")
-    lines += ["", "| campaign | " + " | ".join(label(c) for c in CAMPAIGN_COLUMNS) + " |",
-              "|---|" + "---:|" * len(CAMPAIGN_COLUMNS)]
+    columns = for_setting(CAMPAIGN_COLUMNS, facts.scope.roi_setting)
+    lines += ["", "| campaign | " + " | ".join(label(c) for c in columns) + " |",
+              "|---|" + "---:|" * len(columns)]
     for row in spending.head(TOP).to_dict("records"):
         lines.append(f"| {_campaign_name(row)} | "
-                     + " | ".join(_v(c, row[c]) for c in CAMPAIGN_COLUMNS) + " |")
+                     + " | ".join(_v(c, row[c]) for c in columns) + " |")
     lines.append("")
     for metric, best_is_low in (("cost_per_contact", True), ("ctr", False), ("roi", False)):
         ranked = spending[spending[metric].notna()]

@@ -5,7 +5,8 @@ Today is Monday 2026-06-15; "last 7 days" is 2026-06-08..2026-06-14.
 
     accounts   facebook F1 (user U1), google G1 and linkedin L1 (team T1, and U2 through T1)
     campaigns  C1 F1 active tracked · C2 F1 paused untracked · C3 G1 active · C4 G1 deleted ·
-               C5 L1 active          (ad groups AGn and ads An under Cn; C1 has ads A1a, A1b;
+               C5 L1 active          (ad groups AGn and ads An under Cn; C1 has ads A1a and
+                                      A1b, which is paused;
                Google keywords K3 in AG3, K4 in AG4)
     contacts   P1 customer, converted 06-14 on A1a (also touched A1b, A3, and organic search)
                P2 lead, 06-13 on A3 keyword K3 (also touched A4 keyword K4)
@@ -43,6 +44,7 @@ ADS = [  # ad, ad group, campaign
     ("A1a", "AG1", "C1"), ("A1b", "AG1", "C1"), ("A2", "AG2", "C2"), ("A3", "AG3", "C3"),
     ("A4", "AG4", "C4"), ("A5", "AG5", "C5"),
 ]
+AD_STATUS = {"A1b": "paused"}  # an ad paused inside an active campaign
 KEYWORDS = [  # keyword, ad group, text, match type, max cpc, first page, top of page
     ("K3", "AG3", "ads analytics", "EXACT", 2.5, 1.0, 3.0),
     ("K4", "AG4", "attribution", "BROAD", 1.5, 0.5, 2.0),
@@ -132,8 +134,9 @@ def _frames() -> dict[str, pd.DataFrame]:
         columns=["network", "ad_account_id", "campaign_id", "campaign_name", "ad_group_id",
                  "ad_group_name", "status", "raw_status", "is_tracked"])
     tables["dim_ads"] = pd.DataFrame(
-        [(c[0], c[1], c[2], c[3], group, f"Group {group}", ad, f"Ad {ad}", c[5],
-          c[5].upper(), c[6]) for ad, group, campaign in ADS for c in [_campaign(campaign)]],
+        [(c[0], c[1], c[2], c[3], group, f"Group {group}", ad, f"Ad {ad}",
+          AD_STATUS.get(ad, c[5]), AD_STATUS.get(ad, c[5]).upper(), c[6])
+         for ad, group, campaign in ADS for c in [_campaign(campaign)]],
         columns=["network", "ad_account_id", "campaign_id", "campaign_name", "ad_group_id",
                  "ad_group_name", "ad_id", "ad_name", "status", "raw_status", "is_tracked"])
     keyword_campaign = {k[0]: next(a[2] for a in ADS if a[1] == k[1]) for k in KEYWORDS}

@@ -41,9 +41,10 @@ def test_campaign_table_as_csv_with_chosen_columns_and_sort(fixture_warehouse, c
                   "--columns", "cost_per_contact", "--sort", "cost_per_contact",
                   "--format", "csv") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("network,ad_account_id,campaign_id,campaign_name,campaign_type,status,"
-                        "spend,contacts,cost_per_contact")
+    assert lines[0] == ("network,ad_account_id,campaign_id,ad_account_name,campaign_name,"
+                        "campaign_type,status,spend,contacts,cost_per_contact")
     assert [line.split(",")[2] for line in lines[1:]] == ["C3", "C1", "C5", "C2", "C4"]
+    assert lines[1].startswith("google,G1,C3,Google EU,Search brand,SEARCH,active,")
     assert lines[1].endswith(",120.0,1.0,120.0")
 
 

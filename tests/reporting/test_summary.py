@@ -9,7 +9,7 @@ from orchestration.cli import main
 from orchestration.paths import WAREHOUSE_ENV
 from reporting.output import format_value
 from reporting.reports import Filters
-from reporting.summary import CAMPAIGN_COLUMNS, KEYWORD_COLUMNS, TOTALS, summarise
+from reporting.summary import CAMPAIGN_COLUMNS, KEYWORD_COLUMNS, TOTALS, for_setting, summarise
 
 # 06-12..06-14 against 06-09..06-11, which holds A1a's 06-10 row (100 spend, 1000 impressions)
 PERIOD = Filters(start="2026-06-12", end="2026-06-14")
@@ -52,8 +52,8 @@ def allowed_numbers(reports, filters) -> set[str]:
     frames = [
         reports.overview(scope, list(TOTALS)), reports.overview(previous, list(TOTALS)),
         reports.campaign_table(scope, level="network", columns=list(TOTALS)),
-        reports.campaign_table(scope, columns=list(CAMPAIGN_COLUMNS)),
-        reports.campaign_table(previous, columns=list(CAMPAIGN_COLUMNS)),
+        reports.campaign_table(scope, columns=for_setting(CAMPAIGN_COLUMNS, "estimate")),
+        reports.campaign_table(previous, columns=for_setting(CAMPAIGN_COLUMNS, "estimate")),
         reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS)),
     ]
     allowed = set()
@@ -96,6 +96,16 @@ def test_every_number_in_the_summary_comes_from_a_report_query(reports):
 
 def test_the_summary_is_the_same_every_time(reports):
     assert summarise(reports, PERIOD) == summarise(reports, PERIOD)
+
+
+def test_under_the_estimate_setting_tables_show_the_estimated_revenue_their_roi_uses(reports):
+    text = summarise(reports, Filters(start="2026-06-12", end="2026-06-14",
+                                      roi_setting="estimate"))
+    assert "| customers | estimated revenue | ROI |" in text
+    assert "| revenue | ROI |" not in text
+    # Facebook: 2 contacts, 1 customer -> 1 x 0.1 x 1000 + 1 x 1000 = 1100 on 130 spend
+    assert "| Facebook Ads | 37.4% | 130.00 |" in text
+    assert "| 1,100.00 | 746.15% |" in text
 
 
 def test_summary_command_writes_markdown(fixture_warehouse, tmp_path, monkeypatch, capsys):
