@@ -78,6 +78,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     _ratio("conversion_rate", "network conversions / interactions (keyword level)",
            "network_conversions", "interactions"),
     Metric("roi", "(revenue - spend) / spend, revenue per the ROI setting", "ratio"),
+    # Google retired average position in 2019; these replace it (keyword level only).
+    *(_ratio(share, f"Google's {what} impression share, the days' shares weighted by their "
+             "impressions (keyword level)", f"{share}_weighted", f"{share}_impressions")
+      for share, what in (("search_top_impression_share", "search top"),
+                          ("search_absolute_top_impression_share", "search absolute top"))),
 )}
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 from reporting.errors import InvalidFilter
 
 FORMATS = ("table", "csv", "json", "parquet")
-PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target"}
+PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "search_top_impression_share",
+           "search_absolute_top_impression_share"}
 MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "cost_per_session",
          "max_cpc", "first_page_cpc", "top_of_page_cpc"}
 CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}

@@ -35,6 +35,8 @@ class Query:
     params: dict[str, object] = field(default_factory=dict)
 
 
+_SHARES = ("search_top_impression_share", "search_absolute_top_impression_share")
+_SHARE_PARTS = [f"{share}_{part}" for share in _SHARES for part in ("weighted", "impressions")]
 _PERFORMANCE_COLUMNS = {
     # fact -> metric -> expression over the fact's row `f`
     "fct_campaign_performance_daily": {
@@ -42,18 +44,25 @@ _PERFORMANCE_COLUMNS = {
         "spend": "f.spend_company_currency", "engagements": "f.engagements",
         "likes": "f.likes", "network_conversions": "f.network_conversions",
         "interactions": None, "sessions": "f.sessions",
+        **dict.fromkeys(_SHARE_PARTS),
     },
     "fct_ad_performance_daily": {
         "impressions": "f.impressions", "clicks": "f.clicks",
         "spend": "f.spend_company_currency", "engagements": "f.engagements",
         "likes": "f.likes", "network_conversions": "f.network_conversions",
         "interactions": None, "sessions": "f.sessions",
+        **dict.fromkeys(_SHARE_PARTS),
     },
     "fct_keyword_performance_daily": {
         "impressions": "f.impressions", "clicks": "f.clicks",
         "spend": "f.spend_company_currency", "engagements": None, "likes": None,
         "network_conversions": "f.conversions", "interactions": "f.interactions",
         "sessions": None,
+        # Impression shares over a range: each day's share weighted by its impressions, over
+        # the impressions of the days that have one.
+        **{f"{share}_weighted": f"f.{share} * f.impressions" for share in _SHARES},
+        **{f"{share}_impressions": f"case when f.{share} is not null then f.impressions end"
+           for share in _SHARES},
     },
 }
 _COUNTS = ("impressions", "clicks", "engagements", "likes", "interactions", "sessions")
@@ -299,6 +308,8 @@ def metric_expression(name: str, scope: Scope, params: dict[str, object]) -> str
         params["average_sale_price"] = scope.average_sale_price
         return ("((m.contacts - m.customers) * $contact_to_customer_rate * $average_sale_price"
                 " + m.customers * $average_sale_price)")
+    if name not in METRICS:  # a part of a metric, not one itself
+        return f"m.{name}"
     metric = METRICS[name]
     if name == "roi":
         revenue = (metric_expression("estimated_revenue", scope, params)

@@ -59,9 +59,11 @@ AD_DAYS = [  # ad, day, impressions, clicks, spend in company currency, sessions
     ("A4", "2026-06-13", 200, 4, 8.0, 1),
     ("A5", "2026-06-12", 300, 3, 90.0, 2),
 ]
-KEYWORD_DAYS = [  # keyword, day, impressions, clicks, spend, conversions, interactions
-    ("K3", "2026-06-14", 600, 60, 90.0, 6, 60),
-    ("K4", "2026-06-13", 200, 4, 8.0, 1, 4),
+KEYWORD_DAYS = [  # keyword, day, impressions, clicks, spend, conversions, interactions,
+    #                search top and absolute top impression shares
+    ("K3", "2026-06-14", 600, 60, 90.0, 6, 60, 0.5, 0.2),
+    ("K3", "2026-06-01", 100, 5, 10.0, 0, 5, 0.1, 0.05),
+    ("K4", "2026-06-13", 200, 4, 8.0, 1, 4, None, None),
 ]
 CONTACTS = {  # contact: (converted day, current stage)
     "P1": ("2026-06-14", "customer"),
@@ -157,16 +159,17 @@ def _frames() -> dict[str, pd.DataFrame]:
         "impressions", "clicks", "spend", "spend_company_currency", "sessions"])
     tables["ad_days"] = ad_days
     rows = []
-    for keyword, day, impressions, clicks, spend, conversions, interactions in KEYWORD_DAYS:
+    for keyword, day, impressions, clicks, spend, conversions, interactions, top, absolute \
+            in KEYWORD_DAYS:
         campaign = keyword_campaign[keyword]
         c = _campaign(campaign)
         group = next(k[1] for k in KEYWORDS if k[0] == keyword)
         rows.append((c[0], c[1], campaign, group, keyword, day, impressions, clicks, spend,
-                     spend, conversions, interactions))
+                     spend, conversions, interactions, top, absolute))
     tables["keyword_days"] = pd.DataFrame(rows, columns=[
         "network", "ad_account_id", "campaign_id", "ad_group_id", "keyword_id", "date_day",
         "impressions", "clicks", "spend", "spend_company_currency", "conversions",
-        "interactions"])
+        "interactions", "top_share", "absolute_top_share"])
     rows = []
     for model, by_contact in CREDITS.items():
         for contact, touches in by_contact.items():
@@ -241,8 +244,9 @@ def build_fixture_warehouse(path: Path) -> Path:
                 cast(null as decimal(18, 6)) as max_cpc,
                 cast(null as decimal(18, 6)) as first_page_cpc,
                 cast(null as decimal(18, 6)) as top_of_page_cpc,
-                cast(null as decimal(9, 6)) as search_top_impression_share,
-                cast(null as decimal(9, 6)) as search_absolute_top_impression_share,
+                cast(top_share as decimal(9, 6)) as search_top_impression_share,
+                cast(absolute_top_share as decimal(9, 6))
+                    as search_absolute_top_impression_share,
                 'load' as dlt_load_id
             from src_keyword_days;
 

@@ -181,6 +181,16 @@ def test_keyword_level_has_keyword_metrics_and_contacts(reports):
     assert rows["K4"]["contacts"] == 0
 
 
+def test_keyword_impression_shares_are_weighted_by_the_days_impressions(reports):
+    shares = ["search_top_impression_share", "search_absolute_top_impression_share"]
+    rows = by(reports.campaign_table(reports.scope(Filters(date_preset="last_14_days")),
+                                     level="keyword", columns=shares), "keyword_id")
+    # K3: 0.5 on 600 impressions and 0.1 on 100; K4 has no share on its day
+    assert rows["K3"]["search_top_impression_share"] == pytest.approx((300 + 10) / 700)
+    assert rows["K3"]["search_absolute_top_impression_share"] == pytest.approx((120 + 5) / 700)
+    assert null(rows["K4"]["search_top_impression_share"])
+
+
 def test_all_interactions_at_campaign_and_ad_level_count_distinct_contacts(reports):
     scope = reports.scope(Filters(date_preset="last_7_days", attribution="all_interactions"))
     campaigns = by(reports.campaign_table(scope), "campaign_id")
