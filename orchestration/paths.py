@@ -23,13 +23,16 @@ def warehouse_path() -> Path:
     return path.resolve()
 
 
-def dbt_project_var(name: str):
-    """A var of the dbt project as `dbt_project.yml` sets it (the values the models use unless a
-    run overrides them)."""
+def dbt_project_vars() -> dict:
+    """The vars of the dbt project as `dbt_project.yml` sets them (the values the models use
+    unless a run overrides them)."""
     import yaml
 
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    return project["vars"][name]
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+def dbt_project_var(name: str):
+    return dbt_project_vars()[name]
 
 
 def portal_time_zone() -> str:

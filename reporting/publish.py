@@ -34,8 +34,7 @@ def reports_dir(warehouse: Path) -> Path:
 
 def latest_day(reports: Reports) -> dt.date | None:
     """The last day with ad performance, at most yesterday (today is still being loaded)."""
-    day = reports.con.execute(
-        "select max(date_day) from marts.fct_ad_performance_daily").fetchone()[0]
+    _, day = reports.loaded_days()
     if day is None:
         return None
     return min(day, reports.today - dt.timedelta(days=1))

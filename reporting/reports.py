@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.paths import dbt_project_var
+from orchestration.paths import dbt_project_vars
 from orchestration.paths import portal_time_zone as configured_zone
 from reporting.catalog import (
     ANALYZE_RANKINGS,
@@ -90,12 +90,13 @@ class Reports:
         self.time_zone = portal_time_zone or configured_zone()
         self.today = today or today_in(self.time_zone)
         self.week_start = week_start
-        self.company_currency = dbt_project_var("company_currency")
+        project = dbt_project_vars()
+        self.company_currency = project["company_currency"]
         self.average_sale_price = float(average_sale_price if average_sale_price is not None
-                                        else dbt_project_var("average_sale_price"))
+                                        else project["average_sale_price"])
         self.contact_to_customer_rate = float(
             contact_to_customer_rate if contact_to_customer_rate is not None
-            else dbt_project_var("contact_to_customer_rate"))
+            else project["contact_to_customer_rate"])
 
     @classmethod
     @contextmanager
@@ -122,6 +123,25 @@ class Reports:
         finally:
             con.close()
 
+    # -- what the warehouse holds -------------------------------------------------------
+
+    def accounts(self) -> dict[str, str]:
+        """Every ad account, `network:id` -> its name, by network and name."""
+        return {f"{network}:{account}": name for network, account, name in self.con.execute(
+            "select network, ad_account_id, ad_account_name from marts.dim_ad_accounts"
+            " order by network, ad_account_name, ad_account_id").fetchall()}
+
+    def principals(self, kind: str) -> list[str]:
+        """The ids of the users (`kind` "user") or teams ("team") that may see an account."""
+        return [row[0] for row in self.con.execute(
+            "select distinct principal_id from marts.dim_ad_account_access"
+            " where principal_type = $type order by 1", {"type": kind}).fetchall()]
+
+    def loaded_days(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day of ad performance in the warehouse (None, None when empty)."""
+        return self.con.execute(
+            "select min(date_day), max(date_day) from marts.fct_ad_performance_daily").fetchone()
+
     # -- filters -------------------------------------------------------------------------
 
     def scope(self, filters: Filters, default_attribution: str = DEFAULT_ATTRIBUTION) -> Scope:
@@ -145,8 +165,7 @@ class Reports:
     def _accounts(self, wanted: Sequence[str]) -> tuple[str, ...]:
         if not wanted:
             return ()
-        known = [f"{network}:{account}" for network, account in self.con.execute(
-            "select network, ad_account_id from marts.dim_ad_accounts order by 1, 2").fetchall()]
+        known = sorted(self.accounts())
         chosen = []
         for value in wanted:
             matches = [key for key in known if value in (key, key.split(":", 1)[1])]
@@ -161,10 +180,7 @@ class Reports:
         if user is None and team is None:
             return None
         kind, value = ("user", user) if user is not None else ("team", team)
-        known = [row[0] for row in self.con.execute(
-            "select distinct principal_id from marts.dim_ad_account_access"
-            " where principal_type = $type order by 1", {"type": kind}).fetchall()]
-        _check_all(kind, [str(value)], known)
+        _check_all(kind, [str(value)], self.principals(kind))
         return kind, str(value)
 
     # -- reports -------------------------------------------------------------------------

@@ -131,8 +131,7 @@ def gather(reports: Reports, filters: Filters) -> Facts:
         keywords=reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS),
                                         sort="contacts"),
         currency=reports.company_currency, time_zone=reports.time_zone,
-        first_loaded_day=reports.con.execute(
-            "select min(date_day) from marts.fct_ad_performance_daily").fetchone()[0],
+        first_loaded_day=reports.loaded_days()[0],
     )
 
 

@@ -44,14 +44,9 @@ class Options:
 
 
 def filter_options(reports: Reports) -> Options:
-    # The report API validates these values but has no call listing them.
-    accounts = {f"{network}:{account}": f"{name} ({network}:{account})"
-                for network, account, name in reports.con.execute(
-                    "select network, ad_account_id, ad_account_name from marts.dim_ad_accounts"
-                    " order by 1, 3, 2").fetchall()}
-    principals = tuple(f"{kind}:{principal}" for kind, principal in reports.con.execute(
-        "select distinct principal_type, principal_id from marts.dim_ad_account_access"
-        " order by principal_type desc, principal_id").fetchall())
+    accounts = {key: f"{name} ({key})" for key, name in reports.accounts().items()}
+    principals = tuple(f"{kind}:{principal}" for kind in ("user", "team")
+                       for principal in reports.principals(kind))
     return Options(accounts, principals)
 
 
