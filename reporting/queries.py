@@ -19,14 +19,14 @@ class Scope:
 
     dates: DateRange
     attribution: str
-    roi_setting: str = "deals"
+    roi_setting: str
+    average_sale_price: float
+    contact_to_customer_rate: float
+    week_start: str
     accounts: tuple[str, ...] = ()  # "network:ad_account_id"; empty means every account
     networks: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     principal: tuple[str, str] | None = None  # ("user" | "team", id)
-    average_sale_price: float = 1000.0
-    contact_to_customer_rate: float = 0.1
-    week_start: str = "monday"
 
 
 @dataclass
@@ -37,22 +37,16 @@ class Query:
 
 _SHARES = ("search_top_impression_share", "search_absolute_top_impression_share")
 _SHARE_PARTS = [f"{share}_{part}" for share in _SHARES for part in ("weighted", "impressions")]
+_NETWORK_METRICS = {
+    "impressions": "f.impressions", "clicks": "f.clicks", "spend": "f.spend_company_currency",
+    "engagements": "f.engagements", "likes": "f.likes",
+    "network_conversions": "f.network_conversions", "interactions": None,
+    "sessions": "f.sessions", **dict.fromkeys(_SHARE_PARTS),
+}
 _PERFORMANCE_COLUMNS = {
-    # fact -> metric -> expression over the fact's row `f`
-    "fct_campaign_performance_daily": {
-        "impressions": "f.impressions", "clicks": "f.clicks",
-        "spend": "f.spend_company_currency", "engagements": "f.engagements",
-        "likes": "f.likes", "network_conversions": "f.network_conversions",
-        "interactions": None, "sessions": "f.sessions",
-        **dict.fromkeys(_SHARE_PARTS),
-    },
-    "fct_ad_performance_daily": {
-        "impressions": "f.impressions", "clicks": "f.clicks",
-        "spend": "f.spend_company_currency", "engagements": "f.engagements",
-        "likes": "f.likes", "network_conversions": "f.network_conversions",
-        "interactions": None, "sessions": "f.sessions",
-        **dict.fromkeys(_SHARE_PARTS),
-    },
+    # fact -> metric -> expression over the fact's row `f` (None: the fact does not have it)
+    "fct_campaign_performance_daily": _NETWORK_METRICS,
+    "fct_ad_performance_daily": _NETWORK_METRICS,
     "fct_keyword_performance_daily": {
         "impressions": "f.impressions", "clicks": "f.clicks",
         "spend": "f.spend_company_currency", "engagements": None, "likes": None,
@@ -65,6 +59,9 @@ _PERFORMANCE_COLUMNS = {
            for share in _SHARES},
     },
 }
+# A model's credits per campaign and day, as fct_campaign_performance_daily holds them.
+_CREDITED_SUMS = {**{name: f"f.{name}" for name in ("contacts", *STAGE_METRICS, "deals")},
+                  "revenue": "f.revenue_company_currency"}
 _COUNTS = ("impressions", "clicks", "engagements", "likes", "interactions", "sessions")
 _CRM = ("contacts", *STAGE_METRICS, "deals", "revenue")
 
@@ -111,8 +108,7 @@ def _join_scope(alias: str, level: Level) -> str:
     return " and ".join(f"{alias}.{key} = scope.{key}" for key in level.scope_keys)
 
 
-def _group(level: Level, grain: str | None, date_column: str,
-           week_start: str = "monday") -> list[str]:
+def _group(level: Level, grain: str | None, date_column: str, week_start: str) -> list[str]:
     columns = [f"scope.{key}" for key in level.keys]
     if grain:
         columns.append(f"{_period_start(grain, date_column, week_start)} as period")
@@ -161,11 +157,19 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     }
     ctes = [scope_ctes(level, scope, params)]
 
+    once = scope.attribution in ADS_REPORTS
+    # Under a model credits add up, so at campaign level and above the credited contacts and
+    # deals are the sums fct_campaign_performance_daily holds per campaign and day (contacts on
+    # their attributed day, deals on their close day), read in the same scan as the network
+    # metrics: the same numbers as the attribution facts' rows, from a far smaller table.
+    credited_by_campaign_day = (not once
+                                and level.performance == "fct_campaign_performance_daily")
     group = _group(level, grain, "f.date_day", scope.week_start)
     columns = _PERFORMANCE_COLUMNS[level.performance]
+    scanned = {**columns, **(_CREDITED_SUMS if credited_by_campaign_day else {})}
     sums = ",\n        ".join(
         f"sum({expr}) as {name}" if expr else f"cast(null as hugeint) as {name}"
-        for name, expr in columns.items())
+        for name, expr in scanned.items())
     one_model = ("and f.attribution_model = $attribution"
                  if level.performance == "fct_campaign_performance_daily" else "")
     ctes.append(f"""performance as (
@@ -177,10 +181,7 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     {_group_by(group)}
 )""")
 
-    once = scope.attribution in ADS_REPORTS
-    if not once and level.performance == "fct_campaign_performance_daily":
-        ctes += _credited_sums_by_campaign_day(level, grain, scope.week_start)
-    else:
+    if not credited_by_campaign_day:
         ctes += _credited_rows(level, grain, once, scope.week_start)
 
     labels = [f"any_value({label}) as {label}" for label in level.labels]
@@ -205,32 +206,37 @@ base as (
 
     keys = _out_keys(level, grain)
     metrics = []
-    for name in columns:
-        value = f"coalesce(p.{name}, 0)"
-        if name in _COUNTS:
-            value = f"cast({value} as bigint)"
-        elif name in ("spend", "network_conversions"):
-            value = f"cast({value} as double)"
-        if columns[name] is None:
+    for name, expr in columns.items():
+        if expr is None:
             value = f"cast(null as {'bigint' if name in _COUNTS else 'double'})"
-        elif name == "sessions":
+        elif name in _COUNTS:
+            value = f"cast(coalesce(p.{name}, 0) as bigint)"
+        elif name in ("spend", "network_conversions"):
+            value = f"cast(coalesce(p.{name}, 0) as double)"
+        else:
+            value = f"coalesce(p.{name}, 0)"
+        if name == "sessions" and expr is not None:
             value = f"case when e.is_tracked then {value} end"
         metrics.append(f"{value} as {name}")
     for name in _CRM:
-        source = "d" if name in ("deals", "revenue") else "c"
+        source = ("p" if credited_by_campaign_day
+                  else "d" if name in ("deals", "revenue") else "c")
         metrics.append(
             f"case when e.is_tracked then cast(coalesce({source}.{name}, 0) as double) end"
             f" as {name}")
-    join = {alias: " and ".join(f"{alias}.{key} = e.{key}" for key in keys) or "true"
-            for alias in ("p", "c", "d")}
+    joined = {"performance": "p"}
+    if not credited_by_campaign_day:
+        joined.update(contacts="c", deals="d")
+    joins = "\n".join(
+        f"left join {cte} as {alias} on "
+        + (" and ".join(f"{alias}.{key} = e.{key}" for key in keys) or "true")
+        for cte, alias in joined.items())
     sql = "with " + ",\n\n".join(ctes) + f"""
 
 select {_select_list([f"e.{key}" for key in keys] + [f"e.{label}" for label in level.labels])}
     {", ".join(metrics)}
 from {base} as e
-left join performance as p on {join["p"]}
-left join contacts as c on {join["c"]}
-left join deals as d on {join["d"]}"""
+{joins}"""
     return Query(sql, params)
 
 
@@ -281,26 +287,6 @@ deals as (
     return [contacts, deals]
 
 
-def _credited_sums_by_campaign_day(level: Level, grain: str | None, week_start: str
-                                   ) -> list[str]:
-    """`contacts` and `deals` under a model at campaign level or above: its credits are
-    additive, so the sums `fct_campaign_performance_daily` holds per campaign and day (contacts
-    on their attributed day, deals on their close day) add up to the same numbers as the
-    attribution facts' rows, from a table a thousand times smaller."""
-    group = _group(level, grain, "f.date_day", week_start)
-    stages = ", ".join(f"sum(f.{name}) as {name}" for name in STAGE_METRICS)
-    source = f"""from marts.fct_campaign_performance_daily as f
-    inner join scope on {_join_scope('f', level)}
-    where f.attribution_model = $attribution and f.date_day between $start and $end
-    {_group_by(group)}"""
-    return [
-        f"contacts as (\n    select {_select_list(group)} sum(f.contacts) as contacts, {stages}"
-        f"\n    {source}\n)",
-        f"deals as (\n    select {_select_list(group)} sum(f.deals) as deals,"
-        f" sum(f.revenue_company_currency) as revenue\n    {source}\n)",
-    ]
-
-
 def metric_expression(name: str, scope: Scope, params: dict[str, object]) -> str:
     """A metric over the measures row `m`: a base metric itself, or a ratio of two sums."""
     if name == "estimated_revenue":
@@ -331,9 +317,9 @@ def report_sql(level: Level, scope: Scope, metrics: list[str], grain: str | None
     keys = _out_keys(level, grain)
     selected = [f"m.{column}" for column in [*keys, *level.labels]]
     selected += [f"{metric_expression(name, scope, params)} as {name}" for name in metrics]
+    # nulls last, then by key so ties are stable
     ordering = [f"{name} {'desc' if descending else 'asc'} nulls last"
-                for name, descending in order or []]
-    ordering += [f"m.{key}" for key in keys]
+                for name, descending in order or []] + keys
     filter_sql = f"where {where_not_null} is not null" if where_not_null else ""
     limit_sql = ""
     if limit is not None:
@@ -348,6 +334,6 @@ select * from (
     from measures as m
 ) as report
 {filter_sql}
-{"order by " + ", ".join(o.removeprefix("m.") for o in ordering) if ordering else ""}
+{"order by " + ", ".join(ordering) if ordering else ""}
 {limit_sql}"""
     return Query(sql, params)
