@@ -19,12 +19,31 @@ PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "search_top_imp
 MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "cost_per_session",
          "max_cpc", "first_page_cpc", "top_of_page_cpc"}
 CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}
+# Words a label spells differently from a name's lowercase word.
+ABBREVIATIONS = {"cpc": "CPC", "ctr": "CTR", "roi": "ROI", "mql": "MQL", "mqls": "MQLs",
+                 "sql": "SQL", "sqls": "SQLs", "linkedin": "LinkedIn"}
+
+
+def label(name: str) -> str:
+    """`cost_per_contact` -> `cost per contact`, `ctr` -> `CTR`: a name as a reader says it."""
+    return " ".join(ABBREVIATIONS.get(word, word) for word in name.split("_"))
+
+
+def title(name: str) -> str:
+    """A label at the start of a sentence or a heading: `Last 7 days`, `CPC`."""
+    text = label(name)
+    return text[:1].upper() + text[1:]
+
+
+def is_missing(value: object) -> bool:
+    """No value: None, pandas' NA or a float NaN."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def format_value(column: str, value: object) -> str:
     """A cell as a reader wants it: thousands separators, money with cents, ratios as
     percentages, fractional credits with two decimals, and an empty cell for no value."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "–"
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reporting.output import render_table
+from reporting.output import is_missing, render_table
 from reporting.reports import Filters, Reports
 from reporting.summary import summarise
 
@@ -51,7 +51,7 @@ def publish(warehouse: Path, days: int = WINDOW_DAYS) -> Published:
         overview = reports.overview(scope)
         campaigns = reports.campaign_table(scope, sort="spend")
         summary = summarise(reports, filters)
-    numbers = {k: (None if v != v else float(v)) for k, v in overview.iloc[0].items()}
+    numbers = {k: None if is_missing(v) else float(v) for k, v in overview.iloc[0].items()}
     overview_file = folder / "overview.json"
     overview_file.write_text(json.dumps(
         {"first_day": str(scope.dates.start), "last_day": str(last),

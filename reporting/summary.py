@@ -10,12 +10,11 @@ same for the same warehouse and filters.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from reporting.output import PERCENT, format_value
+from reporting.output import PERCENT, format_value, is_missing, label, title
 from reporting.queries import Scope
 from reporting.reports import Filters, Reports
 
@@ -37,20 +36,9 @@ def for_setting(columns: tuple[str, ...], roi_setting: str) -> list[str]:
     return ["estimated_revenue" if c == "revenue" else c for c in columns]
 
 
-LABELS = {"ctr": "CTR", "cpc": "CPC", "roi": "ROI", "mqls": "MQLs", "sqls": "SQLs"}
 NETWORK_NAMES = {"facebook": "Facebook Ads", "google": "Google Ads", "linkedin": "LinkedIn Ads"}
 CHANGE_THRESHOLD = 0.10  # a change of a tenth or more is notable
 TOP = 5
-
-
-def label(metric: str) -> str:
-    return LABELS.get(metric, metric.replace("_", " "))
-
-
-def title(metric: str) -> str:
-    """A label at the start of a sentence."""
-    text = label(metric)
-    return text if metric in LABELS else text[0].upper() + text[1:]
 
 
 def count(n: object, noun: str, metric: str = "contacts") -> str:
@@ -59,20 +47,16 @@ def count(n: object, noun: str, metric: str = "contacts") -> str:
     return f"{_v(metric, n)} {noun if n == 1 else plural}"
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def change(now: object, before: object) -> float | None:
     """Relative change, or None when there is nothing to compare with."""
-    if _missing(now) or _missing(before) or float(before) == 0:
+    if is_missing(now) or is_missing(before) or float(before) == 0:
         return None
     return (float(now) - float(before)) / abs(float(before))
 
 
 def points(now: object, before: object) -> float | None:
     """The difference of two rates (CTR, ROI), in percentage points."""
-    if _missing(now) or _missing(before):
+    if is_missing(now) or is_missing(before):
         return None
     return 100 * (float(now) - float(before))
 
@@ -85,7 +69,7 @@ def change_text(metric: str, now: object, before: object) -> str:
 
 
 def share(part: object, whole: object) -> float | None:
-    if _missing(part) or _missing(whole) or float(whole) == 0:
+    if is_missing(part) or is_missing(whole) or float(whole) == 0:
         return None
     return float(part) / float(whole)
 
@@ -186,12 +170,12 @@ def _totals_shown(scope: Scope) -> list[str]:
 
 
 def _totals_sentence(t: dict, currency: str, roi_setting: str) -> str:
-    if _missing(t["spend"]) or float(t["spend"]) == 0 and t["impressions"] == 0:
+    if is_missing(t["spend"]) or float(t["spend"]) == 0 and t["impressions"] == 0:
         return "No spend and no impressions in this period."
     text = (f"Spend was {_v('spend', t['spend'])} {currency} for "
             f"{_v('impressions', t['impressions'])} impressions and {_v('clicks', t['clicks'])} "
             f"clicks (CTR {_v('ctr', t['ctr'])}, CPC {_v('cpc', t['cpc'])}).")
-    if _missing(t["contacts"]):
+    if is_missing(t["contacts"]):
         return text + " No campaign in scope is tracked, so there are no CRM results."
     text += (f" It brought {count(t['contacts'], 'contact')} (cost per contact "
              f"{_v('cost_per_contact', t['cost_per_contact'])}); of these, now "
@@ -223,7 +207,7 @@ def _networks(facts: Facts) -> list[str]:
     for row in networks.to_dict("records"):
         name = NETWORK_NAMES.get(row["network"], row["network"])
         sentence = f"- {name} took {percent(share(row['spend'], total_spend))} of spend"
-        if not _missing(row["contacts"]) and not _missing(total_contacts):
+        if not is_missing(row["contacts"]) and not is_missing(total_contacts):
             contacts = percent(share(row["contacts"], total_contacts))
             sentence += f" and brought {contacts} of contacts"
         lines.append(sentence + f"; its CPC was {_v('cpc', row['cpc'])}.")
@@ -285,7 +269,7 @@ def _efficiency(facts: Facts) -> list[str]:
                  f"{_v('spend', untracked.spend.sum())} "
                  f"({percent(share(untracked.spend.sum(), total))} of spend) that cannot be "
                  "attributed to contacts.")
-    if not _missing(facts.totals["sessions"]) and facts.totals["clicks"]:
+    if not is_missing(facts.totals["sessions"]) and facts.totals["clicks"]:
         lines.append(f"- Cost per session was "
                      f"{_v('cost_per_session', facts.totals['cost_per_session'])}, "
                      f"against a CPC of {_v('cpc', facts.totals['cpc'])}: "

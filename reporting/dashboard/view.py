@@ -9,18 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reporting.output import format_value
+from reporting.output import title as label
 from reporting.reports import Filters, Reports
 
 CUSTOM_RANGE = "custom"
-
-
-def label(name: str) -> str:
-    """`last_7_days` -> `Last 7 days`, `ad_group` -> `Ad group`, `cpc` -> `CPC`."""
-    special = {"cpc": "CPC", "ctr": "CTR", "roi": "ROI", "mqls": "MQLs", "sqls": "SQLs",
-               "linkedin": "LinkedIn"}
-    words = [special.get(word, word) for word in name.split("_")]
-    first = words[0] if words[0] in special.values() else words[0].capitalize()
-    return " ".join([first, *words[1:]])
 
 
 def tiles(overview: pd.DataFrame) -> list[tuple[str, str]]:

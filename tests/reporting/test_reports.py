@@ -2,15 +2,14 @@
 from the rows listed there."""
 
 import datetime as dt
-import math
 
 import duckdb
-import pandas as pd
 import pytest
 
 from reporting.catalog import ANALYZE_REPORTS, METRICS, TABLE_LEVELS
 from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
+from reporting.output import is_missing
 from reporting.reports import Filters
 
 WEEK = Filters(date_preset="last_7_days")  # 2026-06-08..2026-06-14
@@ -25,8 +24,6 @@ def by(frame, key):
     return {row[key]: row for row in frame.to_dict("records")}
 
 
-def null(value):
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 # -- overview ---------------------------------------------------------------------------------
@@ -72,7 +69,7 @@ def test_estimate_roi_setting_values_contacts_and_customers_at_the_sale_price(re
 def test_a_range_without_data_has_zeros_and_no_ratios(reports):
     row = one(reports.overview(reports.scope(Filters(date_preset="today"))))
     assert (row["impressions"], row["spend"], row["contacts"], row["deals"]) == (0, 0, 0, 0)
-    assert null(row["roi"])
+    assert is_missing(row["roi"])
 
 
 # -- campaign table ---------------------------------------------------------------------------
@@ -90,7 +87,7 @@ def test_campaign_table_rows_are_worked_out_per_campaign(reports):
     assert rows["C3"]["contacts"] == 1 and rows["C3"]["roi"] == pytest.approx(-1)
     assert rows["C5"]["cpc"] == pytest.approx(30)
     # no contacts: no cost per contact rather than a division by zero
-    assert rows["C4"]["contacts"] == 0 and null(rows["C4"]["cost_per_contact"])
+    assert rows["C4"]["contacts"] == 0 and is_missing(rows["C4"]["cost_per_contact"])
 
 
 def test_untracked_campaigns_have_network_metrics_and_null_crm_metrics(reports):
@@ -98,7 +95,7 @@ def test_untracked_campaigns_have_network_metrics_and_null_crm_metrics(reports):
     assert (c2["impressions"], c2["clicks"], c2["spend"]) == (2000, 20, 30)
     for column in ("sessions", "contacts", "customers", "deals", "revenue", "cost_per_contact",
                    "roi"):
-        assert null(c2[column]), column
+        assert is_missing(c2[column]), column
 
 
 def test_sorting_puts_nulls_last_and_breaks_ties_by_key(reports):
@@ -116,9 +113,9 @@ def test_sorting_puts_nulls_last_and_breaks_ties_by_key(reports):
 def test_every_metric_sorts_in_either_direction(reports, metric, descending):
     table = reports.campaign_table(reports.scope(WEEK), level="ad", columns=[metric],
                                    sort=metric, descending=descending)
-    values = [v for v in table[metric] if not null(v)]
+    values = [v for v in table[metric] if not is_missing(v)]
     assert values == sorted(values, reverse=descending)
-    nulls = [null(v) for v in table[metric]]
+    nulls = [is_missing(v) for v in table[metric]]
     assert nulls == sorted(nulls)  # every null after every value
 
 
@@ -177,7 +174,7 @@ def test_keyword_level_has_keyword_metrics_and_contacts(reports):
     assert k3["conversion_rate"] == pytest.approx(6 / 60)
     assert k3["contacts"] == 1  # P2's first form submission came from K3
     assert k3["keyword_text"] == "ads analytics" and float(k3["max_cpc"]) == 2.5
-    assert null(k3["sessions"])  # sessions are not reported per keyword
+    assert is_missing(k3["sessions"])  # sessions are not reported per keyword
     assert rows["K4"]["contacts"] == 0
 
 
@@ -188,7 +185,7 @@ def test_keyword_impression_shares_are_weighted_by_the_days_impressions(reports)
     # K3: 0.5 on 600 impressions and 0.1 on 100; K4 has no share on its day
     assert rows["K3"]["search_top_impression_share"] == pytest.approx((300 + 10) / 700)
     assert rows["K3"]["search_absolute_top_impression_share"] == pytest.approx((120 + 5) / 700)
-    assert null(rows["K4"]["search_top_impression_share"])
+    assert is_missing(rows["K4"]["search_top_impression_share"])
 
 
 def test_all_interactions_at_campaign_and_ad_level_count_distinct_contacts(reports):
@@ -252,7 +249,7 @@ def test_each_filter_alone_and_combined(reports, filters, spend, campaigns, cont
     got_spend, got_campaigns, got_contacts = spend_and_campaigns(reports, **filters)
     assert got_spend == pytest.approx(spend)
     assert got_campaigns == campaigns
-    assert (null(got_contacts) if contacts is None else got_contacts == contacts)
+    assert (is_missing(got_contacts) if contacts is None else got_contacts == contacts)
 
 
 def every_report(reports, scope):
