@@ -24,8 +24,6 @@ def by(frame, key):
     return {row[key]: row for row in frame.to_dict("records")}
 
 
-
-
 # -- overview ---------------------------------------------------------------------------------
 
 def test_overview_sums_network_metrics_and_counts_first_form_submissions(reports):
