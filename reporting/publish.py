@@ -8,9 +8,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from reporting.catalog import OVERVIEW_COLUMNS
 from reporting.output import is_missing, render_table
 from reporting.reports import Filters, Reports
-from reporting.summary import summarise
+from reporting.summary import gather, render
 
 WINDOW_DAYS = 30
 
@@ -46,12 +47,13 @@ def publish(warehouse: Path, days: int = WINDOW_DAYS) -> Published:
     folder.mkdir(parents=True, exist_ok=True)
     with Reports.open(warehouse) as reports:
         last = latest_day(reports) or reports.today - dt.timedelta(days=1)
-        filters = Filters(start=last - dt.timedelta(days=days - 1), end=last)
-        scope = reports.scope(filters)
-        overview = reports.overview(scope)
+        facts = gather(reports, Filters(start=last - dt.timedelta(days=days - 1), end=last))
+        scope = facts.scope
         campaigns = reports.campaign_table(scope, sort="spend")
-        summary = summarise(reports, filters)
-    numbers = {k: None if is_missing(v) else float(v) for k, v in overview.iloc[0].items()}
+    summary = render(facts)
+    # The overview's numbers are among the summary's totals.
+    numbers = {column: None if is_missing(facts.totals[column]) else float(facts.totals[column])
+               for column in OVERVIEW_COLUMNS[scope.roi_setting]}
     overview_file = folder / "overview.json"
     overview_file.write_text(json.dumps(
         {"first_day": str(scope.dates.start), "last_day": str(last),
