@@ -203,6 +203,17 @@ def _frames() -> dict[str, pd.DataFrame]:
     return tables
 
 
+# What a credit row credits, as the attribution facts have it (ids are text even where a frame
+# column held only nulls).
+CREDITED_TARGET = """case when campaign_id is null then 'organic_search' else 'paid' end as channel,
+                campaign_id is not null as is_ad_interaction,
+                cast(network as varchar) as network,
+                cast(ad_account_id as varchar) as ad_account_id,
+                cast(campaign_id as varchar) as campaign_id,
+                cast(ad_group_id as varchar) as ad_group_id, cast(ad_id as varchar) as ad_id,
+                cast(keyword_id as varchar) as keyword_id, credit,"""
+
+
 def build_fixture_warehouse(path: Path) -> Path:
     """The marts above, with the columns and types of the real marts."""
     frames = _frames()
@@ -252,26 +263,14 @@ def build_fixture_warehouse(path: Path) -> Path:
 
             create table marts.fct_contact_attribution as
             select attribution_model, contact_id,
-                case when campaign_id is null then 'organic_search' else 'paid' end as channel,
-                campaign_id is not null as is_ad_interaction,
-                cast(network as varchar) as network,
-                cast(ad_account_id as varchar) as ad_account_id,
-                cast(campaign_id as varchar) as campaign_id,
-                cast(ad_group_id as varchar) as ad_group_id, cast(ad_id as varchar) as ad_id,
-                cast(keyword_id as varchar) as keyword_id, credit,
+                {credited_target}
                 cast(attributed_date as timestamptz) as attributed_at,
                 cast(attributed_date as date) as attributed_date, lifecycle_stage
             from src_contact_credits;
 
             create table marts.fct_deal_attribution as
             select attribution_model, deal_id,
-                case when campaign_id is null then 'organic_search' else 'paid' end as channel,
-                campaign_id is not null as is_ad_interaction,
-                cast(network as varchar) as network,
-                cast(ad_account_id as varchar) as ad_account_id,
-                cast(campaign_id as varchar) as campaign_id,
-                cast(ad_group_id as varchar) as ad_group_id, cast(ad_id as varchar) as ad_id,
-                cast(keyword_id as varchar) as keyword_id, credit,
+                {credited_target}
                 cast(close_date as timestamptz) as closed_at,
                 cast(close_date as date) as close_date, cast(amount as decimal(18, 2)) as amount,
                 'USD' as currency_code,
@@ -360,7 +359,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                 100.0 as target, 50.0 as actual, 0.5 as percent_of_target,
                 50.0 as expected_by_today, 'on_track' as status
             from src_goals;
-        """)
+        """.replace("{credited_target}", CREDITED_TARGET))
     return path
 
 
