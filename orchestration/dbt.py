@@ -81,13 +81,23 @@ def parse_manifest(warehouse: Path, target: Path) -> None:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
 
 
+# Step folders kept per warehouse: the last few runs' artifacts, not every run's since the first
+# (a daily schedule makes six a day).
+STEP_FOLDERS_KEPT = 24
+
+
 def step_target_path(project: DbtProject, step: str, run_id: str) -> Path:
     """A target folder of its own for one dbt invocation of a run's step, in the warehouse's
     target folder, holding that warehouse's parse (dagster-dbt would copy the parse from
-    `dbt_project/target`, whichever warehouse it was made for)."""
+    `dbt_project/target`, whichever warehouse it was made for). The oldest step folders beyond
+    the last `STEP_FOLDERS_KEPT` go."""
     path = project.target_path / f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     path.mkdir(parents=True)
     shutil.copy(project.target_path / "partial_parse.msgpack", path)
+    steps = sorted((p for p in project.target_path.iterdir() if p.is_dir()),
+                   key=lambda p: p.stat().st_mtime_ns)
+    for old in steps[:-STEP_FOLDERS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
     return path
 
 

@@ -1,0 +1,24 @@
+"""Each dbt step's own target folder: the warehouse's parse in it, and only the last ones kept."""
+
+import os
+from types import SimpleNamespace
+
+from orchestration.dbt import STEP_FOLDERS_KEPT, step_target_path
+
+
+def test_a_step_folder_holds_the_parse_and_only_the_newest_folders_stay(tmp_path):
+    target = tmp_path / ".warehouse_dbt"
+    target.mkdir()
+    (target / "partial_parse.msgpack").write_bytes(b"parse")
+    (target / "manifest.json").write_text("{}")
+    project = SimpleNamespace(target_path=target)
+    made = []
+    for number in range(STEP_FOLDERS_KEPT + 5):
+        made.append(step_target_path(project, "dbt_warehouse", f"run{number:04d}xyz"))
+        # folders of one second apart, oldest first, whatever the file system's clock grain
+        os.utime(made[-1], ns=(number * 10**9, number * 10**9))
+    left = sorted(p for p in target.iterdir() if p.is_dir())
+    assert left == sorted(made[-STEP_FOLDERS_KEPT:])
+    assert (made[-1] / "partial_parse.msgpack").read_bytes() == b"parse"
+    # the warehouse's own parse and manifest stay
+    assert (target / "partial_parse.msgpack").exists() and (target / "manifest.json").exists()
