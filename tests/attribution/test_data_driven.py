@@ -6,9 +6,11 @@ import itertools
 import math
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from attribution.data_driven import Paths, markov_removal_effects, shapley_values
+from benchmarks.attribution import exact_from_strings
 
 A, B = 0, 1
 
@@ -142,3 +144,14 @@ def test_a_path_without_touches_is_rejected():
     with pytest.raises(ValueError, match="at least one touch"):
         Paths(path=np.array([0]), state=np.array([0]), conversions=np.array([1.0, 0.0]),
               nulls=np.array([0.0, 1.0]), n_states=1)
+
+
+def test_the_benchmark_parses_path_strings_into_the_hand_solved_chain():
+    # The Markov benchmark's input: ChannelAttribution's table of path strings, with the same
+    # string twice (counts add up) and the hand example's answer.
+    effects, _ = exact_from_strings(pa.array(["a > b", "a", "b", "b"]),
+                                    np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0, 1.0]))
+    assert effects == pytest.approx({"a": 1 / 3, "b": 1.0})
+    merged, _ = exact_from_strings(pa.array(["a > b", "a", "b"]), np.array([1.0, 0.0, 1.0]),
+                                   np.array([0.0, 1.0, 1.0]))
+    assert merged == pytest.approx(effects)
