@@ -63,12 +63,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_simulator(size: str, seed: int) -> tuple[subprocess.Popen, dict[str, str], float]:
+def start_simulator(size: str, seed: int, days: int | None = None
+                    ) -> tuple[subprocess.Popen, dict[str, str], float]:
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "simulator", "serve", "--size", size,
-         "--seed", str(seed), "--port", str(port)],
+         "--seed", str(seed), "--port", str(port),
+         *(["--days", str(days)] if days is not None else [])],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )
     settings: dict[str, str] = {}

@@ -200,8 +200,9 @@ def fact_sessions(warehouse: Path) -> int:
                            ).fetchone()[0]
 
 
-def run_size(size: str, seed: int, path: Path, keep: Path | None = None) -> dict:
-    proc, settings, startup = start_simulator(size, seed)
+def run_size(size: str, seed: int, path: Path, keep: Path | None = None,
+             days: int | None = None) -> dict:
+    proc, settings, startup = start_simulator(size, seed, days)
     print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
     env = {**os.environ, **settings}
     try:
@@ -242,7 +243,7 @@ def run_size(size: str, seed: int, path: Path, keep: Path | None = None) -> dict
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    result = {"size": size, "ad_day_rows": rows, "load_seconds": load, "floor": floor,
+    result = {"size": size, "days": days, "ad_day_rows": rows, "load_seconds": load, "floor": floor,
               "floor_with_sessions": floor_sessions, "full": full, "incremental": incremental}
     record(result, path)
     return result
@@ -266,7 +267,8 @@ def record(r: dict, path: Path) -> None:
     slowest = sorted(full["models"].items(), key=lambda kv: -kv[1])[:3]
     with path.open("a") as handle:
         handle.write(
-            f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — size {r['size']} — "
+            f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — size {r['size']}"
+            + (f", {r['days']} days of history" if r.get("days") else "") + " — "
             f"{machine()}\n\n"
             f"{r['ad_day_rows']:,} ad-day rows; sources loaded in {r['load_seconds']:.0f} s.\n\n"
             "| step | model time (s) | dbt fixed (s) | wall (s) | peak MiB |\n"
@@ -293,10 +295,12 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["M", "L"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="keep a copy of each loaded warehouse here")
+    parser.add_argument("--days", type=int, help="days of history instead of each size's own "
+                        "(same accounts; contacts and sessions at the same daily rate)")
     args = parser.parse_args()
     path = BENCHMARK_RESULTS_DIR / "warehouse.md"
     for size in args.sizes:
-        run_size(size, args.seed, path, args.keep)
+        run_size(size, args.seed, path, args.keep, args.days)
     print(f"recorded in {path}")
 
 

@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     sim_commands = sim.add_subparsers(dest="simulator_command", required=True)
     serve = sim_commands.add_parser("serve", help="serve the four APIs on loopback")
     serve.add_argument("--size", default="S")
+    serve.add_argument("--days", type=int, default=None,
+                       help="days of history instead of the size's own, contacts and sessions "
+                            "scaled with them")
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument("--end-date", type=dt.date.fromisoformat, default=None,
@@ -221,9 +224,12 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     from ingestion.simulator.config import source_settings
     from ingestion.simulator.server import SimulatorServer
     from ingestion.simulator.truth import write_truth
-    from ingestion.simulator.world import World
+    from ingestion.simulator.world import World, size_spec, with_history
 
-    world = World.generate(args.size, args.seed, args.end_date)
+    size = size_spec(args.size)
+    if args.days is not None:
+        size = with_history(size, args.days)
+    world = World.generate(size, args.seed, args.end_date)
     server = SimulatorServer(world, port=args.port)
     print("Indexing the world for each API ...", flush=True)
     server.warm()

@@ -11,7 +11,7 @@ page views are categoricals over one shared set of categories, so each distinct 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -113,6 +113,17 @@ def size_spec(size: str | Size) -> Size:
     except KeyError:
         choices = sorted(SIZES)
         raise ValueError(f"unknown simulator size {size!r}; choose one of {choices}") from None
+
+
+def with_history(size: Size, days: int) -> Size:
+    """`size`'s accounts and campaigns over `days` days of history, its contacts and sessions
+    scaled to keep their daily rate: the same advertiser, having run for a shorter or longer time
+    (to measure what grows with history)."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, not {days}")
+    scale = days / size.days
+    return replace(size, days=days, contacts=max(1, round(size.contacts * scale)),
+                   sessions=max(1, round(size.sessions * scale)))
 
 
 def default_end_date() -> dt.date:

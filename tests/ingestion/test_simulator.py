@@ -12,7 +12,7 @@ import requests
 
 from ingestion.simulator.server import FaultRule, Faults
 from ingestion.simulator.truth import first_form_submission_contacts, spend_by_account_day
-from ingestion.simulator.world import RESTATEMENT_DAYS, World
+from ingestion.simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
 from tests.conftest import END_DATE, SEED
 
 
@@ -160,3 +160,16 @@ def test_google_rows_rendered_as_text_equal_the_assembled_records():
                     (("metrics", "clicks"), [None, "1"])]) == [
         {"campaign": {"id": "2", "name": "a"}},
         {"campaign": {"name": "b"}, "metrics": {"clicks": "1"}}]
+
+
+def test_a_shorter_history_keeps_the_accounts_and_the_daily_rate():
+    size = with_history(SIZES["S"], 15)
+    assert (size.days, size.accounts) == (15, SIZES["S"].accounts)
+    assert (size.contacts, size.sessions) == (round(250 / 3), 300)
+    world = World.generate(size, seed=7, end_date=dt.date(2026, 6, 30))
+    assert world.start_date == dt.date(2026, 6, 16)
+    days = pd.to_datetime(world.base_ad_daily["date"]).dt.date
+    assert days.min() >= dt.date(2026, 6, 16) and days.max() == dt.date(2026, 6, 30)
+    assert len(world.sessions) == 300
+    with pytest.raises(ValueError, match="days must be at least 1"):
+        with_history(SIZES["S"], 0)
