@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
                             "scaled with them")
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--replay", action="store_true",
+                       help="keep every answer and send the same bytes for the same request "
+                            "(for benchmarks: a second load then costs the simulator nothing)")
     serve.add_argument("--end-date", type=dt.date.fromisoformat, default=None,
                        help="last day of data (default: yesterday, UTC)")
     serve.add_argument("--truth-dir", type=Path, default=None,
@@ -231,6 +234,7 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
         size = with_history(size, args.days)
     world = World.generate(size, args.seed, args.end_date)
     server = SimulatorServer(world, port=args.port)
+    server.replay = args.replay
     print("Indexing the world for each API ...", flush=True)
     server.warm()
     if args.truth_dir:

@@ -9,6 +9,15 @@ endpoints under `/_simulator/` that tests and users drive:
 - `POST /_simulator/faults`            add fault rules (a JSON list of `FaultRule` fields)
 - `DELETE /_simulator/faults`          clear them
 - `POST /_simulator/restate`           the networks revise their recent days
+- `POST /_simulator/replay`            `{"enabled": true}`: keep every successful answer and send
+                                       the same bytes when the same request comes again
+- `DELETE /_simulator/replay`          forget the kept answers (replay stays as it was)
+
+Replay exists for benchmarks: rendering a page costs the simulator about as much CPU as the
+loader spends on it, and on a two-core machine the two compete. A second load of the same pages
+from kept answers measures the loader alone, as against a vendor's servers, which render on
+their own machines. Kept answers are forgotten on a restatement; a `new_field` fault is part of
+the request's identity, so it never gets an answer kept without it.
 """
 
 from __future__ import annotations
@@ -157,6 +166,8 @@ class SimulatorServer:
         self.lock = threading.RLock()
         self.tokens = {**DEFAULT_TOKENS, **(tokens or {})}
         self.apis: list[Api] = apis.build(self)
+        self.replay = False
+        self._kept: dict[tuple, Response] = {}
         self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -198,7 +209,22 @@ class SimulatorServer:
 
     def restate(self) -> int:
         with self.lock:
+            self._kept.clear()
             return self.world.restate()
+
+    def _answer(self, api: Api, request: Request) -> Response:
+        """The API's answer, or the one kept for the same request when replaying."""
+        if not self.replay:
+            return api.handle(request)
+        key = (request.method, request.path, request.raw_query, request.body, request.base_url,
+               self.faults.active(api.name, "new_field"))
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = api.handle(request)
+            if kept.status == 200:
+                kept = Response(kept.status, kept.encode(), kept.headers)
+                self._kept[key] = kept
+        return kept
 
     # -- dispatch ------------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
@@ -217,7 +243,7 @@ class SimulatorServer:
         denied = api.authorize(request)
         if denied is not None:
             return denied
-        response = api.handle(request)
+        response = self._answer(api, request)
         if response.status < 300 and self.faults.take(api.name, target, ("malformed",)):
             body = response.encode()
             response = Response(response.status, body[: max(1, len(body) // 2)], response.headers)
@@ -242,6 +268,12 @@ class SimulatorServer:
         if action == "faults" and request.method == "DELETE":
             self.faults.clear()
             return Response(200, {"cleared": True})
+        if action == "replay" and request.method == "POST":
+            self.replay = bool(request.json().get("enabled", True))
+            return Response(200, {"replay": self.replay})
+        if action == "replay" and request.method == "DELETE":
+            self._kept.clear()
+            return Response(200, {"replay": self.replay, "kept": 0})
         if action == "restate" and request.method == "POST":
             return Response(200, {"restatement_version": self.restate()})
         return Response(404, {"error": f"unknown control endpoint {request.path}"})

@@ -173,3 +173,40 @@ def test_a_shorter_history_keeps_the_accounts_and_the_daily_rate():
     assert len(world.sessions) == 300
     with pytest.raises(ValueError, match="days must be at least 1"):
         with_history(SIZES["S"], 0)
+
+
+def test_replay_sends_kept_answers_until_forgotten_or_restated(fresh_simulator):
+    server = fresh_simulator
+    base = server.base_url
+    facebook = next(api for api in server.apis if api.name == "facebook_ads")
+    calls = []
+    handle = facebook.handle
+    facebook.handle = lambda request: calls.append(request.path) or handle(request)
+    account = fresh_simulator.world.accounts.query("network == 'facebook'")["account_id"].iloc[0]
+    url = f"{base}/v21.0/act_{account}"
+    params = {"access_token": server.tokens["facebook_ads"], "fields": "id,currency"}
+
+    def get() -> bytes:
+        response = requests.get(url, params=params, timeout=10)
+        assert response.status_code == 200
+        return response.content
+
+    first = get()
+    assert calls == [f"/v21.0/act_{account}"]  # replay is off: every request is rendered
+    assert requests.post(f"{base}/_simulator/replay", json={"enabled": True},
+                         timeout=5).json() == {"replay": True}
+    kept = get()
+    assert get() == kept == first and len(calls) == 2  # rendered once, then sent as kept
+    # The token is still checked on a kept answer.
+    denied = requests.get(url, params={**params, "access_token": "nope"}, timeout=10)
+    assert denied.status_code == 400 and len(calls) == 2
+    # A new field changes the request's identity; forgetting or restating renders again.
+    server.faults.add(kind="new_field", api="facebook_ads", times=None)
+    assert b"is_prepay_account" in get() and len(calls) == 3
+    server.faults.clear()
+    requests.delete(f"{base}/_simulator/replay", timeout=5)
+    get()
+    requests.post(f"{base}/_simulator/restate", timeout=5)
+    get()
+    get()
+    assert len(calls) == 5
