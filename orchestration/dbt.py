@@ -26,9 +26,14 @@ log = logging.getLogger(__name__)
 OWNER = "team:data-engineering"
 LAYERS = ("staging", "intermediate", "marts")
 def dbt_executable() -> str:
-    """dbt from this interpreter's environment, so a venv works without being activated."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """dbt from this interpreter's environment, so a venv works without being activated: the
+    project's `ads-analytics-dbt` (dbt that can also run Python models on a local Spark;
+    orchestration/dbt_cli.py), else plain dbt."""
+    for name in ("ads-analytics-dbt", "dbt"):
+        beside = Path(sys.executable).parent / name
+        if beside.exists():
+            return str(beside)
+    return shutil.which("ads-analytics-dbt") or shutil.which("dbt") or "dbt"
 
 
 def _sources_newer_than(manifest: Path) -> bool:

@@ -14,6 +14,12 @@ BENCHMARK_RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
 WAREHOUSE_ENV = "ADS_ANALYTICS_WAREHOUSE"
 PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
+# Which engine builds the models (the dbt target): `duckdb` (default) or `spark`.
+ENGINE_ENV = "ADS_ANALYTICS_ENGINE"
+ENGINES = ("duckdb", "spark")
+# A folder where the sources land raw as Parquet instead of in the DuckDB file; the Spark
+# engine's default is `raw/` in its folder beside the warehouse.
+RAW_PARQUET_ENV = "ADS_ANALYTICS_RAW_PARQUET"
 
 
 def warehouse_path() -> Path:
@@ -21,6 +27,30 @@ def warehouse_path() -> Path:
     configured = os.environ.get(WAREHOUSE_ENV)
     path = Path(configured).expanduser() if configured else DEFAULT_WAREHOUSE
     return path.resolve()
+
+
+def engine() -> str:
+    """The engine that builds the models: `ADS_ANALYTICS_ENGINE`, else `duckdb`."""
+    name = (os.environ.get(ENGINE_ENV) or "duckdb").strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV}={name!r} is not an engine; choose one of "
+                         f"{', '.join(ENGINES)}")
+    return name
+
+
+def spark_home(warehouse: Path) -> Path:
+    """The Spark engine's folder beside `warehouse` (`<name>_spark/`): its raw Parquet, its
+    tables (`tables/`) and its metastore, one per warehouse as dlt's state and dbt's target."""
+    return warehouse.parent / f"{warehouse.stem}_spark"
+
+
+def raw_parquet_dir(warehouse: Path) -> Path | None:
+    """Where the sources land as Parquet: `ADS_ANALYTICS_RAW_PARQUET`, else `raw/` in the
+    Spark folder when Spark is the engine; None when they load into the DuckDB file."""
+    configured = os.environ.get(RAW_PARQUET_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return spark_home(warehouse) / "raw" if engine() == "spark" else None
 
 
 def dbt_project_vars() -> dict:

@@ -283,7 +283,7 @@ multi_touch_credits as (
             when path_weights.total_weight > 0
                 then coalesce(weights.weight, 0) * target_touches.touches
                     / state_touches.touches / path_weights.total_weight
-            else 1.0 * target_touches.touches / target_touches.touch_count
+            else cast(target_touches.touches as double) / target_touches.touch_count
         end as credit,
         target_touches.ended_at
     from target_touches

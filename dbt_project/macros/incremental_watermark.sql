@@ -111,3 +111,39 @@
 {% macro date_literal(day) -%}
     cast('{{ (day.isoformat() if day is not string else day)[:10] }}' as date)
 {%- endmacro %}
+
+
+{#- The account-days an incremental fact writes, from those that changed (`account_days`, a
+    query of `account_columns` and date_day). DuckDB replaces exactly those (delete+insert on
+    the account and day). Spark's Parquet tables can only overwrite whole partitions (days), so
+    there every account of each changed day is rebuilt: the `accounts` CTE of the model's
+    inputs lists them. -#}
+{% macro rebuilt_days(account_days, account_columns) -%}
+    {{ return(adapter.dispatch('rebuilt_days', 'ads_analytics')(account_days, account_columns)) }}
+{%- endmacro %}
+
+{% macro default__rebuilt_days(account_days, account_columns) -%}
+    {{ account_days }}
+{%- endmacro %}
+
+{% macro spark__rebuilt_days(account_days, account_columns) -%}
+    select
+        {%- for column in account_columns %}
+        all_accounts.{{ column }},
+        {%- endfor %}
+        days.date_day
+    from (
+        select distinct date_day from ({{ account_days }}) as account_days
+    ) as days
+    cross join (
+        select distinct {{ account_columns | join(', ') }} from accounts
+    ) as all_accounts
+{%- endmacro %}
+
+
+{#- The incremental config of a daily fact on each engine: delete+insert of the rebuilt
+    account-days on DuckDB; on Spark (Parquet, no merge) an overwrite of the rebuilt days'
+    partitions. -#}
+{% macro daily_fact_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}

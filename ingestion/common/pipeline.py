@@ -43,20 +43,35 @@ def load_memory_limit() -> str:
 
 
 def make_pipeline(source_name: str, warehouse: str | Path,
-                  pipelines_dir: str | Path | None = None, progress: str | None = None
-                  ) -> dlt.Pipeline:
+                  pipelines_dir: str | Path | None = None, progress: str | None = None,
+                  raw_parquet: str | Path | None = None) -> dlt.Pipeline:
     """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`.
+
+    With `raw_parquet` (default: `raw_parquet_dir(warehouse)`, set when Spark is the engine),
+    the source lands as Parquet files in `<raw_parquet>/raw_<source>/<table>/` through dlt's
+    filesystem destination instead. Plain Parquet has no merge: every load appends, and the dbt
+    sources keep each key's newest row (`register_raw_parquet`).
 
     `progress="log"` prints dlt's extract/normalize/load counters (for `python -m`); runs under
     Dagster report through Dagster instead.
     """
+    from orchestration.paths import raw_parquet_dir
+
     # Arrow tables get `_dlt_load_id` too (dict rows always do): the incremental marts rebuild
     # what was loaded since their last build.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    raw_parquet = raw_parquet or raw_parquet_dir(Path(warehouse).resolve())
+    if raw_parquet is not None:
+        # Microsecond, UTC-adjusted timestamps: what Spark and DuckDB both read as instants.
+        dlt.config["normalize.data_writer.coerce_timestamps"] = "us"
+        dlt.config["normalize.data_writer.allow_truncated_timestamps"] = False
+        destination = dlt.destinations.filesystem(Path(raw_parquet).resolve().as_uri())
+    else:
+        destination = dlt.destinations.duckdb(DuckDbCredentials(
+            str(warehouse), global_config={"memory_limit": load_memory_limit()}))
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
-        destination=dlt.destinations.duckdb(DuckDbCredentials(
-            str(warehouse), global_config={"memory_limit": load_memory_limit()})),
+        destination=destination,
         dataset_name=DATASETS[source_name],
         pipelines_dir=str(pipelines_dir or pipelines_dir_for(warehouse)),
         **({"progress": progress} if progress else {}),
@@ -73,10 +88,16 @@ def keys_unique_per_load(resource: DltResource) -> DltResource:
     return resource
 
 
+def run_options(pipeline: dlt.Pipeline) -> dict[str, Any]:
+    """`pipeline.run` options for its destination: the filesystem writes Parquet."""
+    return {"loader_file_format": "parquet"} if pipeline.destination.destination_name == (
+        "filesystem") else {}
+
+
 def run_source(source: Any, pipeline: dlt.Pipeline) -> LoadInfo:
     """Load everything that succeeds; then raise one error naming every account that failed."""
     collected = failures.start_collecting()
-    info = pipeline.run(source)
+    info = pipeline.run(source, **run_options(pipeline))
     failures.raise_recorded(collected)
     return info
 

@@ -6,25 +6,36 @@ its channel (the rest). The models are solved exactly in `attribution.data_drive
 removal effects from the absorbing chain, Shapley values in closed form. `weight` is what a
 touch of that state weighs when a contact's credit is split (the removal effect or the Shapley
 value); `credited_conversions` scales the weights to the observed conversions.
+
+It runs on either engine: the paths are read as one Arrow table (DuckDB's relation, or Spark's
+DataFrame collected through Arrow), solved in this process, and written back as a DuckDB or a
+Spark table. On Spark the dbt process runs it (`ads-analytics-dbt`, orchestration/dbt_cli.py).
 """
 
 import pandas as pd
 
 from attribution.data_driven import encode, path_starts, state_weights
 
+PATHS = """
+    select
+        dense_rank() over (order by contact_id) - 1 as path,
+        channel,
+        campaign_state,
+        is_converted
+    from paths
+    order by contact_id, touch_number
+"""
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
     paths = dbt.ref("int_attribution_paths")
-    touches = paths.query("paths", """
-        select
-            dense_rank() over (order by contact_id) - 1 as path,
-            channel,
-            campaign_state,
-            is_converted
-        from paths
-        order by contact_id, touch_number
-    """).fetch_arrow_table()
+    on_spark = hasattr(paths, "createOrReplaceTempView")
+    if on_spark:
+        paths.createOrReplaceTempView("paths")
+        touches = session.sql(PATHS).toArrow()
+    else:
+        touches = paths.query("paths", PATHS).fetch_arrow_table()
     path = touches.column("path").to_numpy()
     converted = touches.column("is_converted").to_numpy(zero_copy_only=False)[path_starts(path)]
     rows = []
@@ -33,4 +44,5 @@ def model(dbt, session):
         rows.extend(state_weights(encoded, names, level))
     frame = pd.DataFrame(rows, columns=["attribution_model", "level", "state", "removal_effect",
                                         "shapley_value", "weight", "credited_conversions"])
-    return frame.astype({"removal_effect": "float64", "shapley_value": "float64"})
+    frame = frame.astype({"removal_effect": "float64", "shapley_value": "float64"})
+    return session.createDataFrame(frame) if on_spark else frame

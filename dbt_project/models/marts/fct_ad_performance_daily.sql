@@ -1,7 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=daily_fact_strategy(),
+        partition_by=(['date_day'] if target.type == 'spark' else none),
         unique_key=['network', 'ad_account_id', 'date_day'],
         on_schema_change='fail',
     )
@@ -114,7 +115,7 @@ watermark as (
 
 changed as (
 
-{{ rebuild.listed or changed_days }}
+{{ rebuilt_days(rebuild.listed or changed_days, ['network', 'ad_account_id']) }}
 
 ),
 

@@ -28,7 +28,9 @@ with paths as (
         is_lead,
         false as is_deal,
         false as is_won,
-        {{ dbt.datediff('started_at', 'converted_at', 'second') }} / 86400.0 as age_days,
+        -- seconds as a double before dividing: both engines then divide the same IEEE numbers
+        cast({{ dbt.datediff('started_at', 'converted_at', 'second') }} as double) / 86400
+            as age_days,
         is_ad_interaction,
         is_conversion_session,
         campaign_state,

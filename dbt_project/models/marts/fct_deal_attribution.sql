@@ -60,8 +60,8 @@ deal_touches as (
         deals.closed_at,
         deals.created_at as deal_created_at,
         lead_created.lead_at,
-        {{ dbt.datediff('touchpoints.started_at', 'deals.closed_at', 'second') }} / 86400.0
-            as age_days,
+        cast({{ dbt.datediff('touchpoints.started_at', 'deals.closed_at', 'second') }} as double)
+            / 86400 as age_days,
         row_number() over (
             partition by deals.deal_id
             order by touchpoints.started_at asc nulls last, touchpoints.session_id asc nulls last

@@ -1,7 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=daily_fact_strategy(),
+        partition_by=(['date_day'] if target.type == 'spark' else none),
         unique_key=['ad_account_id', 'date_day'],
         on_schema_change='fail',
     )
@@ -106,7 +107,7 @@ watermark as (
 
 changed as (
 
-{{ rebuild.listed or changed_days }}
+{{ rebuilt_days(rebuild.listed or changed_days, ['ad_account_id']) }}
 
 ),
 
@@ -155,7 +156,7 @@ joined as (
         -- conversions per interaction, Google's own definition of its conversion rate
         case
             when selected.interactions > 0
-                then cast(selected.network_conversions / selected.interactions as decimal(18, 6))
+                then {{ decimal_ratio('selected.network_conversions', 4, 'selected.interactions', 6) }}
         end as conversion_rate,
         -- the bid in effect: the keyword's own, else inherited from its ad group
         coalesce(keywords.effective_cpc_bid, keywords.cpc_bid) as max_cpc,

@@ -25,9 +25,9 @@ renamed as (
         cast(daily_budget as bigint) as daily_budget_minor_units,
 
         -- timestamps (Graph sends ISO 8601 with an offset)
-        cast(start_time as timestamp with time zone) as started_at,
-        cast(created_time as timestamp with time zone) as created_at,
-        cast(updated_time as timestamp with time zone) as updated_at
+        cast(start_time as {{ type_instant() }}) as started_at,
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(updated_time as {{ type_instant() }}) as updated_at
 
     from source
 

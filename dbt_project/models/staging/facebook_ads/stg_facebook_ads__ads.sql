@@ -32,8 +32,8 @@ renamed as (
         ) as is_tracked,
 
         -- timestamps (Graph sends ISO 8601 with an offset)
-        cast(created_time as timestamp with time zone) as created_at,
-        cast(updated_time as timestamp with time zone) as updated_at
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(updated_time as {{ type_instant() }}) as updated_at
 
     from source
 

@@ -22,9 +22,9 @@ renamed as (
         {{ normalise_status('facebook', 'effective_status') }} as status,
 
         -- timestamps (Graph sends ISO 8601 with an offset)
-        cast(start_time as timestamp with time zone) as started_at,
-        cast(created_time as timestamp with time zone) as created_at,
-        cast(updated_time as timestamp with time zone) as updated_at
+        cast(start_time as {{ type_instant() }}) as started_at,
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(updated_time as {{ type_instant() }}) as updated_at
 
     from source
 

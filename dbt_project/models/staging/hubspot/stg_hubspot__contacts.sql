@@ -18,13 +18,13 @@ renamed as (
         hs_analytics_source as original_source,
 
         -- timestamps (HubSpot sends ISO 8601 in UTC)
-        cast(createdate as timestamp with time zone) as created_at,
-        cast(lastmodifieddate as timestamp with time zone) as last_modified_at,
-        cast(hs_lifecyclestage_lead_date as timestamp with time zone) as became_lead_at,
-        cast(hs_lifecyclestage_marketingqualifiedlead_date as timestamp with time zone) as became_mql_at,
-        cast(hs_lifecyclestage_salesqualifiedlead_date as timestamp with time zone) as became_sql_at,
-        cast(hs_lifecyclestage_opportunity_date as timestamp with time zone) as became_opportunity_at,
-        cast(hs_lifecyclestage_customer_date as timestamp with time zone) as became_customer_at,
+        cast(createdate as {{ type_instant() }}) as created_at,
+        cast(lastmodifieddate as {{ type_instant() }}) as last_modified_at,
+        cast(hs_lifecyclestage_lead_date as {{ type_instant() }}) as became_lead_at,
+        cast(hs_lifecyclestage_marketingqualifiedlead_date as {{ type_instant() }}) as became_mql_at,
+        cast(hs_lifecyclestage_salesqualifiedlead_date as {{ type_instant() }}) as became_sql_at,
+        cast(hs_lifecyclestage_opportunity_date as {{ type_instant() }}) as became_opportunity_at,
+        cast(hs_lifecyclestage_customer_date as {{ type_instant() }}) as became_customer_at,
 
         archived as is_archived
 

@@ -21,9 +21,9 @@ renamed as (
         {{ dbt.safe_cast("nullif(amount, '')", "decimal(18, 2)") }} as amount,
 
         -- timestamps (HubSpot sends ISO 8601 in UTC); closedate is the expected close on open deals
-        cast(closedate as timestamp with time zone) as closed_at,
-        cast(createdate as timestamp with time zone) as created_at,
-        cast(hs_lastmodifieddate as timestamp with time zone) as last_modified_at,
+        cast(closedate as {{ type_instant() }}) as closed_at,
+        cast(createdate as {{ type_instant() }}) as created_at,
+        cast(hs_lastmodifieddate as {{ type_instant() }}) as last_modified_at,
 
         archived as is_archived
 

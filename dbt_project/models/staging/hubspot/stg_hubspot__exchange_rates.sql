@@ -19,11 +19,11 @@ renamed as (
         cast(conversion_rate as decimal(18, 8)) as conversion_rate,
 
         -- timestamps (HubSpot sends ISO 8601 in UTC)
-        cast(effective_at as timestamp with time zone) as effective_at,
+        cast(effective_at as {{ type_instant() }}) as effective_at,
         -- the UTC calendar day, read off the text so no session time zone can shift it
         cast(substring(effective_at, 1, 10) as date) as effective_date,
-        cast(created_at as timestamp with time zone) as created_at,
-        cast(updated_at as timestamp with time zone) as updated_at,
+        cast(created_at as {{ type_instant() }}) as created_at,
+        cast(updated_at as {{ type_instant() }}) as updated_at,
         -- the dlt load that last wrote the row (drives the incremental marts)
         _dlt_load_id as dlt_load_id
 

@@ -1,0 +1,148 @@
+"""The marts built on Spark equal the marts built on DuckDB, row for row, from one advertiser.
+
+The DuckDB side is the suite's warehouse (`built`: the simulator's size S loaded into the DuckDB
+file, `dbt build`). The Spark side loads the same simulator through dlt's filesystem
+destination into Parquet, registers it as the sources (`register_raw_parquet`) and builds every
+model with dbt-spark's `session` target. Every mart is then compared row for row: keys and
+values; money (decimals) exactly; doubles to 1e-9 relative; instants in UTC. Only
+`dlt_load_id` is left out: the two loads are different dlt loads.
+
+Needs Java (pyspark runs a local JVM): `make test` runs it where `java` is installed, and
+`-m "not spark"` leaves it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from ingestion.common.pipeline import make_pipeline, run_source
+from ingestion.registry import SOURCE_NAMES, source_factory
+from ingestion.simulator.config import source_settings
+from orchestration.dbt import dbt_executable
+from orchestration.paths import DBT_PROJECT_DIR, RAW_PARQUET_ENV, spark_home
+from orchestration.spark import engine_env, raw_tables_with_files, session
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (not installed)"),
+]
+
+LOAD_ONLY = {"dlt_load_id"}
+
+
+def dbt(warehouse: Path, env: dict[str, str], *args: str) -> dict:
+    target = warehouse.parent / "target"
+    completed = subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--log-path", str(warehouse.parent / "logs")],
+        env={**os.environ, **env}, cwd=warehouse.parent, capture_output=True, text=True,
+        check=False)
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
+    return json.loads((target / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def spark_built(built, tmp_path_factory) -> tuple[Path, dict]:
+    """The suite's simulator loaded as Parquet and built on Spark; the warehouse path (which
+    names the Spark folder beside it) and the manifest."""
+    assert built.server.world.restatement_version == 0  # the data `built` was loaded from
+    workdir = tmp_path_factory.mktemp("spark")
+    warehouse = workdir / "warehouse.duckdb"
+    env = engine_env(warehouse, "spark")
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {**source_settings(built.server, workdir), **env}.items():
+            patch.setenv(key, value)
+        for name in SOURCE_NAMES:
+            run_source(source_factory(name)(), make_pipeline(name, warehouse, workdir / "dlt"))
+    tables = raw_tables_with_files(Path(env[RAW_PARQUET_ENV]))
+    dbt(warehouse, env, "run-operation", "register_raw_parquet",
+        "--args", json.dumps({"tables": tables}))
+    manifest = dbt(warehouse, env, "build")
+    return warehouse, manifest
+
+
+def test_raw_lands_as_parquet_with_microsecond_instants(spark_built):
+    warehouse, _ = spark_built
+    raw = spark_home(warehouse) / "raw"
+    tables = raw_tables_with_files(raw)
+    assert len(tables) == 27
+    page_views = ds.dataset(raw / "raw_hubspot" / "page_views", format="parquet")
+    assert page_views.schema.field("occurred_at_utc").type == pa.timestamp("us", tz="UTC")
+
+
+def marts(manifest: dict) -> list[str]:
+    return sorted(node["name"] for node in manifest["nodes"].values()
+                  if node["resource_type"] == "model" and node["schema"] == "marts")
+
+
+def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
+    warehouse, manifest = spark_built
+    names = marts(manifest)
+    assert "fct_ad_performance_daily" in names and len(names) >= 13
+    spark = session(warehouse)
+    try:
+        with duckdb.connect(str(built.path), read_only=True) as con:
+            for name in names:
+                ours = con.execute(f"select * from marts.{name}").to_arrow_table()
+                theirs = spark.table(f"marts.{name}").toArrow()
+                assert_same_rows(name, ours, theirs)
+    finally:
+        spark.stop()
+
+
+def assert_same_rows(name: str, duck: pa.Table, spark: pa.Table) -> None:
+    columns = sorted(set(duck.column_names) - LOAD_ONLY)
+    assert columns == sorted(set(spark.column_names) - LOAD_ONLY), name
+    assert duck.num_rows == spark.num_rows, f"{name}: {duck.num_rows} rows, {spark.num_rows}"
+    inexact = [c for c in columns if pa.types.is_floating(duck.schema.field(c).type)]
+    exact = [c for c in columns if c not in inexact]
+
+    def rows(table: pa.Table) -> list[dict]:
+        listed = [{c: normal(row[c]) for c in columns} for row in table.to_pylist()]
+        return sorted(listed, key=lambda row: tuple(sort_key(row[c]) for c in exact))
+
+    for index, (left, right) in enumerate(zip(rows(duck), rows(spark), strict=True)):
+        differ = [c for c in exact if left[c] != right[c]]
+        differ += [c for c in inexact if not close(left[c], right[c])]
+        assert not differ, (f"{name}, row {index}: " + "; ".join(
+            f"{c}: duckdb {left[c]!r}, spark {right[c]!r}" for c in differ))
+
+
+def normal(value):
+    """A value as both engines' types compare: instants in UTC without a zone."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def sort_key(value) -> tuple:
+    """Numbers by value (a DuckDB sum may be a decimal where Spark's is an integer), the rest by
+    text; nulls last."""
+    if value is None:
+        return (2, 0, "")
+    if isinstance(value, bool):
+        return (0, Decimal(int(value)), "")
+    if isinstance(value, int | Decimal):
+        return (0, Decimal(value), "")
+    return (1, 0, value.isoformat() if isinstance(value, dt.date) else str(value))
+
+
+def close(left, right) -> bool:
+    if left is None or right is None:
+        return left is None and right is None
+    if isinstance(left, float) and math.isnan(left):
+        return isinstance(right, float) and math.isnan(right)
+    return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12)
