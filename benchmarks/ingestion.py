@@ -103,17 +103,28 @@ def load_one(source: str, warehouse: Path) -> dict:
 
     from ingestion.common.pipeline import DATASETS, make_pipeline, run_source
     from ingestion.registry import source_factory
+    from orchestration.paths import raw_parquet_dir
 
     pipeline = make_pipeline(source, warehouse)
     started = time.monotonic()
     run_source(source_factory(source)(), pipeline)
     seconds = time.monotonic() - started
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "and table_name not like '\\_dlt%' escape '\\'", [DATASETS[source]]).fetchall()
-        rows = {t: con.execute(f'select count(*) from {DATASETS[source]}."{t}"').fetchone()[0]
-                for (t,) in tables}
+    raw_parquet = raw_parquet_dir(warehouse.resolve())
+    if raw_parquet is not None:  # the Spark engine's raw layer: every load's rows
+        import pyarrow.dataset as ds
+
+        dataset = raw_parquet / DATASETS[source]
+        rows = {t.name: ds.dataset(t, format="parquet").count_rows()
+                for t in sorted(dataset.iterdir()) if t.is_dir() and not t.name.startswith("_")
+                and any(t.glob("*.parquet"))}
+    else:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            tables = con.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "and table_name not like '\\_dlt%' escape '\\'",
+                [DATASETS[source]]).fetchall()
+            rows = {t: con.execute(f'select count(*) from {DATASETS[source]}."{t}"').fetchone()[0]
+                    for (t,) in tables}
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     steps = {step.step: (step.finished_at - step.started_at).total_seconds()
              for step in pipeline.last_trace.steps if step.step != "run"}

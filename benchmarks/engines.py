@@ -1,0 +1,126 @@
+"""Engine benchmark: the same dbt project on DuckDB and on Spark, at sizes M and L.
+
+    python -m benchmarks.engines --sizes M L
+
+Per size, the simulator runs in its own process and the four sources load twice from it: into a
+DuckDB file (the DuckDB engine's raw layer) and as Parquet through dlt's filesystem destination
+(the Spark engine's). Then, on each engine, each step in its own process with its peak memory
+measured (for Spark, the dbt process with its local JVM):
+- `dbt run --full-refresh`: every model, attribution included, from scratch (Spark first
+  registers the raw Parquet as the sources);
+- a day later: the simulator restates its recent days, both raw layers load their look-back
+  windows, and `dbt run` rebuilds incrementally.
+Spark runs in local mode on this machine's cores (`ADS_ANALYTICS_SPARK_CORES`, default all)
+with a `ADS_ANALYTICS_SPARK_MEMORY` driver (default 4g). Results are appended to
+`benchmarks/results/engines.md` with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+from benchmarks.ingestion import machine, start_simulator
+from benchmarks.warehouse import dbt_step, load_all, measured
+from orchestration.dbt import dbt_executable
+from orchestration.paths import BENCHMARK_RESULTS_DIR, DBT_PROJECT_DIR, RAW_PARQUET_ENV
+from orchestration.spark import engine_env, raw_tables_with_files
+
+ENGINES = ("duckdb", "spark")
+
+
+def register(warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
+    tables = raw_tables_with_files(Path(env[RAW_PARQUET_ENV]))
+    return measured([dbt_executable(), "run-operation", "register_raw_parquet", "--args",
+                     json.dumps({"tables": tables}), "--project-dir", str(DBT_PROJECT_DIR),
+                     "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
+                     str(workdir / "target"), "--log-path", str(workdir / "logs")], env)
+
+
+def run_size(size: str, seed: int, path: Path) -> dict:
+    proc, settings, startup = start_simulator(size, seed)
+    print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
+    results: dict = {"size": size}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            places = {}
+            for engine in ENGINES:
+                workdir = Path(tmp) / engine
+                workdir.mkdir()
+                warehouse = workdir / "warehouse.duckdb"
+                env = {**os.environ, **settings, **engine_env(warehouse, engine)}
+                places[engine] = (warehouse, workdir, env)
+                load = load_all(warehouse, env)
+                print(f"  {engine}: raw loaded in {load:.0f} s", flush=True)
+                results[engine] = {"load_seconds": load}
+            for engine in ENGINES:
+                warehouse, workdir, env = places[engine]
+                if engine == "spark":
+                    results[engine]["register"] = register(warehouse, workdir, env)
+                full = dbt_step(["run", "--full-refresh"], warehouse, workdir, env)
+                results[engine]["full"] = full
+                print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
+                      f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB",
+                      flush=True)
+            base = settings["SOURCES__FACEBOOK_ADS__BASE_URL"]
+            requests.post(f"{base}/_simulator/restate", timeout=600)
+            for engine in ENGINES:
+                warehouse, workdir, env = places[engine]
+                results[engine]["reload_seconds"] = load_all(warehouse, env)
+                if engine == "spark":
+                    results[engine]["register_again"] = register(warehouse, workdir, env)
+                incremental = dbt_step(["run"], warehouse, workdir, env)
+                results[engine]["incremental"] = incremental
+                print(f"  {engine}: incremental {incremental['seconds']:.1f} s wall, "
+                      f"{incremental['model_seconds']:.1f} s in models, "
+                      f"peak {incremental['peak_mib']:.0f} MiB", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    record(results, path)
+    return results
+
+
+def record(r: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".jsonl").open("a") as handle:
+        handle.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(), **r}) + "\n")
+    lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — size {r['size']} — "
+             f"{machine()}\n",
+             "| engine | raw load (s) | full build wall (s) | in models (s) | peak MiB "
+             "| incremental wall (s) | in models (s) | peak MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for engine in ENGINES:
+        e = r[engine]
+        full, inc = e["full"], e["incremental"]
+        register = (f" (+{e['register']['seconds']:.1f} s registering the raw Parquet)"
+                    if "register" in e else "")
+        lines.append(f"| {engine} | {e['load_seconds']:.0f} | {full['seconds']:.1f}{register} | "
+                     f"{full['model_seconds']:.1f} | {full['peak_mib']:.0f} | "
+                     f"{inc['seconds']:.1f} | {inc['model_seconds']:.1f} | "
+                     f"{inc['peak_mib']:.0f} |")
+    with path.open("a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["M", "L"])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    path = BENCHMARK_RESULTS_DIR / "engines.md"
+    for size in args.sizes:
+        run_size(size, args.seed, path)
+    print(f"recorded in {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
