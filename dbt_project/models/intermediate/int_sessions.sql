@@ -42,6 +42,10 @@
 {#- The page views are read through `ref` at each use, not through one CTE: DuckDB materializes a
     CTE used twice, which for millions of page views costs more than reading them again. -#}
 {%- set built_through = incremental_watermark() %}
+{#- On Spark, where this is a table rebuilt on every run (no incremental strategy there can
+    replace sessions by id), each session carries the newest load of its own page views, so the
+    facts still see which sessions changed since their last build. -#}
+{%- set per_session_loads = target.type == 'spark' %}
 with newest as (
 
     -- the newest load seen: the next run's watermark
@@ -91,10 +95,14 @@ landings as (
 -- back for its URLs.
 first_views as (
 
-    select page_view_id
+    select page_view_id{{ ', session_load_id' if per_session_loads }}
     from (
         select
             page_views.page_view_id,
+            {%- if per_session_loads %}
+            max(page_views.dlt_load_id) over (partition by page_views.session_id)
+                as session_load_id,
+            {%- endif %}
             {{ session_landing_rank('page_views') }} as view_rank
         from {{ ref('stg_hubspot__page_views') }} as page_views
         where page_views.session_id is not null
@@ -111,6 +119,7 @@ landings as (
         page_views.occurred_at as started_at,
         page_views.page_url as landing_url,
         page_views.referrer_url
+        {{- ',\n        first_views.session_load_id' if per_session_loads }}
     from {{ ref('stg_hubspot__page_views') }} as page_views
     inner join first_views
         on page_views.page_view_id = first_views.page_view_id
@@ -153,6 +162,7 @@ parsed as (
         contact_id,
         started_at,
         landing_url,
+        {{- '\n        session_load_id,' if per_session_loads }}
         {{ without_www('landing_host_part') }} as landing_host,
         {{ without_www('referrer_host_part') }} as referrer_host,
         {%- for name in parameters %}
@@ -233,5 +243,6 @@ select
         when {{ dbt.position("'kwd-'", 'hsa_tgt') }} > 0
             then {{ dbt.split_part(dbt.split_part('hsa_tgt', "'kwd-'", 2), "':'", 1) }}
     end as keyword_id,
-    (select load_id from newest) as dlt_load_id
+    {{ 'session_load_id' if per_session_loads else '(select load_id from newest)' }}
+        as dlt_load_id
 from classified
