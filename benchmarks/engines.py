@@ -5,9 +5,10 @@
 Per size, the simulator runs in its own process and the four sources load twice from it: into a
 DuckDB file (the DuckDB engine's raw layer) and as Parquet through dlt's filesystem destination
 (the Spark engine's). Then, on each engine, each step in its own process with its peak memory
-measured (for Spark, the dbt process with its local JVM):
-- `dbt run --full-refresh`: every model, attribution included, from scratch (Spark first
-  registers the raw Parquet as the sources);
+measured (the process tree's resident memory sampled: for Spark, the dbt process with its
+local JVM):
+- a full build (`dbt build --full-refresh` without the tests: the seeds and every model,
+  attribution included, from scratch; Spark first registers the raw Parquet as the sources);
 - a day later: the simulator restates its recent days, both raw layers load their look-back
   windows, and `dbt run` rebuilds incrementally.
 Spark runs in local mode on this machine's cores (`ADS_ANALYTICS_SPARK_CORES`, default all)
@@ -21,24 +22,79 @@ import argparse
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import requests
 
 from benchmarks.ingestion import machine, start_simulator
-from benchmarks.warehouse import dbt_step, load_all, measured
+from benchmarks.warehouse import dbt_step, load_all
 from orchestration.dbt import dbt_executable
-from orchestration.paths import BENCHMARK_RESULTS_DIR, DBT_PROJECT_DIR, RAW_PARQUET_ENV
+from orchestration.paths import (
+    BENCHMARK_RESULTS_DIR,
+    DBT_PROJECT_DIR,
+    RAW_PARQUET_ENV,
+    REPO_ROOT,
+)
 from orchestration.spark import engine_env, raw_tables_with_files
 
 ENGINES = ("duckdb", "spark")
 
 
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of `root` and every process below it (Spark's JVM is dbt's child)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def measured_tree(command: list[str], env: dict[str, str]) -> dict:
+    """Like `benchmarks.warehouse.measured`, with the peak of the whole process tree's resident
+    memory, sampled every 0.2 s (a JVM that its parent does not wait for is missing from the
+    kernel's accounting of children)."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_kib(proc.pid))
+            time.sleep(0.2)
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0:
+        print(output[-6000:], file=sys.stderr)
+        raise RuntimeError(f"failed: {' '.join(command[:4])} ...")
+    lines = output.strip().splitlines()
+    return {"returncode": 0, "seconds": time.monotonic() - started, "peak_mib": peak / 1024,
+            "last_line": lines[-1] if lines else ""}
+
+
 def register(warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
     tables = raw_tables_with_files(Path(env[RAW_PARQUET_ENV]))
-    return measured([dbt_executable(), "run-operation", "register_raw_parquet", "--args",
+    return measured_tree([dbt_executable(), "run-operation", "register_raw_parquet", "--args",
                      json.dumps({"tables": tables}), "--project-dir", str(DBT_PROJECT_DIR),
                      "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
                      str(workdir / "target"), "--log-path", str(workdir / "logs")], env)
@@ -64,7 +120,9 @@ def run_size(size: str, seed: int, path: Path) -> dict:
                 warehouse, workdir, env = places[engine]
                 if engine == "spark":
                     results[engine]["register"] = register(warehouse, workdir, env)
-                full = dbt_step(["run", "--full-refresh"], warehouse, workdir, env)
+                full = dbt_step(["build", "--full-refresh", "--exclude-resource-type", "test",
+                                 "--exclude-resource-type", "unit_test"], warehouse, workdir, env,
+                                measured_tree)
                 results[engine]["full"] = full
                 print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
                       f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB",
@@ -76,7 +134,7 @@ def run_size(size: str, seed: int, path: Path) -> dict:
                 results[engine]["reload_seconds"] = load_all(warehouse, env)
                 if engine == "spark":
                     results[engine]["register_again"] = register(warehouse, workdir, env)
-                incremental = dbt_step(["run"], warehouse, workdir, env)
+                incremental = dbt_step(["run"], warehouse, workdir, env, measured_tree)
                 results[engine]["incremental"] = incremental
                 print(f"  {engine}: incremental {incremental['seconds']:.1f} s wall, "
                       f"{incremental['model_seconds']:.1f} s in models, "

@@ -156,9 +156,10 @@ def load_all(warehouse: Path, env: dict[str, str]) -> float:
     return time.monotonic() - started
 
 
-def dbt_step(args: list[str], warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
+def dbt_step(args: list[str], warehouse: Path, workdir: Path, env: dict[str, str],
+             measure=None) -> dict:
     target = workdir / "target"
-    result = measured([dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
+    result = (measure or measured)([dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
                        "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
                        "--log-path", str(workdir / "logs")],
                       {**env, "ADS_ANALYTICS_WAREHOUSE": str(warehouse)})
