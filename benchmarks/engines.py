@@ -11,6 +11,8 @@ local JVM):
   attribution included, from scratch; Spark first registers the raw Parquet as the sources);
 - a day later: the simulator restates its recent days, both raw layers load their look-back
   windows, and `dbt run` rebuilds incrementally.
+`--from-warehouse FILE` measures the full builds alone from a warehouse the sources already
+loaded (its raw tables written out as Parquet for Spark), without a simulator.
 Spark runs in local mode on this machine's cores (`ADS_ANALYTICS_SPARK_CORES`, default all)
 with a `ADS_ANALYTICS_SPARK_MEMORY` driver (default 4g). Results are appended to
 `benchmarks/results/engines.md` with the machine they ran on.
@@ -146,6 +148,55 @@ def run_size(size: str, seed: int, path: Path) -> dict:
     return results
 
 
+def run_loaded(loaded: Path, path: Path) -> dict:
+    """The full builds only, from a warehouse file the sources already loaded (as
+    `benchmarks.warehouse --keep` leaves one): the DuckDB engine builds a copy of it; the Spark
+    engine reads its raw tables written as Parquet in the layout dlt's filesystem destination
+    writes (one file per table, the rows' own `_dlt_load_id` kept). No simulator, so no
+    incremental step."""
+    import shutil
+
+    import duckdb
+
+    results: dict = {"size": f"from {loaded.name}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        places = {}
+        for engine in ENGINES:
+            workdir = Path(tmp) / engine
+            workdir.mkdir()
+            warehouse = workdir / "warehouse.duckdb"
+            env = {**os.environ, **engine_env(warehouse, engine)}
+            places[engine] = (warehouse, workdir, env)
+        shutil.copy(loaded, places["duckdb"][0])
+        raw = Path(places["spark"][2][RAW_PARQUET_ENV])
+        started = time.monotonic()
+        with duckdb.connect(str(loaded), read_only=True) as con:
+            tables = con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema like 'raw\\_%' escape '\\' "
+                "and table_name not like '\\_dlt%' escape '\\'").fetchall()
+            for schema, table in tables:
+                folder = raw / schema / table
+                folder.mkdir(parents=True)
+                con.execute(f"copy (select * from {schema}.{table}) to "
+                            f"'{folder}/export.parquet' (format parquet)")
+        print(f"  raw written as Parquet in {time.monotonic() - started:.0f} s", flush=True)
+        for engine in ENGINES:
+            warehouse, workdir, env = places[engine]
+            results[engine] = {"load_seconds": 0.0}
+            if engine == "spark":
+                results[engine]["register"] = register(warehouse, workdir, env)
+            full = dbt_step(["build", "--full-refresh", "--exclude-resource-type", "test",
+                             "--exclude-resource-type", "unit_test"], warehouse, workdir, env,
+                            measured_tree)
+            results[engine]["full"] = full
+            print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
+                  f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB",
+                  flush=True)
+    record(results, path)
+    return results
+
+
 def record(r: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.with_suffix(".jsonl").open("a") as handle:
@@ -157,13 +208,13 @@ def record(r: dict, path: Path) -> None:
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for engine in ENGINES:
         e = r[engine]
-        full, inc = e["full"], e["incremental"]
+        full, inc = e["full"], e.get("incremental")
         register = (f" (+{e['register']['seconds']:.1f} s registering the raw Parquet)"
                     if "register" in e else "")
+        incremental = (f"{inc['seconds']:.1f} | {inc['model_seconds']:.1f} | "
+                       f"{inc['peak_mib']:.0f}" if inc else "– | – | –")
         lines.append(f"| {engine} | {e['load_seconds']:.0f} | {full['seconds']:.1f}{register} | "
-                     f"{full['model_seconds']:.1f} | {full['peak_mib']:.0f} | "
-                     f"{inc['seconds']:.1f} | {inc['model_seconds']:.1f} | "
-                     f"{inc['peak_mib']:.0f} |")
+                     f"{full['model_seconds']:.1f} | {full['peak_mib']:.0f} | {incremental} |")
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
 
@@ -173,8 +224,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["M", "L"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--from-warehouse", type=Path,
+                        help="full builds only, from this loaded warehouse file")
     args = parser.parse_args()
     path = BENCHMARK_RESULTS_DIR / "engines.md"
+    if args.from_warehouse:
+        run_loaded(args.from_warehouse.resolve(), path)
+        return
     for size in args.sizes:
         run_size(size, args.seed, path)
     print(f"recorded in {path}", file=sys.stderr)

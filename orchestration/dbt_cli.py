@@ -10,6 +10,8 @@ orchestration, the tests and the benchmarks run dbt through this command.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 
@@ -47,8 +49,22 @@ def allow_python_models_on_a_spark_session() -> None:
     SparkAdapter.default_python_submission_method = property(default_python_submission_method)
 
 
+def builds_on_spark(args: list[str]) -> bool:
+    """Whether this dbt command uses the `spark` target: `ADS_ANALYTICS_ENGINE` (which the
+    profile's default target follows), or `--target`/`-t spark` on the command line."""
+    from orchestration.paths import ENGINE_ENV
+
+    chosen = os.environ.get(ENGINE_ENV, "").strip().lower() == "spark"
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag in ("--target", "-t"):
+            chosen = value == "spark"
+    return chosen or "--target=spark" in args
+
+
 def main() -> None:
-    allow_python_models_on_a_spark_session()
+    # Importing dbt-spark costs about half a second: only for commands that need it.
+    if builds_on_spark(sys.argv[1:]):
+        allow_python_models_on_a_spark_session()
     from dbt.cli.main import cli
 
     cli()

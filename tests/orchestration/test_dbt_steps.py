@@ -22,3 +22,15 @@ def test_a_step_folder_holds_the_parse_and_only_the_newest_folders_stay(tmp_path
     assert (made[-1] / "partial_parse.msgpack").read_bytes() == b"parse"
     # the warehouse's own parse and manifest stay
     assert (target / "partial_parse.msgpack").exists() and (target / "manifest.json").exists()
+
+
+def test_the_dbt_command_prepares_spark_only_when_spark_builds(monkeypatch):
+    from orchestration.dbt_cli import builds_on_spark
+
+    monkeypatch.delenv("ADS_ANALYTICS_ENGINE", raising=False)
+    assert not builds_on_spark(["build", "--select", "spark"])
+    assert builds_on_spark(["build", "--target", "spark"])
+    assert builds_on_spark(["build", "--target=spark"])
+    monkeypatch.setenv("ADS_ANALYTICS_ENGINE", "spark")
+    assert builds_on_spark(["run"])
+    assert not builds_on_spark(["run", "-t", "duckdb"])
