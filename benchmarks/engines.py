@@ -102,6 +102,19 @@ def register(warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
                      str(workdir / "target"), "--log-path", str(workdir / "logs")], env)
 
 
+def full_build(engine: str, warehouse: Path, workdir: Path, env: dict[str, str]) -> dict:
+    """The seeds and every model from scratch (Spark first registers its raw Parquet)."""
+    result = {}
+    if engine == "spark":
+        result["register"] = register(warehouse, workdir, env)
+    full = dbt_step(["build", "--full-refresh", "--exclude-resource-type", "test",
+                     "--exclude-resource-type", "unit_test"], warehouse, workdir, env,
+                    measured_tree)
+    print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
+          f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB", flush=True)
+    return {**result, "full": full}
+
+
 def run_size(size: str, seed: int, path: Path) -> dict:
     proc, settings, startup = start_simulator(size, seed)
     print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
@@ -119,16 +132,7 @@ def run_size(size: str, seed: int, path: Path) -> dict:
                 print(f"  {engine}: raw loaded in {load:.0f} s", flush=True)
                 results[engine] = {"load_seconds": load}
             for engine in ENGINES:
-                warehouse, workdir, env = places[engine]
-                if engine == "spark":
-                    results[engine]["register"] = register(warehouse, workdir, env)
-                full = dbt_step(["build", "--full-refresh", "--exclude-resource-type", "test",
-                                 "--exclude-resource-type", "unit_test"], warehouse, workdir, env,
-                                measured_tree)
-                results[engine]["full"] = full
-                print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
-                      f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB",
-                      flush=True)
+                results[engine].update(full_build(engine, *places[engine]))
             base = settings["SOURCES__FACEBOOK_ADS__BASE_URL"]
             requests.post(f"{base}/_simulator/restate", timeout=600)
             for engine in ENGINES:
@@ -182,17 +186,7 @@ def run_loaded(loaded: Path, path: Path) -> dict:
                             f"'{folder}/export.parquet' (format parquet)")
         print(f"  raw written as Parquet in {time.monotonic() - started:.0f} s", flush=True)
         for engine in ENGINES:
-            warehouse, workdir, env = places[engine]
-            results[engine] = {"load_seconds": 0.0}
-            if engine == "spark":
-                results[engine]["register"] = register(warehouse, workdir, env)
-            full = dbt_step(["build", "--full-refresh", "--exclude-resource-type", "test",
-                             "--exclude-resource-type", "unit_test"], warehouse, workdir, env,
-                            measured_tree)
-            results[engine]["full"] = full
-            print(f"  {engine}: full build {full['seconds']:.1f} s wall, "
-                  f"{full['model_seconds']:.1f} s in models, peak {full['peak_mib']:.0f} MiB",
-                  flush=True)
+            results[engine] = {"load_seconds": 0.0, **full_build(engine, *places[engine])}
     record(results, path)
     return results
 

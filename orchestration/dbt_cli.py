@@ -62,7 +62,8 @@ def builds_on_spark(args: list[str]) -> bool:
 
 
 def main() -> None:
-    # Importing dbt-spark costs about half a second: only for commands that need it.
+    # dbt-spark imports in about 1 s (half of it beyond what dbt-duckdb imports too): only
+    # for commands that need it.
     if builds_on_spark(sys.argv[1:]):
         allow_python_models_on_a_spark_session()
     from dbt.cli.main import cli

@@ -30,8 +30,8 @@ def engine_env(warehouse: Path, engine: str) -> dict[str, str]:
     env = {WAREHOUSE_ENV: str(warehouse), ENGINE_ENV: engine}
     if engine == "spark":
         env[SPARK_HOME_ENV] = str(spark_home(warehouse))
-        env.setdefault(RAW_PARQUET_ENV, os.environ.get(RAW_PARQUET_ENV)
-                       or str(spark_home(warehouse) / "raw"))
+        env[RAW_PARQUET_ENV] = (os.environ.get(RAW_PARQUET_ENV)
+                                or str(spark_home(warehouse) / "raw"))
     return env
 
 
