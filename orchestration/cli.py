@@ -2,6 +2,7 @@
 
     ads-analytics demo              simulated advertiser -> warehouse -> marts -> checks -> overview
     ads-analytics run               the main job against whatever the dlt config points at
+                                    (`--target spark`: build on Spark, read through DuckDB)
     ads-analytics backfill          load a date range chunk by chunk (resumable), then build
     ads-analytics check             the data-quality suites on the warehouse, with Data Docs
     ads-analytics report ...        reports over the marts (overview, campaigns, analyze, goals)
@@ -20,9 +21,17 @@ import os
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from orchestration.paths import DATA_DIR, REPO_ROOT, WAREHOUSE_ENV, warehouse_path
+from orchestration.paths import (
+    DATA_DIR,
+    ENGINE_ENV,
+    ENGINES,
+    REPO_ROOT,
+    WAREHOUSE_ENV,
+    warehouse_path,
+)
 from reporting.errors import ReportError
 
 log = logging.getLogger("ads_analytics")
@@ -35,6 +44,10 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    # Great Expectations imports pyspark when it is installed (the Spark engine's extra), and
+    # pyspark warns about pandas 3 on import; the project hands Spark's data over as Arrow.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # Libraries raise their own loggers' levels; the handler decides what reaches the terminal.
@@ -42,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         handler.setLevel(level)
     if args.warehouse:
         os.environ[WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
+    if getattr(args, "target", None):
+        os.environ[ENGINE_ENV] = args.target
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -63,9 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run everything against the simulated advertiser")
     demo.add_argument("--size", default="M", help="simulator size: S, M or L (default M)")
     demo.add_argument("--seed", type=int, default=7)
+    _add_target(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run the main job against the configured APIs")
+    _add_target(run)
     run.set_defaults(handler=cmd_run)
 
     backfill = commands.add_parser(
@@ -76,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="last day (YYYY-MM-DD)")
     backfill.add_argument("--chunk-days", type=int, default=30,
                           help="days per load (default 30): a failure re-loads at most one chunk")
+    _add_target(backfill)
     backfill.set_defaults(handler=cmd_backfill)
 
     check = commands.add_parser("check", help="run the data-quality suites on the warehouse")
@@ -117,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
     dev.set_defaults(handler=cmd_dev)
     return parser
+
+
+def _add_target(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--target", choices=ENGINES, default=None,
+        help=f"the engine that builds the models (default: ${ENGINE_ENV} or duckdb). With "
+             "spark, the sources land as Parquet, Spark builds beside the warehouse file, and "
+             "the file holds views over Spark's tables for every reader")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from orchestration.paths import (
     DBT_PROFILES_DIR,
     DBT_PROJECT_DIR,
     WAREHOUSE_ENV,
+    engine,
 )
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,15 @@ def dbt_project(warehouse: Path) -> DbtProject:
     manifest = project.manifest_path
     target.mkdir(parents=True, exist_ok=True)
     parsed_for = target / ".parsed_for_warehouse"
+    # the profile's target follows the engine, and some models' configs do too
+    parsed_with = f"{warehouse}\n{engine()}"
     # One process parses at a time, and nobody reads a manifest another is still writing.
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stale_for = not parsed_for.exists() or parsed_for.read_text() != str(warehouse)
+        stale_for = not parsed_for.exists() or parsed_for.read_text() != parsed_with
         if not manifest.exists() or stale_for or _sources_newer_than(manifest):
             parse_manifest(warehouse, target)
-            parsed_for.write_text(str(warehouse))
+            parsed_for.write_text(parsed_with)
     return project
 
 

@@ -6,13 +6,25 @@ that way before handing over to dbt's own command line: the model's compiled cod
 dbt process against the session's `spark`, and writes its table through it, as dbt-spark's
 generated code does on a cluster. Everything else is plain dbt, on either engine; the
 orchestration, the tests and the benchmarks run dbt through this command.
+
+After a command that builds on Spark, it also writes `spark_relations.json` in dbt's target
+folder: each relation the command built, with its kind, location, columns and their Spark
+types, and its partition columns, read from the same session's catalog. The orchestration
+publishes the read side from it (orchestration/read_side.py) without starting a Spark of its
+own.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
+
+# What a Spark build writes in dbt's target folder (see the module's docstring).
+SPARK_RELATIONS_FILE = "spark_relations.json"
+BUILDING_COMMANDS = ("build", "run", "seed")
 
 
 class SessionPythonJob:
@@ -61,14 +73,96 @@ def builds_on_spark(args: list[str]) -> bool:
     return chosen or "--target=spark" in args
 
 
+def option(args: list[str], name: str) -> str | None:
+    """The value of option `name` in `args` (`--name value` or `--name=value`), or None."""
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def target_path(args: list[str]) -> Path:
+    """dbt's target folder for this command: `--target-path`, `DBT_TARGET_PATH`, else `target`
+    in the project folder."""
+    chosen = option(args, "--target-path") or os.environ.get("DBT_TARGET_PATH")
+    if chosen:
+        return Path(chosen)
+    return Path(option(args, "--project-dir") or ".") / "target"
+
+
+def built_relations(target: Path) -> list[tuple[str, str]]:
+    """(schema, name) of each model and seed the command built (run_results.json)."""
+    results_file, manifest_file = target / "run_results.json", target / "manifest.json"
+    if not results_file.exists() or not manifest_file.exists():
+        return []
+    nodes = json.loads(manifest_file.read_text())["nodes"]
+    built = []
+    for result in json.loads(results_file.read_text())["results"]:
+        node = nodes.get(result["unique_id"])
+        if (node and result["status"] == "success"
+                and node["resource_type"] in ("model", "seed")):
+            built.append((node["schema"], node.get("alias") or node["name"]))
+    return built
+
+
+def describe_relations(spark: Any, relations: list[tuple[str, str]]) -> list[dict]:
+    """Each relation as the session's catalog has it: `kind` (table or view), `location`,
+    `columns` ([name, Spark type] in the table's order), `partitioned_by`."""
+    described = []
+    for schema, name in relations:
+        qualified = f"{schema}.{name}"
+        table = spark.catalog.getTable(qualified)
+        kind = "view" if table.tableType in ("VIEW", "TEMPORARY") else "table"
+        columns = spark.catalog.listColumns(qualified)
+        location = None
+        if kind == "table":
+            rows = spark.sql(f"describe table extended {qualified}").collect()
+            location = next((row.data_type for row in rows if row.col_name == "Location"), None)
+        described.append({
+            "schema": schema, "name": name, "kind": kind, "location": location,
+            "columns": [[column.name, column.dataType] for column in columns],
+            "partitioned_by": [column.name for column in columns if column.isPartition],
+        })
+    return described
+
+
+def write_spark_relations(args: list[str]) -> None:
+    """`spark_relations.json` for what this command built, from the live session."""
+    target = target_path(args)
+    relations = built_relations(target)
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is None and not relations:
+        return
+    spark = active or SparkSession.builder.getOrCreate()
+    (target / SPARK_RELATIONS_FILE).write_text(
+        json.dumps(describe_relations(spark, relations), indent=1))
+
+
+def command(args: list[str]) -> str | None:
+    """dbt's subcommand in `args` (the first word that is not an option or its value)."""
+    from dbt.cli.main import cli
+
+    return next((arg for arg in args if arg in cli.commands), None)
+
+
 def main() -> None:
+    args = sys.argv[1:]
     # dbt-spark imports in about 1 s (half of it beyond what dbt-duckdb imports too): only
     # for commands that need it.
-    if builds_on_spark(sys.argv[1:]):
+    on_spark = builds_on_spark(args)
+    if on_spark:
         allow_python_models_on_a_spark_session()
     from dbt.cli.main import cli
 
-    cli()
+    try:
+        cli()
+    finally:
+        if on_spark and command(args) in BUILDING_COMMANDS:
+            write_spark_relations(args)
 
 
 if __name__ == "__main__":

@@ -38,11 +38,13 @@ from orchestration.dbt import (
 )
 from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
-    WAREHOUSE_ENV,
+    engine,
     portal_time_zone,
     warehouse_path,
 )
+from orchestration.read_side import publish_built
 from orchestration.resources import Warehouse
+from orchestration.spark import engine_env
 
 MAIN_JOB = "main"
 LOAD_JOB = "load_sources"
@@ -61,49 +63,62 @@ GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
 DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def build_dbt_assets(project: DbtProject) -> list[AssetsDefinition]:
+def build_dbt_assets(project: DbtProject, on_spark: bool = False) -> list[AssetsDefinition]:
     """The dbt steps, so that a source that fails stops only what is built from it:
     - per source, the models built from it alone (`dbt_facebook_ads`, ...);
     - the warehouse: the models that read several sources (the cross-network facts and
       dimensions, the CRM and attribution models);
-    - the marts the blocking checks guard, after those checks."""
+    - the marts the blocking checks guard, after those checks.
+    `on_spark`: each step then also publishes what it built into the DuckDB file, the read side
+    the checks and reports open (orchestration/read_side.py)."""
     manifest = json.loads(project.manifest_path.read_text())
     own = models_of_one_source(manifest)
-    steps = [_dbt_step(project, manifest, f"dbt_{source.removeprefix('raw_')}",
+    steps = [_dbt_step(project, manifest, f"dbt_{source.removeprefix('raw_')}", on_spark,
                        select=" ".join(models))
              for source, models in own.items()]
     of_one_source = " ".join(model for models in own.values() for model in models)
     return [*steps,
-            _dbt_step(project, manifest, "dbt_warehouse",
+            _dbt_step(project, manifest, "dbt_warehouse", on_spark,
                       exclude=f"{GUARDED_MARTS} {of_one_source}"),
-            _dbt_step(project, manifest, "dbt_guarded_marts", select=GUARDED_MARTS)]
+            _dbt_step(project, manifest, "dbt_guarded_marts", on_spark, select=GUARDED_MARTS)]
 
 
-def _dbt_step(project: DbtProject, manifest: dict, name: str,
+def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
               **selection: str) -> AssetsDefinition:
     """One dbt step over `selection` of the manifest (read once for every step)."""
     @dbt_assets(manifest=manifest, project=project,
                 dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
                 **selection)
-    def _models(context: AssetExecutionContext, dbt: DbtCliResource):
+    def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         # A whole step runs the tests whose every parent it builds or reads (dbt's "buildable"):
         # a test between a CRM staging model and an attribution mart runs with the mart, not in
         # the HubSpot step, before the mart exists. A subset picks its tests itself.
         selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
         target = step_target_path(project, context.op_execution_context.op.name,
                                   context.run.run_id)
-        yield from dbt.cli([*DBT_BUILD, *selection], context=context,
-                           target_path=target).stream()
+        invocation = dbt.cli([*DBT_BUILD, *selection], context=context, target_path=target,
+                             raise_on_error=False)
+        yield from invocation.stream()
+        if on_spark:
+            # What this step built, readable from DuckDB, also when some of it failed.
+            published = publish_built(warehouse.file, target)
+            context.log.info(f"Published {len(published)} Spark relations to the read side")
+        if not invocation.is_successful():
+            raise invocation.get_error()
 
     return _models
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:
-    """Everything, bound to one warehouse file (the configured one unless given)."""
+    """Everything, bound to one warehouse file (the configured one unless given) and the
+    configured engine (`ADS_ANALYTICS_ENGINE`: DuckDB builds in the file; Spark builds beside
+    it, and the file is the read side)."""
     warehouse = (warehouse or warehouse_path()).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # dbt reads the warehouse path from the environment (profiles.yml).
-    os.environ[WAREHOUSE_ENV] = str(warehouse)
+    on_spark = engine() == "spark"
+    # dbt and dlt read the warehouse path (profiles.yml) and the engine's folders from the
+    # environment.
+    os.environ.update(engine_env(warehouse, engine()))
     project = dbt_project(warehouse)
     source_assets = [build_source_assets(entry, warehouse) for entry in source_entries()]
     main = define_asset_job(
@@ -139,7 +154,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
             assets=[source], lower_bound_delta=FRESH_WITHIN)
     ]
     return Definitions(
-        assets=[*source_assets, *build_dbt_assets(project), build_report_assets()],
+        assets=[*source_assets, *build_dbt_assets(project, on_spark), build_report_assets()],
         asset_checks=[build_quality_checks(), *freshness],
         jobs=[main, load, transform],
         # Materializations started from the asset graph (and UI backfills) run in one process

@@ -43,7 +43,8 @@ class JobOutcome:
 
     @property
     def success(self) -> bool:
-        return self.result.success and not self.failures and not self.failed_checks
+        return (self.result.success and not self.failures and not self.failed_checks
+                and not self.not_run)
 
     def summary_lines(self) -> list[str]:
         passed = sum(1 for _, ok, _ in self.checks if ok)
@@ -69,6 +70,9 @@ class JobOutcome:
             skipped = f"; not run: {', '.join(self.not_run)}" if self.not_run else ""
             return f"step {step} failed: {first}{more}{skipped}"
         failed = self.failed_checks
+        if not failed and self.not_run:
+            # Dagster skips a step whose inputs were not produced, without a failure
+            return f"steps did not run: {', '.join(self.not_run)}"
         if not failed:
             return "the run failed"
         name, text = failed[0]

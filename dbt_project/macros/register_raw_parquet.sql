@@ -63,7 +63,10 @@
     {%- do run_query("create or replace view " ~ schema ~ "." ~ identifier ~ "__loads as "
                      ~ "select * from read_parquet('" ~ folder ~ "/*.parquet', "
                      ~ "union_by_name = true)") -%}
-    {%- do run_query(newest_rows_view(schema, identifier, keys)) -%}
+    {#- reading the columns opens a transaction, which a run-operation does not commit -#}
+    {%- set newest = newest_rows_view(schema, identifier, keys) -%}
+    {%- call statement('newest_rows', auto_begin=true) -%}{{ newest }}{%- endcall -%}
+    {%- do adapter.commit() -%}
 {% endmacro %}
 
 {% macro spark__register_parquet_table(schema, identifier, folder, keys) %}

@@ -89,9 +89,12 @@ def keys_unique_per_load(resource: DltResource) -> DltResource:
 
 
 def run_options(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """`pipeline.run` options for its destination: the filesystem writes Parquet."""
-    return {"loader_file_format": "parquet"} if pipeline.destination.destination_name == (
-        "filesystem") else {}
+    """`pipeline.run` options for its destination. The filesystem writes Parquet, and appends:
+    it has no merge (dlt would fall back to append, with a warning per table per load), and the
+    dbt sources keep each key's newest row."""
+    if pipeline.destination.destination_name != "filesystem":
+        return {}
+    return {"loader_file_format": "parquet", "write_disposition": "append"}
 
 
 def run_source(source: Any, pipeline: dlt.Pipeline) -> LoadInfo:

@@ -32,7 +32,7 @@ from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, make_pipeline, run_options
 from ingestion.registry import SOURCE_NAMES, source_factory
 from orchestration.dbt import OWNER
-from orchestration.paths import portal_time_zone
+from orchestration.paths import portal_time_zone, raw_parquet_dir
 
 WAREHOUSE_POOL = "warehouse"
 # The first day a backfill may load (the first daily partition of the raw tables).
@@ -134,6 +134,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
     """The source's tables as one multi-asset (one dlt run), daily-partitioned, each table with a
     check that every account loaded."""
     pipeline = make_pipeline(entry.name, warehouse)
+    raw_root = raw_parquet_dir(warehouse)
     specs = build_dlt_asset_specs(
         dlt_source=entry.factory(**entry.spec_kwargs), dlt_pipeline=pipeline,
         dagster_dlt_translator=AdsDltTranslator(entry.name, entry.description))
@@ -149,10 +150,17 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
         window = partition_window(context)
         if window is None:
             yield from load(context, dlt, entry, pipeline)
-            return
-        context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
-        with source_window(*window):
-            yield from load(context, dlt, entry, pipeline)
+        else:
+            context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
+            with source_window(*window):
+                yield from load(context, dlt, entry, pipeline)
+        if raw_root is not None:
+            # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.
+            from orchestration.read_side import register_raw
+
+            changed = register_raw(warehouse, raw_root, DATASETS[entry.name])
+            context.log.info(f"Raw Parquet of {entry.name} registered; on Spark: "
+                             f"{', '.join(changed) or 'no table new or changed'}")
 
     return _assets
 

@@ -1,0 +1,186 @@
+"""The DuckDB file as the read side of a warehouse that Spark builds.
+
+With Spark as the engine, the models are built by Spark into Parquet (`<warehouse>_spark/`),
+and everything that reads the warehouse (the quality checks, the reports, the dashboard, the
+report CLI, an analyst's `duckdb`) still opens the DuckDB file. The file holds no copy of the
+data, only views, published after each load and each build:
+- the raw tables: `register_raw_parquet` on the DuckDB target, views over the Parquet that dlt
+  wrote (each key's newest row, as on Spark);
+- each table Spark built (seeds, tables, incremental models): a view over the table's own
+  Parquet files, its columns cast to the types Spark's catalog gives them (read from the build's
+  `spark_relations.json`); a table with no file yet is an empty view of those columns;
+- each view Spark built (the staging models, most intermediate ones): the same dbt model built
+  by dbt on the DuckDB target, over the views above.
+The views read the files when queried, so a reader sees what the last build wrote; nothing is
+copied, at any size.
+
+On Spark, the raw tables are registered only when they are new or their columns changed: a
+registration starts a Spark of its own, and the views over the folders see new files anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import duckdb
+
+from orchestration.dbt_cli import SPARK_RELATIONS_FILE
+from orchestration.paths import DBT_PROJECT_DIR, ENGINE_ENV, WAREHOUSE_ENV, spark_home
+from orchestration.spark import engine_env, raw_tables_with_files
+
+# The DuckDB type of each Spark type the models produce; anything else (arrays, maps, structs)
+# is read with the type its Parquet gives.
+SPARK_TYPES = {
+    "string": "VARCHAR", "boolean": "BOOLEAN",
+    "tinyint": "TINYINT", "smallint": "SMALLINT", "int": "INTEGER", "bigint": "BIGINT",
+    "float": "FLOAT", "double": "DOUBLE",
+    "date": "DATE", "timestamp": "TIMESTAMPTZ", "timestamp_ntz": "TIMESTAMP",
+    "binary": "BLOB",
+}
+# What raw tables Spark has registered, and with which columns (in the Spark folder).
+REGISTERED_FILE = "raw_registered.json"
+
+
+class ReadSideError(RuntimeError):
+    """Publishing the read side failed; the message names the relation or the dbt command."""
+
+
+def duckdb_type(spark_type: str) -> str | None:
+    spark_type = spark_type.strip().lower()
+    if decimal := re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", spark_type):
+        return f"DECIMAL({decimal[1]}, {decimal[2]})"
+    return SPARK_TYPES.get(spark_type)
+
+
+def local_or_remote(location: str) -> str:
+    """A Spark location as DuckDB reads it: a local path without `file:`, `s3a://` as `s3://`."""
+    if location.startswith("file:"):
+        return re.sub(r"^file:(//)?", "", location)
+    return re.sub(r"^s3a://", "s3://", location)
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def files_pattern(relation: dict) -> str:
+    """The table's data files: `*.parquet` in its folder, under one folder per partition
+    column (`date_day=2025-01-01/`). Spark's work folders (`_temporary`, `.spark-staging-*`)
+    and marker files do not match."""
+    folders = "".join(f"{column}=*/" for column in relation["partitioned_by"])
+    return f"{local_or_remote(relation['location']).rstrip('/')}/{folders}*.parquet"
+
+
+def table_view_sql(con: duckdb.DuckDBPyConnection, relation: dict) -> str:
+    """`create or replace view` over a Spark table's Parquet files, with Spark's column types."""
+    name = f"{quoted(relation['schema'])}.{quoted(relation['name'])}"
+    if not relation.get("location"):
+        raise ReadSideError(f"{relation['schema']}.{relation['name']}: Spark's catalog gives "
+                            "the table no location")
+    pattern = files_pattern(relation)
+    has_files = con.execute("select count(*) from glob(?)", [pattern]).fetchone()[0] > 0
+    columns = []
+    for column, spark_type in relation["columns"]:
+        target = duckdb_type(spark_type)
+        if has_files:
+            columns.append(f"cast({quoted(column)} as {target}) as {quoted(column)}"
+                           if target else quoted(column))
+        else:
+            columns.append(f"cast(null as {target or 'VARCHAR'}) as {quoted(column)}")
+    if not has_files:
+        # Spark writes no file for a partitioned table without rows.
+        return f"create or replace view {name} as select {', '.join(columns)} where false"
+    partitioned = "true" if relation["partitioned_by"] else "false"
+    literal = pattern.replace("'", "''")
+    return (f"create or replace view {name} as select {', '.join(columns)} "
+            f"from read_parquet('{literal}', hive_partitioning = {partitioned}, "
+            "hive_types_autocast = false, union_by_name = true)")
+
+
+def read_side_target(warehouse: Path) -> Path:
+    """dbt's target folder for the read side's DuckDB builds (its own parse: another target)."""
+    return warehouse.parent / f".{warehouse.stem}_dbt_read_side"
+
+
+def run_dbt(warehouse: Path, engine: str, args: list[str], target: Path) -> None:
+    """One dbt command on `engine`'s target for `warehouse`; its output in the error."""
+    from orchestration.dbt import dbt_executable
+
+    env = {**os.environ, **engine_env(warehouse, "spark"), WAREHOUSE_ENV: str(warehouse),
+           ENGINE_ENV: engine}
+    completed = subprocess.run(
+        [dbt_executable(), *args, "--target", engine, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--log-path", str(target), "--no-use-colors"],
+        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        output = (completed.stdout + completed.stderr).strip().splitlines()
+        errors = [line for line in output if "error" in line.lower()] or output
+        raise ReadSideError(f"dbt {args[0]} on {engine} failed:\n" + "\n".join(errors[-12:]))
+
+
+def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
+    """Publish what one Spark build made (its `spark_relations.json`) into the DuckDB file;
+    the relations published, as `schema.name`."""
+    listing = spark_target / SPARK_RELATIONS_FILE
+    if not listing.exists():
+        return []
+    relations = json.loads(listing.read_text())
+    tables = [r for r in relations if r["kind"] == "table"]
+    views = [r for r in relations if r["kind"] == "view"]
+    with duckdb.connect(str(warehouse)) as con:
+        for relation in tables:
+            con.execute(f"create schema if not exists {quoted(relation['schema'])}")
+            try:
+                con.execute(table_view_sql(con, relation))
+            except duckdb.Error as exc:
+                raise ReadSideError(f"{relation['schema']}.{relation['name']}: reading Spark's "
+                                    f"files {files_pattern(relation)} failed: {exc}") from None
+    if views:
+        # The same models on DuckDB, over the tables' views: dbt orders them.
+        run_dbt(warehouse, "duckdb",
+                ["run", "--select", " ".join(r["name"] for r in views), "--quiet"],
+                read_side_target(warehouse))
+    return [f"{r['schema']}.{r['name']}" for r in relations]
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
+    """The columns of every load's files of one raw table, merged by name."""
+    literal = str(folder / "*.parquet").replace("'", "''")
+    described = con.execute(
+        f"describe select * from read_parquet('{literal}', union_by_name = true)").fetchall()
+    return sorted(f"{row[0]} {row[1]}" for row in described)
+
+
+def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) -> list[str]:
+    """Register the raw Parquet of `dataset` (every source's when None) for both engines:
+    views in the DuckDB file every time, Spark's tables when new or changed. The tables that
+    Spark registered."""
+    tables = [table for table in raw_tables_with_files(raw_root)
+              if dataset is None or table.split(".")[0] == dataset]
+    if not tables:
+        return []
+    run_dbt(warehouse, "duckdb",
+            ["run-operation", "register_raw_parquet", "--args", json.dumps({"tables": tables})],
+            read_side_target(warehouse))
+    home = spark_home(warehouse)
+    registered_file = home / REGISTERED_FILE
+    registered = (json.loads(registered_file.read_text())
+                  if registered_file.exists() and (home / "metastore_db").exists() else {})
+    with duckdb.connect() as con:
+        columns = {table: raw_columns(con, raw_root.joinpath(*table.split(".")))
+                   for table in tables}
+    changed = [table for table in tables if registered.get(table) != columns[table]]
+    if changed:
+        run_dbt(warehouse, "spark",
+                ["run-operation", "register_raw_parquet",
+                 "--args", json.dumps({"tables": changed})],
+                warehouse.parent / f".{warehouse.stem}_dbt_register")
+        registered.update({table: columns[table] for table in changed})
+        home.mkdir(parents=True, exist_ok=True)
+        registered_file.write_text(json.dumps(registered, indent=1, sort_keys=True))
+    return changed
