@@ -2,10 +2,11 @@
 
 The DuckDB side is the suite's warehouse (`built`: the simulator's size S loaded into the DuckDB
 file, `dbt build`). The Spark side loads the same simulator through dlt's filesystem
-destination into Parquet, registers it as the sources (`register_raw_parquet`) and builds every
-model with dbt-spark's `session` target. Every mart is then compared row for row: keys and
-values; money (decimals) exactly; doubles to 1e-9 relative; instants in UTC. Only
-`dlt_load_id` is left out: the two loads are different dlt loads.
+destination into Parquet, registers it for both engines (`register_raw`), builds every model
+with dbt-spark's `session` target, and publishes what Spark built into its DuckDB file, the
+read side every reader opens. Every mart is then compared row for row, read from that file as
+users read it: keys and values; money (decimals) exactly; doubles to 1e-9 relative; instants in
+UTC. Only `dlt_load_id` is left out: the two loads are different dlt loads.
 
 Needs Java (pyspark runs a local JVM): `make test` runs it where `java` is installed, and
 `-m "not spark"` leaves it out.
@@ -32,7 +33,8 @@ from ingestion.registry import SOURCE_NAMES, source_factory
 from ingestion.simulator.config import source_settings
 from orchestration.dbt import dbt_executable
 from orchestration.paths import DBT_PROJECT_DIR, RAW_PARQUET_ENV, spark_home
-from orchestration.spark import engine_env, raw_tables_with_files, session
+from orchestration.read_side import publish_built, register_raw
+from orchestration.spark import engine_env, raw_tables_with_files
 
 pytestmark = [
     pytest.mark.spark,
@@ -56,9 +58,10 @@ def dbt(warehouse: Path, env: dict[str, str], *args: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def spark_built(built, tmp_path_factory) -> tuple[Path, dict]:
-    """The suite's simulator loaded as Parquet and built on Spark; the warehouse path (which
-    names the Spark folder beside it) and the manifest."""
+def spark_built(built, tmp_path_factory) -> tuple[Path, dict, list[str]]:
+    """The suite's simulator loaded as Parquet, built on Spark and published to the read side;
+    the warehouse path (which names the Spark folder beside it), the manifest and the raw
+    tables Spark registered."""
     assert built.server.world.restatement_version == 0  # the data `built` was loaded from
     workdir = tmp_path_factory.mktemp("spark")
     warehouse = workdir / "warehouse.duckdb"
@@ -68,15 +71,17 @@ def spark_built(built, tmp_path_factory) -> tuple[Path, dict]:
             patch.setenv(key, value)
         for name in SOURCE_NAMES:
             run_source(source_factory(name)(), make_pipeline(name, warehouse, workdir / "dlt"))
-    tables = raw_tables_with_files(Path(env[RAW_PARQUET_ENV]))
-    dbt(warehouse, env, "run-operation", "register_raw_parquet",
-        "--args", json.dumps({"tables": tables}))
+        registered = register_raw(warehouse, Path(env[RAW_PARQUET_ENV]))
     # The seeds and every model; the data and unit tests (which pass on Spark too, run by hand:
     # PASS=364 ERROR=0) are left to the DuckDB build, to keep the suite's time: the comparison
     # below checks every mart's rows.
     manifest = dbt(warehouse, env, "build", "--exclude-resource-type", "test",
                    "--exclude-resource-type", "unit_test")
-    return warehouse, manifest
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        publish_built(warehouse, warehouse.parent / "target")
+    return warehouse, manifest, registered
 
 
 def marts(manifest: dict) -> list[str]:
@@ -87,23 +92,27 @@ def marts(manifest: dict) -> list[str]:
 def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     # One test for the whole comparison: test workers each build their own module fixtures,
     # and this one is a Spark build.
-    warehouse, manifest = spark_built
+    warehouse, manifest, registered = spark_built
     raw = spark_home(warehouse) / "raw"
-    assert len(raw_tables_with_files(raw)) == 27
+    assert len(registered) == len(raw_tables_with_files(raw)) == 27
     page_views = ds.dataset(raw / "raw_hubspot" / "page_views", format="parquet")
     assert page_views.schema.field("occurred_at_utc").type == pa.timestamp("us", tz="UTC")
+    # registered again, unchanged: only the DuckDB views are made again, Spark is not started
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in engine_env(warehouse, "spark").items():
+            patch.setenv(key, value)
+        assert register_raw(warehouse, raw, "raw_hubspot") == []
 
     names = marts(manifest)
     assert "fct_ad_performance_daily" in names and len(names) >= 13
-    spark = session(warehouse)
-    try:
-        with duckdb.connect(str(built.path), read_only=True) as con:
-            for name in names:
-                ours = con.execute(f"select * from marts.{name}").to_arrow_table()
-                theirs = spark.table(f"marts.{name}").toArrow()
-                assert_same_rows(name, ours, theirs)
-    finally:
-        spark.stop()
+    with (duckdb.connect(str(built.path), read_only=True) as ours,
+          duckdb.connect(str(warehouse), read_only=True) as read_side):
+        for name in names:
+            assert_same_rows(name, ours.sql(f"select * from marts.{name}").to_arrow_table(),
+                             read_side.sql(f"select * from marts.{name}").to_arrow_table())
+        # the views Spark built (staging) are on the read side too, over the raw Parquet
+        count = "select count(*), sum(spend) from staging.stg_google_ads__ad_performance_daily"
+        assert ours.execute(count).fetchall() == read_side.execute(count).fetchall()
 
 
 def assert_same_rows(name: str, duck: pa.Table, spark: pa.Table) -> None:
