@@ -40,6 +40,7 @@ from orchestration.paths import (
     DBT_PROJECT_DIR,
     RAW_PARQUET_ENV,
     REPO_ROOT,
+    spark_home,
 )
 from orchestration.spark import engine_env, raw_tables_with_files
 
@@ -115,6 +116,28 @@ def full_build(engine: str, warehouse: Path, workdir: Path, env: dict[str, str])
     return {**result, "full": full}
 
 
+FACT_TOTALS = ("select count(*), sum(spend), sum(clicks), sum(sessions), "
+               "count(distinct date_day) from {relation}")
+
+
+def fact_totals(engine: str, warehouse: Path) -> list:
+    """Rows, spend, clicks, sessions and days of `fct_ad_performance_daily` as `engine` built
+    it (Spark's table read from its Parquet files)."""
+    import duckdb
+
+    if engine == "duckdb":
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            row = con.execute(FACT_TOTALS.format(
+                relation="marts.fct_ad_performance_daily")).fetchone()
+    else:
+        folder = spark_home(warehouse) / "tables" / "marts.db" / "fct_ad_performance_daily"
+        with duckdb.connect() as con:
+            row = con.execute(FACT_TOTALS.format(
+                relation=f"read_parquet('{folder}/date_day=*/*.parquet', "
+                         "hive_partitioning = true)")).fetchone()
+    return [str(value) for value in row]
+
+
 def run_size(size: str, seed: int, path: Path) -> dict:
     proc, settings, startup = start_simulator(size, seed)
     print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
@@ -145,6 +168,12 @@ def run_size(size: str, seed: int, path: Path) -> dict:
                 print(f"  {engine}: incremental {incremental['seconds']:.1f} s wall, "
                       f"{incremental['model_seconds']:.1f} s in models, "
                       f"peak {incremental['peak_mib']:.0f} MiB", flush=True)
+                results[engine]["fact_totals"] = fact_totals(engine, warehouse)
+            agree = results["duckdb"]["fact_totals"] == results["spark"]["fact_totals"]
+            results["facts_agree"] = agree
+            print(f"  after the incremental day the engines' daily facts "
+                  f"{'agree' if agree else 'DIFFER'}: {results['duckdb']['fact_totals']} / "
+                  f"{results['spark']['fact_totals']}", flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -209,6 +238,11 @@ def record(r: dict, path: Path) -> None:
                        f"{inc['peak_mib']:.0f}" if inc else "– | – | –")
         lines.append(f"| {engine} | {e['load_seconds']:.0f} | {full['seconds']:.1f}{register} | "
                      f"{full['model_seconds']:.1f} | {full['peak_mib']:.0f} | {incremental} |")
+    if "facts_agree" in r:
+        lines.append(f"\nAfter the incremental day, `fct_ad_performance_daily` on both engines "
+                     f"(rows, spend, clicks, sessions, days): "
+                     f"{'the same' if r['facts_agree'] else 'DIFFERENT'} "
+                     f"({', '.join(r['duckdb']['fact_totals'])}).")
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
 

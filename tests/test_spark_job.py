@@ -24,8 +24,9 @@ from dagster import (
 
 from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
-from orchestration.paths import ENGINE_ENV, spark_home
+from orchestration.paths import spark_home
 from orchestration.read_side import REGISTERED_FILE
+from orchestration.spark import engine_env
 
 pytestmark = [
     pytest.mark.spark,
@@ -41,8 +42,11 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
         fresh_simulator, tmp_path, monkeypatch):
     for key, value in source_settings(fresh_simulator, tmp_path).items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv(ENGINE_ENV, "spark")
     warehouse = tmp_path / "warehouse.duckdb"
+    # the engine's settings, as `--target spark` makes them (the definitions set them in this
+    # process's environment; restored after the test)
+    for key, value in engine_env(warehouse, "spark").items():
+        monkeypatch.setenv(key, value)
     defs = build_definitions(warehouse)
     # The two steps whole (their every asset and check), as the main job runs them.
     steps = {"hubspot_raw", "dbt_hubspot"}
