@@ -133,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.set_defaults(handler=cmd_dashboard)
 
     dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
+    _add_target(dev)
     dev.set_defaults(handler=cmd_dev)
     return parser
 
@@ -173,7 +174,10 @@ def _run_main_job() -> None:
 
     warehouse = warehouse_path()
     print(f"Running the main job into {warehouse}")
-    result = run_main_job(show_progress=True)
+    try:
+        result = run_main_job(show_progress=True)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     for line in result.summary_lines():
         print(line)
     if not result.success:

@@ -20,8 +20,9 @@ from dagster import (
 )
 
 from orchestration.locking import warehouse_lock
-from orchestration.paths import DATA_DIR
+from orchestration.paths import DATA_DIR, engine
 from orchestration.progress import StepProgress, progress_logger
+from orchestration.read_side import check_engine
 
 
 @dataclass
@@ -161,6 +162,7 @@ def run_job(
     warehouse = defs.resources["warehouse"].file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        check_engine(warehouse, engine())
         for line in fail_interrupted_runs(dagster_instance, warehouse):
             print(line, flush=True)
         return _execute(job, dagster_instance,

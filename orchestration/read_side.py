@@ -184,3 +184,30 @@ def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) ->
         home.mkdir(parents=True, exist_ok=True)
         registered_file.write_text(json.dumps(registered, indent=1, sort_keys=True))
     return changed
+
+
+def built_by(warehouse: Path) -> str | None:
+    """Which engine's warehouse the DuckDB file is: `duckdb` when dlt loaded raw tables into
+    it, `spark` when its raw tables are views over Parquet (a Spark build's read side), None
+    when it has neither (new, or empty)."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kinds = {kind for (kind,) in con.execute("""
+            select distinct table_type from information_schema.tables
+            where table_schema like 'raw\\_%' escape '\\'
+                and table_name not like '\\_dlt%' escape '\\'""").fetchall()}
+    if "BASE TABLE" in kinds:
+        return "duckdb"
+    return "spark" if "VIEW" in kinds else None
+
+
+def check_engine(warehouse: Path, engine: str) -> None:
+    """Refuse to build `warehouse` with `engine` when the other engine built it: the raw
+    tables of one would collide with the other's, and nothing already loaded is dropped."""
+    other = built_by(warehouse)
+    if other is not None and other != engine:
+        raise ValueError(
+            f"{warehouse} holds a warehouse built on {other}, not {engine}: its raw tables "
+            f"are {'loaded into the file' if other == 'duckdb' else 'views over Parquet'}. "
+            f"Run on {other} (--target {other}), or give {engine} its own file (--warehouse)")

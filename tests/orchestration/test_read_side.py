@@ -15,7 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.dbt_cli import SPARK_RELATIONS_FILE, built_relations, command, target_path
-from orchestration.read_side import ReadSideError, duckdb_type, local_or_remote, publish_built
+from orchestration.read_side import (
+    ReadSideError,
+    built_by,
+    check_engine,
+    duckdb_type,
+    local_or_remote,
+    publish_built,
+)
 
 SPEND = pa.decimal128(18, 6)
 
@@ -165,3 +172,27 @@ def test_the_listing_names_what_the_command_built(tmp_path, monkeypatch):
     assert target_path(["build"]) == Path("t3")
     assert command(["--log-level", "info", "build", "--select", "run"]) == "build"
     assert command(["run-operation", "register_raw_parquet"]) == "run-operation"
+
+
+def test_a_warehouse_is_refused_to_the_engine_that_did_not_build_it(tmp_path):
+    loaded, read_side = tmp_path / "loaded.duckdb", tmp_path / "read_side.duckdb"
+    assert built_by(loaded) is None
+    check_engine(loaded, "spark")  # a new file suits either engine
+    with duckdb.connect(str(loaded)) as con:
+        con.execute("create schema raw_hubspot")
+        con.execute("create table raw_hubspot._dlt_loads (load_id varchar)")
+    assert built_by(loaded) is None  # dlt's own tables only: nothing loaded yet
+    with duckdb.connect(str(loaded)) as con:
+        con.execute("create table raw_hubspot.contacts (id varchar)")
+    with duckdb.connect(str(read_side)) as con:
+        con.execute("create schema raw_hubspot")
+        con.execute("create view raw_hubspot.contacts as select 'x' as id")
+    assert (built_by(loaded), built_by(read_side)) == ("duckdb", "spark")
+    check_engine(loaded, "duckdb")
+    check_engine(read_side, "spark")
+    with pytest.raises(ValueError, match=r"loaded.duckdb holds a warehouse built on duckdb, not "
+                                         r"spark: .*--target duckdb.*--warehouse"):
+        check_engine(loaded, "spark")
+    with pytest.raises(ValueError, match="built on spark, not duckdb: its raw tables are views "
+                                         "over Parquet"):
+        check_engine(read_side, "duckdb")
