@@ -82,14 +82,15 @@ def spark_built(built, tmp_path_factory) -> tuple[Path, dict, list[str]]:
     return warehouse, manifest, registered
 
 
-def load_as_parquet(server: SimulatorServer, warehouse: Path) -> list[str]:
-    """Every source from `server` into the Spark folder's raw Parquet, registered for both
+def load_as_parquet(server: SimulatorServer, warehouse: Path,
+                    sources: tuple[str, ...] = SOURCE_NAMES) -> list[str]:
+    """The sources from `server` into the Spark folder's raw Parquet, registered for both
     engines; the tables Spark registered."""
     env = engine_env(warehouse, "spark")
     with pytest.MonkeyPatch.context() as patch:
         for key, value in {**source_settings(server, warehouse.parent), **env}.items():
             patch.setenv(key, value)
-        for name in SOURCE_NAMES:
+        for name in sources:
             run_source(source_factory(name)(),
                        make_pipeline(name, warehouse, warehouse.parent / "dlt"))
         return register_raw(warehouse, Path(env[RAW_PARQUET_ENV]))
@@ -125,16 +126,19 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
         count = "select count(*), sum(spend) from staging.stg_google_ads__ad_performance_daily"
         assert ours.execute(count).fetchall() == read_side.execute(count).fetchall()
 
-    # The networks restate days; the sources reload their look-back windows (appended to the
-    # Parquet), and Spark rebuilds the changed days of the incremental facts (insert_overwrite
-    # of their date_day partitions). The result equals a full refresh of the same tables.
+    # The networks restate days; their sources reload their look-back windows (appended to
+    # the Parquet), and Spark rebuilds the changed days of the incremental facts
+    # (insert_overwrite of their date_day partitions; the staging views read the new loads).
+    # The result equals a full refresh of the same tables.
     facts = ("fct_ad_performance_daily", "fct_keyword_performance_daily")
     before = read_marts(warehouse, facts)
     with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
         server.restate()
-        assert load_as_parquet(server, warehouse) == []  # same columns: Spark is not started
+        networks = tuple(name for name in SOURCE_NAMES if name != "hubspot")
+        # same columns: Spark is not started to register them again
+        assert load_as_parquet(server, warehouse, networks) == []
     env = engine_env(warehouse, "spark")
-    dbt(warehouse, env, "run", "--select", " ".join(f"+{fact}" for fact in facts))
+    dbt(warehouse, env, "run", "--select", " ".join(facts))
     incremental = read_marts(warehouse, facts)
     dbt(warehouse, env, "run", "--full-refresh", "--select", " ".join(facts))
     refreshed = read_marts(warehouse, facts)
