@@ -171,12 +171,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_main_job() -> None:
     from orchestration.jobs import run_main_job
+    from orchestration.read_side import EngineMismatchError
 
     warehouse = warehouse_path()
     print(f"Running the main job into {warehouse}")
     try:
         result = run_main_job(show_progress=True)
-    except ValueError as exc:
+    except EngineMismatchError as exc:
         raise CliError(str(exc)) from None
     for line in result.summary_lines():
         print(line)
@@ -300,6 +301,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     from orchestration.jobs import dagster_home
+    from orchestration.paths import engine
+    from orchestration.read_side import EngineMismatchError, check_engine
+
+    try:
+        check_engine(warehouse_path(), engine())
+    except EngineMismatchError as exc:
+        raise CliError(str(exc)) from None
 
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
            WAREHOUSE_ENV: str(warehouse_path())}

@@ -162,7 +162,12 @@ def main() -> None:
         cli()
     finally:
         if on_spark and command(args) in BUILDING_COMMANDS:
-            write_spark_relations(args)
+            try:
+                write_spark_relations(args)
+            except Exception as exc:  # noqa: BLE001 (dbt's own exit code stays the command's)
+                # The orchestration then refuses to publish a read side without the list.
+                print(f"ads-analytics-dbt: listing what Spark built failed: {exc}",
+                      file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -38,11 +38,12 @@ from orchestration.dbt import (
 )
 from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
+    RAW_PARQUET_ENV,
     engine,
     portal_time_zone,
     warehouse_path,
 )
-from orchestration.read_side import publish_built
+from orchestration.read_side import ReadSideError, publish_built
 from orchestration.resources import Warehouse
 from orchestration.spark import engine_env
 
@@ -99,11 +100,18 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         invocation = dbt.cli([*DBT_BUILD, *selection], context=context, target_path=target,
                              raise_on_error=False)
         yield from invocation.stream()
+        failed = not invocation.is_successful()
         if on_spark:
-            # What this step built, readable from DuckDB, also when some of it failed.
-            published = publish_built(warehouse.file, target)
-            context.log.info(f"Published {len(published)} Spark relations to the read side")
-        if not invocation.is_successful():
+            # What this step built, readable from DuckDB, also when some of it failed (then
+            # dbt's error is the step's error, and a publishing error only logged).
+            try:
+                published = publish_built(warehouse.file, target)
+                context.log.info(f"Published {len(published)} Spark relations to the read side")
+            except ReadSideError as exc:
+                if not failed:
+                    raise
+                context.log.error(f"Publishing what this step built failed: {exc}")
+        if failed:
             raise invocation.get_error()
 
     return _models
@@ -118,7 +126,10 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     on_spark = engine() == "spark"
     # dbt and dlt read the warehouse path (profiles.yml) and the engine's folders from the
     # environment.
-    os.environ.update(engine_env(warehouse, engine()))
+    # (Not the raw Parquet folder: the loads derive it from the warehouse, and a folder set
+    # here would outlive these definitions in the process.)
+    os.environ.update({key: value for key, value in engine_env(warehouse, engine()).items()
+                       if key != RAW_PARQUET_ENV})
     project = dbt_project(warehouse)
     source_assets = [build_source_assets(entry, warehouse) for entry in source_entries()]
     main = define_asset_job(

@@ -25,11 +25,18 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 
-from orchestration.dbt_cli import SPARK_RELATIONS_FILE
-from orchestration.paths import DBT_PROJECT_DIR, ENGINE_ENV, WAREHOUSE_ENV, spark_home
+from orchestration.dbt_cli import SPARK_RELATIONS_FILE, built_relations
+from orchestration.paths import (
+    DBT_PROJECT_DIR,
+    ENGINE_ENV,
+    RAW_PARQUET_ENV,
+    WAREHOUSE_ENV,
+    spark_home,
+)
 from orchestration.spark import engine_env, raw_tables_with_files
 
 # The DuckDB type of each Spark type the models produce; anything else (arrays, maps, structs)
@@ -49,6 +56,10 @@ class ReadSideError(RuntimeError):
     """Publishing the read side failed; the message names the relation or the dbt command."""
 
 
+class EngineMismatchError(ValueError):
+    """The warehouse file was built by the other engine."""
+
+
 def duckdb_type(spark_type: str) -> str | None:
     spark_type = spark_type.strip().lower()
     if decimal := re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", spark_type):
@@ -57,9 +68,10 @@ def duckdb_type(spark_type: str) -> str | None:
 
 
 def local_or_remote(location: str) -> str:
-    """A Spark location as DuckDB reads it: a local path without `file:`, `s3a://` as `s3://`."""
+    """A Spark location as DuckDB reads it: a local path without `file:` (percent-decoded, as
+    a URI), `s3a://` as `s3://`."""
     if location.startswith("file:"):
-        return re.sub(r"^file:(//)?", "", location)
+        return unquote(re.sub(r"^file:(//)?", "", location))
     return re.sub(r"^s3a://", "s3://", location)
 
 
@@ -106,12 +118,16 @@ def read_side_target(warehouse: Path) -> Path:
     return warehouse.parent / f".{warehouse.stem}_dbt_read_side"
 
 
-def run_dbt(warehouse: Path, engine: str, args: list[str], target: Path) -> None:
-    """One dbt command on `engine`'s target for `warehouse`; its output in the error."""
+def run_dbt(warehouse: Path, engine: str, args: list[str], target: Path,
+            raw_root: Path | None = None) -> None:
+    """One dbt command on `engine`'s target for `warehouse` (with `raw_root` as the raw
+    Parquet folder); its errors in the exception."""
     from orchestration.dbt import dbt_executable
 
     env = {**os.environ, **engine_env(warehouse, "spark"), WAREHOUSE_ENV: str(warehouse),
            ENGINE_ENV: engine}
+    if raw_root is not None:
+        env[RAW_PARQUET_ENV] = str(raw_root)
     completed = subprocess.run(
         [dbt_executable(), *args, "--target", engine, "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
@@ -128,14 +144,23 @@ def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
     the relations published, as `schema.name`."""
     listing = spark_target / SPARK_RELATIONS_FILE
     if not listing.exists():
+        if built_relations(spark_target):
+            raise ReadSideError(
+                f"dbt built on Spark but wrote no {SPARK_RELATIONS_FILE} in {spark_target}: "
+                "run dbt as `ads-analytics-dbt`, which lists what a Spark build made")
         return []
     relations = json.loads(listing.read_text())
     tables = [r for r in relations if r["kind"] == "table"]
     views = [r for r in relations if r["kind"] == "view"]
-    with duckdb.connect(str(warehouse)) as con:
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        raise ReadSideError(f"opening {warehouse} to publish Spark's tables failed: "
+                            f"{exc}") from None
+    with con:
         for relation in tables:
-            con.execute(f"create schema if not exists {quoted(relation['schema'])}")
             try:
+                con.execute(f"create schema if not exists {quoted(relation['schema'])}")
                 con.execute(table_view_sql(con, relation))
             except duckdb.Error as exc:
                 raise ReadSideError(f"{relation['schema']}.{relation['name']}: reading Spark's "
@@ -166,20 +191,24 @@ def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) ->
         return []
     run_dbt(warehouse, "duckdb",
             ["run-operation", "register_raw_parquet", "--args", json.dumps({"tables": tables})],
-            read_side_target(warehouse))
+            read_side_target(warehouse), raw_root)
     home = spark_home(warehouse)
     registered_file = home / REGISTERED_FILE
     registered = (json.loads(registered_file.read_text())
                   if registered_file.exists() and (home / "metastore_db").exists() else {})
     with duckdb.connect() as con:
-        columns = {table: raw_columns(con, raw_root.joinpath(*table.split(".")))
-                   for table in tables}
+        try:
+            columns = {table: raw_columns(con, raw_root.joinpath(*table.split(".")))
+                       for table in tables}
+        except duckdb.Error as exc:
+            raise ReadSideError(f"reading the raw Parquet under {raw_root} failed: "
+                                f"{exc}") from None
     changed = [table for table in tables if registered.get(table) != columns[table]]
     if changed:
         run_dbt(warehouse, "spark",
                 ["run-operation", "register_raw_parquet",
                  "--args", json.dumps({"tables": changed})],
-                warehouse.parent / f".{warehouse.stem}_dbt_register")
+                warehouse.parent / f".{warehouse.stem}_dbt_register", raw_root)
         registered.update({table: columns[table] for table in changed})
         home.mkdir(parents=True, exist_ok=True)
         registered_file.write_text(json.dumps(registered, indent=1, sort_keys=True))
@@ -207,7 +236,7 @@ def check_engine(warehouse: Path, engine: str) -> None:
     tables of one would collide with the other's, and nothing already loaded is dropped."""
     other = built_by(warehouse)
     if other is not None and other != engine:
-        raise ValueError(
+        raise EngineMismatchError(
             f"{warehouse} holds a warehouse built on {other}, not {engine}: its raw tables "
             f"are {'loaded into the file' if other == 'duckdb' else 'views over Parquet'}. "
             f"Run on {other} (--target {other}), or give {engine} its own file (--warehouse)")

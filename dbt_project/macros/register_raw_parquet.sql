@@ -29,7 +29,9 @@
                 {{ exceptions.raise_compiler_error(
                     "source " ~ name ~ " has no config.meta.primary_key in its sources file") }}
             {%- endif -%}
-            {%- set folder = root.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier -%}
+            {#- quotes doubled: the folder goes into a SQL string -#}
+            {%- set folder = (root.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier)
+                             | replace("'", "''") -%}
             {%- do adapter.dispatch('register_parquet_table', 'ads_analytics')(
                     source.schema, source.identifier, folder, keys) -%}
             {%- do registered.append(name) -%}

@@ -89,18 +89,31 @@ def keys_unique_per_load(resource: DltResource) -> DltResource:
 
 
 def run_options(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """`pipeline.run` options for its destination. The filesystem writes Parquet, and appends:
-    it has no merge (dlt would fall back to append, with a warning per table per load), and the
-    dbt sources keep each key's newest row."""
+    """`pipeline.run` options for its destination: the filesystem writes Parquet."""
     if pipeline.destination.destination_name != "filesystem":
         return {}
-    return {"loader_file_format": "parquet", "write_disposition": "append"}
+    return {"loader_file_format": "parquet"}
+
+
+def for_destination(source: Any, pipeline: dlt.Pipeline) -> Any:
+    """`source` as `pipeline`'s destination loads it. The filesystem has no merge: merged
+    resources append there (dlt would fall back to it with a warning per table per load), and
+    the dbt sources keep each key's newest row. Replaced resources stay replaced: a load
+    replaces their files, so what a later snapshot leaves out is gone."""
+    if pipeline.destination.destination_name == "filesystem":
+        for resource in source.resources.values():
+            disposition = resource.write_disposition
+            if isinstance(disposition, dict):  # {"disposition": "merge", "strategy": ...}
+                disposition = disposition.get("disposition")
+            if disposition == "merge":
+                resource.apply_hints(write_disposition="append")
+    return source
 
 
 def run_source(source: Any, pipeline: dlt.Pipeline) -> LoadInfo:
     """Load everything that succeeds; then raise one error naming every account that failed."""
     collected = failures.start_collecting()
-    info = pipeline.run(source, **run_options(pipeline))
+    info = pipeline.run(for_destination(source, pipeline), **run_options(pipeline))
     failures.raise_recorded(collected)
     return info
 

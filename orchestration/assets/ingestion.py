@@ -29,7 +29,7 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asse
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
-from ingestion.common.pipeline import DATASETS, make_pipeline, run_options
+from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
 from ingestion.registry import SOURCE_NAMES, source_factory
 from orchestration.dbt import OWNER
 from orchestration.paths import portal_time_zone, raw_parquet_dir
@@ -177,8 +177,8 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
     # The source reads its config when it is built: under its own pipeline, not the last one
     # created (dlt looks config up under the active pipeline's name first).
     pipeline.activate()
-    results = list(dlt.run(context=context, dlt_source=entry.factory(), dlt_pipeline=pipeline,
-                           **run_options(pipeline)))
+    results = list(dlt.run(context=context, dlt_source=for_destination(entry.factory(), pipeline),
+                           dlt_pipeline=pipeline, **run_options(pipeline)))
     if collected and not any(_rows_loaded(result) for result in results):
         failures.raise_recorded(collected)
     yield from results

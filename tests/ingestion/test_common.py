@@ -144,3 +144,48 @@ def test_a_duplicate_key_in_one_load_lands_twice_rather_than_being_dropped(tmp_p
         loaded = con.execute("select ad_id, spend from raw_facebook_ads.ad_insights "
                              "order by ad_id, spend").fetchall()
     assert loaded == [("7", "1.00"), ("7", "2.00"), ("8", "3.00")]
+
+
+def test_raw_parquet_appends_merged_tables_and_replaces_snapshots(tmp_path):
+    """With the filesystem destination (the Spark engine's raw layer), a merged resource
+    appends (the sources keep each key's newest row) and a replaced one stays replaced: a
+    snapshot that leaves a row out (revoked access) leaves it out of the table."""
+    import dlt
+    import duckdb
+
+    from ingestion.common.pipeline import for_destination, make_pipeline, run_options
+
+    snapshot = {"rows": [{"id": 1}, {"id": 2}]}
+
+    @dlt.source(name="demo")
+    def demo():
+        @dlt.resource(write_disposition="merge", primary_key="id")
+        def merged():
+            yield from snapshot["rows"]
+
+        @dlt.resource(write_disposition="replace")
+        def replaced():
+            yield from snapshot["rows"]
+
+        return merged, replaced
+
+    raw = tmp_path / "raw"
+    pipeline = make_pipeline("hubspot", tmp_path / "w.duckdb", tmp_path / "dlt", raw_parquet=raw)
+    source = for_destination(demo(), pipeline)
+    assert source.resources["merged"].write_disposition == "append"
+    assert source.resources["replaced"].write_disposition == "replace"
+    for rows in ([{"id": 1}, {"id": 2}], [{"id": 1}]):
+        snapshot["rows"] = rows
+        pipeline.run(for_destination(demo(), pipeline), **run_options(pipeline))
+    dataset = raw / pipeline.dataset_name
+    with duckdb.connect() as con:
+        def ids(table: str) -> list[int]:
+            return [row[0] for row in con.execute(
+                f"select id from read_parquet('{dataset / table}/*.parquet') order by id"
+            ).fetchall()]
+
+        assert ids("merged") == [1, 1, 2]  # every load's rows
+        assert ids("replaced") == [1]  # the last snapshot only
+    # the DuckDB destination merges itself: nothing changes
+    in_duckdb = make_pipeline("hubspot", tmp_path / "w.duckdb", tmp_path / "dlt2")
+    assert for_destination(demo(), in_duckdb).resources["merged"].write_disposition == "merge"

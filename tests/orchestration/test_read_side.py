@@ -43,7 +43,8 @@ def spark_build(tmp_path) -> tuple[Path, Path, Path]:
     """A Spark warehouse folder with a partitioned table, a plain one and an empty partitioned
     one, and a build's target folder listing them; the DuckDB file, the target, the facts'
     folder."""
-    tables = tmp_path / "warehouse_spark" / "tables"
+    # a space and a quote in the path: Spark gives the location as a URI (`%20`, `%27`)
+    tables = tmp_path / "ad's data" / "warehouse_spark" / "tables"
     facts = tables / "marts.db" / "fct_daily"
     write_part(facts / "date_day=2025-01-01", performance("facebook", "1.250000", 3))
     write_part(facts / "date_day=2025-01-02", performance("google", "0.100001", 5))
@@ -132,9 +133,16 @@ def test_a_table_without_a_location_is_named_in_the_error(spark_build):
         publish_built(warehouse, target)
 
 
-def test_a_build_without_a_listing_publishes_nothing(tmp_path):
+def test_a_build_without_a_listing_publishes_nothing_unless_it_built_something(tmp_path):
     assert publish_built(tmp_path / "warehouse.duckdb", tmp_path) == []
     assert not (tmp_path / "warehouse.duckdb").exists()
+    # dbt built a model, but not through `ads-analytics-dbt`: no list of what Spark made
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": {"model.p.a": {
+        "resource_type": "model", "schema": "marts", "name": "a", "alias": "a"}}}))
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.p.a", "status": "success"}]}))
+    with pytest.raises(ReadSideError, match="wrote no spark_relations.json .* `ads-analytics-dbt`"):
+        publish_built(tmp_path / "warehouse.duckdb", tmp_path)
 
 
 def test_spark_types_and_locations_as_duckdb_reads_them():
@@ -144,6 +152,7 @@ def test_spark_types_and_locations_as_duckdb_reads_them():
     assert duckdb_type("array<string>") is None
     assert local_or_remote("file:/data/tables/marts.db/x") == "/data/tables/marts.db/x"
     assert local_or_remote("file:///data/x") == "/data/x"
+    assert local_or_remote("file:/data/ad%27s%20data/x") == "/data/ad's data/x"
     assert local_or_remote("s3a://bucket/tables/x") == "s3://bucket/tables/x"
 
 
