@@ -149,6 +149,32 @@ def command(args: list[str]) -> str | None:
     return next((arg for arg in args if arg in cli.commands), None)
 
 
+# A JSON list of raw tables (`raw_hubspot.contacts`, ...) that a Spark build registers first,
+# in its own session (the orchestration's tables loaded since the last registration).
+REGISTER_RAW_ENV = "ADS_ANALYTICS_REGISTER_RAW"
+# The options of a command that the registration before it shares.
+SHARED_OPTIONS = ("--project-dir", "--profiles-dir", "--profile", "--target", "--target-path",
+                  "--log-path", "--log-format")
+
+
+def register_raw_first(args: list[str]) -> None:
+    """Register the raw tables `ADS_ANALYTICS_REGISTER_RAW` names, in this process's Spark
+    (which the build after it then reuses)."""
+    tables = json.loads(os.environ.get(REGISTER_RAW_ENV) or "[]")
+    if not tables:
+        return
+    from dbt.cli.main import dbtRunner
+
+    shared = [part for name in SHARED_OPTIONS if (value := option(args, name))
+              for part in (name, value)]
+    result = dbtRunner().invoke(["run-operation", "register_raw_parquet",
+                                 "--args", json.dumps({"tables": tables}), *shared])
+    if not result.success:
+        print(f"ads-analytics-dbt: registering the raw tables {', '.join(tables)} failed: "
+              f"{result.exception or 'see the log above'}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main() -> None:
     args = sys.argv[1:]
     # dbt-spark imports in about 1 s (half of it beyond what dbt-duckdb imports too): only
@@ -158,10 +184,13 @@ def main() -> None:
         allow_python_models_on_a_spark_session()
     from dbt.cli.main import cli
 
+    building = on_spark and command(args) in BUILDING_COMMANDS
+    if building:
+        register_raw_first(args)
     try:
         cli()
     finally:
-        if on_spark and command(args) in BUILDING_COMMANDS:
+        if building:
             try:
                 write_spark_relations(args)
             except Exception as exc:  # noqa: BLE001 (dbt's own exit code stays the command's)

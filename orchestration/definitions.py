@@ -1,9 +1,11 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
 
+import contextlib
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import (
@@ -36,6 +38,7 @@ from orchestration.dbt import (
     models_of_one_source,
     step_target_path,
 )
+from orchestration.dbt_cli import REGISTER_RAW_ENV
 from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
     RAW_PARQUET_ENV,
@@ -43,7 +46,12 @@ from orchestration.paths import (
     portal_time_zone,
     warehouse_path,
 )
-from orchestration.read_side import ReadSideError, publish_built
+from orchestration.read_side import (
+    ReadSideError,
+    mark_registered,
+    pending_raw,
+    publish_built,
+)
 from orchestration.resources import Warehouse
 from orchestration.spark import engine_env
 
@@ -97,10 +105,16 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
         target = step_target_path(project, context.op_execution_context.op.name,
                                   context.run.run_id)
-        invocation = dbt.cli([*DBT_BUILD, *selection], context=context, target_path=target,
-                             raise_on_error=False)
+        # On Spark, the raw tables loaded since the last registration are registered first,
+        # in the build's own session.
+        pending = pending_raw(warehouse.file) if on_spark else {}
+        with registering_first(sorted(pending)):
+            invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
+                                 target_path=target, raise_on_error=False)
         yield from invocation.stream()
         failed = not invocation.is_successful()
+        if pending and not failed:
+            mark_registered(warehouse.file, pending)
         if on_spark:
             # What this step built, readable from DuckDB, also when some of it failed (then
             # dbt's error is the step's error, and a publishing error only logged).
@@ -115,6 +129,19 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
             raise invocation.get_error()
 
     return _models
+
+
+@contextlib.contextmanager
+def registering_first(tables: list[str]) -> Iterator[None]:
+    """`ADS_ANALYTICS_REGISTER_RAW` set to `tables` for the dbt process started within."""
+    if not tables:
+        yield
+        return
+    os.environ[REGISTER_RAW_ENV] = json.dumps(tables)
+    try:
+        yield
+    finally:
+        os.environ.pop(REGISTER_RAW_ENV, None)
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:

@@ -14,8 +14,10 @@ data, only views, published after each load and each build:
 The views read the files when queried, so a reader sees what the last build wrote; nothing is
 copied, at any size.
 
-On Spark, the raw tables are registered only when they are new or their columns changed: a
-registration starts a Spark of its own, and the views over the folders see new files anyway.
+On Spark, the raw tables are registered only when they are new or their columns changed (the
+tables over the folders see new files anyway), and the orchestration leaves that to the next
+Spark build: `ads-analytics-dbt` registers them in the build's own session
+(`ADS_ANALYTICS_REGISTER_RAW`) rather than starting a Spark for it.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ SPARK_TYPES = {
     "date": "DATE", "timestamp": "TIMESTAMPTZ", "timestamp_ntz": "TIMESTAMP",
     "binary": "BLOB",
 }
-# What raw tables Spark has registered, and with which columns (in the Spark folder).
+# What raw tables Spark has registered, and with which columns (in the Spark folder); and those
+# loaded since, new or changed, that the next Spark build registers first.
 REGISTERED_FILE = "raw_registered.json"
+PENDING_FILE = "raw_pending.json"
 
 
 class ReadSideError(RuntimeError):
@@ -181,10 +185,14 @@ def raw_columns(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
     return sorted(f"{row[0]} {row[1]}" for row in described)
 
 
-def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) -> list[str]:
+def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None,
+                 defer_spark: bool = False) -> list[str]:
     """Register the raw Parquet of `dataset` (every source's when None) for both engines:
-    views in the DuckDB file every time, Spark's tables when new or changed. The tables that
-    Spark registered."""
+    views in the DuckDB file every time, Spark's tables when new or changed. The tables Spark
+    registers.
+
+    `defer_spark`: Spark's registration is left to the next Spark build (`pending_raw`), which
+    runs it in its own session instead of starting a Spark for it."""
     tables = [table for table in raw_tables_with_files(raw_root)
               if dataset is None or table.split(".")[0] == dataset]
     if not tables:
@@ -192,10 +200,7 @@ def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) ->
     run_dbt(warehouse, "duckdb",
             ["run-operation", "register_raw_parquet", "--args", json.dumps({"tables": tables})],
             read_side_target(warehouse), raw_root)
-    home = spark_home(warehouse)
-    registered_file = home / REGISTERED_FILE
-    registered = (json.loads(registered_file.read_text())
-                  if registered_file.exists() and (home / "metastore_db").exists() else {})
+    registered = _read_state(warehouse, REGISTERED_FILE)
     with duckdb.connect() as con:
         try:
             columns = {table: raw_columns(con, raw_root.joinpath(*table.split(".")))
@@ -203,16 +208,48 @@ def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) ->
         except duckdb.Error as exc:
             raise ReadSideError(f"reading the raw Parquet under {raw_root} failed: "
                                 f"{exc}") from None
-    changed = [table for table in tables if registered.get(table) != columns[table]]
-    if changed:
+    changed = {table: columns[table] for table in tables
+               if registered.get(table) != columns[table]}
+    if changed and defer_spark:
+        _write_state(warehouse, PENDING_FILE,
+                     {**_read_state(warehouse, PENDING_FILE), **changed})
+    elif changed:
         run_dbt(warehouse, "spark",
                 ["run-operation", "register_raw_parquet",
-                 "--args", json.dumps({"tables": changed})],
+                 "--args", json.dumps({"tables": sorted(changed)})],
                 warehouse.parent / f".{warehouse.stem}_dbt_register", raw_root)
-        registered.update({table: columns[table] for table in changed})
-        home.mkdir(parents=True, exist_ok=True)
-        registered_file.write_text(json.dumps(registered, indent=1, sort_keys=True))
-    return changed
+        mark_registered(warehouse, changed)
+    return sorted(changed)
+
+
+def pending_raw(warehouse: Path) -> dict[str, list[str]]:
+    """The raw tables loaded as Parquet that Spark has yet to register, with their columns."""
+    return _read_state(warehouse, PENDING_FILE)
+
+
+def mark_registered(warehouse: Path, tables: dict[str, list[str]]) -> None:
+    """Record that Spark registered `tables` (with those columns)."""
+    _write_state(warehouse, REGISTERED_FILE,
+                 {**_read_state(warehouse, REGISTERED_FILE), **tables})
+    pending = _read_state(warehouse, PENDING_FILE)
+    _write_state(warehouse, PENDING_FILE, {table: columns for table, columns in pending.items()
+                                           if tables.get(table) != columns})
+
+
+def _read_state(warehouse: Path, name: str) -> dict:
+    """A registration record in the Spark folder; empty when the metastore is gone (Spark
+    then knows no table, whatever the record says)."""
+    home = spark_home(warehouse)
+    path = home / name
+    if not path.exists() or not (home / "metastore_db").exists() and name == REGISTERED_FILE:
+        return {}
+    return json.loads(path.read_text())
+
+
+def _write_state(warehouse: Path, name: str, state: dict) -> None:
+    home = spark_home(warehouse)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / name).write_text(json.dumps(state, indent=1, sort_keys=True))
 
 
 def built_by(warehouse: Path) -> str | None:

@@ -8,6 +8,7 @@ tests/transform/test_spark_engine.py. Needs Java, as that test does.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -25,8 +26,8 @@ from dagster import (
 from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
 from orchestration.paths import spark_home
-from orchestration.read_side import REGISTERED_FILE
-from orchestration.spark import engine_env
+from orchestration.read_side import REGISTERED_FILE, pending_raw
+from orchestration.spark import engine_env, raw_tables_with_files
 
 pytestmark = [
     pytest.mark.spark,
@@ -83,4 +84,7 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
         assert kinds["int_sessions"] == kinds["stg_hubspot__contacts"] == "VIEW"
     tables = spark_home(warehouse) / "tables" / "intermediate.db" / "int_sessions"
     assert list(tables.glob("*.parquet"))
-    assert (spark_home(warehouse) / REGISTERED_FILE).exists()
+    # the load left its tables to Spark's build, which registered them in its own session
+    registered = json.loads((spark_home(warehouse) / REGISTERED_FILE).read_text())
+    assert sorted(registered) == raw_tables_with_files(spark_home(warehouse) / "raw")
+    assert len(registered) == 10 and pending_raw(warehouse) == {}
