@@ -44,6 +44,7 @@ from orchestration.paths import (
     RAW_PARQUET_ENV,
     engine,
     portal_time_zone,
+    raw_parquet_dir,
     warehouse_path,
 )
 from orchestration.read_side import (
@@ -108,7 +109,7 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         # On Spark, the raw tables loaded since the last registration are registered first,
         # in the build's own session.
         pending = pending_raw(warehouse.file) if on_spark else {}
-        with registering_first(sorted(pending)):
+        with registering_first(sorted(pending), raw_parquet_dir(warehouse.file)):
             invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
                                  target_path=target, raise_on_error=False)
         yield from invocation.stream()
@@ -132,16 +133,23 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
 
 
 @contextlib.contextmanager
-def registering_first(tables: list[str]) -> Iterator[None]:
-    """`ADS_ANALYTICS_REGISTER_RAW` set to `tables` for the dbt process started within."""
+def registering_first(tables: list[str], raw_root: Path | None) -> Iterator[None]:
+    """For the dbt process started within: `ADS_ANALYTICS_REGISTER_RAW` set to `tables`, and
+    the raw Parquet folder they are in."""
     if not tables:
         yield
         return
+    saved = {key: os.environ.get(key) for key in (REGISTER_RAW_ENV, RAW_PARQUET_ENV)}
     os.environ[REGISTER_RAW_ENV] = json.dumps(tables)
+    os.environ[RAW_PARQUET_ENV] = str(raw_root)
     try:
         yield
     finally:
-        os.environ.pop(REGISTER_RAW_ENV, None)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:

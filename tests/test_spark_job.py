@@ -25,7 +25,7 @@ from dagster import (
 
 from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
-from orchestration.paths import spark_home
+from orchestration.paths import ENGINE_ENV, RAW_PARQUET_ENV, spark_home
 from orchestration.read_side import REGISTERED_FILE, pending_raw
 from orchestration.spark import engine_env, raw_tables_with_files
 
@@ -44,10 +44,12 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
     for key, value in source_settings(fresh_simulator, tmp_path).items():
         monkeypatch.setenv(key, value)
     warehouse = tmp_path / "warehouse.duckdb"
-    # the engine's settings, as `--target spark` makes them (the definitions set them in this
-    # process's environment; restored after the test)
-    for key, value in engine_env(warehouse, "spark").items():
-        monkeypatch.setenv(key, value)
+    # `--target spark` sets the engine alone; the definitions set the rest in this process's
+    # environment (restored after the test: set here first)
+    for key in engine_env(warehouse, "spark"):
+        monkeypatch.setenv(key, "")
+    monkeypatch.delenv(RAW_PARQUET_ENV)
+    monkeypatch.setenv(ENGINE_ENV, "spark")
     defs = build_definitions(warehouse)
     # The two steps whole (their every asset and check), as the main job runs them.
     steps = {"hubspot_raw", "dbt_hubspot"}
