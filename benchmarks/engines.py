@@ -138,19 +138,27 @@ def fact_totals(engine: str, warehouse: Path) -> list:
     return [str(value) for value in row]
 
 
+def engine_places(tmp: Path, settings: dict[str, str]) -> dict[str, tuple[Path, Path, dict]]:
+    """Per engine: its warehouse file, its working folder under `tmp`, and the environment of
+    its dbt and dlt steps (with the sources' `settings`)."""
+    places = {}
+    for engine in ENGINES:
+        workdir = tmp / engine
+        workdir.mkdir()
+        warehouse = workdir / "warehouse.duckdb"
+        places[engine] = (warehouse, workdir,
+                          {**os.environ, **settings, **engine_env(warehouse, engine)})
+    return places
+
+
 def run_size(size: str, seed: int, path: Path) -> dict:
     proc, settings, startup = start_simulator(size, seed)
     print(f"size {size}: simulator ready in {startup:.1f} s", flush=True)
     results: dict = {"size": size}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            places = {}
-            for engine in ENGINES:
-                workdir = Path(tmp) / engine
-                workdir.mkdir()
-                warehouse = workdir / "warehouse.duckdb"
-                env = {**os.environ, **settings, **engine_env(warehouse, engine)}
-                places[engine] = (warehouse, workdir, env)
+            places = engine_places(Path(tmp), settings)
+            for engine, (warehouse, _, env) in places.items():
                 load = load_all(warehouse, env)
                 print(f"  {engine}: raw loaded in {load:.0f} s", flush=True)
                 results[engine] = {"load_seconds": load}
@@ -193,13 +201,7 @@ def run_loaded(loaded: Path, path: Path) -> dict:
 
     results: dict = {"size": f"from {loaded.name}"}
     with tempfile.TemporaryDirectory() as tmp:
-        places = {}
-        for engine in ENGINES:
-            workdir = Path(tmp) / engine
-            workdir.mkdir()
-            warehouse = workdir / "warehouse.duckdb"
-            env = {**os.environ, **engine_env(warehouse, engine)}
-            places[engine] = (warehouse, workdir, env)
+        places = engine_places(Path(tmp), {})
         shutil.copy(loaded, places["duckdb"][0])
         raw = Path(places["spark"][2][RAW_PARQUET_ENV])
         started = time.monotonic()

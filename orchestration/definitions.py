@@ -1,11 +1,9 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
 
-import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import (
@@ -43,6 +41,7 @@ from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
     RAW_PARQUET_ENV,
     engine,
+    environment,
     portal_time_zone,
     raw_parquet_dir,
     warehouse_path,
@@ -109,7 +108,10 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         # On Spark, the raw tables loaded since the last registration are registered first,
         # in the build's own session.
         pending = pending_raw(warehouse.file) if on_spark else {}
-        with registering_first(sorted(pending), raw_parquet_dir(warehouse.file)):
+        # (with the raw folder it reads them from)
+        first = ({REGISTER_RAW_ENV: json.dumps(sorted(pending)),
+                  RAW_PARQUET_ENV: str(raw_parquet_dir(warehouse.file))} if pending else {})
+        with environment(first):
             invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
                                  target_path=target, raise_on_error=False)
         yield from invocation.stream()
@@ -130,26 +132,6 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
             raise invocation.get_error()
 
     return _models
-
-
-@contextlib.contextmanager
-def registering_first(tables: list[str], raw_root: Path | None) -> Iterator[None]:
-    """For the dbt process started within: `ADS_ANALYTICS_REGISTER_RAW` set to `tables`, and
-    the raw Parquet folder they are in."""
-    if not tables:
-        yield
-        return
-    saved = {key: os.environ.get(key) for key in (REGISTER_RAW_ENV, RAW_PARQUET_ENV)}
-    os.environ[REGISTER_RAW_ENV] = json.dumps(tables)
-    os.environ[RAW_PARQUET_ENV] = str(raw_root)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def build_definitions(warehouse: Path | None = None) -> Definitions:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +72,19 @@ def portal_time_zone() -> str:
     `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var `portal_time_zone` (the zone the marts
     bucket CRM days in)."""
     return os.environ.get(PORTAL_TIME_ZONE_ENV) or dbt_project_var("portal_time_zone")
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` set in this process's environment within, each variable restored after (unset
+    when it was not set)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

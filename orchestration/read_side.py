@@ -36,7 +36,6 @@ from orchestration.paths import (
     DBT_PROJECT_DIR,
     ENGINE_ENV,
     RAW_PARQUET_ENV,
-    WAREHOUSE_ENV,
     spark_home,
 )
 from orchestration.spark import engine_env, raw_tables_with_files
@@ -128,8 +127,8 @@ def run_dbt(warehouse: Path, engine: str, args: list[str], target: Path,
     Parquet folder); its errors in the exception."""
     from orchestration.dbt import dbt_executable
 
-    env = {**os.environ, **engine_env(warehouse, "spark"), WAREHOUSE_ENV: str(warehouse),
-           ENGINE_ENV: engine}
+    # the Spark folder's settings on either target (the DuckDB target ignores them)
+    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: engine}
     if raw_root is not None:
         env[RAW_PARQUET_ENV] = str(raw_root)
     completed = subprocess.run(
@@ -241,7 +240,8 @@ def _read_state(warehouse: Path, name: str) -> dict:
     then knows no table, whatever the record says)."""
     home = spark_home(warehouse)
     path = home / name
-    if not path.exists() or not (home / "metastore_db").exists() and name == REGISTERED_FILE:
+    metastore_gone = name == REGISTERED_FILE and not (home / "metastore_db").exists()
+    if metastore_gone or not path.exists():
         return {}
     return json.loads(path.read_text())
 

@@ -32,7 +32,7 @@ from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
 from ingestion.registry import SOURCE_NAMES, source_factory
 from orchestration.dbt import OWNER
-from orchestration.paths import portal_time_zone, raw_parquet_dir
+from orchestration.paths import environment, portal_time_zone, raw_parquet_dir
 
 WAREHOUSE_POOL = "warehouse"
 # The first day a backfill may load (the first daily partition of the raw tables).
@@ -73,16 +73,8 @@ def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
                           prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
     # HubSpot's events are instants: its days are the portal's days, as the partitions are.
     overrides["SOURCES__HUBSPOT__TIME_ZONE"] = portal_time_zone()
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
+    with environment(overrides):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass(frozen=True)
