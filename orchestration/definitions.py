@@ -19,7 +19,7 @@ from dagster import (
     definitions,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource
 
 from orchestration.assets.checks import build_quality_checks
@@ -31,6 +31,7 @@ from orchestration.assets.ingestion import (
 from orchestration.assets.reports import build_report_assets
 from orchestration.dbt import (
     AdsDbtTranslator,
+    StepDbtResource,
     dbt_executable,
     dbt_project,
     models_of_one_source,
@@ -98,7 +99,7 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
     @dbt_assets(manifest=manifest, project=project,
                 dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
                 **selection)
-    def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    def _models(context: AssetExecutionContext, dbt: StepDbtResource, warehouse: Warehouse):
         # A whole step runs the tests whose every parent it builds or reads (dbt's "buildable"):
         # a test between a CRM staging model and an attribution mart runs with the mart, not in
         # the HubSpot step, before the mart exists. A subset picks its tests itself.
@@ -193,7 +194,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
                                                    name="source_freshness")],
         resources={
             "dlt": DagsterDltResource(),
-            "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
+            "dbt": StepDbtResource(project_dir=project, dbt_executable=dbt_executable()),
             "warehouse": Warehouse(path=str(warehouse)),
         },
     )

@@ -1,4 +1,5 @@
-"""Each dbt step's own target folder: the warehouse's parse in it, and only the last ones kept."""
+"""Each dbt step's own target folder (the warehouse's parse in it, and only the last ones kept), the
+dbt command the steps run, and the dbt resource they run it with."""
 
 import os
 from types import SimpleNamespace
@@ -34,3 +35,26 @@ def test_the_dbt_command_prepares_spark_only_when_spark_builds(monkeypatch):
     monkeypatch.setenv("ADS_ANALYTICS_ENGINE", "spark")
     assert builds_on_spark(["run"])
     assert not builds_on_spark(["run", "-t", "duckdb"])
+
+
+def test_the_steps_dbt_resource_knows_the_version_dbt_reports_without_asking_it(tmp_path):
+    import re
+    import subprocess
+
+    from orchestration.dbt import StepDbtResource, dbt_executable
+    from orchestration.paths import DBT_PROJECT_DIR
+
+    executable = dbt_executable()
+    resource = StepDbtResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=executable)
+    reported = subprocess.run([executable, "--version"], capture_output=True, text=True,
+                              check=True).stdout
+    # dbt prints "Core: - installed: 1.11.x" first, then its adapters' versions
+    assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", reported).group(1)
+    # no adapter handle: the steps fetch no row counts or column metadata through one
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    # another dbt than this environment's is asked, as dagster-dbt asks it
+    other = tmp_path / "dbt"
+    other.write_text("#!/bin/sh\necho 'Core:\n  - installed: 9.8.7'\n")
+    other.chmod(0o755)
+    elsewhere = StepDbtResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(other))
+    assert str(elsewhere._cli_version) == "9.8.7"
