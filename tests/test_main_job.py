@@ -91,6 +91,7 @@ def _cli_run(warehouse: Path, monkeypatch) -> tuple[int, JobOutcome]:
     return code, outcome
 
 
+@pytest.mark.slow(minutes=2.5)
 def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
         pipeline_env, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "warehouse.duckdb"
@@ -138,6 +139,7 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
     assert "gx_spend" in fourth.failure_message()
 
 
+@pytest.mark.slow(minutes=1.5)
 def test_a_failing_source_stops_only_what_is_built_from_it(
         pipeline_env, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "isolated.duckdb"
@@ -244,6 +246,7 @@ def _cli_env(server, tmp_path) -> dict[str, str]:
             "DAGSTER_HOME": str(tmp_path / "dagster_home")}
 
 
+@pytest.mark.slow(minutes=2)
 def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_truth(
         fresh_simulator, tmp_path):
     warehouse = tmp_path / "shared.duckdb"

@@ -31,7 +31,7 @@ from orchestration.spark import engine_env, raw_tables_with_files
 
 pytestmark = [
     pytest.mark.spark,
-    pytest.mark.slow,
+    pytest.mark.slow(minutes=1.5),
     pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (not installed)"),
 ]
 

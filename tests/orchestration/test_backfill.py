@@ -22,6 +22,7 @@ from orchestration.jobs import run_job
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.slow(minutes=2)
 def test_a_resumed_backfill_loads_exactly_the_range(fresh_simulator, tmp_path, monkeypatch):
     for key, value in source_settings(fresh_simulator, tmp_path).items():
         monkeypatch.setenv(key, value)

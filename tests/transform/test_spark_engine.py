@@ -45,7 +45,7 @@ from tests.conftest import END_DATE, SEED
 
 pytestmark = [
     pytest.mark.spark,
-    pytest.mark.slow,
+    pytest.mark.slow(minutes=4),
     pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (not installed)"),
 ]
 
