@@ -17,8 +17,6 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import great_expectations as gx
-
 from expectations.iso4217 import CURRENCY_CODES
 from orchestration.paths import dbt_project_var
 
@@ -28,6 +26,15 @@ JUMP_FLOOR = 10
 # A rate further than this factor from the currency's previous rate is flagged.
 RATE_BAND = 2.0
 
+
+
+def _gx():
+    """Great Expectations, imported when a suite's expectations are built: its import takes
+    about 3 s, which every command and process that only names the suites (the Dagster
+    definitions, `ads-analytics --help`) would otherwise pay."""
+    import great_expectations
+
+    return great_expectations
 
 @dataclass(frozen=True)
 class Suite:
@@ -124,12 +131,12 @@ ACCOUNT_DAY_KEY = ["network", "ad_account_id", "date_day"]
 
 def _none_counted(*columns: str) -> list:
     """Columns counting offending rows: each must be 0 on every row of the frame."""
-    return [gx.expectations.ExpectColumnValuesToBeBetween(column=column, max_value=0)
+    return [_gx().expectations.ExpectColumnValuesToBeBetween(column=column, max_value=0)
             for column in columns]
 
 
 def _spend_expectations() -> list:
-    exp = gx.expectations
+    exp = _gx().expectations
     return [
         *_none_counted("negative_spend_rows", "missing_spend_rows", "misconverted_rows"),
         exp.ExpectColumnPairValuesToBeEqual(column_A="raw_spend", column_B="staging_spend"),
@@ -171,7 +178,7 @@ SPEND_JUMPS = Suite(
         where previous_spend >= {JUMP_FLOOR}
         order by all
     """,
-    expectations=lambda: [gx.expectations.ExpectColumnValuesToBeBetween(
+    expectations=lambda: [_gx().expectations.ExpectColumnValuesToBeBetween(
         column="jump", max_value=JUMP_FACTOR)],
     key=ACCOUNT_DAY_KEY,
     blocking=False,
@@ -205,9 +212,9 @@ CURRENCY = Suite(
         select * from codes order by all
     """,
     expectations=lambda: [
-        gx.expectations.ExpectColumnValuesToBeInSet(column="currency_code",
+        _gx().expectations.ExpectColumnValuesToBeInSet(column="currency_code",
                                                     value_set=sorted(CURRENCY_CODES)),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="conversion_rate", min_value=0,
+        _gx().expectations.ExpectColumnValuesToBeBetween(column="conversion_rate", min_value=0,
                                                       strict_min=True),
         *_none_counted("days_without_rate"),
     ],
@@ -229,7 +236,7 @@ RATE_MOVES = Suite(
         qualify move is not null
         order by all
     """,
-    expectations=lambda: [gx.expectations.ExpectColumnValuesToBeBetween(
+    expectations=lambda: [_gx().expectations.ExpectColumnValuesToBeBetween(
         column="move", min_value=1 / RATE_BAND, max_value=RATE_BAND)],
     key=["rate_id", "from_currency_code", "effective_at"],
     blocking=False,
@@ -295,10 +302,10 @@ TIME_ZONE = Suite(
         "of days loaded for its account."),
     query=_time_zone_query(),
     expectations=lambda: [
-        gx.expectations.ExpectColumnValuesToBeInSet(
+        _gx().expectations.ExpectColumnValuesToBeInSet(
             column="time_zone", value_set=sorted(zoneinfo.available_timezones())),
-        gx.expectations.ExpectColumnValuesToBeNull(column="value"),
-        gx.expectations.ExpectColumnValuesToBeBetween(
+        _gx().expectations.ExpectColumnValuesToBeNull(column="value"),
+        _gx().expectations.ExpectColumnValuesToBeBetween(
             column="latest_day",
             max_value=dt.datetime.combine(latest_day_anywhere(), dt.time())),
         *_none_counted("days_outside_loaded_range"),
@@ -320,7 +327,7 @@ TIME_ZONE_ALIGNMENT = Suite(
         left join marts.fct_ad_performance_daily as facts using (network, ad_account_id)
         group by all order by all
     """,
-    expectations=lambda: [gx.expectations.ExpectColumnValuesToBeInSet(
+    expectations=lambda: [_gx().expectations.ExpectColumnValuesToBeInSet(
         column="is_time_zone_aligned", value_set=[True])],
     key=["network", "ad_account_id", "time_zone", "spend_company_currency"],
     blocking=False,
@@ -394,7 +401,7 @@ def _attribution_query() -> str:
 
 
 def _attribution_expectations() -> list:
-    exp = gx.expectations
+    exp = _gx().expectations
     return [
         *_none_counted("contacts_credited_off_one", "deals_credited_off_one",
                        "deals_failing_conditions"),

@@ -6,8 +6,8 @@ result carries the failed expectations, how many rows offend, a sample of their 
 the Data Docs page of the validation is.
 """
 
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -20,12 +20,14 @@ from dagster import (
     multi_asset_check,
 )
 
-from expectations.runner import SuiteResult, run_suites
 from expectations.suites import SUITES, Suite
 from orchestration.resources import Warehouse
 
+if TYPE_CHECKING:
+    from expectations.runner import SuiteResult
 
-def to_check_result(suite: Suite, result: SuiteResult, docs: Path | None = None
+
+def to_check_result(suite: Suite, result: "SuiteResult", docs: Path | None = None
                     ) -> AssetCheckResult:
     metadata = {
         "rows": result.rows,
@@ -71,6 +73,9 @@ def build_quality_checks() -> AssetsDefinition:
         can_subset=True,
     )
     def great_expectations(context: AssetCheckExecutionContext, warehouse: Warehouse):
+        # (Great Expectations is imported when the checks run, not with the definitions)
+        from expectations.runner import run_suites
+
         selected = {key.name for key in context.selected_asset_check_keys}
         results, docs = run_suites(
             [suite for suite in SUITES if check_name(suite) in selected], warehouse.file)
