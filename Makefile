@@ -34,7 +34,7 @@ demo: $(STAMP)
 	$(BIN)/ads-analytics demo
 
 test: $(STAMP) $(CHROMEDRIVER)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,7 +27,6 @@ JUMP_FLOOR = 10
 RATE_BAND = 2.0
 
 
-
 def _gx():
     """Great Expectations, imported when a suite's expectations are built: its import takes
     about 3 s, which every command and process that only names the suites (the Dagster
@@ -35,6 +34,7 @@ def _gx():
     import great_expectations
 
     return great_expectations
+
 
 @dataclass(frozen=True)
 class Suite:

@@ -45,7 +45,6 @@ def dbt_executable() -> str:
     return shutil.which("ads-analytics-dbt") or shutil.which("dbt") or "dbt"
 
 
-
 def installed_beside(executable: str) -> bool:
     """Whether `executable` is this interpreter's environment's own (as `dbt_executable` picks)."""
     return Path(executable).parent == Path(sys.executable).parent
@@ -65,7 +64,10 @@ class StepDbtResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         if installed_beside(self.dbt_executable):
-            return version.parse(importlib.metadata.version("dbt-core"))
+            try:
+                return version.parse(importlib.metadata.version("dbt-core"))
+            except importlib.metadata.PackageNotFoundError:
+                pass  # another dbt (dbt Fusion, say) beside this interpreter: ask it
         return super()._cli_version
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:

@@ -15,14 +15,22 @@ from ingestion.simulator.world import World
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first: those marked `slow(minutes=N)` by N, then the other slow ones
-    (each runs the whole pipeline), then the rest. `make test`'s two workers then start on the
-    longest tests and share out the short ones at the end, instead of one worker taking a long
-    test last while the other has finished (the Spark comparison, about 4 minutes, came last
-    and ran alone for its last 3). pytest-xdist hands out its groups (`xdist_group`) before
-    single tests, largest first."""
+    (end-to-end: whole pipelines, or dbt builds on the shared warehouse), then the rest.
+    `make test`'s two workers then start on the longest tests and share out the short ones at
+    the end, instead of one worker taking a long test last while the other has finished (the
+    Spark comparison, about 4 minutes, came last and ran alone for its last 3).
+
+    pytest-xdist currently hands out every test on its own, in this order: with this pytest it
+    ignores `xdist_group` (pytest-xdist#1386). Once it groups again, `--no-loadscope-reorder`
+    (the Makefile's) keeps each group where its first test is, instead of putting the largest
+    groups first."""
     def minutes(item: pytest.Item) -> float:
         slow = item.get_closest_marker("slow")
-        return 0 if slow is None else slow.kwargs.get("minutes", 1)
+        if slow is None:
+            return 0
+        if slow.args:
+            raise pytest.UsageError(f"{item.nodeid}: write slow(minutes=N), not slow(N)")
+        return slow.kwargs.get("minutes", 1)
 
     items.sort(key=minutes, reverse=True)
 

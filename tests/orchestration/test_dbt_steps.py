@@ -41,9 +41,13 @@ def test_the_steps_dbt_resource_knows_the_version_dbt_reports_without_asking_it(
     import re
     import subprocess
 
+    from dagster_dbt import DbtCliResource
+
     from orchestration.dbt import StepDbtResource, dbt_executable
     from orchestration.paths import DBT_PROJECT_DIR
 
+    # what the resource leaves out is still what dagster-dbt does before each dbt command
+    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
     executable = dbt_executable()
     resource = StepDbtResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=executable)
     reported = subprocess.run([executable, "--version"], capture_output=True, text=True,
