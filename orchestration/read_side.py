@@ -121,25 +121,25 @@ def read_side_target(warehouse: Path) -> Path:
     return warehouse.parent / f".{warehouse.stem}_dbt_read_side"
 
 
-def run_dbt(warehouse: Path, engine: str, args: list[str], target: Path,
-            raw_root: Path | None = None) -> None:
-    """One dbt command on `engine`'s target for `warehouse` (with `raw_root` as the raw
-    Parquet folder); its errors in the exception."""
+def run_dbt(warehouse: Path, args: list[str], raw_root: Path | None = None) -> None:
+    """One dbt command on the DuckDB target, building `warehouse`'s read side (with `raw_root` as
+    the raw Parquet folder, else the Spark folder's); its errors in the exception."""
     from orchestration.dbt import dbt_executable
 
-    # the Spark folder's settings on either target (the DuckDB target ignores them)
-    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: engine}
+    target = read_side_target(warehouse)
+    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: "duckdb"}
     if raw_root is not None:
         env[RAW_PARQUET_ENV] = str(raw_root)
     completed = subprocess.run(
-        [dbt_executable(), *args, "--target", engine, "--project-dir", str(DBT_PROJECT_DIR),
+        [dbt_executable(), *args, "--target", "duckdb", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
          "--log-path", str(target), "--no-use-colors"],
         env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr).strip().splitlines()
         errors = [line for line in output if "error" in line.lower()] or output
-        raise ReadSideError(f"dbt {args[0]} on {engine} failed:\n" + "\n".join(errors[-12:]))
+        raise ReadSideError(f"dbt {args[0]} for the read side in {warehouse} failed:\n"
+                            + "\n".join(errors[-12:]))
 
 
 def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
@@ -170,9 +170,7 @@ def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
                                     f"files {files_pattern(relation)} failed: {exc}") from None
     if views:
         # The same models on DuckDB, over the tables' views: dbt orders them.
-        run_dbt(warehouse, "duckdb",
-                ["run", "--select", " ".join(r["name"] for r in views), "--quiet"],
-                read_side_target(warehouse))
+        run_dbt(warehouse, ["run", "--select", " ".join(r["name"] for r in views), "--quiet"])
     return [f"{r['schema']}.{r['name']}" for r in relations]
 
 
@@ -184,21 +182,17 @@ def raw_columns(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
     return sorted(f"{row[0]} {row[1]}" for row in described)
 
 
-def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None,
-                 defer_spark: bool = False) -> list[str]:
-    """Register the raw Parquet of `dataset` (every source's when None) for both engines:
-    views in the DuckDB file every time, Spark's tables when new or changed. The tables Spark
-    registers.
-
-    `defer_spark`: Spark's registration is left to the next Spark build (`pending_raw`), which
-    runs it in its own session instead of starting a Spark for it."""
+def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None) -> list[str]:
+    """Register the raw Parquet of `dataset` (every source's when None): views in the DuckDB file
+    every time; the tables new or changed since Spark last registered them are left to the next
+    Spark build (`pending_raw`), which registers them in its own session. Those tables."""
     tables = [table for table in raw_tables_with_files(raw_root)
               if dataset is None or table.split(".")[0] == dataset]
     if not tables:
         return []
-    run_dbt(warehouse, "duckdb",
+    run_dbt(warehouse,
             ["run-operation", "register_raw_parquet", "--args", json.dumps({"tables": tables})],
-            read_side_target(warehouse), raw_root)
+            raw_root)
     registered = _read_state(warehouse, REGISTERED_FILE)
     with duckdb.connect() as con:
         try:
@@ -209,15 +203,9 @@ def register_raw(warehouse: Path, raw_root: Path, dataset: str | None = None,
                                 f"{exc}") from None
     changed = {table: columns[table] for table in tables
                if registered.get(table) != columns[table]}
-    if changed and defer_spark:
+    if changed:
         _write_state(warehouse, PENDING_FILE,
                      {**_read_state(warehouse, PENDING_FILE), **changed})
-    elif changed:
-        run_dbt(warehouse, "spark",
-                ["run-operation", "register_raw_parquet",
-                 "--args", json.dumps({"tables": sorted(changed)})],
-                warehouse.parent / f".{warehouse.stem}_dbt_register", raw_root)
-        mark_registered(warehouse, changed)
     return sorted(changed)
 
 

@@ -150,8 +150,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
             # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.
             from orchestration.read_side import register_raw
 
-            changed = register_raw(warehouse, raw_root, DATASETS[entry.name],
-                                   defer_spark=True)
+            changed = register_raw(warehouse, raw_root, DATASETS[entry.name])
             context.log.info(f"Raw Parquet of {entry.name} registered for the read side; "
                              "Spark's next build registers "
                              f"{', '.join(changed) or 'nothing: no table new or changed'}")

@@ -101,7 +101,7 @@ def load_as_parquet(server: SimulatorServer, warehouse: Path,
         for name in sources:
             run_source(source_factory(name)(),
                        make_pipeline(name, warehouse, warehouse.parent / "dlt"))
-        return register_raw(warehouse, Path(env[RAW_PARQUET_ENV]), defer_spark=True)
+        return register_raw(warehouse, Path(env[RAW_PARQUET_ENV]))
 
 
 def marts(manifest: dict) -> list[str]:
@@ -122,6 +122,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
         for key, value in engine_env(warehouse, "spark").items():
             patch.setenv(key, value)
         assert register_raw(warehouse, raw, "raw_hubspot") == []
+        assert pending_raw(warehouse) == {}
 
     names = marts(manifest)
     assert "fct_ad_performance_daily" in names and len(names) >= 13
