@@ -56,8 +56,8 @@ class StepDbtResource(DbtCliResource):
 
     Before starting dbt, dagster-dbt runs `dbt --version` in a child process (a whole dbt import)
     and loads the project in process for an adapter handle, which only its row-count and
-    column-metadata fetching use. Together about 5 s of every dbt step on a quiet machine and 10 s
-    on a busy one, against the 2 to 9 s dbt itself takes at size S. Here the version is the
+    column-metadata fetching use: 1.5 s and 0.4 to 1.2 s of every dbt step on a quiet machine,
+    several times that on a busy one (README, "dbt steps"). Here the version is the
     installed dbt-core's when the executable is this environment's (the one dbt it can be), and
     there is no adapter handle."""
 

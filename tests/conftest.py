@@ -18,7 +18,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (end-to-end: whole pipelines, or dbt builds on the shared warehouse), then the rest.
     `make test`'s two workers then start on the longest tests and share out the short ones at
     the end, instead of one worker taking a long test last while the other has finished (the
-    Spark comparison, about 4 minutes, came last and ran alone for its last 3).
+    Spark comparison, about 4 minutes, once started 8.5 minutes into a 12.5-minute run and
+    ran alone at its end).
 
     pytest-xdist currently hands out every test on its own, in this order: with this pytest it
     ignores `xdist_group` (pytest-xdist#1386). Once it groups again, `--no-loadscope-reorder`

@@ -45,7 +45,8 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
         monkeypatch.setenv(key, value)
     warehouse = tmp_path / "warehouse.duckdb"
     # `--target spark` sets the engine alone; the definitions set the rest in this process's
-    # environment (restored after the test: set here first)
+    # environment. monkeypatch restores only the variables it touched, so each is touched here
+    # first (set, then the raw folder unset: the definitions must not need it)
     for key in engine_env(warehouse, "spark"):
         monkeypatch.setenv(key, "")
     monkeypatch.delenv(RAW_PARQUET_ENV)
