@@ -24,6 +24,7 @@ from ingestion.common.incremental import AccountState, date_chunks, incremental_
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
+from ingestion.common.schema import or_empty
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
 from ingestion.facebook_ads.helpers import account_today
@@ -80,30 +81,33 @@ def facebook_ads(
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
         return failures.each_account("facebook_ads", accounts, failed, load)
 
-    @dlt.resource(name="ad_accounts", write_disposition="merge", primary_key="id")
+    # Every table declares its documented columns and exists after a load, even when a field
+    # or a whole kind of object is absent from every account (ingestion/common/schema.py).
+    tables = settings.TABLES
+
+    @dlt.resource(**tables["ad_accounts"].resource_hints())
     def ad_accounts() -> Iterator[pa.Table]:
         def load(account_id: str) -> Iterator[pa.Table]:
             yield to_table([client.account(account_id)], known=settings.ACCOUNT_COLUMNS,
                            keys=("id",))
 
-        yield from each_account(load)
+        yield from or_empty(each_account(load), tables["ad_accounts"])
 
     def edge_resource(edge: str) -> DltResource:
-        table, _, _ = settings.EDGES[edge]
+        table = tables[settings.EDGES[edge][0]]
 
-        @dlt.resource(name=table, write_disposition="merge", primary_key="id")
+        @dlt.resource(**table.resource_hints())
         def entities() -> Iterator[pa.Table]:
             def load(account_id: str) -> Iterator[pa.Table]:
                 for records in batched_pages(client.entities(account_id, edge),
                                              settings.BATCH_ROWS):
-                    yield to_table(records, known=settings.COLUMNS[table], keys=("id",))
+                    yield to_table(records, known=table.columns, keys=("id",))
 
-            yield from each_account(load)
+            yield from or_empty(each_account(load), table)
 
         return entities
 
-    @dlt.resource(name="ad_insights", write_disposition="merge",
-                  primary_key=settings.INSIGHTS_PRIMARY_KEY)
+    @dlt.resource(**tables["ad_insights"].resource_hints())
     def ad_insights() -> Iterator[pa.Table]:
         state = AccountState(dlt.current.resource_state())
 
@@ -120,7 +124,7 @@ def facebook_ads(
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 
-        yield from each_account(load)
+        yield from or_empty(each_account(load), tables["ad_insights"])
 
     return [ad_accounts, edge_resource("campaigns"), edge_resource("adsets"),
             edge_resource("ads"), keys_unique_per_load(ad_insights)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
+from ingestion.common.schema import RawTable
 
 SOURCE_NAME = "facebook_ads"
 API_VERSION = "v21.0"
@@ -33,7 +34,13 @@ CAMPAIGN_FIELDS = ("id", "account_id", "name", "objective", "status", "configure
 AD_SET_FIELDS = ("id", "account_id", "campaign_id", "name", "status", "configured_status",
                  "effective_status", "optimization_goal", "billing_event", "daily_budget",
                  "start_time", "created_time", "updated_time")
-CREATIVE_FIELDS = ("id", "name", "link_url", "object_url", "url_tags")
+# Where a creative keeps its destination depends on the ad's type: `link_url` / `object_url`
+# on the creative, the link of a link ad's or a video ad's story spec, a template's link, or the
+# website URLs of a dynamic creative's asset feed (stg_facebook_ads__ads takes the first one
+# present). `object_story_spec` and `asset_feed_spec` come back whole: their other fields land
+# as columns too.
+CREATIVE_FIELDS = ("id", "name", "link_url", "object_url", "url_tags", "template_url",
+                   "object_story_spec", "asset_feed_spec")
 AD_FIELDS = ("id", "account_id", "campaign_id", "adset_id", "name", "status",
              "configured_status", "effective_status",
              "creative{" + ",".join(CREATIVE_FIELDS) + "}", "created_time", "updated_time")
@@ -65,18 +72,34 @@ AUTH_CODES = frozenset({10, 102, 190, *range(200, 300)})
 
 _S = pa.string()
 # Documented fields pinned to the type Graph sends them in: ids, counts and money as strings.
+# Graph leaves a field out when it is unset (a campaign without a start time, an ad set without
+# a daily budget, a creative without a link), so each is declared, absent or not.
 ACCOUNT_COLUMNS = {"id": _S, "account_id": _S, "name": _S, "currency": _S, "timezone_name": _S,
                    "account_status": pa.int64(), "created_time": _S}
 CAMPAIGN_COLUMNS = dict.fromkeys(CAMPAIGN_FIELDS, _S)
 AD_SET_COLUMNS = dict.fromkeys(AD_SET_FIELDS, _S)
+_STORY = "creative__object_story_spec__"
 AD_COLUMNS = {**{f: _S for f in AD_FIELDS if "{" not in f},
-              **{f"creative__{f}": _S for f in CREATIVE_FIELDS}}
+              **{f"creative__{f}": _S for f in CREATIVE_FIELDS
+                 if f not in ("object_story_spec", "asset_feed_spec")},
+              f"{_STORY}link_data__link": _S,
+              f"{_STORY}video_data__call_to_action__value__link": _S,
+              f"{_STORY}template_data__link": _S,
+              # a list of {website_url, display_url, ...}, kept as JSON text
+              "creative__asset_feed_spec__link_urls": _S}
 INSIGHT_COLUMNS = dict.fromkeys(INSIGHT_FIELDS, _S)
 # An insights page as Arrow reads it: `actions` is a list of {action_type, value} (kept as JSON).
 INSIGHTS_PAGE = PageShape("data", {**INSIGHT_COLUMNS, "actions": pa.list_(pa.struct(
     [("action_type", _S), ("value", _S)]))})
-COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaigns": CAMPAIGN_COLUMNS,
-           "ad_sets": AD_SET_COLUMNS, "ads": AD_COLUMNS, "ad_insights": INSIGHT_COLUMNS}
+
+TABLES = {
+    "ad_accounts": RawTable("ad_accounts", ACCOUNT_COLUMNS, ("id",)),
+    "campaigns": RawTable("campaigns", CAMPAIGN_COLUMNS, ("id",)),
+    "ad_sets": RawTable("ad_sets", AD_SET_COLUMNS, ("id",)),
+    "ads": RawTable("ads", AD_COLUMNS, ("id",)),
+    "ad_insights": RawTable("ad_insights", INSIGHT_COLUMNS, INSIGHTS_PRIMARY_KEY),
+}
+COLUMNS = {name: table.columns for name, table in TABLES.items()}
 
 
 # Records per Arrow table handed to dlt: several pages joined, few large tables.

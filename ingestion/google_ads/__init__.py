@@ -23,6 +23,7 @@ from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
+from ingestion.common.schema import or_empty
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, joined_tables
@@ -67,18 +68,14 @@ def google_ads(
     )
     client = GoogleAdsClient(api, api_version)
 
+    # Every table declares its documented columns and exists after a load, even when a field
+    # or a whole kind of object (keywords, say) is absent from every customer.
     resources = []
     for table in settings.DIMENSIONS:
-        resource = dlt.resource(
-            dimension_rows, name=table.name, write_disposition="merge",
-            primary_key=table.key_columns, columns=table.column_hints,
-        )
+        resource = dlt.resource(dimension_rows, **table.raw.resource_hints())
         resources.append(resource(client, customers, table, batch_rows))
     for table in settings.FACTS:
-        resource = dlt.resource(
-            daily_rows, name=table.name, write_disposition="merge",
-            primary_key=table.key_columns, columns=table.column_hints,
-        )
+        resource = dlt.resource(daily_rows, **table.raw.resource_hints())
         rows = resource(client, customers, table, start, end, lookback_days, chunk_days,
                         batch_rows)
         resources.append(keys_unique_per_load(rows))
@@ -103,12 +100,15 @@ def dimension_rows(
     client: GoogleAdsClient, customer_ids: list[str], table: Table, batch_rows: int
 ) -> Iterator[pa.Table]:
     """Every row of one resource per customer; a failing customer is recorded and skipped."""
-    for customer_id in customer_ids:
-        try:
-            yield from batched_tables(client.search(customer_id, table.query()), table,
-                                      batch_rows)
-        except SourceError as exc:
-            failures.record(exc)
+    def tables() -> Iterator[pa.Table]:
+        for customer_id in customer_ids:
+            try:
+                yield from batched_tables(client.search(customer_id, table.query()), table,
+                                          batch_rows)
+            except SourceError as exc:
+                failures.record(exc)
+
+    yield from or_empty(tables(), table.raw)
 
 
 def daily_rows(
@@ -123,17 +123,21 @@ def daily_rows(
 ) -> Iterator[pa.Table]:
     """Daily metrics per customer over its incremental window; state moves once it all loaded."""
     state = AccountState(dlt.current.resource_state())
-    for customer_id in customer_ids:
-        window = incremental_window(state.last_day(customer_id), start_date, lookback_days,
-                                    end_date)
-        if window is None:
-            continue
-        try:
-            pages = (page for first, last in date_chunks(*window, chunk_days)
-                     for page in client.search(customer_id, table.query(first, last),
-                                               table.page_shape))
-            yield from joined_tables(prefetched(pages), table, batch_rows)
-        except SourceError as exc:
-            failures.record(exc)
-            continue
-        state.advance(customer_id, window[1])
+
+    def tables() -> Iterator[pa.Table]:
+        for customer_id in customer_ids:
+            window = incremental_window(state.last_day(customer_id), start_date, lookback_days,
+                                        end_date)
+            if window is None:
+                continue
+            try:
+                pages = (page for first, last in date_chunks(*window, chunk_days)
+                         for page in client.search(customer_id, table.query(first, last),
+                                                   table.page_shape))
+                yield from joined_tables(prefetched(pages), table, batch_rows)
+            except SourceError as exc:
+                failures.record(exc)
+                continue
+            state.advance(customer_id, window[1])
+
+    yield from or_empty(tables(), table.raw)

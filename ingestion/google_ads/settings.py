@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
+from ingestion.common.schema import RawTable
 
 SOURCE_NAME = "google_ads"
 API_VERSION = "v21"
@@ -101,10 +102,11 @@ class Table:
         return {snake(name): kind for name, kind in self.known_types.items()}
 
     @property
-    def column_hints(self) -> dict[str, dict[str, str]]:
-        """The documented columns as dlt hints, so the schema is known before the first load."""
-        return {name: {"data_type": "double" if kind == pa.float64() else "text"}
-                for name, kind in self.columns.items()}
+    def raw(self) -> RawTable:
+        """The raw table: every documented column declared, so the schema is known before the
+        first load and a field Google leaves out (an unset suffix, a keyword without position
+        estimates) is still a column."""
+        return RawTable(self.name, self.columns, tuple(self.key_columns))
 
 
 _IDS = {"customer.id": INT64, "campaign.id": INT64, "ad_group.id": INT64}
@@ -168,3 +170,4 @@ KEYWORD_PERFORMANCE_DAILY = Table(
 
 DIMENSIONS = (CUSTOMERS, CAMPAIGNS, AD_GROUPS, ADS, KEYWORDS)
 FACTS = (AD_PERFORMANCE_DAILY, KEYWORD_PERFORMANCE_DAILY)
+TABLES = {table.name: table.raw for table in (*DIMENSIONS, *FACTS)}

@@ -22,6 +22,7 @@ from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.prefetch import prefetched
+from ingestion.common.schema import or_empty
 from ingestion.hubspot import settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import (
@@ -104,8 +105,7 @@ def hubspot_source(
 
 
 # -- dimensions ---------------------------------------------------------------------------------
-@dlt.resource(name="account_info", write_disposition="merge",
-              primary_key=settings.PRIMARY_KEYS["account_info"])
+@dlt.resource(**settings.TABLES["account_info"].resource_hints())
 def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
     """The portal: id, time zone, company currency (also from settings v3), other currencies."""
     try:
@@ -114,72 +114,81 @@ def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
         yield to_table([record], known=settings.ACCOUNT_INFO_TYPES, keys=("portalId",))
     except SourceError as exc:
         failures.record(exc)
+        yield settings.TABLES["account_info"].empty()
 
 
-@dlt.resource(name="exchange_rates", write_disposition="merge",
-              primary_key=settings.PRIMARY_KEYS["exchange_rates"])
+@dlt.resource(**settings.TABLES["exchange_rates"].resource_hints())
 def exchange_rates(client: HubSpotClient, page_size: int) -> Iterator[pa.Table]:
-    yield from _settings_list(client, settings.EXCHANGE_RATES, page_size,
-                              settings.EXCHANGE_RATE_TYPES)
+    yield from _settings_list(client, settings.EXCHANGE_RATES, page_size, "exchange_rates")
 
 
-@dlt.resource(name="users", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["users"])
+@dlt.resource(**settings.TABLES["users"].resource_hints())
 def users(client: HubSpotClient, page_size: int) -> Iterator[pa.Table]:
-    yield from _settings_list(client, settings.USERS, page_size, settings.USER_TYPES)
+    yield from _settings_list(client, settings.USERS, page_size, "users")
 
 
-@dlt.resource(name="teams", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["teams"])
+@dlt.resource(**settings.TABLES["teams"].resource_hints())
 def teams(client: HubSpotClient) -> Iterator[pa.Table]:
+    """The portal's teams (a portal without teams has none: the table exists, empty)."""
+    table = settings.TABLES["teams"]
     try:
         results = client.get(settings.TEAMS).get("results") or []
         if results:
-            yield to_table(results, known=settings.TEAM_TYPES, keys=("id",))
+            yield to_table(results, known=table.columns, keys=("id",))
+            return
     except SourceError as exc:
         failures.record(exc)
+    yield table.empty()
 
 
 def _settings_list(client: HubSpotClient, template: str, page_size: int,
-                   known: dict[str, pa.DataType]) -> Iterator[pa.Table]:
+                   name: str) -> Iterator[pa.Table]:
+    table = settings.TABLES[name]
     try:
         rows = [record for page in client.paged(template, page_size) for record in page]
         if rows:
-            yield to_table(rows, known=known, keys=("id",))
+            yield to_table(rows, known=table.columns, keys=("id",))
+            return
     except SourceError as exc:
         failures.record(exc)
+    yield table.empty()
 
 
-@dlt.resource(name="ad_account_access", write_disposition="replace",
-              primary_key=settings.PRIMARY_KEYS["ad_account_access"])
+@dlt.resource(**settings.TABLES["ad_account_access"].resource_hints())
 def ad_account_access(access_config_path: str | None) -> Iterator[pa.Table]:
     """Which users and teams may see which ad accounts, from the versioned config file.
 
     Replaced whole on every run: the file is the complete truth, so revoked access disappears.
+    Without a file the table is empty (only super admins see every account).
     """
+    table = settings.TABLES["ad_account_access"]
     if not access_config_path:
         log.warning("hubspot: no access_config_path set: ad_account_access stays empty, and "
                     "per-user report filters will show no accounts")
+        yield table.empty()
         return
     try:
         version, rows = load_access_config(access_config_path)
     except SourceError as exc:
         failures.record(exc)
         return
-    yield to_table(rows, known=settings.ACCESS_TYPES, extra={"config_version": version},
-                   keys=settings.PRIMARY_KEYS["ad_account_access"])
+    yield to_table(rows, known=table.columns, extra={"config_version": version},
+                   keys=table.primary_key)
 
 
 # -- CRM objects --------------------------------------------------------------------------------
-@dlt.resource(name="contacts", write_disposition="merge",
-              primary_key=settings.PRIMARY_KEYS["contacts"])
+@dlt.resource(**settings.TABLES["contacts"].resource_hints())
 def contacts(client: HubSpotClient, lookback_days: int, page_size: int,
              search_result_cap: int) -> Iterator[pa.Table]:
-    yield from _crm_objects(client, "contacts", lookback_days, page_size, search_result_cap)
+    yield from or_empty(_crm_objects(client, "contacts", lookback_days, page_size,
+                                     search_result_cap), settings.TABLES["contacts"])
 
 
-@dlt.resource(name="deals", write_disposition="merge", primary_key=settings.PRIMARY_KEYS["deals"])
+@dlt.resource(**settings.TABLES["deals"].resource_hints())
 def deals(client: HubSpotClient, lookback_days: int, page_size: int,
           search_result_cap: int) -> Iterator[pa.Table]:
-    yield from _crm_objects(client, "deals", lookback_days, page_size, search_result_cap)
+    yield from or_empty(_crm_objects(client, "deals", lookback_days, page_size,
+                                     search_result_cap), settings.TABLES["deals"])
 
 
 def _crm_objects(client: HubSpotClient, object_type: str, lookback_days: int, page_size: int,
@@ -218,44 +227,46 @@ def _crm_objects(client: HubSpotClient, object_type: str, lookback_days: int, pa
         failures.record(exc)
 
 
-@dlt.transformer(name="deal_contact_associations", write_disposition="merge",
-                 primary_key=settings.PRIMARY_KEYS["deal_contact_associations"])
+@dlt.transformer(**settings.TABLES["deal_contact_associations"].resource_hints())
 def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
                               batch_size: int) -> Iterator[pa.Table]:
-    """Deal -> contact associations (v4) of the deals this run loaded."""
+    """Deal -> contact associations (v4) of the deals this run loaded (the deals resource yields
+    at least one, empty, table, so this table exists too)."""
+    table = settings.TABLES["deal_contact_associations"]
     try:
         ids = [str(i) for i in deals_table.column("id").to_pylist() if i is not None]
         rows = [row for page in client.associations("deals", "contacts", ids, batch_size)
-                for result in page for row in association_rows(result)]
+                for result in page for row in association_rows(result)] if ids else []
         if rows:
-            yield to_table(rows, known=settings.ASSOCIATION_TYPES,
-                           keys=settings.PRIMARY_KEYS["deal_contact_associations"])
+            yield to_table(rows, known=table.columns, keys=table.primary_key)
+            return
     except SourceError as exc:
         failures.record(exc)
+    yield table.empty()
 
 
 # -- events -------------------------------------------------------------------------------------
-@dlt.resource(name="page_views", write_disposition="merge",
-              primary_key=settings.PRIMARY_KEYS["page_views"])
+@dlt.resource(**settings.TABLES["page_views"].resource_hints())
 def page_views(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
                lookback_days: int, page_size: int, zone: dt.tzinfo = dt.UTC
                ) -> Iterator[pa.Table]:
     """`e_visited_page` occurrences (hs_url, hs_referrer, hs_session_id); sessions are built
     from them downstream."""
-    yield from _events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_PAGE, start_date,
-                       end_date, lookback_days, page_size, zone)
+    yield from or_empty(_events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_PAGE,
+                                start_date, end_date, lookback_days, page_size, zone),
+                        settings.TABLES["page_views"])
 
 
-@dlt.resource(name="form_submissions", write_disposition="merge",
-              primary_key=settings.PRIMARY_KEYS["form_submissions"])
+@dlt.resource(**settings.TABLES["form_submissions"].resource_hints())
 def form_submissions(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
                      lookback_days: int, page_size: int,
                      event_type: str = settings.FORM_SUBMISSION_EVENT,
                      zone: dt.tzinfo = dt.UTC) -> Iterator[pa.Table]:
     """Form-submission events: contact (objectId), hs_form_id, hs_url (the page),
     hs_session_id, occurredAt (submitted at)."""
-    yield from _events(client, event_type, settings.FORM_SUBMISSION_PAGE, start_date, end_date,
-                       lookback_days, page_size, zone)
+    yield from or_empty(_events(client, event_type, settings.FORM_SUBMISSION_PAGE, start_date,
+                                end_date, lookback_days, page_size, zone),
+                        settings.TABLES["form_submissions"])
 
 
 def _events(client: HubSpotClient, event_type: str, shape: PageShape,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
+from ingestion.common.schema import RawTable
 
 SOURCE_NAME = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -61,20 +62,6 @@ FORM_SUBMISSION_PROPERTIES = ("hs_form_id", "hs_form_title", "hs_url", "hs_sessi
 ACCESS_PRINCIPAL_TYPES = ("user", "team")
 ACCESS_FIELDS = ("network", "account_id", "principal_type", "principal_id")
 
-# Primary keys as dlt stores them (snake_case names).
-PRIMARY_KEYS = {
-    "account_info": "portal_id",
-    "contacts": "id",
-    "deals": "id",
-    "deal_contact_associations": ("deal_id", "contact_id"),
-    "page_views": "id",
-    "form_submissions": "id",
-    "exchange_rates": "id",
-    "users": "id",
-    "teams": "id",
-    "ad_account_access": ACCESS_FIELDS,
-}
-
 # Every CRM property is a string; pinning keeps a page of digits-only values from turning numeric.
 _STRING = pa.string()
 OBJECT_TYPES: dict[str, pa.DataType] = {
@@ -112,9 +99,11 @@ EXCHANGE_RATE_TYPES: dict[str, pa.DataType] = {
     "conversionRate": pa.float64(), "effectiveAt": _STRING, "createdAt": _STRING,
     "updatedAt": _STRING, "visibleInUI": pa.bool_(),
 }
+# A user carries `roleIds` (a list) or `roleId` or no role at all, and `primaryTeamId` only when
+# the user has a team: each is declared, absent or not.
 USER_TYPES: dict[str, pa.DataType] = {
-    "id": _STRING, "email": _STRING, "roleId": _STRING, "primaryTeamId": _STRING,
-    "secondaryTeamIds": _STRING, "superAdmin": pa.bool_(),
+    "id": _STRING, "email": _STRING, "roleId": _STRING, "roleIds": _STRING,
+    "primaryTeamId": _STRING, "secondaryTeamIds": _STRING, "superAdmin": pa.bool_(),
 }
 TEAM_TYPES: dict[str, pa.DataType] = {
     "id": _STRING, "name": _STRING, "userIds": _STRING, "secondaryUserIds": _STRING,
@@ -127,4 +116,20 @@ ACCOUNT_INFO_TYPES: dict[str, pa.DataType] = {
 }
 ACCESS_TYPES: dict[str, pa.DataType] = {
     **dict.fromkeys(ACCESS_FIELDS, _STRING), "config_version": _STRING,
+}
+
+TABLES = {
+    "account_info": RawTable("account_info", ACCOUNT_INFO_TYPES, ("portalId",)),
+    "contacts": RawTable("contacts", CONTACT_TYPES, ("id",)),
+    "deals": RawTable("deals", DEAL_TYPES, ("id",)),
+    "deal_contact_associations": RawTable("deal_contact_associations", ASSOCIATION_TYPES,
+                                          ("deal_id", "contact_id")),
+    "page_views": RawTable("page_views", PAGE_VIEW_TYPES, ("id",)),
+    "form_submissions": RawTable("form_submissions", FORM_SUBMISSION_TYPES, ("id",)),
+    "exchange_rates": RawTable("exchange_rates", EXCHANGE_RATE_TYPES, ("id",)),
+    "users": RawTable("users", USER_TYPES, ("id",)),
+    "teams": RawTable("teams", TEAM_TYPES, ("id",)),
+    # Replaced whole on every run: the access file is the complete truth.
+    "ad_account_access": RawTable("ad_account_access", ACCESS_TYPES, ACCESS_FIELDS,
+                                  write_disposition="replace"),
 }

@@ -23,6 +23,7 @@ from ingestion.common.incremental import AccountState, incremental_window, parse
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
+from ingestion.common.schema import or_empty
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
 from ingestion.linkedin_ads.helpers import analytics_table, entity_table
@@ -83,19 +84,21 @@ def linkedin_ads(
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
         return failures.each_account("linkedin_ads", accounts, failed, load)
 
-    @dlt.resource(name="ad_accounts", write_disposition="merge", primary_key="id",
-                  columns=settings.key_columns(id="bigint"))
+    # Every table declares its documented columns and exists after a load, even when a field
+    # or a whole kind of object (campaign groups, say) is absent from every account.
+    tables = settings.TABLES
+
+    @dlt.resource(**tables["ad_accounts"].resource_hints())
     def ad_accounts() -> Iterator[pa.Table]:
         def load(account_id: str) -> Iterator[pa.Table]:
             yield entity_table("ad_accounts", [client.account(account_id)], account_id)
 
-        yield from each_account(load)
+        yield from or_empty(each_account(load), tables["ad_accounts"])
 
-    def search_resource(collection: str, id_type: str) -> DltResource:
+    def search_resource(collection: str) -> DltResource:
         table = settings.SEARCHES[collection][0]
 
-        @dlt.resource(name=table, write_disposition="merge", primary_key="id",
-                      columns=settings.key_columns(id=id_type))
+        @dlt.resource(**tables[table].resource_hints())
         def entities() -> Iterator[pa.Table]:
             def load(account_id: str) -> Iterator[pa.Table]:
                 records: list[dict] = []
@@ -107,14 +110,11 @@ def linkedin_ads(
                 if records:
                     yield entity_table(table, records, account_id)
 
-            yield from each_account(load)
+            yield from or_empty(each_account(load), tables[table])
 
         return entities
 
-    @dlt.resource(name="ad_analytics_daily", write_disposition="merge",
-                  primary_key=settings.ANALYTICS_PRIMARY_KEY,
-                  columns=settings.key_columns(account_id="text", creative_urn="text",
-                                               date="text"))
+    @dlt.resource(**tables["ad_analytics_daily"].resource_hints())
     def ad_analytics_daily() -> Iterator[pa.Table]:
         state = AccountState(dlt.current.resource_state())
 
@@ -128,8 +128,7 @@ def linkedin_ads(
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
 
-        yield from each_account(load)
+        yield from or_empty(each_account(load), tables["ad_analytics_daily"])
 
-    return [ad_accounts, search_resource("adCampaignGroups", "bigint"),
-            search_resource("adCampaigns", "bigint"), search_resource("creatives", "text"),
-            keys_unique_per_load(ad_analytics_daily)]
+    return [ad_accounts, search_resource("adCampaignGroups"), search_resource("adCampaigns"),
+            search_resource("creatives"), keys_unique_per_load(ad_analytics_daily)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
+from ingestion.common.schema import RawTable
 
 SOURCE_NAME = "linkedin_ads"
 # Sent as the `LinkedIn-Version` header (YYYYMM); LinkedIn keeps each version for about a year.
@@ -65,14 +66,18 @@ _AUDIT = {"changeAuditStamps__created__time": _I, "changeAuditStamps__lastModifi
 ACCOUNT_COLUMNS = {"id": _I, "name": _S, "currency": _S, "status": _S, "type": _S,
                    "reference": _S, "test": _B, "servingStatuses": _S,
                    "version__versionTag": _S, **_AUDIT}
+# LinkedIn leaves optional fields out: a campaign group without a budget or a schedule end, a
+# campaign without a format, anything without serving statuses. Each is declared, absent or not.
 CAMPAIGN_GROUP_COLUMNS = {"id": _I, "account": _S, "name": _S, "status": _S, "test": _B,
-                          "servingStatuses": _S, "runSchedule__start": _I,
-                          "runSchedule__end": _I, "totalBudget__amount": _S,
-                          "totalBudget__currencyCode": _S, **_AUDIT}
+                          "backfilled": _B, "servingStatuses": _S, "objectiveType": _S,
+                          "runSchedule__start": _I, "runSchedule__end": _I,
+                          "totalBudget__amount": _S, "totalBudget__currencyCode": _S,
+                          "dailyBudget__amount": _S, "dailyBudget__currencyCode": _S, **_AUDIT}
 CAMPAIGN_COLUMNS = {"id": _I, "account": _S, "campaignGroup": _S, "name": _S, "status": _S,
                     "type": _S, "format": _S, "objectiveType": _S, "costType": _S,
                     "unitCost__amount": _S, "unitCost__currencyCode": _S,
                     "dailyBudget__amount": _S, "dailyBudget__currencyCode": _S,
+                    "totalBudget__amount": _S, "totalBudget__currencyCode": _S,
                     "runSchedule__start": _I, "runSchedule__end": _I, "test": _B,
                     "servingStatuses": _S, "version__versionTag": _S, **_AUDIT}
 CREATIVE_COLUMNS = {"id": _S, "account": _S, "campaign": _S, "name": _S, "intendedStatus": _S,
@@ -93,12 +98,12 @@ ANALYTICS_PAGE = PageShape("elements", {
        if name not in ANALYTICS_PRIMARY_KEY},
     "pivotValues": pa.list_(_S)})
 
-COLUMNS = {"ad_accounts": ACCOUNT_COLUMNS, "campaign_groups": CAMPAIGN_GROUP_COLUMNS,
-           "campaigns": CAMPAIGN_COLUMNS, "creatives": CREATIVE_COLUMNS,
-           "ad_analytics_daily": ANALYTICS_COLUMNS}
-
-
-def key_columns(**types: str) -> dict[str, dict[str, object]]:
-    """dlt hints for a merge key: typed and never null, whatever the first page held."""
-    return {name: {"data_type": data_type, "nullable": False}
-            for name, data_type in types.items()}
+TABLES = {
+    "ad_accounts": RawTable("ad_accounts", ACCOUNT_COLUMNS, ("id",)),
+    "campaign_groups": RawTable("campaign_groups", CAMPAIGN_GROUP_COLUMNS, ("id",)),
+    "campaigns": RawTable("campaigns", CAMPAIGN_COLUMNS, ("id",)),
+    "creatives": RawTable("creatives", CREATIVE_COLUMNS, ("id",)),
+    "ad_analytics_daily": RawTable("ad_analytics_daily", ANALYTICS_COLUMNS,
+                                   ANALYTICS_PRIMARY_KEY),
+}
+COLUMNS = {name: table.columns for name, table in TABLES.items()}
