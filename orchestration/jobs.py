@@ -19,6 +19,7 @@ from dagster import (
     RunsFilter,
 )
 
+from orchestration.assets.ingestion import CONNECTED
 from orchestration.locking import warehouse_lock
 from orchestration.paths import DATA_DIR, engine
 from orchestration.progress import StepProgress, progress_logger
@@ -35,6 +36,8 @@ class JobOutcome:
     failures: list[tuple[str, str]] = field(default_factory=list)
     # steps that did not run: what they read failed to load, or a blocking check failed
     not_run: list[str] = field(default_factory=list)
+    # raw dataset (`raw_facebook_ads`) -> whether the configuration connects its source
+    sources: dict[str, bool] = field(default_factory=dict)
 
     @property
     def failed_checks(self) -> list[tuple[str, str]]:
@@ -52,6 +55,8 @@ class JobOutcome:
         warned = f", {len(self.warnings)} warned" if self.warnings else ""
         lines = [f"Materialized {len(self.materialized)} assets; "
                  f"{passed} of {len(self.checks)} checks passed{warned}."]
+        if self.sources:
+            lines.insert(0, self.sources_line())
         for name, text in self.failed_checks:
             lines.append(f"  check {name} FAILED: {text}")
         for name, text in self.warnings:
@@ -61,6 +66,18 @@ class JobOutcome:
         if self.not_run:
             lines.append(f"  not run (what they read failed): {', '.join(self.not_run)}")
         return lines
+
+    def sources_line(self) -> str:
+        """`Sources: facebook_ads, hubspot connected; google_ads not connected (no
+        configuration: its tables are empty)`."""
+        names = {dataset: dataset.removeprefix("raw_") for dataset in self.sources}
+        connected = [names[d] for d, on in self.sources.items() if on]
+        absent = [names[d] for d, on in self.sources.items() if not on]
+        text = f"Sources: {', '.join(connected) or 'none'} connected"
+        if absent:
+            text += (f"; {', '.join(absent)} not connected (no configuration: "
+                     f"{'its tables are' if len(absent) == 1 else 'their tables are'} empty)")
+        return text + "."
 
     def failure_message(self) -> str:
         if self.failures:
@@ -222,6 +239,10 @@ def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
             text = data.description or ""
+            connected = (data.metadata or {}).get(CONNECTED)
+            if connected is not None:
+                outcome.sources[data.asset_key.path[0]] = bool(
+                    getattr(connected, "value", connected))
             if not data.passed and data.severity == AssetCheckSeverity.WARN:
                 outcome.warnings.append((data.check_name, text))
             else:

@@ -5,7 +5,7 @@
     saying whose amount it is) — never a silent null or 1.0.
 -#}
 {% macro to_company_currency(amount, currency, rate, day, context) -%}
-    {%- set company = var('company_currency') -%}
+    {%- set company = company_currency() -%}
     {%- set day_text = 'cast(' ~ day ~ ' as ' ~ dbt.type_string() ~ ')' -%}
     case
         when {{ currency }} is null
@@ -23,7 +23,7 @@
     for the company currency. The facts store it, and an incremental run compares it with the
     rate now in effect. -#}
 {% macro rate_in_effect(currency, rate) -%}
-    case when {{ currency }} = '{{ var("company_currency") }}' then 1 else {{ rate }} end
+    case when {{ currency }} = '{{ company_currency() }}' then 1 else {{ rate }} end
 {%- endmacro %}
 
 

@@ -10,7 +10,7 @@ select
     accounts.ad_account_id,
     accounts.ad_account_name,
     accounts.time_zone,
-    '{{ var("portal_time_zone") }}' as portal_time_zone,
+    '{{ portal_time_zone() }}' as portal_time_zone,
     sum(performance.spend_company_currency) as spend_company_currency
 from {{ ref('dim_ad_accounts') }} as accounts
 left join {{ ref('fct_ad_performance_daily') }} as performance

@@ -66,6 +66,18 @@ def with_keys(table: pa.Table, keys: Iterable[str]) -> pa.Table:
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
+def undelivered(table: pa.Table, columns: Iterable[str]) -> list[str]:
+    """The `columns` that none of `table`'s rows carries (absent, or null in every row).
+
+    A report row may leave a metric out when it has none, but a whole response without its
+    spend did not deliver the metric at all (a version or permission change): loading it as
+    zero would be silently wrong, so the sources refuse it."""
+    if not table.num_rows:
+        return []
+    return [name for name in columns
+            if name not in table.column_names or table.column(name).null_count == table.num_rows]
+
+
 def batched_pages(pages: Iterable[list[dict[str, Any]]],
                   max_rows: int) -> Iterator[list[dict[str, Any]]]:
     """Join consecutive pages into batches of about `max_rows` records (never splitting a page),

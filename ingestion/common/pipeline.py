@@ -126,12 +126,20 @@ def load_from_config(source_name: str, factory: Any) -> None:
     import sys
 
     from ingestion.common.http import SourceError
+    from ingestion.registry import connection
     from orchestration.paths import warehouse_path
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     warehouse = warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipeline = make_pipeline(source_name, warehouse, progress="log")
+    pipeline.activate()
+    state = connection(source_name)
+    if not state.connected:
+        # Asked for one source by name: nothing to load is an error here, not a skip.
+        print(state.describe().replace(": its tables stay empty", ": nothing loaded"),
+              file=sys.stderr)
+        raise SystemExit(1)
     try:
         print(run_source(factory(), pipeline))
     except (SourceError, failures.PartialLoadError) as exc:

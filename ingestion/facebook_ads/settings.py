@@ -63,6 +63,9 @@ EDGES = {
 }
 
 INSIGHTS_PRIMARY_KEY = ("account_id", "ad_id", "date_start")
+# A row may leave out a count it has none of; a response whose rows all lack spend did not
+# deliver it, and is refused rather than loaded as zero.
+INSIGHTS_REQUIRED_METRICS = ("spend",)
 
 # Graph error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling and
 # the Marketing API rate-limiting guide). Throttling usually arrives as HTTP 400.

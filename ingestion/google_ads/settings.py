@@ -77,6 +77,12 @@ class Table:
         return text + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
 
     @property
+    def required_metrics(self) -> tuple[str, ...]:
+        """Raw columns a daily response must deliver in some row: Google leaves a metric out of
+        a row that has none of it, but a response whose rows all lack cost did not deliver it."""
+        return ("metrics__cost_micros",) if self.daily else ()
+
+    @property
     def key_columns(self) -> list[str]:
         return [column(f) for f in self.primary_key]
 

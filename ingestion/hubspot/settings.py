@@ -112,7 +112,9 @@ ACCOUNT_INFO_TYPES: dict[str, pa.DataType] = {
     "portalId": pa.int64(), "accountType": _STRING, "timeZone": _STRING,
     "companyCurrency": _STRING, "additionalCurrencies": _STRING, "utcOffset": _STRING,
     "utcOffsetMilliseconds": pa.int64(), "uiDomain": _STRING, "dataHostingLocation": _STRING,
+    # the settings API's company currency: `currencyCode` (v3), `id` (date-versioned API)
     "currencySettings__currencyCode": _STRING, "currencySettings__currencyName": _STRING,
+    "currencySettings__id": _STRING,
 }
 ACCESS_TYPES: dict[str, pa.DataType] = {
     **dict.fromkeys(ACCESS_FIELDS, _STRING), "config_version": _STRING,

@@ -53,6 +53,9 @@ SEARCHES = {
 ANALYTICS_METRICS = ("impressions", "clicks", "costInLocalCurrency", "likes", "totalEngagements",
                      "externalWebsiteConversions", "landingPageClicks")
 ANALYTICS_FIELDS = ("dateRange", "pivotValues", *ANALYTICS_METRICS)
+# An element leaves out a metric it has none of; a response whose elements all lack the cost
+# did not deliver it, and is refused rather than loaded as zero.
+ANALYTICS_REQUIRED_METRICS = ("costInLocalCurrency",)
 
 # Columns the source adds beside the raw ones: the account the request was for, the creative URN
 # out of `pivotValues`, and the UTC day out of `dateRange.start`.
@@ -80,10 +83,16 @@ CAMPAIGN_COLUMNS = {"id": _I, "account": _S, "campaignGroup": _S, "name": _S, "s
                     "totalBudget__amount": _S, "totalBudget__currencyCode": _S,
                     "runSchedule__start": _I, "runSchedule__end": _I, "test": _B,
                     "servingStatuses": _S, "version__versionTag": _S, **_AUDIT}
+# A creative's `content` is one variant per ad type: a text ad and a spotlight ad carry their
+# landing page; sponsored content references a post (whose destination the creative does not
+# show); dynamic follower and jobs ads have none. `name` exists from version 202410 on.
 CREATIVE_COLUMNS = {"id": _S, "account": _S, "campaign": _S, "name": _S, "intendedStatus": _S,
                     "isServing": _B, "isTest": _B, "content__reference": _S,
                     "content__textAd__headline": _S, "content__textAd__description": _S,
-                    "content__textAd__landingPage": _S, "createdAt": _I, "createdBy": _S,
+                    "content__textAd__landingPage": _S, "content__spotlight__headline": _S,
+                    "content__spotlight__description": _S,
+                    "content__spotlight__landingPage": _S,
+                    "leadgenCallToAction__destination": _S, "createdAt": _I, "createdBy": _S,
                     "lastModifiedAt": _I, "lastModifiedBy": _S, "servingHoldReasons": _S}
 ANALYTICS_COLUMNS = {"account_id": _S, "creative_urn": _S, "date": _S, "pivotValues": _S,
                      "dateRange__start__year": _I, "dateRange__start__month": _I,

@@ -6,12 +6,18 @@ what the pipeline loads can be compared exactly. Network metrics are per ad and 
 ad account's time zone; CRM events are UTC instants. Text columns are Arrow-backed strings (no
 Python object per row); an organic session's ad ids are <NA>. URLs and referrers of sessions and
 page views are categoricals over one shared set of categories, so each distinct URL is stored once.
+
+The HubSpot portal's company currency and time zone are part of the world (USD and New York by
+default), and `sparse=True` gives the advertiser a real account's gaps: a Google customer without
+keywords, a LinkedIn account without anything in it, a portal without teams or an access file,
+deals without a currency or an amount, contacts without a first name or an analytics source.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -157,6 +163,9 @@ class World:
     users: pd.DataFrame
     teams: pd.DataFrame
     account_access: pd.DataFrame
+    company_currency: str = COMPANY_CURRENCY
+    portal_time_zone: str = PORTAL_TIME_ZONE
+    sparse: bool = False
     restatement_version: int = 0
     _metric_cache: dict = field(default_factory=dict, repr=False)
 
@@ -166,9 +175,19 @@ class World:
 
     @classmethod
     def generate(
-        cls, size: str | Size = "S", seed: int = 7, end_date: dt.date | None = None
+        cls, size: str | Size = "S", seed: int = 7, end_date: dt.date | None = None, *,
+        company_currency: str = COMPANY_CURRENCY, portal_time_zone: str = PORTAL_TIME_ZONE,
+        sparse: bool = False,
     ) -> World:
-        return _generate(size_spec(size), seed, end_date or default_end_date())
+        """The advertiser of `(size, seed, end_date)`, its HubSpot portal keeping money in
+        `company_currency` and days in `portal_time_zone`; `sparse` gives it a real account's
+        gaps (see the module's docstring). The defaults give the same world as ever."""
+        if company_currency not in CURRENCY_PER_USD:
+            raise ValueError(f"unknown company currency {company_currency!r}; choose one of "
+                             f"{sorted(CURRENCY_PER_USD)}")
+        ZoneInfo(portal_time_zone)  # an unknown zone fails here, not on the first request
+        portal = Portal(company_currency, portal_time_zone, sparse)
+        return _generate(size_spec(size), seed, end_date or default_end_date(), portal)
 
     # -- metrics, with restatement -------------------------------------------------------------
     def restate(self) -> int:
@@ -215,17 +234,34 @@ def _ids(rng: np.random.Generator, network: str, level: str, n: int) -> np.ndarr
     return (_ID_BASE[(network, level)] + steps).astype(np.int64).astype(str)
 
 
-def _generate(size: Size, seed: int, end_date: dt.date) -> World:
+@dataclass(frozen=True)
+class Portal:
+    """What the HubSpot portal is set to, and whether the advertiser has a real one's gaps."""
+
+    company_currency: str = COMPANY_CURRENCY
+    time_zone: str = PORTAL_TIME_ZONE
+    sparse: bool = False
+
+
+def _generate(size: Size, seed: int, end_date: dt.date, portal: Portal = Portal()) -> World:
     rng = np.random.default_rng(seed)
     accounts, campaigns, groups, ads, keywords = _hierarchy(rng, size)
+    if portal.sparse:
+        accounts, keywords = _sparse_hierarchy(accounts, keywords)
     daily, ad_index = _ad_daily(rng, size, end_date, accounts, ads)
-    rates = _exchange_rates(rng, size, end_date)
+    rates = _exchange_rates(rng, size, end_date, portal.company_currency)
     crm = _crm(rng, size, end_date, accounts, ads, keywords, daily, ad_index)
-    users, teams, access = _access(rng, size, accounts)
+    if portal.sparse:
+        crm = _sparse_crm(crm, portal.company_currency)
+        users, teams, access = _sparse_access(size)
+    else:
+        users, teams, access = _access(rng, size, accounts)
     return World(
         size=size, seed=seed, end_date=end_date, accounts=accounts, campaigns=campaigns,
         ad_groups=groups, ads=ads, keywords=keywords, base_ad_daily=daily,
-        exchange_rates=rates, users=users, teams=teams, account_access=access, **crm,
+        exchange_rates=rates, users=users, teams=teams, account_access=access,
+        company_currency=portal.company_currency, portal_time_zone=portal.time_zone,
+        sparse=portal.sparse, **crm,
     )
 
 
@@ -435,22 +471,41 @@ def _keyword_split(ad_daily: pd.DataFrame, keywords: pd.DataFrame, seed: int) ->
     return out[out["impressions"] > 0].reset_index(drop=True)
 
 
-def _exchange_rates(rng, size: Size, end_date: dt.date) -> pd.DataFrame:
-    """Rates to the company currency, one new rate every 30 days, the first before any data."""
+def _exchange_rates(rng, size: Size, end_date: dt.date,
+                    company: str = COMPANY_CURRENCY) -> pd.DataFrame:
+    """Rates into the company currency, one new rate every 30 days, the first before any data.
+
+    Every other currency's rate to USD wanders (the same draws whatever the company currency);
+    a rate into another company currency C is derived from them, X->C = (X->USD) / (C->USD), so
+    all rates of a day agree. HubSpot keeps at most six decimals.
+    """
     start = end_date - dt.timedelta(days=size.days - 1 + 10)
-    rows = []
+    to_usd: dict[str, list[float]] = {"USD": []}
+    days: list[dt.date] = []
     for currency, per_usd in CURRENCY_PER_USD.items():
-        if currency == COMPANY_CURRENCY:
+        if currency == "USD":
             continue
         rate = 1.0 / per_usd
-        day = start
-        k = 0
+        day, walk = start, []
         while day <= end_date:
-            rows.append({"from_currency": currency, "to_currency": COMPANY_CURRENCY,
-                         "rate": round(rate, 6), "effective_at": day, "rate_id": f"{currency}-{k}"})
+            walk.append(rate)
             rate *= float(rng.lognormal(0, 0.02))
             day += dt.timedelta(days=30)
-            k += 1
+        to_usd[currency] = walk
+    day = start
+    while day <= end_date:
+        days.append(day)
+        to_usd["USD"].append(1.0)
+        day += dt.timedelta(days=30)
+    rows = []
+    for currency in CURRENCY_PER_USD:
+        if currency == company:
+            continue
+        for k, effective in enumerate(days):
+            rate = to_usd[currency][k] / to_usd[company][k]
+            rows.append({"from_currency": currency, "to_currency": company,
+                         "rate": round(rate, 6), "effective_at": effective,
+                         "rate_id": f"{currency}-{k}"})
     return pd.DataFrame(rows)
 
 

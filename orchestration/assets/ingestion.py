@@ -30,7 +30,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
-from ingestion.registry import SOURCE_NAMES, source_factory
+from ingestion.common.schema import not_connected_source
+from ingestion.registry import SOURCE_NAMES, connection, source_factory, source_tables
 from orchestration.dbt import OWNER
 from orchestration.paths import environment, portal_time_zone, raw_parquet_dir
 
@@ -120,6 +121,9 @@ class AdsDltTranslator(DagsterDltTranslator):
 
 # The check on every raw table that each account (or part of the CRM) of the source loaded.
 LOADED_CHECK = "every_account_loaded"
+# Its metadata: whether the configuration connects the source (a network the user does not use
+# is not connected: its tables are empty, and nothing failed).
+CONNECTED = "connected"
 
 
 def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
@@ -162,6 +166,11 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
          pipeline: Any):
     """Load the source from its configuration.
 
+    A source with none of its required settings is not connected (the user does not use that
+    network): its tables are created empty, with their documented columns, and reported
+    materialized, so everything built from them runs; its checks pass and say so. A source with
+    some required settings and not others fails at once, naming what is missing.
+
     When some accounts (or parts of the CRM) fail, the rest is loaded: its tables are reported
     materialized, so what is built from them runs, and each table's `every_account_loaded`
     check fails naming what failed (the run does not succeed). When the failures left nothing
@@ -170,17 +179,27 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
     # The source reads its config when it is built: under its own pipeline, not the last one
     # created (dlt looks config up under the active pipeline's name first).
     pipeline.activate()
-    results = list(dlt.run(context=context, dlt_source=for_destination(entry.factory(), pipeline),
+    state = connection(entry.name)
+    state.require_complete()
+    context.log.info(state.describe())
+    if state.connected:
+        source = entry.factory()
+    else:
+        source = not_connected_source(entry.name, source_tables(entry.name).values())
+    results = list(dlt.run(context=context, dlt_source=for_destination(source, pipeline),
                            dlt_pipeline=pipeline, **run_options(pipeline)))
     if collected and not any(_rows_loaded(result) for result in results):
         failures.raise_recorded(collected)
     yield from results
-    description = str(failures.PartialLoadError(collected)) if collected else None
+    if not state.connected:
+        description = state.describe()
+    else:
+        description = str(failures.PartialLoadError(collected)) if collected else None
     for check in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path):
         yield AssetCheckResult(
             asset_key=check.asset_key, check_name=check.name, passed=not collected,
             severity=AssetCheckSeverity.ERROR, description=description,
-            metadata={"failed_parts": len(collected)})
+            metadata={"failed_parts": len(collected), CONNECTED: state.connected})
 
 
 def _rows_loaded(result: Any) -> int:

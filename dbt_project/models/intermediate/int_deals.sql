@@ -9,7 +9,7 @@ with deals as (
 
     select
         deals.*,
-        {{ local_date('closed_at', "'" ~ var('portal_time_zone') ~ "'") }} as close_date
+        {{ local_date('closed_at', "'" ~ portal_time_zone() ~ "'") }} as close_date
     from {{ ref('stg_hubspot__deals') }} as deals
 
 ),
@@ -29,11 +29,12 @@ select
     deals.closed_at,
     deals.close_date,
     deals.amount,
-    deals.currency_code,
+    -- a deal without a currency is in the portal's company currency
+    coalesce(deals.currency_code, '{{ portal_company_currency() }}') as currency_code,
     case
         when deals.amount is null or deals.close_date is null then null
         else {{ to_company_currency(
-            'deals.amount', "coalesce(deals.currency_code, '" ~ var('company_currency') ~ "')",
+            'deals.amount', "coalesce(deals.currency_code, '" ~ portal_company_currency() ~ "')",
             'rates.conversion_rate', 'deals.close_date', "'deal ' || deals.deal_id") }}
     end as amount_company_currency,
     rates.conversion_rate as close_date_rate,
@@ -42,5 +43,5 @@ select
     deals.is_archived
 from deals
 left join rates
-    on coalesce(deals.currency_code, '{{ var("company_currency") }}') = rates.currency_code
+    on coalesce(deals.currency_code, '{{ portal_company_currency() }}') = rates.currency_code
     and deals.close_date = rates.date_day

@@ -5,7 +5,27 @@
     currency's first effective date through tomorrow (or the last deal close or rate); before its
     first effective date a currency has no rate, and the facts fail rather than guess.
     The company currency itself converts at exactly 1.
+
+    HubSpot's rates convert into the portal's own company currency. When the company currency
+    is overridden with another of the portal's currencies (ADS_ANALYTICS_COMPANY_CURRENCY), each
+    rate is taken through the portal's currency: rate(X -> company) = rate(X -> portal) /
+    rate(company -> portal) on the same day, rounded to 8 decimals. An override the portal has
+    no rates for fails here, naming the currencies it has.
 -#}
+{%- set company = company_currency() -%}
+{%- set portal = portal_company_currency() -%}
+{%- if execute and company != portal -%}
+    {%- set known = run_query("select distinct from_currency_code from "
+                              ~ ref('stg_hubspot__exchange_rates')
+                              ~ " where to_currency_code = '" ~ portal ~ "'").columns[0].values() -%}
+    {%- if company not in known -%}
+        {{ exceptions.raise_compiler_error(
+            "company currency " ~ company ~ " (ADS_ANALYTICS_COMPANY_CURRENCY) has no exchange "
+            ~ "rates in the portal, whose company currency is " ~ portal ~ " and whose rates "
+            ~ "cover " ~ ((known | sort | join(', ')) or 'no other currency') ~ ": add "
+            ~ company ~ " in HubSpot's currency settings, or choose one of those") }}
+    {%- endif -%}
+{%- endif -%}
 with rates as (
 
     select
@@ -18,8 +38,8 @@ with rates as (
                 exchange_rate_id desc
         ) as rank_in_day
     from {{ ref('stg_hubspot__exchange_rates') }}
-    where to_currency_code = '{{ var("company_currency") }}'
-        and from_currency_code <> '{{ var("company_currency") }}'
+    where to_currency_code = '{{ portal }}'
+        and from_currency_code <> '{{ portal }}'
 
 ),
 
@@ -88,12 +108,46 @@ days as (
 
 )
 
+portal_rates as (
+
+    select
+        periods.currency_code,
+        days.date_day,
+        periods.conversion_rate
+    from periods
+    inner join days
+        on days.date_day >= periods.valid_from
+        and (periods.valid_to is null or days.date_day < periods.valid_to)
+
+){% if company != portal %},
+
+through_portal as (
+
+    select currency_code, date_day, conversion_rate from portal_rates
+    union all
+    -- the portal's own currency, at 1 to itself, on every day the company currency has a rate
+    select '{{ portal }}' as currency_code, date_day, cast(1 as decimal(18, 8)) as conversion_rate
+    from portal_rates
+    where currency_code = '{{ company }}'
+
+)
+
 select
-    periods.currency_code,
-    '{{ var("company_currency") }}' as company_currency_code,
-    days.date_day,
-    periods.conversion_rate
-from periods
-inner join days
-    on days.date_day >= periods.valid_from
-    and (periods.valid_to is null or days.date_day < periods.valid_to)
+    amounts.currency_code,
+    '{{ company }}' as company_currency_code,
+    amounts.date_day,
+    cast(amounts.conversion_rate / company.conversion_rate as decimal(18, 8)) as conversion_rate
+from through_portal as amounts
+inner join portal_rates as company
+    on company.currency_code = '{{ company }}'
+    and company.date_day = amounts.date_day
+where amounts.currency_code <> '{{ company }}'
+{% else %}
+
+select
+    currency_code,
+    '{{ company }}' as company_currency_code,
+    date_day,
+    conversion_rate
+from portal_rates
+{% endif %}

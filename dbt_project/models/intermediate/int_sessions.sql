@@ -214,7 +214,7 @@ select
     session_id,
     contact_id,
     started_at,
-    {{ local_date('started_at', "'" ~ var('portal_time_zone') ~ "'") }} as session_date,
+    {{ local_date('started_at', "'" ~ portal_time_zone() ~ "'") }} as session_date,
     channel,
     -- the landing URL up to its query string or fragment
     substr(landing_url, 1, coalesce(least(

@@ -15,5 +15,5 @@ select
     ad_account_name,
     currency_code,
     time_zone,
-    coalesce(time_zone = '{{ var("portal_time_zone") }}', false) as is_time_zone_aligned
+    coalesce(time_zone = '{{ portal_time_zone() }}', false) as is_time_zone_aligned
 from accounts

@@ -125,7 +125,7 @@ select
     {{- credited_target('credited') }}
     cast(credited.credit as double) as credit,
     credited.attributed_at,
-    {{ local_date('credited.attributed_at', "'" ~ var('portal_time_zone') ~ "'") }}
+    {{ local_date('credited.attributed_at', "'" ~ portal_time_zone() ~ "'") }}
         as attributed_date,
     contacts.lifecycle_stage
 from credited

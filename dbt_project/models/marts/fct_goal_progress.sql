@@ -22,7 +22,7 @@ with as_of as (
         {%- if var('goals_as_of', none) %}
         cast('{{ var("goals_as_of") }}' as date) as as_of_date
         {%- else %}
-        {{ local_date(dbt.current_timestamp(), "'" ~ var('portal_time_zone') ~ "'") }} as as_of_date
+        {{ local_date(dbt.current_timestamp(), "'" ~ portal_time_zone() ~ "'") }} as as_of_date
         {%- endif %}
 
 ),

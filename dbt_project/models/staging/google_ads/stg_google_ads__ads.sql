@@ -10,12 +10,17 @@ renamed as (
         -- ids: an ad group ad is one ad in one ad group
         ad_group_ad__ad__id as ad_id,
         ad_group__id as ad_group_id,
-        campaign__id as campaign_id,
-        customer__id as ad_account_id,
+        {{ required('campaign__id', 'raw_google_ads.ads') }} as campaign_id,
+        {{ required('customer__id', 'raw_google_ads.ads') }} as ad_account_id,
         ad_group_ad__resource_name as ad_group_ad_resource_name,
 
         -- strings
-        ad_group_ad__ad__name as ad_name,
+        -- Google names only some ad types (image, video, display upload ...); a responsive
+        -- search ad has none: its type and id stand in
+        coalesce(
+            ad_group_ad__ad__name,
+            {{ dbt.concat(["coalesce(ad_group_ad__ad__type, 'AD')", "' '", 'ad_group_ad__ad__id']) }}
+        ) as ad_name,
         ad_group_ad__ad__type as ad_type,
         ad_group_ad__ad__final_urls as final_urls_json,
         ad_group_ad__ad__tracking_url_template as tracking_url_template,

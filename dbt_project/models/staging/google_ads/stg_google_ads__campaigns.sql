@@ -9,11 +9,11 @@ renamed as (
     select
         -- ids
         campaign__id as campaign_id,
-        customer__id as ad_account_id,
+        {{ required('customer__id', 'raw_google_ads.campaigns') }} as ad_account_id,
         campaign__resource_name as campaign_resource_name,
 
         -- strings
-        campaign__name as campaign_name,
+        coalesce(campaign__name, campaign__id) as campaign_name,
         campaign__advertising_channel_type as campaign_type,
         campaign__status as raw_status,
         {{ normalise_status('google', 'campaign__status') }} as status,

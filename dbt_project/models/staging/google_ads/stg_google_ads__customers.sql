@@ -8,9 +8,10 @@ renamed as (
 
     select
         customer__id as ad_account_id,
-        customer__descriptive_name as ad_account_name,
-        customer__currency_code as currency_code,
-        customer__time_zone as time_zone
+        -- a customer's descriptive name is optional: the id stands in
+        coalesce(customer__descriptive_name, customer__id) as ad_account_name,
+        {{ required('customer__currency_code', 'raw_google_ads.customers') }} as currency_code,
+        {{ required('customer__time_zone', 'raw_google_ads.customers') }} as time_zone
 
     from source
 

@@ -12,8 +12,11 @@ renamed as (
 
         -- strings
         account_type,
-        time_zone,
-        company_currency as company_currency_code,
+        {{ required('time_zone', 'raw_hubspot.account_info', 'timeZone') }} as time_zone,
+        -- account info names the company currency; so does the settings API, where the field
+        -- is `currencyCode` or, in the date-versioned API, `id`
+        {{ required('coalesce(company_currency, currency_settings__currency_code, currency_settings__id)',
+                    'raw_hubspot.account_info', 'companyCurrency') }} as company_currency_code,
         currency_settings__currency_name as company_currency_name,
         additional_currencies as additional_currencies_json,
         utc_offset,
@@ -21,7 +24,10 @@ renamed as (
         data_hosting_location,
 
         -- numerics
-        cast(utc_offset_milliseconds as bigint) as utc_offset_milliseconds
+        cast(utc_offset_milliseconds as bigint) as utc_offset_milliseconds,
+
+        -- the dlt load that last wrote the row (the newest is the portal's current settings)
+        _dlt_load_id as dlt_load_id
 
     from source
 

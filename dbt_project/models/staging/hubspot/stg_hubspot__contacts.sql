@@ -18,7 +18,7 @@ renamed as (
         hs_analytics_source as original_source,
 
         -- timestamps (HubSpot sends ISO 8601 in UTC)
-        cast(createdate as {{ type_instant() }}) as created_at,
+        cast({{ required('createdate', 'raw_hubspot.contacts') }} as {{ type_instant() }}) as created_at,
         cast(lastmodifieddate as {{ type_instant() }}) as last_modified_at,
         cast(hs_lifecyclestage_lead_date as {{ type_instant() }}) as became_lead_at,
         cast(hs_lifecyclestage_marketingqualifiedlead_date as {{ type_instant() }}) as became_mql_at,

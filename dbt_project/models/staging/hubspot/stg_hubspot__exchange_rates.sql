@@ -11,17 +11,17 @@ renamed as (
         id as exchange_rate_id,
 
         -- strings
-        from_currency_code,
-        to_currency_code,
+        {{ required('from_currency_code', 'raw_hubspot.exchange_rates', 'fromCurrencyCode') }} as from_currency_code,
+        {{ required('to_currency_code', 'raw_hubspot.exchange_rates', 'toCurrencyCode') }} as to_currency_code,
         visible_in_ui as is_visible_in_ui,
 
         -- numerics: one unit of from_currency_code in to_currency_code
-        cast(conversion_rate as decimal(18, 8)) as conversion_rate,
+        cast({{ required('conversion_rate', 'raw_hubspot.exchange_rates', 'conversionRate') }} as decimal(18, 8)) as conversion_rate,
 
         -- timestamps (HubSpot sends ISO 8601 in UTC)
         cast(effective_at as {{ type_instant() }}) as effective_at,
         -- the UTC calendar day, read off the text so no session time zone can shift it
-        cast(substring(effective_at, 1, 10) as date) as effective_date,
+        cast(substring({{ required('effective_at', 'raw_hubspot.exchange_rates', 'effectiveAt') }}, 1, 10) as date) as effective_date,
         cast(created_at as {{ type_instant() }}) as created_at,
         cast(updated_at as {{ type_instant() }}) as updated_at,
         -- the dlt load that last wrote the row (drives the incremental marts)

@@ -9,7 +9,7 @@ renamed as (
     select
         -- ids
         id as form_submission_id,
-        object_id as contact_id,
+        {{ required('object_id', 'raw_hubspot.form_submissions', 'objectId (the contact)') }} as contact_id,
         hs_session_id as session_id,
         hs_form_id as form_id,
 
@@ -21,7 +21,7 @@ renamed as (
 
         -- timestamps: occurred_at_utc is the parsed instant (the raw occurredAt may be ISO
         -- text or epoch milliseconds)
-        occurred_at_utc as occurred_at
+        {{ required('occurred_at_utc', 'raw_hubspot.form_submissions', 'occurredAt') }} as occurred_at
 
     from source
 

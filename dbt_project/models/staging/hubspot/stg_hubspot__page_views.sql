@@ -20,7 +20,7 @@ renamed as (
 
         -- timestamps: occurred_at_utc is the parsed instant (the raw occurredAt may be ISO
         -- text or epoch milliseconds)
-        occurred_at_utc as occurred_at,
+        {{ required('occurred_at_utc', 'raw_hubspot.page_views', 'occurredAt') }} as occurred_at,
         -- the dlt load that last wrote the row (drives the incremental marts)
         _dlt_load_id as dlt_load_id
 

@@ -12,14 +12,15 @@ renamed as (
         {{ urn_id('creative_urn') }} as ad_id,
         creative_urn,
 
-        -- numerics
-        cast(impressions as bigint) as impressions,
-        cast(clicks as bigint) as clicks,
-        cast(cost_in_local_currency as decimal(18, 6)) as spend,
-        cast(likes as bigint) as likes,
-        cast(total_engagements as bigint) as engagements,
-        cast(external_website_conversions as decimal(18, 4)) as network_conversions,
-        cast(landing_page_clicks as bigint) as landing_page_clicks,
+        -- numerics: an element exists only for a creative-day with activity; a metric it
+        -- leaves out is none (a response without cost at all fails the load)
+        cast(coalesce(impressions, 0) as bigint) as impressions,
+        cast(coalesce(clicks, 0) as bigint) as clicks,
+        cast(coalesce(cost_in_local_currency, '0') as decimal(18, 6)) as spend,
+        cast(coalesce(likes, 0) as bigint) as likes,
+        cast(coalesce(total_engagements, 0) as bigint) as engagements,
+        cast(coalesce(external_website_conversions, 0) as decimal(18, 4)) as network_conversions,
+        cast(coalesce(landing_page_clicks, 0) as bigint) as landing_page_clicks,
 
         -- dates (LinkedIn days are UTC)
         cast({{ adapter.quote('date') }} as date) as date_day,

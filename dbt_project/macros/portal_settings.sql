@@ -1,0 +1,74 @@
+{#-
+    The portal's settings: the company currency every amount converts into, and the time zone
+    CRM days are counted in. Both are HubSpot's account settings, read from the loaded account
+    info (`raw_hubspot.account_info`, the newest load); the project vars `company_currency` and
+    `portal_time_zone` (set from ADS_ANALYTICS_COMPANY_CURRENCY / ADS_ANALYTICS_PORTAL_TIME_ZONE
+    in dbt_project.yml) override them, the one documented override.
+
+    The values are read when a model runs (`execute`) and written into its SQL as literals; at
+    parse time a placeholder stands in.
+-#}
+{% macro company_currency() -%}
+    {{ return(portal_setting('company_currency')) }}
+{%- endmacro %}
+
+{% macro portal_time_zone() -%}
+    {{ return(portal_setting('portal_time_zone')) }}
+{%- endmacro %}
+
+{#- The portal's own company currency, as HubSpot has it: its exchange rates convert into it,
+    and a deal without a currency is in it. Without loaded account info, the company currency. -#}
+{% macro portal_company_currency() -%}
+    {%- set info = portal_account_info(required=false) -%}
+    {{ return(info['company_currency'] if info else company_currency()) }}
+{%- endmacro %}
+
+{#- 'override' when the project var sets `name`, else 'portal'. -#}
+{% macro portal_setting_source(name) -%}
+    {{ return('override' if var(name, none) else 'portal') }}
+{%- endmacro %}
+
+{% macro portal_setting(name) -%}
+    {%- set override = var(name, none) -%}
+    {%- if override -%}
+        {%- if name == 'portal_time_zone' -%}{%- do check_time_zone(override) -%}{%- endif -%}
+        {{ return(override | string) }}
+    {%- endif -%}
+    {{ return(portal_account_info()[name]) }}
+{%- endmacro %}
+
+{#- {company_currency, portal_time_zone, portal_id} of the newest loaded account info; none
+    when there is none and it is not `required`. -#}
+{% macro portal_account_info(required=true) -%}
+    {%- if not execute -%}
+        {{ return({'company_currency': 'USD', 'portal_time_zone': 'UTC', 'portal_id': none}) }}
+    {%- endif -%}
+    {%- set source = graph.sources['source.ads_analytics.raw_hubspot.account_info'] -%}
+    {%- set relation = adapter.get_relation(source.database, source.schema, source.identifier) -%}
+    {%- set row = none -%}
+    {%- if relation is not none -%}
+        {%- set found = run_query(
+            "select cast(portal_id as " ~ dbt.type_string() ~ "), time_zone, "
+            ~ "coalesce(company_currency, currency_settings__currency_code, currency_settings__id) "
+            ~ "from " ~ relation ~ " order by _dlt_load_id desc nulls last limit 1") -%}
+        {%- if found.rows | length > 0 -%}{%- set row = found.rows[0] -%}{%- endif -%}
+    {%- endif -%}
+    {%- if (row is none or row[1] is none or row[2] is none) and not required -%}
+        {{ return(none) }}
+    {%- elif row is none or row[1] is none or row[2] is none -%}
+        {{ exceptions.raise_compiler_error(
+            "no HubSpot portal settings loaded (raw_hubspot.account_info has no time zone and "
+            ~ "company currency): load HubSpot (its account info API names both), or set "
+            ~ "ADS_ANALYTICS_COMPANY_CURRENCY and ADS_ANALYTICS_PORTAL_TIME_ZONE") }}
+    {%- endif -%}
+    {%- do check_time_zone(row[1]) -%}
+    {{ return({'portal_id': row[0], 'portal_time_zone': row[1], 'company_currency': row[2]}) }}
+{%- endmacro %}
+
+{% macro check_time_zone(name) -%}
+    {%- if name not in modules.pytz.all_timezones_set -%}
+        {{ exceptions.raise_compiler_error(
+            "portal time zone " ~ name ~ " is not an IANA time zone (check "
+            ~ "ADS_ANALYTICS_PORTAL_TIME_ZONE, or the portal's time zone in HubSpot)") }}
+    {%- endif -%}
+{%- endmacro %}
