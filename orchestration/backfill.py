@@ -71,10 +71,11 @@ def run_backfill(
     the chunk, after recording the chunks before it."""
     from orchestration.assets.ingestion import FIRST_DAY_ENV, daily_partitions
     from orchestration.definitions import LOAD_JOB, TRANSFORM_JOB
+    from orchestration.paths import portal_time_zone
 
     if end < start:
         raise ValueError(f"the backfill ends ({end}) before it starts ({start})")
-    partitions = daily_partitions()
+    partitions = daily_partitions(portal_time_zone(warehouse))
     first_day = partitions.start.date()
     last_day = dt.date.fromisoformat(partitions.get_last_partition_key())
     if start < first_day:

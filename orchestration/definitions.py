@@ -149,7 +149,10 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
     os.environ.update({key: value for key, value in engine_env(warehouse, engine()).items()
                        if key != RAW_PARQUET_ENV})
     project = dbt_project(warehouse)
-    source_assets = [build_source_assets(entry, warehouse) for entry in source_entries()]
+    # The portal's time zone as loaded (or its override): the schedule's and the partitions'.
+    time_zone = portal_time_zone(warehouse)
+    source_assets = [build_source_assets(entry, warehouse, time_zone)
+                     for entry in source_entries()]
     main = define_asset_job(
         MAIN_JOB,
         selection=AssetSelection.all(),
@@ -170,7 +173,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         name=DAILY_SCHEDULE,
         job=main,
         cron_schedule=DAILY_AT,
-        execution_timezone=portal_time_zone(),
+        execution_timezone=time_zone,
         default_status=DefaultScheduleStatus.STOPPED,
         description="Every day in the portal's time zone: each source loads up to today, "
                     "re-pulling its look-back window, and everything downstream is rebuilt.",

@@ -7,6 +7,12 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ingestion.hubspot.portal import (  # noqa: F401 (the overrides' names, for users and tests)
+    COMPANY_CURRENCY_ENV,
+    PORTAL_TIME_ZONE_ENV,
+    loaded_settings,
+)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_PROFILES_DIR = DBT_PROJECT_DIR
@@ -15,7 +21,6 @@ DEFAULT_WAREHOUSE = DATA_DIR / "warehouse.duckdb"
 BENCHMARK_RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
 WAREHOUSE_ENV = "ADS_ANALYTICS_WAREHOUSE"
-PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
 # Which engine builds the models (the dbt target): `duckdb` (default) or `spark`.
 ENGINE_ENV = "ADS_ANALYTICS_ENGINE"
 ENGINES = ("duckdb", "spark")
@@ -67,11 +72,11 @@ def dbt_project_var(name: str):
     return dbt_project_vars()[name]
 
 
-def portal_time_zone() -> str:
-    """The portal's zone, for the schedule, the daily partitions and report dates:
-    `ADS_ANALYTICS_PORTAL_TIME_ZONE`, else the dbt var `portal_time_zone` (the zone the marts
-    bucket CRM days in)."""
-    return os.environ.get(PORTAL_TIME_ZONE_ENV) or dbt_project_var("portal_time_zone")
+def portal_time_zone(warehouse: Path | None = None) -> str:
+    """The portal's zone, for the schedule and the daily partitions: the portal's own as loaded
+    into the warehouse, or `ADS_ANALYTICS_PORTAL_TIME_ZONE`, its override (the zone the marts
+    bucket CRM days in too); UTC before any portal is loaded."""
+    return loaded_settings(warehouse or warehouse_path()).time_zone
 
 
 @contextlib.contextmanager

@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.hubspot.portal import built_settings
+
 OVERVIEW_SQL = """
 select
     network,
@@ -17,7 +19,8 @@ select
     cast(max(date_day) as varchar) as last_day,
     cast(sum(impressions) as bigint) as impressions,
     cast(sum(clicks) as bigint) as clicks,
-    cast(sum(spend) as double) as spend
+    cast(sum(spend) as double) as spend,
+    cast(sum(spend_company_currency) as double) as spend_company_currency
 from marts.fct_ad_performance_daily
 group by all
 order by network, currency_code
@@ -25,17 +28,29 @@ order by network, currency_code
 
 
 def overview(warehouse: Path) -> pd.DataFrame:
+    """Spend and delivery per network and account currency; `attrs["portal"]` holds the
+    portal settings the marts were built with (the company currency and time zone)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(OVERVIEW_SQL).df()
+        frame = con.execute(OVERVIEW_SQL).df()
+        frame.attrs["portal"] = built_settings(con)
+    return frame
 
 
 def render(frame: pd.DataFrame) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Ad performance overview (native currency)")
+    portal = frame.attrs.get("portal")
+    currency = portal.company_currency if portal else "company currency"
+    table = Table(title="Ad performance overview (spend in each account's currency, and in "
+                        f"{currency})")
+    if portal is not None:
+        table.caption = (f"Portal {portal.portal_id or '(no HubSpot account info)'}: money in "
+                         f"{portal.company_currency} ({portal.company_currency_source}); days "
+                         f"in {portal.time_zone} ({portal.time_zone_source})")
     for column in frame.columns:
-        table.add_column(column.replace("_", " "), justify="right")
+        label = f"spend {currency}" if column == "spend_company_currency" else column
+        table.add_column(label.replace("_", " "), justify="right")
     for row in frame.itertuples(index=False):
         cells = []
         for value in row:

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.hubspot.portal import built_settings
 from orchestration.paths import dbt_project_vars
-from orchestration.paths import portal_time_zone as configured_zone
 from reporting.catalog import (
     ANALYZE_RANKINGS,
     ANALYZE_REPORTS,
@@ -87,11 +87,18 @@ class Reports:
                  contact_to_customer_rate: float | None = None,
                  week_start: str = "monday") -> None:
         self.con = con
-        self.time_zone = portal_time_zone or configured_zone()
+        # The currency and zone the marts were built with (marts.dim_portal): the labels always
+        # name what the numbers are in.
+        portal = built_settings(con)
+        if portal is None:
+            raise WarehouseUnavailable(
+                "the marts have no dim_portal (built by an older version): run "
+                "`ads-analytics run` to rebuild them")
+        self.time_zone = portal_time_zone or portal.time_zone
         self.today = today or today_in(self.time_zone)
         self.week_start = week_start
         project = dbt_project_vars()
-        self.company_currency = project["company_currency"]
+        self.company_currency = portal.company_currency
         self.average_sale_price = float(average_sale_price if average_sale_price is not None
                                         else project["average_sale_price"])
         self.contact_to_customer_rate = float(
@@ -114,7 +121,7 @@ class Reports:
             tables = {row[0] for row in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()}
-            missing = {"dim_ad_accounts", "fct_campaign_performance_daily"} - tables
+            missing = {"dim_ad_accounts", "dim_portal", "fct_campaign_performance_daily"} - tables
             if missing:
                 raise WarehouseUnavailable(
                     f"{warehouse} has no marts ({', '.join(sorted(missing))} missing): "

@@ -33,7 +33,7 @@ from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, 
 from ingestion.common.schema import not_connected_source
 from ingestion.registry import SOURCE_NAMES, connection, source_factory, source_tables
 from orchestration.dbt import OWNER
-from orchestration.paths import environment, portal_time_zone, raw_parquet_dir
+from orchestration.paths import environment, raw_parquet_dir
 
 WAREHOUSE_POOL = "warehouse"
 # The first day a backfill may load (the first daily partition of the raw tables).
@@ -45,13 +45,13 @@ DAYS_PER_BACKFILL_RUN = 30
 WHOLE_RANGE_LOOKBACK = 36_500
 
 
-def daily_partitions() -> DailyPartitionsDefinition:
+def daily_partitions(time_zone: str) -> DailyPartitionsDefinition:
     """The raw tables' days in the portal's time zone, from the first day to today. A run for a
     partition or a range of them loads exactly those days; a run without one (the schedule)
     loads what the sources' config says: up to today, re-pulling the look-back window."""
     return DailyPartitionsDefinition(
         start_date=os.environ.get(FIRST_DAY_ENV) or DEFAULT_FIRST_DAY,
-        timezone=portal_time_zone(), end_offset=1)
+        timezone=time_zone, end_offset=1)
 
 
 def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] | None:
@@ -63,9 +63,9 @@ def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] 
 
 
 @contextlib.contextmanager
-def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
+def source_window(start: dt.date, end: dt.date, time_zone: str) -> Iterator[None]:
     """Every source's config set to load exactly the portal days [start, end] (dlt reads the
-    environment)."""
+    environment); the days are in `time_zone`, the portal's."""
     overrides = {}
     for source in SOURCE_NAMES:
         prefix = f"SOURCES__{source.upper()}__"
@@ -73,7 +73,7 @@ def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
                           prefix + "END_DATE": end.isoformat(),
                           prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
     # HubSpot's events are instants: its days are the portal's days, as the partitions are.
-    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = portal_time_zone()
+    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = time_zone
     with environment(overrides):
         yield
 
@@ -126,9 +126,10 @@ LOADED_CHECK = "every_account_loaded"
 CONNECTED = "connected"
 
 
-def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition:
-    """The source's tables as one multi-asset (one dlt run), daily-partitioned, each table with a
-    check that every account loaded."""
+def build_source_assets(entry: SourceEntry, warehouse: Path,
+                        time_zone: str) -> AssetsDefinition:
+    """The source's tables as one multi-asset (one dlt run), partitioned by the days of
+    `time_zone` (the portal's), each table with a check that every account loaded."""
     pipeline = make_pipeline(entry.name, warehouse)
     raw_root = raw_parquet_dir(warehouse)
     specs = build_dlt_asset_specs(
@@ -140,7 +141,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
               for spec in specs]
 
     @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=True,
-                 pool=WAREHOUSE_POOL, partitions_def=daily_partitions(),
+                 pool=WAREHOUSE_POOL, partitions_def=daily_partitions(time_zone),
                  backfill_policy=BackfillPolicy.multi_run(DAYS_PER_BACKFILL_RUN))
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         window = partition_window(context)
@@ -148,7 +149,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path) -> AssetsDefinition
             yield from load(context, dlt, entry, pipeline)
         else:
             context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
-            with source_window(*window):
+            with source_window(*window, time_zone):
                 yield from load(context, dlt, entry, pipeline)
         if raw_root is not None:
             # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.
