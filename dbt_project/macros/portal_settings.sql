@@ -43,7 +43,17 @@
     {%- if not execute -%}
         {{ return({'company_currency': 'USD', 'portal_time_zone': 'UTC', 'portal_id': none}) }}
     {%- endif -%}
-    {%- set source = graph.sources['source.ads_analytics.raw_hubspot.account_info'] -%}
+    {%- set source = (graph.get('sources') or {}).get(
+            'source.ads_analytics.raw_hubspot.account_info') -%}
+    {%- if source is none and not required -%}
+        {{ return(none) }}
+    {%- elif source is none -%}
+        {#- a unit test sees no sources: it sets the `company_currency` and
+            `portal_time_zone` vars instead -#}
+        {{ exceptions.raise_compiler_error(
+            "the portal's settings are read from raw_hubspot.account_info, which this context "
+            ~ "does not see: set the company_currency and portal_time_zone vars") }}
+    {%- endif -%}
     {%- set relation = adapter.get_relation(source.database, source.schema, source.identifier) -%}
     {%- set row = none -%}
     {%- if relation is not none -%}

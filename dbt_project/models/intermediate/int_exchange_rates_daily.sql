@@ -106,7 +106,7 @@ days as (
     cross join bounds
     where day_numbers.n <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
 
-)
+),
 
 portal_rates as (
 
