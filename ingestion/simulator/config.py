@@ -1,27 +1,40 @@
-"""The dlt configuration that points all four sources at a running simulator."""
+"""The dlt configuration that points the sources at a running simulator."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from ingestion.simulator.server import SimulatorServer
 
+# network -> (dlt source name, the key its account ids go under)
+NETWORK_SOURCES = {
+    "facebook": ("FACEBOOK_ADS", "ACCOUNT_IDS"),
+    "google": ("GOOGLE_ADS", "CUSTOMER_IDS"),
+    "linkedin": ("LINKEDIN_ADS", "ACCOUNT_IDS"),
+}
 
-def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
-    """Environment variables (dlt's `SOURCES__<NAME>__<KEY>`) for the sources to use `server`."""
+
+def source_settings(server: SimulatorServer, data_dir: Path,
+                    networks: Iterable[str] = ("facebook", "google", "linkedin")
+                    ) -> dict[str, str]:
+    """Environment variables (dlt's `SOURCES__<NAME>__<KEY>`) for the sources to use `server`:
+    the listed ad networks' and HubSpot's. A sparse world's portal has no ad-account access
+    file, so none is written or named."""
     from ingestion.simulator.hubspot import write_access_config
 
     world = server.world
-    access_file = write_access_config(world, data_dir / "ad_account_access.json")
-
+    networks = tuple(networks)
+    unknown = sorted(set(networks) - set(NETWORK_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown networks {unknown}; choose from {sorted(NETWORK_SOURCES)}")
     day = dt.timedelta(days=1)
     settings: dict[str, str] = {}
-    for source, network, ids_key in (("FACEBOOK_ADS", "facebook", "ACCOUNT_IDS"),
-                                     ("GOOGLE_ADS", "google", "CUSTOMER_IDS"),
-                                     ("LINKEDIN_ADS", "linkedin", "ACCOUNT_IDS")):
+    for network in (n for n in NETWORK_SOURCES if n in networks):
+        source, ids_key = NETWORK_SOURCES[network]
         ids = world.accounts.loc[world.accounts["network"] == network, "account_id"].tolist()
         settings.update({
             f"SOURCES__{source}__BASE_URL": server.base_url,
@@ -32,7 +45,8 @@ def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
             # windows then cover the days it restates.
             f"SOURCES__{source}__END_DATE": world.end_date.isoformat(),
         })
-    settings["SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN"] = server.tokens["google_ads_developer"]
+    if "google" in networks:
+        settings["SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN"] = server.tokens["google_ads_developer"]
     settings.update({
         "SOURCES__HUBSPOT__BASE_URL": server.base_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": server.tokens["hubspot"],
@@ -40,8 +54,10 @@ def source_settings(server: SimulatorServer, data_dir: Path) -> dict[str, str]:
         # fall on the UTC day before or after.
         "SOURCES__HUBSPOT__START_DATE": (world.start_date - day).isoformat(),
         "SOURCES__HUBSPOT__END_DATE": (world.end_date + day).isoformat(),
-        "SOURCES__HUBSPOT__ACCESS_CONFIG_PATH": str(access_file),
     })
+    if not world.sparse:
+        access_file = write_access_config(world, data_dir / "ad_account_access.json")
+        settings["SOURCES__HUBSPOT__ACCESS_CONFIG_PATH"] = str(access_file)
     return settings
 
 

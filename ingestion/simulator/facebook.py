@@ -8,6 +8,11 @@ insights leave out DELETED and ARCHIVED objects unless an `effective_status` fil
 
 Insights are served from one array index per restatement version: facebook rows sorted by
 account, day and ad, so a request is two binary searches and a page of Python dicts.
+
+Rendered sparsely (a sparse world, or a `sparse` fault), records leave out what Graph documents
+as optional or unset, and a creative keeps its destination where its kind of ad does: in its
+story spec's link or video call to action, in a dynamic creative's asset feed, in `object_url`,
+or nowhere (an existing page post); see `_sparse_creative`.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import orjson
@@ -197,7 +202,7 @@ class FacebookApi:
     def __init__(self, server: SimulatorServer) -> None:
         self.server = server
         self._lock = threading.RLock()
-        self._entities: dict[str, Any] | None = None
+        self._entities: dict[bool, dict[str, Any]] = {}
         self._insights: tuple[int, _InsightIndex] | None = None
 
     # -- protocol ------------------------------------------------------------------------------
@@ -241,7 +246,8 @@ class FacebookApi:
         match = _PATH.match(request.path)
         assert match is not None
         _, account_id, edge = match.groups()
-        entities = self._entity_index()
+        sparse = self.server.sparse(self.name)
+        entities = self._entity_index(sparse)
         if account_id not in entities["accounts"]:
             return graph_error(
                 400, 100, f"Unsupported get request. Object with ID 'act_{account_id}' does not "
@@ -253,8 +259,8 @@ class FacebookApi:
             if edge is None:
                 return self._account(request, account_id)
             if edge == "insights":
-                return self._insights_page(request, account_id)
-            return self._edge(request, account_id, edge)
+                return self._insights_page(request, account_id, sparse)
+            return self._edge(request, account_id, edge, sparse)
         except ParamError as exc:
             return graph_error(400, 100, str(exc), type_="OAuthException")
 
@@ -266,21 +272,22 @@ class FacebookApi:
         self._maybe_new_field(body, "account")
         return Response(200, body)
 
-    def _edge(self, request: Request, account_id: str, edge: str) -> Response:
-        records, statuses = self._entity_index()[edge][account_id]
+    def _edge(self, request: Request, account_id: str, edge: str, sparse: bool) -> Response:
+        records, statuses = self._entity_index(sparse)[edge][account_id]
         singular = {"campaigns": "campaign", "adsets": "adset", "ads": "ad"}[edge]
         visible = _visible_statuses(request, ("effective_status", f"{singular}.effective_status"))
         keep = [i for i, s in enumerate(statuses) if s in visible]
         fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_EDGE_FIELDS)
         node = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}[edge]
         offset, limit = self._paging(request)
-        page = [_select(records[i], fields, node) for i in keep[offset:offset + limit]]
+        optional = _SPARSE_OPTIONAL if sparse else _OPTIONAL
+        page = [_select(records[i], fields, node, optional) for i in keep[offset:offset + limit]]
         for record in page:
             self._maybe_new_field(record, edge)
         return Response(200, self._envelope(request, page, offset, limit, len(keep)))
 
     # -- insights ------------------------------------------------------------------------------
-    def _insights_page(self, request: Request, account_id: str) -> Response:
+    def _insights_page(self, request: Request, account_id: str, sparse: bool) -> Response:
         level = request.arg("level", "ad")
         if level != "ad":
             raise ParamError(f"(#100) the simulator serves level=ad only, not level={level}")
@@ -312,7 +319,7 @@ class FacebookApi:
         offset, limit = self._paging(request)
         chosen = rows[offset:offset + limit]
         currency = self._entity_index()["accounts"][account_id]["currency"]
-        page = self._insight_rows(index, chosen, fields, currency)
+        page = self._insight_rows(index, chosen, fields, currency, sparse)
         envelope = self._envelope(request, page, offset, limit, len(rows))
         paging = envelope.get("paging")
         body = '{"data":[' + ",".join(page) + "]"
@@ -321,9 +328,10 @@ class FacebookApi:
         return Response(200, (body + "}").encode())
 
     def _insight_rows(self, index: _InsightIndex, chosen: np.ndarray, fields: dict,
-                      currency: str) -> list[str]:
+                      currency: str, sparse: bool = False) -> list[str]:
         """One page of rows as JSON text, built column by column: this is the hot path of a
-        large backfill, and the simulator must not be what a benchmark measures."""
+        large backfill, and the simulator must not be what a benchmark measures. Sparse rows
+        leave out clicks that are zero (Graph does; spend and impressions always come)."""
         n = len(chosen)
         parts: list[list[str]] = []
         for name in fields:
@@ -334,7 +342,10 @@ class FacebookApi:
                 parts.append([f'"{name}":"{v}"' for v in values])
             elif name in _COUNT_COLUMNS:
                 values = getattr(index, _COUNT_COLUMNS[name])[chosen].tolist()
-                parts.append([f'"{name}":"{v}"' for v in values])
+                if sparse and name in _LEFT_OUT_WHEN_ZERO:
+                    parts.append([f'"{name}":"{v}"' if v else "" for v in values])
+                else:
+                    parts.append([f'"{name}":"{v}"' for v in values])
             elif name == "spend":
                 values = index.spend_cents[chosen].tolist()
                 parts.append([f'"spend":"{money(c)}"' for c in values])
@@ -402,12 +413,14 @@ class FacebookApi:
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
         self._insight_index()
+        if self.server.world.sparse:
+            self._entity_index(sparse=True)
 
-    def _entity_index(self) -> dict[str, Any]:
+    def _entity_index(self, sparse: bool = False) -> dict[str, Any]:
         with self._lock:
-            if self._entities is None:
-                self._entities = _build_entities(self.server.world)
-            return self._entities
+            if sparse not in self._entities:
+                self._entities[sparse] = _build_entities(self.server.world, sparse)
+            return self._entities[sparse]
 
     def _insight_index(self) -> _InsightIndex:
         world = self.server.world
@@ -419,11 +432,15 @@ class FacebookApi:
             return self._insights[1]
 
 
-def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str) -> dict:
+def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str,
+            optional: frozenset[str] = frozenset()) -> dict:
+    """The requested fields of `record`; a documented field the record lacks is left out when
+    it is `optional` (unset), and refused like Graph refuses a field the node does not have."""
+    optional = optional or _OPTIONAL
     out: dict[str, Any] = {}
     for name, sub in fields.items():
         if name not in record:
-            if name in _OPTIONAL:
+            if name in optional:
                 continue
             raise ParamError(f"(#100) Tried accessing nonexisting field ({name}) on node type "
                              f"({node})")
@@ -436,6 +453,12 @@ def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str) 
 
 # Fields the API leaves out of a record when they are unset rather than sending null.
 _OPTIONAL = frozenset({"stop_time", "daily_budget", "lifetime_budget"})
+# ... and those a sparse rendering leaves out too: a campaign without a start time or with its
+# status only in `status`, an ad set on its campaign's budget, its goal or billing by default.
+_SPARSE_OPTIONAL = _OPTIONAL | {"start_time", "configured_status", "optimization_goal",
+                                "billing_event"}
+# Insight counts a sparse rendering leaves out when they are zero.
+_LEFT_OUT_WHEN_ZERO = frozenset({"clicks", "inline_link_clicks"})
 
 
 _ID_COLUMNS = {"account_id": "account_id", "campaign_id": "campaign_id",
@@ -467,8 +490,55 @@ def _timestamp(day: dt.date, seconds: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _build_entities(world) -> dict[str, Any]:
-    """Every account's records, rendered once with all fields, plus effective statuses."""
+def _tracking(row) -> str:
+    """HubSpot's tracking parameters of a tracked ad, as a creative's `url_tags` holds them."""
+    return (f"utm_source=facebook&utm_medium=paid&utm_campaign=c{row.campaign_id}"
+            f"&hsa_acc={row.account_id}&hsa_cam={row.campaign_id}"
+            f"&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}"
+            "&hsa_src=fb&hsa_net=facebook&hsa_ver=3")
+
+
+# Where a sparse creative keeps its destination, by the ad's position (see `_sparse_creative`).
+CREATIVE_HOMES = ("link_data", "video_data", "asset_feed_spec", "object_url", "page_post")
+
+
+def _sparse_creative(k: int, row, creative_id: str) -> dict[str, Any]:
+    """A creative as Graph returns the kind of ad it belongs to: never `link_url` (that is a
+    Page tab's URL), the destination (`final_url`, nothing appended) in one home of
+    `CREATIVE_HOMES`, and a tracked ad's parameters in `url_tags`, except for an asset feed,
+    which keeps them in its link's own `url_tags`. Some creatives have no name."""
+    creative: dict[str, Any] = {"id": creative_id}
+    if k % 3 != 2:
+        creative["name"] = f"{row.name} creative"
+    tags = _tracking(row) if row.is_tracked else None
+    url = row.final_url
+    page = str(104_880_000_000_000 + int(row.account_id) % 1_000_000)
+    home = CREATIVE_HOMES[k % len(CREATIVE_HOMES)]
+    if home == "link_data":
+        creative["object_story_spec"] = {"page_id": page, "link_data": {"link": url}}
+    elif home == "video_data":
+        creative["object_story_spec"] = {"page_id": page, "video_data": {
+            "video_id": str(1_200_000_000_000_000 + int(row.ad_id) % 10**12),
+            "call_to_action": {"type": "LEARN_MORE", "value": {"link": url}}}}
+    elif home == "asset_feed_spec":
+        link = {"website_url": url, "display_url": urlsplit(url).netloc}
+        if tags:
+            link["url_tags"] = tags
+        creative["asset_feed_spec"] = {"link_urls": [link]}
+        tags = None
+    elif home == "object_url":
+        creative["object_url"] = url
+    else:
+        creative["effective_object_story_id"] = (
+            f"{page}_{122_100_000_000_000_000 + int(row.ad_id) % 10**12}")
+    if tags:
+        creative["url_tags"] = tags
+    return creative
+
+
+def _build_entities(world, sparse: bool = False) -> dict[str, Any]:
+    """Every account's records, rendered once with all fields (sparse: without the optional
+    ones, see `_SPARSE_OPTIONAL`), plus effective statuses."""
     first = world.start_date
     accounts = world.accounts[world.accounts["network"] == NETWORK]
     campaigns = world.campaigns[world.campaigns["network"] == NETWORK]
@@ -520,35 +590,44 @@ def _build_entities(world) -> dict[str, Any]:
                 "updated_time": _timestamp(created + dt.timedelta(days=3 + k % 11),
                                            43_200 + 53 * k)}
 
+    def without(record: dict, *names: str) -> dict:
+        return {k: v for k, v in record.items() if k not in names}
+
     def campaign(k: int, row) -> dict:
-        return {"id": row.campaign_id, "account_id": row.account_id, "name": row.name,
-                "objective": row.campaign_type, "status": row.raw_status,
-                "configured_status": row.raw_status, "effective_status": eff_campaign[
-                    row.campaign_id], "buying_type": "AUCTION",
-                "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
-                **times(k, 60)}
+        record = {"id": row.campaign_id, "account_id": row.account_id, "name": row.name,
+                  "objective": row.campaign_type, "status": row.raw_status,
+                  "configured_status": row.raw_status, "effective_status": eff_campaign[
+                      row.campaign_id], "buying_type": "AUCTION",
+                  "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
+                  **times(k, 60)}
+        if sparse:
+            record = without(record, *(["start_time"] if k % 2 else []),
+                             *(["configured_status"] if k % 3 == 2 else []))
+        return record
 
     def ad_set(k: int, row) -> dict:
-        return {"id": row.ad_group_id, "account_id": row.account_id,
-                "campaign_id": row.campaign_id, "name": row.name, "status": row.raw_status,
-                "configured_status": row.raw_status, "effective_status": eff_group[
-                    row.ad_group_id], "optimization_goal": "LINK_CLICKS",
-                "billing_event": "IMPRESSIONS", "daily_budget": str(2_000 + 500 * (k % 7)),
-                "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
-                **times(k, 50)}
+        record = {"id": row.ad_group_id, "account_id": row.account_id,
+                  "campaign_id": row.campaign_id, "name": row.name, "status": row.raw_status,
+                  "configured_status": row.raw_status, "effective_status": eff_group[
+                      row.ad_group_id], "optimization_goal": "LINK_CLICKS",
+                  "billing_event": "IMPRESSIONS", "daily_budget": str(2_000 + 500 * (k % 7)),
+                  "start_time": _timestamp(first - dt.timedelta(days=k % 30), 0),
+                  **times(k, 50)}
+        if sparse:
+            record = without(record, *(["daily_budget"] if k % 2 == 0 else []),
+                             *(["optimization_goal", "billing_event"] if k % 3 == 1 else []),
+                             *(["start_time"] if k % 4 == 3 else []))
+        return record
 
     def ad(k: int, row) -> dict:
-        creative: dict[str, Any] = {
-            "id": str(int(row.ad_id) - 120_212_000_000_000_000 + 120_213_000_000_000_000),
-            "name": f"{row.name} creative", "link_url": row.final_url,
-            "object_url": row.final_url,
-        }
-        if row.is_tracked:
-            creative["url_tags"] = (
-                f"utm_source=facebook&utm_medium=paid&utm_campaign=c{row.campaign_id}"
-                f"&hsa_acc={row.account_id}&hsa_cam={row.campaign_id}"
-                f"&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}"
-                "&hsa_src=fb&hsa_net=facebook&hsa_ver=3")
+        creative_id = str(int(row.ad_id) - 120_212_000_000_000_000 + 120_213_000_000_000_000)
+        if sparse:
+            creative = _sparse_creative(k, row, creative_id)
+        else:
+            creative = {"id": creative_id, "name": f"{row.name} creative",
+                        "link_url": row.final_url, "object_url": row.final_url}
+            if row.is_tracked:
+                creative["url_tags"] = _tracking(row)
         record = {"id": row.ad_id, "account_id": row.account_id, "campaign_id": row.campaign_id,
                   "adset_id": row.ad_group_id, "name": row.name, "status": row.raw_status,
                   "configured_status": row.raw_status, "effective_status": eff_ad[row.ad_id],

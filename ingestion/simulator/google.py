@@ -12,6 +12,12 @@ The GAQL subset understood: `SELECT fields FROM resource [WHERE cond AND ...]
 `NOT IN (...)`, `BETWEEN a AND b`. Resources: customer, campaign, ad_group, ad_group_ad,
 ad_group_criterion, keyword_view; metrics come from ad_group_ad and keyword_view, per day with
 `segments.date`.
+
+Rendered sparsely (a sparse world, or a `sparse` fault) the API does what proto3 JSON allows and
+real accounts show: unset optional fields and empty results are left out (no `results` key),
+metrics that are zero are left out (impressions and cost always come), responsive search ads
+have no name, some keywords inherit their ad group's bid and have no position estimates, and
+some tracked campaigns keep HubSpot's tracking only on their ads (see `_build_dimensions`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import pyarrow.compute as pc
 
 from ingestion.simulator.jsonrows import records, rows_json
 from ingestion.simulator.server import FaultRule, Request, Response
+from ingestion.simulator.world import sparse_pick
 
 if TYPE_CHECKING:
     from ingestion.simulator.server import SimulatorServer
@@ -107,6 +114,10 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "search_absolute_top_impression_share": (DOUBLE, ("keywords",)),
 }
 _SHARES = ("search_top_impression_share", "search_absolute_top_impression_share")
+# Metrics a sparse rendering leaves out when zero, and the keywords whose rows come without
+# impression shares (about one in `_NO_SHARE_EVERY`, chosen by criterion id).
+_LEFT_OUT_WHEN_ZERO = frozenset({"clicks", "conversions", "interactions"})
+_NO_SHARE_EVERY, _NO_SHARE_SALT = 4, 21
 
 # An id that is also a column of every row frame that holds the resource: no lookup needed.
 _DIRECT = {"customer.id": "account_id", "campaign.id": "campaign_id", "ad_group.id": "ad_group_id",
@@ -315,7 +326,7 @@ class GoogleAdsApi:
         self.server = server
         self.page_size = page_size
         self._lock = threading.Lock()
-        self._dims: dict[str, pd.DataFrame] | None = None
+        self._dims: dict[bool, dict[str, pd.DataFrame]] = {}
         self._rows: dict[str, dict[str, pd.DataFrame]] | None = None
         self._facts: tuple[int, dict[str, dict[str, DailyRows]]] | None = None
         self._request_ids = itertools.count(1)
@@ -403,13 +414,16 @@ class GoogleAdsApi:
             if offset is None:
                 return self._error(400, "INVALID_ARGUMENT", version, "requestError",
                                    "INVALID_PAGE_TOKEN", "Page token is invalid.")
-        rows = self._select_rows(query, customer)
+        sparse = self.server.sparse(self.name)
+        rows = self._select_rows(query, customer, sparse)
         total = len(rows) if query.limit is None else min(len(rows), query.limit)
         stop = min(offset + self.page_size, total)
         page = rows.iloc[offset:stop]
-        columns = self._columns(query, page)
+        columns = self._columns(query, page, sparse)
         text = rows_json(columns)
         payload: dict[str, Any] = {"results": [] if text is not None else records(columns)}
+        if sparse and not payload["results"] and text is None:
+            del payload["results"]  # proto3 JSON leaves an empty repeated field out
         if stop < total:
             payload["nextPageToken"] = _make_token(stop, digest)
         payload["fieldMask"] = ",".join(".".join(FIELDS[f].path) for f in query.select)
@@ -470,14 +484,14 @@ class GoogleAdsApi:
     # -- the world, indexed once -------------------------------------------------------------
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
-        self._dimensions()
+        self._dimensions(self.server.world.sparse)
         self._fact_rows()
 
-    def _dimensions(self) -> dict[str, pd.DataFrame]:
+    def _dimensions(self, sparse: bool = False) -> dict[str, pd.DataFrame]:
         with self._lock:
-            if self._dims is None:
-                self._dims, self._rows = _build_dimensions(self.server.world)
-            return self._dims
+            if sparse not in self._dims:
+                self._dims[sparse], self._rows = _build_dimensions(self.server.world, sparse)
+            return self._dims[sparse]
 
     def _dimension_rows(self) -> dict[str, dict[str, pd.DataFrame]]:
         self._dimensions()
@@ -493,7 +507,7 @@ class GoogleAdsApi:
             return self._facts[1]
 
     # -- rows ------------------------------------------------------------------------------------
-    def _select_rows(self, query: Query, customer: str) -> pd.DataFrame:
+    def _select_rows(self, query: Query, customer: str, sparse: bool = False) -> pd.DataFrame:
         _, metrics_kind = RESOURCES[query.resource]
         referenced = {*query.select, *(c.field for c in query.where), *(f for f, _ in query.order)}
         with_metrics = metrics_kind is not None and any(
@@ -509,11 +523,11 @@ class GoogleAdsApi:
         for condition in query.where:
             if condition.field == "segments.date":
                 continue
-            rows = rows[self._mask(condition, rows)]
+            rows = rows[self._mask(condition, rows, sparse)]
         if with_metrics and "segments.date" not in query.select:
             rows = _aggregate(rows, query.resource)
         if query.order:
-            keys = pd.DataFrame({f"k{i}": self._values(field, rows)
+            keys = pd.DataFrame({f"k{i}": self._values(field, rows, sparse)
                                  for i, (field, _) in enumerate(query.order)}, index=rows.index)
             keys = keys.sort_values(list(keys.columns),
                                     ascending=[not desc for _, desc in query.order],
@@ -521,20 +535,20 @@ class GoogleAdsApi:
             rows = rows.loc[keys.index]
         return rows
 
-    def _values(self, name: str, rows: pd.DataFrame) -> np.ndarray:
+    def _values(self, name: str, rows: pd.DataFrame, sparse: bool = False) -> np.ndarray:
         direct = _DIRECT.get(name)
         if direct is not None and direct in rows.columns:
             return rows[direct].to_numpy(dtype=object)
         field = FIELDS[name]
         if field.entity == "metrics":
             return rows[field.column].to_numpy()
-        dim = self._dimensions()[field.entity]
+        dim = self._dimensions(sparse)[field.entity]
         keys = rows[ENTITY_KEY[field.entity]].to_numpy(dtype=object)
         return dim[field.column].reindex(keys).to_numpy(dtype=object)
 
-    def _mask(self, condition: Condition, rows: pd.DataFrame) -> np.ndarray:
+    def _mask(self, condition: Condition, rows: pd.DataFrame, sparse: bool = False) -> np.ndarray:
         field = FIELDS[condition.field]
-        values = self._values(condition.field, rows)
+        values = self._values(condition.field, rows, sparse)
         numeric = field.kind in (INT64, DOUBLE)
 
         def cast(value: str) -> Any:
@@ -560,8 +574,8 @@ class GoogleAdsApi:
         return ops[op](values, target)
 
     # -- rendering -----------------------------------------------------------------------------
-    def _columns(self, query: Query, page: pd.DataFrame) -> list[tuple[tuple[str, ...],
-                                                                       pa.Array]]:
+    def _columns(self, query: Query, page: pd.DataFrame,
+                 sparse: bool = False) -> list[tuple[tuple[str, ...], pa.Array]]:
         """A page as (JSON path, values) per field, resource names first."""
         n = len(page)
         if n == 0:
@@ -575,23 +589,29 @@ class GoogleAdsApi:
         for entity in entities:
             name = f"{entity}.resource_name"
             if name not in query.select:
-                columns.append((FIELDS[name].path, self._json_values(name, page)))
+                columns.append((FIELDS[name].path, self._json_values(name, page, sparse)))
         for name in query.select:
-            columns.append((FIELDS[name].path, self._json_values(name, page)))
+            columns.append((FIELDS[name].path, self._json_values(name, page, sparse)))
         if self.server.faults.active(self.name, "new_field"):
             columns.append(((camel(query.resource), NEW_FIELD[0]),
                             pa.array([NEW_FIELD[1]] * n, pa.string())))
         return columns
 
-    def _json_values(self, name: str, page: pd.DataFrame) -> pa.Array:
+    def _json_values(self, name: str, page: pd.DataFrame, sparse: bool = False) -> pa.Array:
         """One field of a page as the REST API renders it: int64 as strings, doubles and
         booleans as JSON values; missing (and, as proto3 does, empty strings) as nulls."""
         field = FIELDS[name]
-        values = self._values(name, page)
+        values = self._values(name, page, sparse)
         if values.dtype != object:  # metrics: numpy numbers, never missing
+            # Sparse: zero counts and some keywords' impression shares are left out (null).
+            gone = None
+            if sparse and field.column in _LEFT_OUT_WHEN_ZERO:
+                gone = values == 0
+            elif sparse and field.column in _SHARES and "criterion_id" in page.columns:
+                gone = sparse_pick(page["criterion_id"], _NO_SHARE_EVERY, _NO_SHARE_SALT)
             if field.kind == INT64:
-                return pc.cast(pa.array(values.astype(np.int64)), pa.string())
-            return pa.array(values.astype(float))
+                return pc.cast(pa.array(values.astype(np.int64), mask=gone), pa.string())
+            return pa.array(values.astype(float), mask=gone)
         try:
             return _arrow_values(values, field.kind)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python types: value by value
@@ -711,8 +731,15 @@ def _aggregate(rows: pd.DataFrame, resource: str) -> pd.DataFrame:
     return out
 
 
-def _build_dimensions(world: Any) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
-    """Attribute tables per resource (indexed by id) and each resource's rows per customer."""
+def _build_dimensions(world: Any,
+                      sparse: bool = False) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
+    """Attribute tables per resource (indexed by id) and each resource's rows per customer.
+
+    Sparse: the first customer has no descriptive name; every third campaign that is tracked
+    keeps HubSpot's tracking on its ads only (all in their final URL suffix); search ads have no
+    name; every second keyword has no bid of its own (it inherits its ad group's, its effective
+    bid stays) and every third no position estimates.
+    """
     accounts = world.accounts[world.accounts["network"] == "google"]
     campaigns = world.campaigns[world.campaigns["network"] == "google"]
     groups = world.ad_groups[world.ad_groups["network"] == "google"]
@@ -722,14 +749,23 @@ def _build_dimensions(world: Any) -> tuple[dict[str, pd.DataFrame], dict[str, di
     def obj(values: Any) -> np.ndarray:
         return np.asarray(values, dtype=object)
 
+    def unless(gone: np.ndarray, values: Any) -> np.ndarray:
+        """`values`, missing where `gone` (in a sparse rendering only)."""
+        values = obj(values)
+        return np.where(gone, None, values) if sparse else values
+
     customer = pd.DataFrame({
         "resource_name": obj("customers/" + accounts["account_id"]),
-        "id": obj(accounts["account_id"]), "descriptive_name": obj(accounts["name"]),
+        "id": obj(accounts["account_id"]),
+        "descriptive_name": unless(np.arange(len(accounts)) == 0, accounts["name"]),
         "currency_code": obj(accounts["currency"]), "time_zone": obj(accounts["time_zone"]),
         "manager": False, "status": "ENABLED", "auto_tagging_enabled": True,
     }, index=obj(accounts["account_id"]))
 
     tracked = campaigns["is_tracked"].to_numpy()
+    # Sparse: some tracked campaigns leave HubSpot's tracking to their ads.
+    on_ads = tracked & (np.arange(len(campaigns)) % 3 == 1) if sparse else np.zeros(
+        len(campaigns), dtype=bool)
     suffix = ("utm_source=google&utm_medium=paid&utm_campaign={campaignid}&hsa_acc="
               + campaigns["account_id"] + "&hsa_cam=" + campaigns["campaign_id"]
               + "&hsa_grp={adgroupid}&hsa_ad={creative}&hsa_src={network}&hsa_tgt={targetid}"
@@ -741,7 +777,7 @@ def _build_dimensions(world: Any) -> tuple[dict[str, pd.DataFrame], dict[str, di
         "status": obj(campaigns["raw_status"]),
         "advertising_channel_type": obj(campaigns["campaign_type"]),
         "tracking_url_template": None,
-        "final_url_suffix": np.where(tracked, obj(suffix), None),
+        "final_url_suffix": np.where(tracked & ~on_ads, obj(suffix), None),
     }, index=obj(campaigns["campaign_id"]))
 
     ad_group = pd.DataFrame({
@@ -762,12 +798,15 @@ def _build_dimensions(world: Any) -> tuple[dict[str, pd.DataFrame], dict[str, di
            "&hsa_net=adwords&hsa_ver=3")
     utm = "utm_source=google&utm_medium=paid&utm_campaign=c" + ads["campaign_id"] + "&"
     ad_tracked = ads["is_tracked"].to_numpy()
-    in_suffix = ad_tracked & (np.arange(len(ads)) % 2 == 0)
+    in_suffix = ad_tracked & ((np.arange(len(ads)) % 2 == 0)
+                              | ads["campaign_id"].isin(campaigns["campaign_id"][on_ads]))
     in_template = ad_tracked & ~in_suffix
     ad_group_ad = pd.DataFrame({
         "resource_name": obj("customers/" + ads["account_id"] + "/adGroupAds/"
                              + ads["ad_group_id"] + "~" + ads["ad_id"]),
-        "ad.id": obj(ads["ad_id"]), "ad.name": obj(ads["name"]),
+        "ad.id": obj(ads["ad_id"]),
+        # Responsive search ads have no name.
+        "ad.name": unless((ads["campaign_type"] == "SEARCH").to_numpy(), ads["name"]),
         "ad.type": obj(ads["campaign_type"].map(AD_TYPE)),
         "ad.final_urls": [[url] for url in ads["final_url"]],
         "ad.tracking_url_template": np.where(in_template, obj("{lpurl}?" + utm + hsa), None),
@@ -776,18 +815,22 @@ def _build_dimensions(world: Any) -> tuple[dict[str, pd.DataFrame], dict[str, di
         "ad_group": obj("customers/" + ads["account_id"] + "/adGroups/" + ads["ad_group_id"]),
     }, index=obj(ads["ad_id"]))
 
+    own_bid_gone = np.arange(len(keywords)) % 2 == 1
+    estimates_gone = np.arange(len(keywords)) % 3 == 2
     criterion = pd.DataFrame({
         "resource_name": obj("customers/" + keywords["account_id"] + "/adGroupCriteria/"
                              + keywords["ad_group_id"] + "~" + keywords["criterion_id"]),
         "criterion_id": obj(keywords["criterion_id"]), "type": "KEYWORD", "negative": False,
         "keyword.text": obj(keywords["text"]), "keyword.match_type": obj(keywords["match_type"]),
         "status": obj(keywords["status"]),
-        "cpc_bid_micros": obj(keywords["cpc_bid_micros"]),
+        "cpc_bid_micros": unless(own_bid_gone, keywords["cpc_bid_micros"]),
         "effective_cpc_bid_micros": obj(keywords["cpc_bid_micros"]),
-        "position_estimates.first_page_cpc_micros": obj(keywords["first_page_cpc_micros"]),
-        "position_estimates.top_of_page_cpc_micros": obj(keywords["top_of_page_cpc_micros"]),
-        "position_estimates.first_position_cpc_micros": obj(
-            keywords["first_position_cpc_micros"]),
+        "position_estimates.first_page_cpc_micros": unless(
+            estimates_gone, keywords["first_page_cpc_micros"]),
+        "position_estimates.top_of_page_cpc_micros": unless(
+            estimates_gone, keywords["top_of_page_cpc_micros"]),
+        "position_estimates.first_position_cpc_micros": unless(
+            estimates_gone, keywords["first_position_cpc_micros"]),
         "ad_group": obj("customers/" + keywords["account_id"] + "/adGroups/"
                         + keywords["ad_group_id"]),
     }, index=obj(keywords["criterion_id"]))

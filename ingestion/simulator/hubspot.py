@@ -11,16 +11,23 @@ settings v3 (currencies, users, teams) and account info, in HubSpot's documented
 
 `write_access_config` writes the world's ad-account access partitions to the versioned config file
 the source reads (HubSpot has no public API for them).
+
+The portal's company currency and time zone are the world's. Rendered sparsely (a sparse world,
+or a `sparse` fault): contacts' empty properties come back null and `hs_analytics_source` is left
+out of some; a deal without a currency has no `deal_currency_code` key; events leave out an empty
+`hs_referrer` and forms their `hs_form_title`; users carry `roleIds`, `roleId` or neither and no
+team keys they have no value for.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +37,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ingestion.simulator.world import COMPANY_CURRENCY, LIFECYCLE_STAGES, PORTAL_TIME_ZONE, World
+from ingestion.simulator.world import (
+    LIFECYCLE_STAGES,
+    SALT_NO_FIRSTNAME,
+    SALT_NO_SOURCE,
+    World,
+    sparse_pick,
+)
 
 if TYPE_CHECKING:
     from ingestion.simulator.server import FaultRule, Request, Response, SimulatorServer
@@ -80,8 +93,11 @@ def _iso(ms: np.ndarray) -> list[str | None]:
                                                          strict=True)]
 
 
-def _amount(value: float) -> str:
-    """Deal amounts as HubSpot stores what a user typed: no exponent, no trailing zeros."""
+def amount_text(value: float) -> str | None:
+    """Deal amounts as HubSpot stores what a user typed: no exponent, no trailing zeros (None
+    for a deal without an amount)."""
+    if pd.isna(value):
+        return None
     return np.format_float_positional(round(float(value), 2), trim="-")
 
 
@@ -114,6 +130,8 @@ class _Objects:
     created_ms: np.ndarray
     modified_ms: np.ndarray
     by_modified: np.ndarray  # positions sorted by (modified, id)
+    # properties left out of some records (not sent as null): name -> left out, aligned with ids
+    absent: dict[str, np.ndarray] = field(default_factory=dict)
 
     def render(self, positions: np.ndarray, wanted: list[str], extra: dict | None) -> list[dict]:
         columns = {}
@@ -124,11 +142,17 @@ class _Objects:
                 columns[name] = _take(self.properties[name], positions)
         created = _iso(self.created_ms[positions])
         updated = _iso(self.modified_ms[positions])
+        gone = {name: self.absent[name][positions].tolist() for name in columns
+                if name in self.absent}
         records = []
         for k, object_id in enumerate(_take(self.ids, positions)):
+            properties = {name: values[k] for name, values in columns.items()}
+            for name, left_out in gone.items():
+                if left_out[k]:
+                    del properties[name]
             record = {
                 "id": object_id,
-                "properties": {name: values[k] for name, values in columns.items()},
+                "properties": properties,
                 "createdAt": created[k],
                 "updatedAt": updated[k],
                 "archived": False,
@@ -167,7 +191,10 @@ class HubSpotApi:
 
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
-        for index in ("_contacts", "_deals", "_links", "_page_views", "_form_submissions"):
+        indexes = ["_contacts", "_deals", "_links", "_page_views", "_form_submissions"]
+        if self.world.sparse:
+            indexes += ["_sparse_contacts", "_sparse_deals", "_sparse_users"]
+        for index in indexes:
             getattr(self, index)
 
     # -- protocol ------------------------------------------------------------------------------
@@ -212,12 +239,14 @@ class HubSpotApi:
             if path.rstrip("/") == "/account-info/v3/details":
                 return self._ok(self._account_details())
             if path.rstrip("/") == "/settings/v3/currencies/company-currency":
-                return self._ok({"currencyCode": COMPANY_CURRENCY,
-                                 "currencyName": CURRENCY_NAMES.get(COMPANY_CURRENCY, "")})
+                currency = self.world.company_currency
+                return self._ok({"currencyCode": currency,
+                                 "currencyName": CURRENCY_NAMES.get(currency, "")})
             if path.rstrip("/") == "/settings/v3/currencies/exchange-rates":
                 return self._paged_list(request, self._exchange_rates)
             if path.rstrip("/") == "/settings/v3/users":
-                return self._paged_list(request, self._users)
+                users = self._sparse_users if self._sparse() else self._users
+                return self._paged_list(request, users)
             if path.rstrip("/") == "/settings/v3/users/teams":
                 return self._ok({"results": self._decorate(self._teams)})
         if request.method == "POST":
@@ -241,6 +270,9 @@ class HubSpotApi:
 
         return Response(status, {"status": "error", "message": message,
                                  "correlationId": str(uuid.uuid4()), "category": category})
+
+    def _sparse(self) -> bool:
+        return self.server.sparse(self.name)
 
     def _extra(self) -> dict | None:
         if self.server.faults.active(self.name, "new_field"):
@@ -432,24 +464,31 @@ class HubSpotApi:
             return self._error(400, "VALIDATION_ERROR", "after must be a paging cursor")
         start = max(lo, start)
         stop = min(hi, start + self._limit(request, EVENTS_MAX_LIMIT))
-        body: dict[str, Any] = {"results": self._render_events(events, start, stop)}
+        body: dict[str, Any] = {"results": self._render_events(events, start, stop,
+                                                               self._sparse())}
         if stop < hi:
             body["paging"] = self._next(request, stop)
         return self._ok(body)
 
-    def _render_events(self, events: _Events, start: int, stop: int) -> list[dict]:
+    def _render_events(self, events: _Events, start: int, stop: int,
+                       sparse: bool = False) -> list[dict]:
+        """A page of events; sparse ones leave out a form's title and an empty referrer."""
         ms = events.occurred_ms[start:stop]
         occurred: list[Any] = ms.tolist() if self.occurred_at_format == "epoch_ms" else _iso(ms)
         window = slice(start, stop)
-        props = {name: _take(values, window) for name, values in events.properties.items()}
+        props = {name: _take(values, window) for name, values in events.properties.items()
+                 if not (sparse and name == "hs_form_title")}
         extra = self._extra()
         out = []
         for k, (event_id, object_id) in enumerate(zip(_take(events.ids, window),
                                                      _take(events.object_ids, window),
                                                      strict=True)):
+            properties = {name: values[k] for name, values in props.items()}
+            if sparse and properties.get("hs_referrer") == "":
+                del properties["hs_referrer"]
             record = {"objectType": "CONTACT", "objectId": object_id,
                       "eventType": events.event_type, "occurredAt": occurred[k], "id": event_id,
-                      "properties": {name: values[k] for name, values in props.items()}}
+                      "properties": properties}
             if extra:
                 record.update(extra)
             out.append(record)
@@ -468,7 +507,7 @@ class HubSpotApi:
         return self._ok(body)
 
     def _account_details(self) -> dict:
-        zone = ZoneInfo(PORTAL_TIME_ZONE)
+        zone = ZoneInfo(self.world.portal_time_zone)
         offset = dt.datetime.combine(self.world.end_date, dt.time(12), zone).utcoffset()
         offset_ms = int(offset.total_seconds() * 1000) if offset else 0
         sign = "-" if offset_ms < 0 else "+"
@@ -477,9 +516,9 @@ class HubSpotApi:
         return {
             "portalId": PORTAL_ID,
             "accountType": "STANDARD",
-            "timeZone": PORTAL_TIME_ZONE,
-            "companyCurrency": COMPANY_CURRENCY,
-            "additionalCurrencies": [c for c in currencies if c != COMPANY_CURRENCY],
+            "timeZone": self.world.portal_time_zone,
+            "companyCurrency": self.world.company_currency,
+            "additionalCurrencies": [c for c in currencies if c != self.world.company_currency],
             "utcOffset": f"{sign}{minutes // 60:02d}:{minutes % 60:02d}",
             "utcOffsetMilliseconds": offset_ms,
             "uiDomain": "app.hubspot.com",
@@ -488,7 +527,9 @@ class HubSpotApi:
 
     # -- the world, indexed once ---------------------------------------------------------------
     def _objects(self, object_type: str) -> _Objects:
-        return self._contacts if object_type == "contacts" else self._deals
+        if object_type == "contacts":
+            return self._sparse_contacts if self._sparse() else self._contacts
+        return self._sparse_deals if self._sparse() else self._deals
 
     @cached_property
     def _contacts(self) -> _Objects:
@@ -529,7 +570,7 @@ class HubSpotApi:
                 ids=ids,
                 properties={
                     "dealname": _strings(d["dealname"]),
-                    "amount": _strings([_amount(a) for a in d["amount"]]),
+                    "amount": _strings([amount_text(a) for a in d["amount"]]),
                     "deal_currency_code": _strings(d["deal_currency_code"]),
                     "dealstage": _strings(d["dealstage"]),
                     "pipeline": _strings(d["pipeline"]),
@@ -540,6 +581,27 @@ class HubSpotApi:
                 created_ms=created, modified_ms=modified,
                 by_modified=np.lexsort((np.arange(len(ids)), modified)),
             )
+
+    @cached_property
+    def _sparse_contacts(self) -> _Objects:
+        """Contacts as a real portal sends them: some without a first name (null), some without
+        an analytics source at all (the key left out), chosen by id as the sparse world does."""
+        full = self._contacts
+        no_name = sparse_pick(full.ids, 5, SALT_NO_FIRSTNAME)
+        firstname = full.properties["firstname"].where(~no_name, None)
+        source = full.properties["hs_analytics_source"]
+        no_source = sparse_pick(full.ids, 6, SALT_NO_SOURCE) | source.isna().to_numpy()
+        return dataclasses.replace(
+            full, properties={**full.properties, "firstname": firstname},
+            absent={"hs_analytics_source": no_source})
+
+    @cached_property
+    def _sparse_deals(self) -> _Objects:
+        """Deals without a currency have no `deal_currency_code` key."""
+        full = self._deals
+        return dataclasses.replace(
+            full, absent={"deal_currency_code": full.properties["deal_currency_code"].isna()
+                          .to_numpy()})
 
     @cached_property
     def _links(self) -> dict[tuple[str, str], dict[str, list[str]]]:
@@ -607,6 +669,24 @@ class HubSpotApi:
              "secondaryTeamIds": [], "superAdmin": bool(u.super_admin)}
             for u in users.itertuples(index=False)
         ]
+
+    @cached_property
+    def _sparse_users(self) -> list[dict]:
+        """Users with only the keys they have a value for: `roleIds` (a list) or the older
+        `roleId`, `primaryTeamId`; no empty `secondaryTeamIds`."""
+        out = []
+        for u in self.world.users.to_dict("records"):
+            record: dict[str, Any] = {"id": str(u["user_id"]), "email": str(u["email"])}
+            role_ids = u.get("role_ids")
+            if isinstance(role_ids, list) and role_ids:
+                record["roleIds"] = [str(r) for r in role_ids]
+            if isinstance(u.get("role_id"), str):
+                record["roleId"] = u["role_id"]
+            if isinstance(u.get("primary_team_id"), str):
+                record["primaryTeamId"] = u["primary_team_id"]
+            record["superAdmin"] = bool(u["super_admin"])
+            out.append(record)
+        return out
 
     @cached_property
     def _teams(self) -> list[dict]:

@@ -70,6 +70,8 @@ def records(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> list[di
     A page is up to 10,000 rows: building each row with one generated expression is several
     times faster than walking every field's path per row. The expression holds only the indices
     of the columns and the names in their paths (repr-quoted), never a value."""
+    if not columns:  # an empty page
+        return []
     columns = [(path, values.to_pylist() if isinstance(values, pa.Array) else list(values))
                for path, values in columns]
 

@@ -17,6 +17,12 @@ What it reproduces, as LinkedIn documents it:
 
 LinkedIn counts whole website conversions, so `externalWebsiteConversions` is the world's
 conversions rounded down (`conversions_centi // 100`).
+
+Rendered sparsely (a sparse world, or a `sparse` fault), records leave out what LinkedIn leaves
+out when unset (budgets, schedules' ends, serving statuses, formats, objectives, names of
+creatives made before version 202410), analytics elements leave out metrics that are zero, and
+creatives' `content` takes each of its documented forms: `textAd` and `spotlight` carry their
+landing page with HubSpot's tracking, a sponsored update only a `reference` to its post.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ ANALYTICS_METRICS = (
     "externalWebsiteConversions", "landingPageClicks",
 )
 _DEFAULT_ANALYTICS_FIELDS = ("impressions", "clicks")
+_LEFT_OUT_WHEN_ZERO = frozenset({"clicks", "likes", "totalEngagements",
+                                 "externalWebsiteConversions", "landingPageClicks"})
 
 # The world's campaign types are LinkedIn campaign (= our ad group) type + format + objective.
 _CAMPAIGN_SHAPE = {
@@ -204,7 +212,7 @@ class LinkedInApi:
     def __init__(self, server: SimulatorServer) -> None:
         self.server = server
         self.max_elements = ANALYTICS_MAX_ELEMENTS
-        self._entities: dict[str, dict[str, list[dict]]] | None = None
+        self._entities: dict[bool, dict[str, dict[str, list[dict]]]] = {}
         self._accounts: dict[str, dict] = {}
         self._metrics: tuple[int, dict[str, _AccountMetrics]] | None = None
 
@@ -272,7 +280,7 @@ class LinkedInApi:
 
     # -- entities ----------------------------------------------------------------------------
     def _account(self, account_id: str) -> dict | None:
-        self._build_entities()
+        self._build_entities(self.server.sparse(self.name))
         return self._accounts.get(account_id)
 
     def _search(self, request: Request, account_id: str, collection: str) -> Response:
@@ -284,7 +292,8 @@ class LinkedInApi:
         if params.get("q") != finder[collection]:
             return Response(400, error_body(
                 400, "ILLEGAL_ARGUMENT", f"{collection} requires q={finder[collection]}", 100))
-        records = self._entities[collection].get(account_id, [])  # type: ignore[index]
+        sparse = self.server.sparse(self.name)
+        records = self._build_entities(sparse)[collection].get(account_id, [])
         records = _filter(records, collection, params)
         size_text = params.get("pageSize") or str(DEFAULT_PAGE_SIZE)
         size = int(size_text) if size_text.isdigit() else 0
@@ -305,85 +314,97 @@ class LinkedInApi:
             return {**record, key: value}
         return record
 
-    def _build_entities(self) -> None:
-        if self._entities is not None:
-            return
+    def _build_entities(self, sparse: bool = False) -> dict[str, dict[str, list[dict]]]:
+        if sparse in self._entities:
+            return self._entities[sparse]
         with self.server.lock:
-            if self._entities is not None:
-                return
-            world = self.server.world
-            created = _ms(world.start_date - dt.timedelta(days=30))
-            stamps = {"created": {"time": created}, "lastModified": {"time": created + 3_600_000}}
-            li = {name: frame[frame["network"] == "linkedin"] for name, frame in (
-                ("accounts", world.accounts), ("campaigns", world.campaigns),
-                ("groups", world.ad_groups), ("ads", world.ads))}
-            currency = dict(zip(li["accounts"]["account_id"], li["accounts"]["currency"],
-                                strict=True))
-            for k, acc in enumerate(li["accounts"].itertuples(index=False)):
-                self._accounts[acc.account_id] = {
-                    "id": int(acc.account_id), "name": acc.name, "currency": acc.currency,
-                    "status": "ACTIVE", "type": "BUSINESS",
-                    "reference": f"urn:li:organization:{2_414_183 + k}",
-                    "test": False, "servingStatuses": ["RUNNABLE"],
-                    "notifiedOnCampaignOptimization": False, "notifiedOnCreativeApproval": False,
-                    "notifiedOnCreativeRejection": True, "notifiedOnEndOfCampaign": False,
-                    "version": {"versionTag": "3"}, "changeAuditStamps": stamps,
-                }
-            groups: dict[str, list[dict]] = {}
-            for cam in li["campaigns"].sort_values("campaign_id").itertuples(index=False):
-                groups.setdefault(cam.account_id, []).append({
-                    "id": int(cam.campaign_id), "account": ACCOUNT_URN + cam.account_id,
-                    "name": cam.name, "status": cam.raw_status, "test": False,
-                    "backfilled": False,
-                    "servingStatuses": ["RUNNABLE"] if cam.raw_status == "ACTIVE" else [
-                        "CAMPAIGN_GROUP_STATUS_HOLD"],
-                    "runSchedule": {"start": _ms(world.start_date)},
-                    "totalBudget": {"amount": "25000", "currencyCode": currency[cam.account_id]},
-                    "changeAuditStamps": stamps,
-                })
-            campaigns: dict[str, list[dict]] = {}
-            for grp in li["groups"].sort_values("ad_group_id").itertuples(index=False):
-                kind, fmt, objective = _CAMPAIGN_SHAPE.get(
-                    grp.campaign_type, ("SPONSORED_UPDATES", "STANDARD_UPDATE", "ENGAGEMENT"))
-                cur = currency[grp.account_id]
-                campaigns.setdefault(grp.account_id, []).append({
-                    "id": int(grp.ad_group_id), "account": ACCOUNT_URN + grp.account_id,
-                    "campaignGroup": GROUP_URN + grp.campaign_id, "name": grp.name,
-                    "status": grp.raw_status, "type": kind, "format": fmt,
-                    "objectiveType": objective, "costType": "CPC",
-                    "unitCost": {"amount": "8.50", "currencyCode": cur},
-                    "dailyBudget": {"amount": "150", "currencyCode": cur},
-                    "locale": {"country": "US", "language": "en"},
-                    "runSchedule": {"start": _ms(world.start_date)},
-                    "offsiteDeliveryEnabled": False, "audienceExpansionEnabled": False,
-                    "creativeSelection": "OPTIMIZED", "pacingStrategy": "LIFETIME",
-                    "optimizationTargetType": "MAX_CLICK", "test": False,
-                    "servingStatuses": ["RUNNABLE"] if grp.raw_status == "ACTIVE" else [
-                        "CAMPAIGN_STATUS_HOLD"],
-                    "version": {"versionTag": "2"}, "changeAuditStamps": stamps,
-                })
-            creatives: dict[str, list[dict]] = {}
-            for ad in li["ads"].sort_values("ad_id").itertuples(index=False):
-                if ad.campaign_type == "TEXT_AD":
-                    content: dict[str, Any] = {"textAd": {
-                        "headline": f"{ad.name}: attribution that adds up",
-                        "description": "See which campaigns bring customers.",
-                        "landingPage": ad.final_url}}
-                else:
-                    content = {"reference": f"urn:li:share:{7_100_000_000 + int(ad.ad_id)}"}
-                creatives.setdefault(ad.account_id, []).append({
-                    "id": CREATIVE_URN + ad.ad_id, "account": ACCOUNT_URN + ad.account_id,
-                    "campaign": CAMPAIGN_URN + ad.ad_group_id, "name": ad.name,
-                    "intendedStatus": ad.raw_status, "isServing": ad.raw_status == "ACTIVE",
-                    "isTest": False, "content": content,
-                    "createdAt": created, "createdBy": "urn:li:person:3eB4nD9xk1",
-                    "lastModifiedAt": created + 3_600_000,
-                    "lastModifiedBy": "urn:li:person:3eB4nD9xk1",
-                    "servingHoldReasons": [] if ad.raw_status == "ACTIVE" else [
-                        "CAMPAIGN_STOPPED"],
-                })
-            self._entities = {"adCampaignGroups": groups, "adCampaigns": campaigns,
-                              "creatives": creatives}
+            if sparse not in self._entities:
+                self._entities[sparse] = self._entity_records(sparse)
+            return self._entities[sparse]
+
+    def _entity_records(self, sparse: bool) -> dict[str, dict[str, list[dict]]]:
+        """Campaign groups, campaigns and creatives per account; the accounts themselves (the
+        same either way) into `_accounts`."""
+        world = self.server.world
+        created = _ms(world.start_date - dt.timedelta(days=30))
+        stamps = {"created": {"time": created}, "lastModified": {"time": created + 3_600_000}}
+        li = {name: frame[frame["network"] == "linkedin"] for name, frame in (
+            ("accounts", world.accounts), ("campaigns", world.campaigns),
+            ("groups", world.ad_groups), ("ads", world.ads))}
+        currency = dict(zip(li["accounts"]["account_id"], li["accounts"]["currency"],
+                            strict=True))
+        for k, acc in enumerate(li["accounts"].itertuples(index=False)):
+            self._accounts[acc.account_id] = {
+                "id": int(acc.account_id), "name": acc.name, "currency": acc.currency,
+                "status": "ACTIVE", "type": "BUSINESS",
+                "reference": f"urn:li:organization:{2_414_183 + k}",
+                "test": False, "servingStatuses": ["RUNNABLE"],
+                "notifiedOnCampaignOptimization": False, "notifiedOnCreativeApproval": False,
+                "notifiedOnCreativeRejection": True, "notifiedOnEndOfCampaign": False,
+                "version": {"versionTag": "3"}, "changeAuditStamps": stamps,
+            }
+        groups: dict[str, list[dict]] = {}
+        for k, cam in enumerate(li["campaigns"].sort_values("campaign_id").itertuples(
+                index=False)):
+            record = {
+                "id": int(cam.campaign_id), "account": ACCOUNT_URN + cam.account_id,
+                "name": cam.name, "status": cam.raw_status, "test": False,
+                "backfilled": False,
+                "servingStatuses": ["RUNNABLE"] if cam.raw_status == "ACTIVE" else [
+                    "CAMPAIGN_GROUP_STATUS_HOLD"],
+                "runSchedule": {"start": _ms(world.start_date)},
+                "totalBudget": {"amount": "25000", "currencyCode": currency[cam.account_id]},
+                "changeAuditStamps": stamps,
+            }
+            if sparse:
+                record = _without(record, "backfilled", *(["totalBudget"] if k % 2 else []),
+                                  *(["servingStatuses"] if k % 3 == 1 else []))
+            groups.setdefault(cam.account_id, []).append(record)
+        campaigns: dict[str, list[dict]] = {}
+        for k, grp in enumerate(li["groups"].sort_values("ad_group_id").itertuples(index=False)):
+            kind, fmt, objective = _CAMPAIGN_SHAPE.get(
+                grp.campaign_type, ("SPONSORED_UPDATES", "STANDARD_UPDATE", "ENGAGEMENT"))
+            cur = currency[grp.account_id]
+            record = {
+                "id": int(grp.ad_group_id), "account": ACCOUNT_URN + grp.account_id,
+                "campaignGroup": GROUP_URN + grp.campaign_id, "name": grp.name,
+                "status": grp.raw_status, "type": kind, "format": fmt,
+                "objectiveType": objective, "costType": "CPC",
+                "unitCost": {"amount": "8.50", "currencyCode": cur},
+                "dailyBudget": {"amount": "150", "currencyCode": cur},
+                "locale": {"country": "US", "language": "en"},
+                "runSchedule": {"start": _ms(world.start_date)},
+                "offsiteDeliveryEnabled": False, "audienceExpansionEnabled": False,
+                "creativeSelection": "OPTIMIZED", "pacingStrategy": "LIFETIME",
+                "optimizationTargetType": "MAX_CLICK", "test": False,
+                "servingStatuses": ["RUNNABLE"] if grp.raw_status == "ACTIVE" else [
+                    "CAMPAIGN_STATUS_HOLD"],
+                "version": {"versionTag": "2"}, "changeAuditStamps": stamps,
+            }
+            if sparse:
+                record = _without(record, *(["format"] if k % 3 == 0 else []),
+                                  *(["objectiveType"] if k % 4 == 1 else []),
+                                  *(["dailyBudget"] if k % 2 else []),
+                                  *(["servingStatuses"] if k % 3 == 2 else []))
+            campaigns.setdefault(grp.account_id, []).append(record)
+        creatives: dict[str, list[dict]] = {}
+        for k, ad in enumerate(li["ads"].sort_values("ad_id").itertuples(index=False)):
+            record = {
+                "id": CREATIVE_URN + ad.ad_id, "account": ACCOUNT_URN + ad.account_id,
+                "campaign": CAMPAIGN_URN + ad.ad_group_id, "name": ad.name,
+                "intendedStatus": ad.raw_status, "isServing": ad.raw_status == "ACTIVE",
+                "isTest": False, "content": _content(k, ad, sparse),
+                "createdAt": created, "createdBy": "urn:li:person:3eB4nD9xk1",
+                "lastModifiedAt": created + 3_600_000,
+                "lastModifiedBy": "urn:li:person:3eB4nD9xk1",
+                "servingHoldReasons": [] if ad.raw_status == "ACTIVE" else [
+                    "CAMPAIGN_STOPPED"],
+            }
+            if sparse:
+                record = _without(record, "servingHoldReasons",
+                                  *(["name"] if k % 3 == 1 else []))
+            creatives.setdefault(ad.account_id, []).append(record)
+        return {"adCampaignGroups": groups, "adCampaigns": campaigns, "creatives": creatives}
 
     # -- analytics ---------------------------------------------------------------------------
     def _analytics(self, request: Request) -> Response:
@@ -430,6 +451,7 @@ class LinkedInApi:
         # No access and no activity look the same: an empty list (LinkedIn documents this).
         ids = accounts if accounts is not None else list(index)
         new_field = self.server.faults.active(self.name, "new_field")
+        sparse = self.server.sparse(self.name)
         out: list[dict] = []
         for account_id in ids:
             m = index.get(account_id)
@@ -443,7 +465,7 @@ class LinkedInApi:
                 rows = rows[np.isin(m.ad_id[rows], creatives)]
             # Not paged: whatever does not fit under the cap is silently left out.
             rows = rows[: max(0, self.max_elements - len(out))]
-            out.extend(_render_rows(m, rows, fields, new_field))
+            out.extend(_render_rows(m, rows, fields, new_field, sparse))
             if len(out) >= self.max_elements:
                 break
         return out
@@ -451,6 +473,7 @@ class LinkedInApi:
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
         self._metrics_index()
+        self._build_entities(self.server.world.sparse)
 
     def _metrics_index(self) -> dict[str, _AccountMetrics]:
         world = self.server.world
@@ -491,8 +514,35 @@ class LinkedInApi:
             return index
 
 
+def _without(record: dict, *names: str) -> dict:
+    return {k: v for k, v in record.items() if k not in names}
+
+
+def _tracking(ad) -> str:
+    """HubSpot's tracking parameters of a tracked creative, as its landing page carries them."""
+    return (f"?utm_source=linkedin&utm_medium=paid&utm_campaign=c{ad.campaign_id}"
+            f"&hsa_acc={ad.account_id}&hsa_cam={ad.campaign_id}&hsa_grp={ad.ad_group_id}"
+            f"&hsa_ad={ad.ad_id}&hsa_net=linkedin&hsa_ver=3")
+
+
+def _content(k: int, ad, sparse: bool) -> dict[str, Any]:
+    """A creative's `content`: a text ad's `textAd`; a sponsored update's `reference` to its post,
+    or (sparse, every second one) a `spotlight` ad. In a sparse rendering a landing page carries
+    HubSpot's tracking parameters (a tracked ad's)."""
+    landing = ad.final_url + (_tracking(ad) if sparse and ad.is_tracked else "")
+    if ad.campaign_type == "TEXT_AD":
+        return {"textAd": {"headline": f"{ad.name}: attribution that adds up",
+                           "description": "See which campaigns bring customers.",
+                           "landingPage": landing}}
+    if sparse and ad.campaign_type == "SPONSORED_UPDATES" and k % 2 == 0:
+        return {"spotlight": {"headline": f"{ad.name}: see your pipeline",
+                              "description": "Attribution for every ad.",
+                              "landingPage": landing}}
+    return {"reference": f"urn:li:share:{7_100_000_000 + int(ad.ad_id)}"}
+
+
 def _render_rows(m: _AccountMetrics, rows: np.ndarray, fields: list[str],
-                 new_field: bool) -> list[dict]:
+                 new_field: bool, sparse: bool = False) -> list[dict]:
     if len(rows) == 0:
         return []
     columns: list[tuple[str, list]] = []
@@ -506,9 +556,16 @@ def _render_rows(m: _AccountMetrics, rows: np.ndarray, fields: list[str],
                            m.day[rows].tolist())
     creatives = m.creative[rows].tolist()
     want_range, want_pivot = "dateRange" in fields, "pivotValues" in fields
+    # Sparse: counts that are zero are left out (impressions and cost always come).
+    zero_gone = [sparse and name in _LEFT_OUT_WHEN_ZERO for name in names]
     out = []
     for i in range(len(rows)):
-        element = dict(zip(names, [col[i] for col in lists], strict=True))
+        if sparse:
+            element = {name: col[i] for name, col, gone in zip(names, lists, zero_gone,
+                                                               strict=True)
+                       if not (gone and col[i] == 0)}
+        else:
+            element = dict(zip(names, [col[i] for col in lists], strict=True))
         if want_range:
             ymd = {"year": years[i], "month": months[i], "day": days[i]}
             element["dateRange"] = {"start": ymd, "end": dict(ymd)}

@@ -16,8 +16,8 @@ endpoints under `/_simulator/` that tests and users drive:
 Replay exists for benchmarks: rendering a page costs the simulator about as much CPU as the
 loader spends on it, and on a two-core machine the two compete. A second load of the same pages
 from kept answers measures the loader alone, as against a vendor's servers, which render on
-their own machines. Kept answers are forgotten on a restatement; a `new_field` fault is part of
-the request's identity, so it never gets an answer kept without it.
+their own machines. Kept answers are forgotten on a restatement; `new_field` and `sparse` faults
+are part of the request's identity, so a request never gets an answer kept without them.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ from ingestion.simulator.world import World
 
 log = logging.getLogger(__name__)
 
-FAULT_KINDS = ("rate_limit", "server_error", "malformed", "expired_token", "slow", "new_field")
+# `new_field` and `sparse` change what an API renders while a rule stands: a field the vendor
+# starts sending; the optional fields vendors leave out and the other homes they give a value.
+FAULT_KINDS = ("rate_limit", "server_error", "malformed", "expired_token", "slow", "new_field",
+               "sparse")
 
 
 @dataclass
@@ -129,7 +132,7 @@ class Faults:
         return None
 
     def active(self, api: str, kind: str) -> bool:
-        """Whether a standing rule of `kind` applies to `api` (used for `new_field`)."""
+        """Whether a standing rule of `kind` applies to `api` (`new_field`, `sparse`)."""
         with self._lock:
             return any(
                 r.kind == kind and r.api in (None, api) and (r.times is None or r.times > 0)
@@ -207,6 +210,11 @@ class SimulatorServer:
         for api in self.apis:
             api.warm()
 
+    def sparse(self, api: str) -> bool:
+        """Whether `api` renders sparsely: leaves out what its vendor documents as optional and
+        keeps values in their other documented homes (a sparse world, or a `sparse` fault)."""
+        return self.world.sparse or self.faults.active(api, "sparse")
+
     def restate(self) -> int:
         with self.lock:
             self._kept.clear()
@@ -217,7 +225,7 @@ class SimulatorServer:
         if not self.replay:
             return api.handle(request)
         key = (request.method, request.path, request.raw_query, request.body, request.base_url,
-               self.faults.active(api.name, "new_field"))
+               self.faults.active(api.name, "new_field"), self.faults.active(api.name, "sparse"))
         kept = self._kept.get(key)
         if kept is None:
             kept = api.handle(request)

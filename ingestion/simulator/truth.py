@@ -6,27 +6,64 @@ Parquet so a pipeline run against `ads-analytics simulator serve` can be checked
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ingestion.simulator.hubspot import amount_text
 from ingestion.simulator.world import World
+
+AD_KEYS = ["network", "account_id", "campaign_id", "ad_group_id", "ad_id"]
+# HubSpot's ads reports: which ad a converted contact counts for.
+REPORTS = ("first_form_submission", "last_form_submission", "last_ad_interaction")
+# Company-currency amounts keep six decimals, as the warehouse's decimal(18, 6) does.
+_MICRO = Decimal("0.000001")
 
 
 def cents_to_decimal(cents: int) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
+def to_company_currency(amount: Decimal, rate: float) -> Decimal:
+    """`amount` times a rate as HubSpot sends it (at most six decimals), exactly, rounded half
+    up to six decimals: what the warehouse computes with the rate stored as decimal(18, 8)."""
+    return (amount * Decimal(str(rate))).quantize(_MICRO, rounding=ROUND_HALF_UP)
+
+
+def rates_in_effect(world: World, currencies: pd.Series, days: pd.Series) -> np.ndarray:
+    """Per (currency, day): the rate into the company currency in effect that day, i.e. the one
+    with the latest effective date on or before it; exactly 1 for the company currency, NaN
+    where a currency has no rate yet."""
+    wanted = pd.DataFrame({"currency": pd.Series(currencies, dtype=object).to_numpy(),
+                           "day": pd.to_datetime(pd.Series(days).astype(str)).to_numpy(),
+                           "row": np.arange(len(currencies))})
+    rates = world.exchange_rates
+    known = pd.DataFrame({"currency": rates["from_currency"].astype(object).to_numpy(),
+                          "day": pd.to_datetime(rates["effective_at"].astype(str)).to_numpy(),
+                          "rate": rates["rate"].to_numpy(float)}).sort_values("day")
+    joined = pd.merge_asof(wanted.sort_values("day"), known, on="day", by="currency",
+                           direction="backward").sort_values("row")
+    rate = joined["rate"].to_numpy(float)
+    return np.where(joined["currency"].to_numpy() == world.company_currency, 1.0, rate)
+
+
 def spend_by_account_day(world: World) -> pd.DataFrame:
-    """True spend (native currency), impressions and clicks per network, account and local day."""
+    """True spend (native currency), impressions and clicks per network, account and local day,
+    and the spend in the company currency at the rate in effect that day."""
     daily = world.ad_daily()
     grouped = daily.groupby(["network", "account_id", "date"], as_index=False)[
         ["spend_cents", "impressions", "clicks"]].sum()
     currency = world.accounts.set_index("account_id")["currency"]
     grouped["currency"] = grouped["account_id"].map(currency)
     grouped["spend"] = grouped["spend_cents"].map(cents_to_decimal)
-    return grouped.sort_values(["network", "account_id", "date"]).reset_index(drop=True)
+    grouped = grouped.sort_values(["network", "account_id", "date"]).reset_index(drop=True)
+    rates = rates_in_effect(world, grouped["currency"], grouped["date"])
+    grouped["spend_company_currency"] = [
+        to_company_currency(spend, rate) for spend, rate in zip(grouped["spend"], rates,
+                                                                strict=True)]
+    return grouped
 
 
 def entity_counts(world: World) -> dict[str, int]:
@@ -60,28 +97,90 @@ def touch_paths(world: World) -> pd.DataFrame:
 
 
 def first_form_submission_contacts(world: World) -> pd.DataFrame:
-    """Contacts per ad under `first_form_submission`: the ad that started the converting session.
+    """Contacts per ad under `first_form_submission` (see `contacts_per_ad`)."""
+    return contacts_per_ad(world, "first_form_submission")
 
-    Only sessions from tracked ads count; a contact whose converting session was organic counts
-    for no ad.
+
+def contacts_per_ad(world: World, report: str = "first_form_submission") -> pd.DataFrame:
+    """Distinct converted contacts per ad (`AD_KEYS`, `contacts`) under one of HubSpot's ads
+    reports. An ad interaction is a session started by a click on a tracked ad; a contact
+    converts at its first form submission, and contacts that never submitted count nowhere.
+
+    - `first_form_submission`: the ad that started the session of the contact's first form
+      submission (an organic session there counts for no ad);
+    - `last_form_submission`: the ad of the session of the contact's last form submission;
+    - `last_ad_interaction`: the contact's last ad interaction at or before its conversion.
     """
-    forms = world.form_submissions[world.form_submissions["is_first"]]
-    joined = forms.merge(world.sessions[["session_id", "network", "account_id", "campaign_id",
-                                         "ad_group_id", "ad_id"]], on="session_id")
-    joined = joined[joined["ad_id"].notna()]
-    return (joined.groupby(["network", "account_id", "campaign_id", "ad_group_id", "ad_id"],
-                           as_index=False).agg(contacts=("contact_id", "nunique"))
+    if report not in REPORTS:
+        raise ValueError(f"unknown report {report!r}; choose one of {REPORTS}")
+    clicks = _ad_interactions(world)
+    forms = world.form_submissions
+    firsts = forms[forms["is_first"]]
+    if report == "first_form_submission":
+        chosen = firsts[["session_id"]].merge(clicks, on="session_id")
+    elif report == "last_form_submission":
+        order = np.lexsort((forms["submission_id"].astype("int64").to_numpy(),
+                            forms["submitted_at"].to_numpy(), forms["contact_id"].to_numpy()))
+        last = forms.iloc[order].drop_duplicates("contact_id", keep="last")
+        chosen = last[["session_id"]].merge(clicks, on="session_id")
+    else:
+        joined = clicks.merge(firsts[["contact_id", "submitted_at"]], on="contact_id")
+        joined = joined[joined["started_at"] <= joined["submitted_at"]]
+        chosen = joined.sort_values(["contact_id", "visit_rank"]).drop_duplicates(
+            "contact_id", keep="last")
+    return (chosen.groupby(AD_KEYS, as_index=False).agg(contacts=("contact_id", "nunique"))
             .sort_values(["network", "ad_id"]).reset_index(drop=True))
+
+
+def _ad_interactions(world: World) -> pd.DataFrame:
+    """Sessions started by a click on a tracked ad: their ad, contact, start and rank."""
+    sessions = world.sessions
+    tracked = world.ads.loc[world.ads["is_tracked"], "ad_id"]
+    clicks = sessions[sessions["ad_id"].notna() & sessions["ad_id"].isin(tracked)]
+    return clicks[["session_id", "contact_id", "started_at", "visit_rank", *AD_KEYS]]
+
+
+def closed_won_deals(world: World) -> pd.DataFrame:
+    """One row per won deal with a close date: its contacts, `close_date` (the close instant's
+    day in the portal time zone), `amount` (as HubSpot sends it), `currency` (the company
+    currency where the deal has none; `deal_currency_code` keeps what it has), the rate in
+    effect on the close date and `amount_company_currency` (amount x rate, rounded half up to
+    six decimals)."""
+    deals = world.deals
+    won = deals[(deals["dealstage"] == "closedwon") & deals["closedate"].notna()].copy()
+    won = won.sort_values("deal_id").reset_index(drop=True)
+    contacts = world.deal_contacts.groupby("deal_id")["contact_id"].agg(
+        lambda ids: sorted(str(i) for i in ids))
+    won["contact_ids"] = won["deal_id"].map(contacts).apply(
+        lambda ids: ids if isinstance(ids, list) else [])
+    won["contact_id"] = won["contact_ids"].map(lambda ids: ids[0] if ids else None)
+    won["closed_at"] = won["closedate"]
+    won["close_date"] = won["closedate"].dt.tz_convert(world.portal_time_zone).dt.date
+    won["currency"] = won["deal_currency_code"].astype(object).where(
+        won["deal_currency_code"].notna(), world.company_currency)
+    won["amount"] = [Decimal(amount_text(a)) for a in won["amount"]]
+    won["rate"] = rates_in_effect(world, won["currency"], won["close_date"])
+    won["amount_company_currency"] = [
+        to_company_currency(amount, rate) for amount, rate in zip(won["amount"], won["rate"],
+                                                                  strict=True)]
+    return won[["deal_id", "dealname", "contact_id", "contact_ids", "closed_at", "close_date",
+                "amount", "deal_currency_code", "currency", "rate", "amount_company_currency"]]
 
 
 def write_truth(world: World, folder: Path) -> list[Path]:
     """Write every truth table as Parquet into `folder`; return the files written."""
     folder.mkdir(parents=True, exist_ok=True)
+    decimals = ("spend", "spend_company_currency", "amount", "amount_company_currency")
+
+    def text(frame: pd.DataFrame) -> pd.DataFrame:  # Parquet from pandas has no Decimal column
+        return frame.assign(**{c: frame[c].astype(str) for c in decimals if c in frame})
+
     tables = {
-        "spend_by_account_day": spend_by_account_day(world).assign(
-            spend=lambda f: f["spend"].astype(str)),
+        "spend_by_account_day": text(spend_by_account_day(world)),
         "touch_paths": touch_paths(world),
         "first_form_submission_contacts": first_form_submission_contacts(world),
+        **{f"contacts_per_ad_{report}": contacts_per_ad(world, report) for report in REPORTS},
+        "closed_won_deals": text(closed_won_deals(world)),
         "entity_counts": pd.DataFrame(sorted(entity_counts(world).items()),
                                       columns=["entity", "rows"]),
     }

@@ -922,3 +922,85 @@ def _access(rng, size: Size, accounts: pd.DataFrame):
         rows.append({"network": acc.network, "account_id": acc.account_id,
                      "principal_type": "user", "principal_id": users.loc[0, "user_id"]})
     return users, teams, pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# sparse worlds: a real advertiser's gaps
+# ---------------------------------------------------------------------------------------------
+
+def sparse_pick(ids, every: int, salt: int = 0) -> np.ndarray:
+    """Which of `ids` (numeric ids, as text or numbers) are among about one in `every`.
+
+    A hash of the id, not its position, so a world and every API that renders it choose the
+    same objects, whatever order or page they meet them in.
+    """
+    values = pd.Series(ids).astype(str).astype(np.int64).to_numpy().astype(np.uint64)
+    mixed = (values + np.uint64(salt)) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(33)) % np.uint64(every) == 0
+
+
+# Salts of `sparse_pick`, one per choice, so that the choices are independent of each other.
+SALT_NO_FIRSTNAME = 11
+SALT_NO_SOURCE = 12
+SALT_NO_DEAL_CURRENCY = 13
+
+
+def _sparse_hierarchy(accounts: pd.DataFrame, keywords: pd.DataFrame):
+    """The last Google customer's search ad groups lose their keywords (the others keep theirs),
+    and a freshly connected LinkedIn account with nothing in it joins the accounts."""
+    google = accounts.loc[accounts["network"] == "google", "account_id"]
+    if len(google) > 1:
+        keywords = keywords[keywords["account_id"] != google.iloc[-1]].reset_index(drop=True)
+    linkedin = accounts[accounts["network"] == "linkedin"]
+    profiles = ACCOUNT_PROFILES["linkedin"]
+    currency, zone = profiles[len(linkedin) % len(profiles)]
+    last = int(linkedin["account_id"].astype("int64").max()) if len(linkedin) else (
+        _ID_BASE[("linkedin", "account")])
+    empty = {"network": "linkedin", "account_id": str(last + 97 * 1009),
+             "name": f"Linkedin {currency} account {len(linkedin) + 1}",
+             "currency": currency, "time_zone": zone}
+    return pd.concat([accounts, pd.DataFrame([empty])], ignore_index=True), keywords
+
+
+def _sparse_crm(crm: dict, company_currency: str) -> dict:
+    """Contacts without a first name or an analytics source; deals without a currency (HubSpot
+    then means the company currency, so their amount is in it) and open deals without an
+    amount."""
+    contacts = crm["contacts"].copy()
+    ids = contacts["contact_id"]
+    contacts["firstname"] = contacts["firstname"].where(
+        ~sparse_pick(ids, 5, SALT_NO_FIRSTNAME), None)
+    contacts["analytics_source"] = contacts["analytics_source"].where(
+        ~sparse_pick(ids, 6, SALT_NO_SOURCE), None)
+    deals = crm["deals"].copy()
+    no_currency = sparse_pick(deals["deal_id"], 6, SALT_NO_DEAL_CURRENCY)
+    currency = deals["deal_currency_code"].to_numpy(dtype=object)
+    per_usd = deals["deal_currency_code"].map(CURRENCY_PER_USD).to_numpy(float)
+    in_company = deals["amount"].to_numpy() / per_usd * CURRENCY_PER_USD[company_currency]
+    deals["amount"] = np.where(no_currency, np.round(in_company, 2), deals["amount"])
+    deals["deal_currency_code"] = pd.Series(np.where(no_currency, None, currency), dtype=object,
+                                            index=deals.index)
+    open_deals = np.flatnonzero((deals["dealstage"] == "appointmentscheduled").to_numpy())
+    deals.loc[deals.index[open_deals[::2]], "amount"] = np.nan
+    return {**crm, "contacts": contacts, "deals": deals}
+
+
+def _sparse_access(size: Size):
+    """A portal without teams or an access file; users hold their roles as HubSpot sends them:
+    `roleIds` (a list), the older single `roleId`, or no role at all."""
+    n = size.users
+    kind = np.arange(n) % 3
+    users = pd.DataFrame({
+        "user_id": (7_000_100 + np.arange(n)).astype(str),
+        "email": [f"user{i + 1}@acme-analytics.example" for i in range(n)],
+        "super_admin": [i == 0 for i in range(n)],
+        "primary_team_id": None,
+        "role_ids": [[str(31_000 + i), str(31_500 + i)] if k == 0 else None
+                     for i, k in enumerate(kind)],
+        "role_id": pd.Series([str(32_000 + i) if k == 1 else None for i, k in enumerate(kind)],
+                             dtype=object),
+    })
+    teams = pd.DataFrame({"team_id": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
+    access = pd.DataFrame({c: pd.Series(dtype=object) for c in (
+        "network", "account_id", "principal_type", "principal_id")})
+    return users, teams, access
