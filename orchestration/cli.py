@@ -164,9 +164,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    _check_connections()
     _run_main_job()
     _print_overview()
     return 0
+
+
+def _check_connections() -> None:
+    """Say which sources the configuration connects, and refuse a run that could build nothing:
+    no source connected, or ad networks without the HubSpot portal whose settings (company
+    currency, time zone) the marts need and no override of them."""
+    from ingestion.hubspot.portal import overrides
+    from ingestion.registry import SOURCE_NAMES, IncompleteConfiguration, connection
+
+    states = [connection(name) for name in SOURCE_NAMES]
+    for state in states:
+        try:
+            state.require_complete()
+        except IncompleteConfiguration as exc:
+            raise CliError(str(exc)) from None
+    connected = [state.source for state in states if state.connected]
+    if not connected:
+        raise CliError("no source is connected: configure HubSpot and the ad networks you use "
+                       "(sources.<name>.access_token and account ids in .dlt/secrets.toml, or "
+                       "SOURCES__<NAME>__... variables; see the README's Configuration)")
+    if "hubspot" not in connected and len(overrides()) < 2:
+        raise CliError("hubspot is not connected: the company currency and the time zone come "
+                       "from the HubSpot portal; connect it, or set "
+                       "ADS_ANALYTICS_COMPANY_CURRENCY and ADS_ANALYTICS_PORTAL_TIME_ZONE")
 
 
 def _run_main_job() -> None:

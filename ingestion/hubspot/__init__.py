@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import dlt
 import pyarrow as pa
@@ -68,24 +69,21 @@ def hubspot_source(
     """The HubSpot portal reachable with `access_token` (a private app token).
 
     `start_date` bounds the events (default: two years before `end_date`); `end_date` (default:
-    today) is the last day of events pulled; both are days in `time_zone` (default UTC; a
-    backfill of the portal's days sets the portal's zone). Contacts and deals load whole on the
-    first run, then through the search API by modification time, re-reading `lookback_days`
-    before the newest modification seen; events re-read `lookback_days` before the last loaded day.
-    `access_config_path` points at the ad-account access file (without it the table is empty).
+    today) is the last day of events pulled; both are days in `time_zone` (default UTC; `portal`
+    is the portal's own zone, read from its account info: a backfill of the portal's days sets
+    it). Contacts and deals load whole on the first run, then through the search API by
+    modification time, re-reading `lookback_days` before the newest modification seen; events
+    re-read `lookback_days` before the last loaded day. `access_config_path` points at the
+    ad-account access file (without it the table is empty).
     """
-    try:
-        zone = zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"hubspot: time_zone {time_zone!r} is not an IANA time zone "
-                         "(sources.hubspot.time_zone)") from None
-    end = parse_day(end_date) or dt.datetime.now(zone).date()
-    start = parse_day(start_date) or end - dt.timedelta(days=730)
+    if time_zone != PORTAL_ZONE:
+        _zone(time_zone)  # refused before anything loads
     client = HubSpotClient(
         access_token, base_url=base_url, api_version=api_version, portal_id=portal_id,
         max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
         timeout=timeout,
     )
+    days = EventDays(client, time_zone, parse_day(start_date), parse_day(end_date))
     deals_resource = deals(client, lookback_days, page_size, search_result_cap)
     resources = [
         account_info(client),
@@ -93,9 +91,8 @@ def hubspot_source(
         deals_resource,
         deals_resource | deal_contact_associations(client=client,
                                                    batch_size=association_batch_size),
-        page_views(client, start, end, lookback_days, events_page_size, zone=zone),
-        form_submissions(client, start, end, lookback_days, events_page_size, form_event_type,
-                         zone=zone),
+        page_views(client, days, lookback_days, events_page_size),
+        form_submissions(client, days, lookback_days, events_page_size, form_event_type),
         exchange_rates(client, page_size),
         users(client, page_size),
         teams(client),
@@ -246,40 +243,74 @@ def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
 
 
 # -- events -------------------------------------------------------------------------------------
+# The `time_zone` that means the portal's own, from its account info.
+PORTAL_ZONE = "portal"
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"hubspot: time_zone {name!r} is not an IANA time zone "
+                         "(sources.hubspot.time_zone)") from None
+
+
+@dataclass
+class EventDays:
+    """The days of events to pull, in a zone known only once the portal answers when it is the
+    portal's own (`time_zone="portal"`, a backfill of the portal's days)."""
+
+    client: HubSpotClient
+    time_zone: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    _resolved: tuple[dt.date, dt.date, dt.tzinfo] | None = None
+
+    def resolve(self) -> tuple[dt.date, dt.date, dt.tzinfo]:
+        """(first day, last day, zone); reads the account info for the portal's zone."""
+        if self._resolved is None:
+            name = self.time_zone
+            if name == PORTAL_ZONE:
+                name = self.client.account_details().get("timeZone") or "UTC"
+            zone = _zone(name)
+            end = self.end_date or dt.datetime.now(zone).date()
+            start = self.start_date or end - dt.timedelta(days=730)
+            self._resolved = (start, end, zone)
+        return self._resolved
+
+
 @dlt.resource(**settings.TABLES["page_views"].resource_hints())
-def page_views(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
-               lookback_days: int, page_size: int, zone: dt.tzinfo = dt.UTC
-               ) -> Iterator[pa.Table]:
+def page_views(client: HubSpotClient, days: EventDays, lookback_days: int,
+               page_size: int) -> Iterator[pa.Table]:
     """`e_visited_page` occurrences (hs_url, hs_referrer, hs_session_id); sessions are built
     from them downstream."""
     yield from or_empty(_events(client, settings.PAGE_VIEW_EVENT, settings.PAGE_VIEW_PAGE,
-                                start_date, end_date, lookback_days, page_size, zone),
+                                days, lookback_days, page_size),
                         settings.TABLES["page_views"])
 
 
 @dlt.resource(**settings.TABLES["form_submissions"].resource_hints())
-def form_submissions(client: HubSpotClient, start_date: dt.date, end_date: dt.date,
-                     lookback_days: int, page_size: int,
-                     event_type: str = settings.FORM_SUBMISSION_EVENT,
-                     zone: dt.tzinfo = dt.UTC) -> Iterator[pa.Table]:
+def form_submissions(client: HubSpotClient, days: EventDays, lookback_days: int,
+                     page_size: int, event_type: str = settings.FORM_SUBMISSION_EVENT
+                     ) -> Iterator[pa.Table]:
     """Form-submission events: contact (objectId), hs_form_id, hs_url (the page),
     hs_session_id, occurredAt (submitted at)."""
-    yield from or_empty(_events(client, event_type, settings.FORM_SUBMISSION_PAGE, start_date,
-                                end_date, lookback_days, page_size, zone),
+    yield from or_empty(_events(client, event_type, settings.FORM_SUBMISSION_PAGE, days,
+                                lookback_days, page_size),
                         settings.TABLES["form_submissions"])
 
 
-def _events(client: HubSpotClient, event_type: str, shape: PageShape,
-            start_date: dt.date, end_date: dt.date, lookback_days: int,
-            page_size: int, zone: dt.tzinfo) -> Iterator[pa.Table]:
-    """Occurrences from the look-back before the last loaded day through `end_date` (days in
-    `zone`).
+def _events(client: HubSpotClient, event_type: str, shape: PageShape, days: EventDays,
+            lookback_days: int, page_size: int) -> Iterator[pa.Table]:
+    """Occurrences from the look-back before the last loaded day through the last day (days in
+    the events' zone).
 
     The window's lower bound is exclusive in HubSpot's API, so it starts a millisecond early.
     """
     state = AccountState(dlt.current.resource_state())
     try:
         portal = client.portal_id()
+        start_date, end_date, zone = days.resolve()
         window = incremental_window(state.last_day(portal), start_date, lookback_days, end_date)
         if window is None:
             return

@@ -31,6 +31,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
 from ingestion.common.schema import not_connected_source
+from ingestion.hubspot import PORTAL_ZONE
+from ingestion.hubspot.portal import overrides as portal_overrides
 from ingestion.registry import SOURCE_NAMES, connection, source_factory, source_tables
 from orchestration.dbt import OWNER
 from orchestration.paths import environment, raw_parquet_dir
@@ -63,17 +65,20 @@ def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] 
 
 
 @contextlib.contextmanager
-def source_window(start: dt.date, end: dt.date, time_zone: str) -> Iterator[None]:
+def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
     """Every source's config set to load exactly the portal days [start, end] (dlt reads the
-    environment); the days are in `time_zone`, the portal's."""
+    environment)."""
     overrides = {}
     for source in SOURCE_NAMES:
         prefix = f"SOURCES__{source.upper()}__"
         overrides.update({prefix + "START_DATE": start.isoformat(),
                           prefix + "END_DATE": end.isoformat(),
                           prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
-    # HubSpot's events are instants: its days are the portal's days, as the partitions are.
-    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = time_zone
+    # HubSpot's events are instants: its days are the portal's days, as the partitions are
+    # (the portal's own zone, read from its account info when no override sets it: before the
+    # first load, the partitions cannot know it yet).
+    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = (portal_overrides().get("time_zone")
+                                                or PORTAL_ZONE)
     with environment(overrides):
         yield
 
@@ -149,7 +154,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
             yield from load(context, dlt, entry, pipeline)
         else:
             context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
-            with source_window(*window, time_zone):
+            with source_window(*window):
                 yield from load(context, dlt, entry, pipeline)
         if raw_root is not None:
             # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.

@@ -61,8 +61,21 @@ def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, 
     error = [line for line in capsys.readouterr().err.splitlines()
              if line.startswith("ads-analytics: error")]
     assert len(error) == 1
-    assert "facebook_ads_raw" in error[0] and "account_ids" in error[0]
-    assert "3 more failed steps" in error[0]
+    assert "no source is connected" in error[0] and "access_token" in error[0]
+
+    # One key of a source is there and another is not: the user means to connect it.
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__ACCESS_TOKEN", "a-secret-token")
+    assert main(["--warehouse", str(tmp_path / "empty.duckdb"), "run"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("ads-analytics: error: google_ads: configured but incomplete: "
+                            "customer_ids, developer_token missing")
+    assert "a-secret-token" not in error
+
+    # Ad networks without HubSpot: the marts need the portal's currency and time zone.
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", "123-456-7890")
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN", "a-developer-token")
+    assert main(["--warehouse", str(tmp_path / "empty.duckdb"), "run"]) == 1
+    assert "hubspot is not connected" in capsys.readouterr().err
 
 
 def test_check_names_unknown_suites_and_missing_tables_in_one_line(tmp_path, capsys):

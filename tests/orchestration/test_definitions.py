@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from dagster import AssetKey
 
@@ -174,11 +175,29 @@ def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, monk
     schedule = defs.resolve_schedule_def(DAILY_SCHEDULE)
     assert schedule.job_name == MAIN_JOB
     assert schedule.cron_schedule == "0 6 * * *"
-    # the dbt var the marts bucket CRM days in
-    assert schedule.execution_timezone == "America/New_York"
-    monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
-    defs = build_definitions(_warehouse(location))
-    assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
+    # nothing loaded yet: no portal to take a zone from
+    assert schedule.execution_timezone == "UTC"
+    # the loaded portal's own zone (HubSpot's account info)
+    warehouse = _warehouse(location)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""
+            create schema raw_hubspot;
+            create table raw_hubspot.account_info as
+            select 24681357 as portal_id, 'Asia/Tokyo' as time_zone, 'JPY' as company_currency,
+                   null::varchar as currency_settings__currency_code,
+                   null::varchar as currency_settings__id, '1' as _dlt_load_id""")
+    try:
+        defs = build_definitions(warehouse)
+        assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Asia/Tokyo"
+        partitions = defs.resolve_asset_graph().get(
+            AssetKey(["raw_hubspot", "contacts"])).partitions_def
+        assert partitions.timezone == "Asia/Tokyo"
+        # the one override wins over the portal's
+        monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
+        defs = build_definitions(warehouse)
+        assert defs.resolve_schedule_def(DAILY_SCHEDULE).execution_timezone == "Europe/Stockholm"
+    finally:
+        warehouse.unlink()
 
 
 def test_each_source_has_a_dbt_step_of_the_models_built_from_it_alone(location):
@@ -215,7 +234,8 @@ def test_raw_tables_are_daily_partitions_in_the_portal_zone_backfilled_a_month_a
             node = graph.get(AssetKey([dataset, table]))
             partitions = node.partitions_def
             assert isinstance(partitions, DailyPartitionsDefinition)
-            assert partitions.timezone == "America/New_York"
+            # no portal loaded yet (the schedule test loads one): UTC days
+            assert partitions.timezone == "UTC"
             assert partitions.start.date().isoformat() == "2024-01-01"
             assert node.backfill_policy == BackfillPolicy.multi_run(30)
     # what reads them is not partitioned: one build over whatever days were loaded

@@ -221,6 +221,13 @@ def build_fixture_warehouse(path: Path) -> Path:
         for name, frame in frames.items():
             con.register(f"src_{name}", frame)
         con.execute("create schema marts; create schema seeds")
+        # the portal the marts were built for: its currency and zone label every report
+        con.execute("""
+            create table marts.dim_portal as
+            select '24681357' as portal_id, 'USD' as company_currency_code,
+                   'portal' as company_currency_source, 'USD' as portal_company_currency_code,
+                   'America/New_York' as time_zone, 'portal' as time_zone_source,
+                   'America/New_York' as portal_time_zone""")
         for name in ("dim_ad_accounts", "dim_campaigns", "dim_ad_groups", "dim_ads",
                      "dim_ad_account_access"):
             con.execute(f"create table marts.{name} as select * from src_{name}")
