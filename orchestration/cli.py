@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run everything against the simulated advertiser")
     demo.add_argument("--size", default="M", help="simulator size: S, M or L (default M)")
     demo.add_argument("--seed", type=int, default=7)
+    _add_world_options(demo)
     _add_target(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="days of history instead of the size's own, contacts and sessions "
                             "scaled with them")
     serve.add_argument("--seed", type=int, default=7)
+    _add_world_options(serve)
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument("--replay", action="store_true",
                        help="keep every answer and send the same bytes for the same request "
@@ -138,6 +140,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_world_options(command: argparse.ArgumentParser) -> None:
+    """The simulated advertiser's portal and how kind its APIs are."""
+    command.add_argument("--sparse", action="store_true",
+                         help="an advertiser as unkind as real accounts: every field the vendors "
+                              "document as optional left out, values in each of their documented "
+                              "homes, accounts without objects of a kind, no teams, no access file")
+    command.add_argument("--company-currency", default="USD",
+                         help="the HubSpot portal's company currency (default USD)")
+    command.add_argument("--portal-time-zone", default="America/New_York",
+                         help="the HubSpot portal's time zone (default America/New_York)")
+    command.add_argument("--networks", default="facebook,google,linkedin",
+                         help="the ad networks the portal connects, comma-separated (default "
+                              "all three); the others are left unconfigured")
+
+
+def _world(args: argparse.Namespace, size):
+    from ingestion.simulator.world import World
+
+    try:
+        return World.generate(size, args.seed, getattr(args, "end_date", None),
+                              company_currency=args.company_currency.upper(),
+                              portal_time_zone=args.portal_time_zone, sparse=args.sparse)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _networks(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(n.strip().lower() for n in args.networks.split(",") if n.strip())
+
+
 def _add_target(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--target", choices=ENGINES, default=None,
@@ -149,14 +181,17 @@ def _add_target(command: argparse.ArgumentParser) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingestion.simulator.config import apply_environment, source_settings
     from ingestion.simulator.server import SimulatorServer
-    from ingestion.simulator.world import World
 
     started = time.monotonic()
     print(f"Generating the simulated advertiser (size {args.size.upper()}, seed {args.seed}) ...")
-    world = World.generate(args.size, args.seed)
+    world = _world(args, args.size)
     with SimulatorServer(world) as server:
         print(f"Simulator serving Facebook, Google, LinkedIn and HubSpot APIs at {server.base_url}")
-        apply_environment(source_settings(server, DATA_DIR))
+        try:
+            settings = source_settings(server, DATA_DIR, networks=_networks(args))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        apply_environment(settings)
         _run_main_job()
     _print_overview()
     print(f"Done in {time.monotonic() - started:.0f} s.")
@@ -283,12 +318,12 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     from ingestion.simulator.config import source_settings
     from ingestion.simulator.server import SimulatorServer
     from ingestion.simulator.truth import write_truth
-    from ingestion.simulator.world import World, size_spec, with_history
+    from ingestion.simulator.world import size_spec, with_history
 
     size = size_spec(args.size)
     if args.days is not None:
         size = with_history(size, args.days)
-    world = World.generate(size, args.seed, args.end_date)
+    world = _world(args, size)
     server = SimulatorServer(world, port=args.port)
     server.replay = args.replay
     print("Indexing the world for each API ...", flush=True)
@@ -299,7 +334,11 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
     print(f"Simulator (size {world.size.name}, seed {world.seed}, "
           f"{world.start_date}..{world.end_date}) at {server.base_url}")
     print("Point the sources at it with:")
-    for key, value in sorted(source_settings(server, DATA_DIR).items()):
+    try:
+        settings = source_settings(server, DATA_DIR, networks=_networks(args))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    for key, value in sorted(settings.items()):
         print(f"  export {key}='{value}'")
     print("Serving; press Ctrl-C to stop.", flush=True)
     # A service manager (or a test) stops it with SIGTERM: stop the same way as Ctrl-C, even if

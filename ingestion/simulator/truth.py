@@ -101,7 +101,8 @@ def first_form_submission_contacts(world: World) -> pd.DataFrame:
     return contacts_per_ad(world, "first_form_submission")
 
 
-def contacts_per_ad(world: World, report: str = "first_form_submission") -> pd.DataFrame:
+def contacts_per_ad(world: World, report: str = "first_form_submission",
+                    networks: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Distinct converted contacts per ad (`AD_KEYS`, `contacts`) under one of HubSpot's ads
     reports. An ad interaction is a session started by a click on a tracked ad; a contact
     converts at its first form submission, and contacts that never submitted count nowhere.
@@ -111,9 +112,21 @@ def contacts_per_ad(world: World, report: str = "first_form_submission") -> pd.D
     - `last_form_submission`: the ad of the session of the contact's last form submission;
     - `last_ad_interaction`: the contact's last ad interaction at or before its conversion.
     """
+    chosen = attributed_contacts(world, report, networks)
+    return (chosen.groupby(AD_KEYS, as_index=False).agg(contacts=("contact_id", "nunique"))
+            .sort_values(["network", "ad_id"]).reset_index(drop=True))
+
+
+def attributed_contacts(world: World, report: str = "first_form_submission",
+                        networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per contact an ads report attributes to an ad (`contact_id` and `AD_KEYS`); see
+    `contacts_per_ad` for the reports' rules. With `networks`, only those networks are
+    connected: a click on another network's ad is no known ad interaction."""
     if report not in REPORTS:
         raise ValueError(f"unknown report {report!r}; choose one of {REPORTS}")
     clicks = _ad_interactions(world)
+    if networks is not None:
+        clicks = clicks[clicks["network"].isin(networks)]
     forms = world.form_submissions
     firsts = forms[forms["is_first"]]
     if report == "first_form_submission":
@@ -128,8 +141,21 @@ def contacts_per_ad(world: World, report: str = "first_form_submission") -> pd.D
         joined = joined[joined["started_at"] <= joined["submitted_at"]]
         chosen = joined.sort_values(["contact_id", "visit_rank"]).drop_duplicates(
             "contact_id", keep="last")
-    return (chosen.groupby(AD_KEYS, as_index=False).agg(contacts=("contact_id", "nunique"))
-            .sort_values(["network", "ad_id"]).reset_index(drop=True))
+    return chosen[["contact_id", *AD_KEYS]].reset_index(drop=True)
+
+
+def deals_in_report(world: World, report: str = "first_form_submission",
+                    networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The deals an ads report counts (`closed_won_deals`' columns): won, with a close date,
+    and associated with a contact whose lifecycle stage is customer and whom the report
+    attributes to an ad."""
+    customers = set(world.contacts.loc[world.contacts["lifecyclestage"] == "customer",
+                                       "contact_id"].astype(str))
+    attributed = set(attributed_contacts(world, report, networks)["contact_id"].astype(str))
+    counted = customers & attributed
+    won = closed_won_deals(world)
+    keep = won["contact_ids"].map(lambda ids: bool(counted.intersection(ids)))
+    return won[keep].reset_index(drop=True)
 
 
 def _ad_interactions(world: World) -> pd.DataFrame:
