@@ -70,9 +70,12 @@ class JobOutcome:
     def sources_line(self) -> str:
         """`Sources: facebook_ads, hubspot connected; google_ads not connected (no
         configuration: its tables are empty)`."""
-        names = {dataset: dataset.removeprefix("raw_") for dataset in self.sources}
-        connected = [names[d] for d, on in self.sources.items() if on]
-        absent = [names[d] for d, on in self.sources.items() if not on]
+        from ingestion.registry import SOURCE_NAMES
+
+        order = {f"raw_{name}": rank for rank, name in enumerate(SOURCE_NAMES)}
+        datasets = sorted(self.sources, key=lambda d: order.get(d, len(order)))
+        connected = [d.removeprefix("raw_") for d in datasets if self.sources[d]]
+        absent = [d.removeprefix("raw_") for d in datasets if not self.sources[d]]
         text = f"Sources: {', '.join(connected) or 'none'} connected"
         if absent:
             text += (f"; {', '.join(absent)} not connected (no configuration: "
