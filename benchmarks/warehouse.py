@@ -219,7 +219,7 @@ def run_size(size: str, seed: int, path: Path, keep: Path | None = None,
             floor = floor_step(warehouse, env)
             floor_sessions = floor_step(
                 warehouse, env,
-                FLOOR_WITH_SESSIONS_SQL.replace("{time_zone}", portal_time_zone()))
+                FLOOR_WITH_SESSIONS_SQL.replace("{time_zone}", portal_time_zone(warehouse)))
             print(f"  floor: {floor['seconds']:.1f} s wall, "
                   f"{floor_sessions['seconds']:.1f} s with sessions", flush=True)
             full = dbt_step(["run", "--full-refresh", "--exclude", *ATTRIBUTION], warehouse,

@@ -328,6 +328,72 @@ def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):
     assert f"missing exchange rate: {currency} to USD on {first.isoformat()}" in message
 
 
+def test_a_row_without_a_required_field_fails_naming_the_table_and_field(built):
+    warehouse = built.copy("required_field")
+    row = warehouse.query("""
+        select account_id, ad_id, date_start from raw_facebook_ads.ad_insights
+        order by ad_id, date_start limit 1""").iloc[0]
+    # an insights row that cannot be placed in a campaign
+    warehouse.execute(f"""
+        update raw_facebook_ads.ad_insights set campaign_id = null
+        where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
+    result = warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh")
+    assert not result.success
+    message = " ".join(m for _, _, m in result.failures)
+    assert ("raw_facebook_ads.ad_insights: a row has no campaign_id, which every row must "
+            "carry") in message
+
+
+def _rate(warehouse, currency: str, day: dt.date) -> Decimal:
+    """HubSpot's rate from `currency` into the portal's currency (USD) in effect on `day`."""
+    value = warehouse.query(f"""
+        select conversion_rate from raw_hubspot.exchange_rates
+        where from_currency_code = '{currency}' and cast(substr(effective_at, 1, 10) as date)
+            <= date '{day.isoformat()}'
+        order by effective_at desc limit 1""")["conversion_rate"][0]
+    return Decimal(str(value))
+
+
+def test_company_currency_override_converts_through_the_portal_currency(built):
+    warehouse = built.copy("override_eur")
+    result = warehouse.dbt("build", "--select", "int_exchange_rates_daily",
+                           "fct_ad_performance_daily", "dim_portal", "--full-refresh",
+                           "--vars", "{company_currency: EUR}", "--exclude-resource-type",
+                           "unit_test")
+    assert result.success, result.failures
+    portal = warehouse.query("select * from marts.dim_portal").iloc[0]
+    assert (portal.company_currency_code, portal.company_currency_source,
+            portal.portal_company_currency_code) == ("EUR", "override", COMPANY_CURRENCY)
+    facts = warehouse.query("""
+        select currency_code, date_day, spend, exchange_rate, spend_company_currency
+        from marts.fct_ad_performance_daily""")
+    assert set(facts["currency_code"]) >= {"USD", "EUR", "SEK"}
+    eighth = Decimal("0.00000001")
+    for currency, group in facts.groupby("currency_code"):
+        row = group.sort_values("date_day").iloc[len(group) // 2]
+        day = row.date_day.date()
+        if currency == "EUR":
+            expected = Decimal(1)
+        else:
+            # X -> EUR is X -> USD over EUR -> USD that day (USD -> USD is 1)
+            into_usd = Decimal(1) if currency == "USD" else _rate(warehouse, currency, day)
+            expected = (into_usd / _rate(warehouse, "EUR", day)).quantize(eighth, ROUND_HALF_UP)
+        assert Decimal(str(row.exchange_rate)) == expected, currency
+        assert Decimal(str(row.spend_company_currency)) == (
+            Decimal(str(row.spend)) * expected).quantize(CENT, ROUND_HALF_UP), currency
+
+
+def test_company_currency_override_without_rates_fails_naming_the_portal_currencies(built):
+    warehouse = built.copy("override_chf")
+    result = warehouse.dbt("run", "--select", "int_exchange_rates_daily",
+                           "--vars", "{company_currency: CHF}")
+    assert not result.success
+    message = " ".join(m for _, _, m in result.failures)
+    assert ("company currency CHF (ADS_ANALYTICS_COMPANY_CURRENCY) has no exchange rates in "
+            "the portal, whose company currency is USD and whose rates cover EUR, GBP, SEK"
+            ) in message
+
+
 def test_unknown_currency_fails_the_build_naming_it(built):
     warehouse = built.copy("unknown_currency")
     account = warehouse.query("""
