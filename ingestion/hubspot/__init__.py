@@ -107,11 +107,18 @@ def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
     """The portal: id, time zone, company currency (also from settings v3), other currencies."""
     try:
         record = dict(client.account_details())
-        record["currencySettings"] = client.company_currency()
-        yield to_table([record], known=settings.ACCOUNT_INFO_TYPES, keys=("portalId",))
     except SourceError as exc:
         failures.record(exc)
         yield settings.TABLES["account_info"].empty()
+        return
+    try:
+        record["currencySettings"] = client.company_currency()
+    except SourceError as exc:
+        # The account info names the company currency itself; the settings API (which needs
+        # the multi-currency scope) only confirms it.
+        log.warning("hubspot: company currency from the settings API not loaded (%s); the "
+                    "account info's is used", exc.reason)
+    yield to_table([record], known=settings.ACCOUNT_INFO_TYPES, keys=("portalId",))
 
 
 @dlt.resource(**settings.TABLES["exchange_rates"].resource_hints())

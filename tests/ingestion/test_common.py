@@ -8,9 +8,10 @@ import pyarrow as pa
 import pytest
 import requests
 
-from ingestion.common.arrow import batched_pages, flatten, to_table
+from ingestion.common.arrow import batched_pages, flatten, to_table, undelivered
 from ingestion.common.http import backoff_seconds, redact, retry_after_seconds
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
+from ingestion.common.schema import RawTable, not_connected_source, or_empty
 
 D = dt.date
 
@@ -189,3 +190,108 @@ def test_raw_parquet_appends_merged_tables_and_replaces_snapshots(tmp_path):
     # the DuckDB destination merges itself: nothing changes
     in_duckdb = make_pipeline("hubspot", tmp_path / "w.duckdb", tmp_path / "dlt2")
     assert for_destination(demo(), in_duckdb).resources["merged"].write_disposition == "merge"
+
+
+# -- documented schemas -----------------------------------------------------------------------
+ACCOUNTS = RawTable("ad_accounts", {"id": pa.int64(), "servingStatuses": pa.string(),
+                                    "dailyBudget__amount": pa.string(), "test": pa.bool_()},
+                    ("id",))
+
+
+def test_raw_table_hints_type_every_documented_column_and_keep_the_key_not_null():
+    hints = ACCOUNTS.resource_hints()
+    assert hints["primary_key"] == ["id"] and hints["write_disposition"] == "merge"
+    assert hints["columns"] == {
+        "id": {"data_type": "bigint", "nullable": False},
+        "servingStatuses": {"data_type": "text", "nullable": True},
+        "dailyBudget__amount": {"data_type": "text", "nullable": True},
+        "test": {"data_type": "bool", "nullable": True}}
+    empty = ACCOUNTS.empty()
+    assert empty.num_rows == 0 and empty.column_names == list(ACCOUNTS.columns)
+    assert not empty.schema.field("id").nullable
+
+
+def test_or_empty_yields_one_empty_table_only_when_nothing_came():
+    page = pa.table({"id": [1]})
+    assert [t.num_rows for t in or_empty([page], ACCOUNTS)] == [1]
+    assert [t.num_rows for t in or_empty([], ACCOUNTS)] == [0]
+    # empty pages are nothing too: the table still gets its documented columns once
+    tables = list(or_empty([pa.table({"id": pa.array([], pa.int64())})], ACCOUNTS))
+    assert [t.num_rows for t in tables] == [0, 0]
+    assert tables[-1].column_names == list(ACCOUNTS.columns)
+
+
+def test_undelivered_names_a_column_no_row_carries():
+    table = pa.table({"spend": [None, None], "clicks": [None, "2"]})
+    assert undelivered(table, ["spend", "clicks", "impressions"]) == ["spend", "impressions"]
+    assert undelivered(table.slice(0, 0), ["spend"]) == []  # no rows, nothing was missing
+
+
+def test_a_table_no_row_carried_a_field_of_has_the_documented_column(tmp_path):
+    """dlt creates a column only when some row carried it, unless it is declared: the raw
+    schema is the documented one from the first load, and new fields still land."""
+    import dlt
+    import duckdb
+
+    from ingestion.common.pipeline import make_pipeline
+
+    @dlt.source(name="linkedin_ads", max_table_nesting=0)
+    def sparse():
+        @dlt.resource(**ACCOUNTS.resource_hints())
+        def ad_accounts():
+            yield from or_empty([pa.table({"id": [507], "reference": ["urn:li:organization:1"]})],
+                                ACCOUNTS)
+
+        return [ad_accounts]
+
+    pipeline = make_pipeline("linkedin_ads", tmp_path / "w.duckdb", tmp_path / "dlt")
+    pipeline.run(sparse())
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        types = dict(con.sql("""select column_name, data_type from information_schema.columns
+            where table_schema = 'raw_linkedin_ads' and table_name = 'ad_accounts'""").fetchall())
+    assert {"id": "BIGINT", "serving_statuses": "VARCHAR", "daily_budget__amount": "VARCHAR",
+            "test": "BOOLEAN", "reference": "VARCHAR"}.items() <= types.items()
+
+
+def test_a_source_not_connected_creates_every_table_empty_with_its_columns(tmp_path):
+    import duckdb
+
+    from ingestion.common.pipeline import make_pipeline
+    from ingestion.registry import source_tables
+
+    tables = source_tables("google_ads")
+    pipeline = make_pipeline("google_ads", tmp_path / "w.duckdb", tmp_path / "dlt")
+    pipeline.run(not_connected_source("google_ads", tables.values()))
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        for name, table in tables.items():
+            assert con.execute(f"select count(*) from raw_google_ads.{name}").fetchone() == (0,)
+            columns = {row[0] for row in con.sql(f"describe raw_google_ads.{name}").fetchall()}
+            assert set(table.columns) | {"_dlt_load_id"} <= columns, name
+
+
+def test_connection_tells_not_connected_from_incomplete_from_connected(tmp_path, monkeypatch):
+    import os
+
+    from ingestion.registry import IncompleteConfiguration, connection
+
+    monkeypatch.chdir(tmp_path)  # no .dlt folder here
+    for key in [k for k in os.environ if k.startswith("SOURCES__")]:
+        monkeypatch.delenv(key)
+    none = connection("google_ads")
+    assert not none.connected and not none.configured
+    assert none.required == ("customer_ids", "access_token", "developer_token")
+    none.require_complete()  # not connected is no error
+    assert "google_ads: not connected" in none.describe()
+
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__ACCESS_TOKEN", "a-token")
+    half = connection("google_ads")
+    assert half.configured and half.missing == ("customer_ids", "developer_token")
+    with pytest.raises(IncompleteConfiguration, match="customer_ids, developer_token missing"):
+        half.require_complete()
+
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", "123-456-7890")
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN", "a-developer-token")
+    assert connection("google_ads").connected
+    # HubSpot needs only its token
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "a-token")
+    assert connection("hubspot").connected

@@ -449,3 +449,48 @@ def test_today_is_the_accounts_local_day():
     assert account_today({"timezone_name": "America/New_York"}, now) == dt.date(2026, 2, 28)
     assert account_today({"timezone_name": "Europe/Stockholm"}, now) == dt.date(2026, 3, 1)
 
+
+
+def test_a_sparse_advertiser_loads_every_documented_column(warehouse, pipelines_dir):
+    """Graph leaves unset fields out: on a sparse advertiser no row carries a stop time, a
+    campaign budget or a page-tab link, and the columns are there anyway, typed; each
+    creative's destination sits in one of its documented homes."""
+    world = World.generate("S", SEED, END_DATE, sparse=True)
+    with SimulatorServer(world) as server:
+        load(server, warehouse, pipelines_dir)
+    for name, declared in settings.TABLES.items():
+        columns = raw_column_types(warehouse, "raw_facebook_ads", name)
+        for column in declared.columns:
+            stored = column.lower()
+            assert stored in columns, (name, column)
+    ads = table(warehouse, "ads")
+    assert ads["creative__link_url"].isna().all()
+    homes = ["creative__object_story_spec__link_data__link",
+             "creative__object_story_spec__video_data__call_to_action__value__link",
+             "creative__asset_feed_spec__link_urls", "creative__object_url"]
+    assert all(ads[home].notna().any() for home in homes)
+    # an ad of an existing post has no destination anywhere
+    assert (ads[homes].isna().all(axis=1)).any()
+    insights = table(warehouse, "ad_insights")
+    assert insights["clicks"].isna().any() and insights["spend"].notna().all()
+
+
+def test_a_response_without_spend_fails_the_account_naming_the_field(
+        simulator, warehouse, pipelines_dir, monkeypatch):
+    """A row may leave out a count it has none of; a response whose rows all lack spend did
+    not deliver it (a version or permission change), and loading it as zero would be wrong."""
+    from ingestion.facebook_ads.client import FacebookClient
+
+    real = FacebookClient.insights
+
+    def without_spend(self, account_id, since, until):
+        for page in real(self, account_id, since, until):
+            yield page.drop_columns(["spend"])
+
+    monkeypatch.setattr(FacebookClient, "insights", without_spend)
+    with pytest.raises(PartialLoadError) as failed:
+        load(simulator, warehouse, pipelines_dir)
+    message = str(failed.value)
+    assert "facebook_ads: account act_" in message
+    assert "rows and none carries spend: the API did not deliver it" in message
+    assert len(table(warehouse, "ad_insights")) == 0

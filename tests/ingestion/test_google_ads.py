@@ -573,3 +573,25 @@ def test_pages_are_batched_into_few_tables():
     page = [{"customer": {"id": str(i)}} for i in range(10)]
     tables = list(batched_tables([page] * 5, settings.CUSTOMERS, batch_rows=25))
     assert [t.num_rows for t in tables] == [30, 20]
+
+
+def test_a_sparse_advertiser_loads_every_documented_column(warehouse, pipelines_dir):
+    """Google's JSON leaves unset optional fields and empty lists out: on a sparse advertiser
+    search ads have no name, a customer no descriptive name, keywords no bid of their own, and
+    one customer no keywords at all (its query has no `results`). Every column is there."""
+    world = World.generate("S", 7, END_DATE, sparse=True)
+    with SimulatorServer(world) as server:
+        load(server, warehouse, pipelines_dir)
+    for name, declared in settings.TABLES.items():
+        types = column_types(warehouse, name)
+        assert set(declared.columns) <= set(types), name
+    assert table(warehouse, "customers")["customer__descriptive_name"].isna().any()
+    ads = table(warehouse, "ads")
+    assert ads["ad_group_ad__ad__name"].isna().any()
+    keywords = table(warehouse, "keywords")
+    assert keywords["ad_group_criterion__cpc_bid_micros"].isna().any()
+    assert keywords["ad_group_criterion__effective_cpc_bid_micros"].notna().all()
+    without = set(customer_ids(world)) - set(keywords["customer__id"])
+    assert len(without) == 1
+    daily = table(warehouse, "ad_performance_daily")
+    assert daily["metrics__clicks"].isna().any() and daily["metrics__cost_micros"].notna().all()

@@ -24,6 +24,7 @@ from ingestion.hubspot.helpers import AccessConfigError, load_access_config, par
 from ingestion.simulator.hubspot import NEW_FIELD, HubSpotApi, write_access_config
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
+from tests.conftest import END_DATE, SEED
 
 TABLES = ("account_info", "contacts", "deals", "deal_contact_associations", "page_views",
           "form_submissions", "exchange_rates", "users", "teams", "ad_account_access")
@@ -370,3 +371,39 @@ def test_access_config_errors_say_what_is_wrong(tmp_path, document, problem):
 def test_a_time_zone_that_is_not_iana_is_named():
     with pytest.raises(Exception, match="time_zone 'Mars/Base' is not an IANA time zone"):
         hubspot_source(access_token="-", time_zone="Mars/Base")
+
+
+def test_account_info_loads_without_the_settings_apis_company_currency(
+        fresh_simulator, warehouse, pipelines_dir):
+    """The settings API's company currency needs its own scope; without it the account info,
+    which names the company currency too, still loads and nothing fails."""
+    fresh_simulator.faults.add(kind="expired_token", api="hubspot", match="company-currency",
+                               times=None)
+    load(fresh_simulator, warehouse, pipelines_dir)
+    info = read(warehouse, "account_info")
+    assert len(info) == 1
+    assert info.loc[0, "company_currency"] == COMPANY_CURRENCY
+    assert info.loc[0, "time_zone"] == PORTAL_TIME_ZONE
+    assert info["currency_settings__currency_code"].isna().all()
+
+
+def test_a_portal_without_teams_users_roles_or_access_file_loads_every_table(
+        warehouse, pipelines_dir):
+    """A sparse portal in its own currency and zone: no teams, users with a role list, one
+    role or none, deals without a currency, no access file. Every table is there."""
+    world = World.generate("S", SEED, END_DATE, company_currency="EUR",
+                           portal_time_zone="Europe/Stockholm", sparse=True)
+    with SimulatorServer(world) as server:
+        load(server, warehouse, pipelines_dir, access_config_path=None)
+    assert set(settings.TABLES) <= tables_in(warehouse)
+    assert read(warehouse, "teams").empty and read(warehouse, "ad_account_access").empty
+    info = read(warehouse, "account_info").iloc[0]
+    assert (info["company_currency"], info["time_zone"]) == ("EUR", "Europe/Stockholm")
+    users = read(warehouse, "users").set_index("id")
+    roles = world.users.set_index("user_id")
+    assert users["role_ids"].notna().sum() == roles["role_ids"].notna().sum() > 0
+    assert users["role_id"].notna().sum() == roles["role_id"].notna().sum() > 0
+    assert users["primary_team_id"].isna().all()
+    deals = read(warehouse, "deals").set_index("id")
+    no_currency = world.deals.loc[world.deals["deal_currency_code"].isna(), "deal_id"]
+    assert len(no_currency) > 0 and deals.loc[list(no_currency), "deal_currency_code"].isna().all()

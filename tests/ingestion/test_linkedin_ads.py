@@ -13,10 +13,12 @@ import duckdb
 import pandas as pd
 import pytest
 import requests
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.linkedin_ads import linkedin_ads
+from ingestion.linkedin_ads import settings as linkedin_settings
 from ingestion.linkedin_ads.client import (
     LinkedInClient,
     parse_account_ids,
@@ -347,3 +349,27 @@ def test_one_failing_account_does_not_stop_the_others_and_keeps_its_state(
     assert_daily_matches_world(warehouse, world)
     accounts = query(warehouse, f"select id from {DATASET}.ad_accounts")
     assert sorted(accounts["id"].astype(str)) == sorted([good, bad])
+
+
+def test_a_sparse_advertiser_and_an_empty_account_load_every_documented_column(
+        warehouse, pipelines_dir):
+    """LinkedIn leaves optional fields out, creatives keep their landing page in the content
+    variant of their type (or show none), and a newly connected account has nothing: every
+    column and table is there anyway."""
+    world = World.generate("S", SEED, END_DATE, sparse=True)
+    with SimulatorServer(world) as server:
+        run(source_for(server), warehouse, pipelines_dir)
+    normalize = NamingConvention().normalize_path
+    for name, declared in linkedin_settings.TABLES.items():
+        loaded = columns(warehouse, name)
+        for column in declared.columns:
+            assert normalize(column) in loaded, (name, column)
+    creatives = query(warehouse, f"select * from {DATASET}.creatives")
+    for home in ("content__text_ad__landing_page", "content__spotlight__landing_page",
+                 "content__reference"):
+        assert creatives[home].notna().any(), home
+    accounts = query(warehouse, f"select id from {DATASET}.ad_accounts")
+    groups = query(warehouse, f"select distinct account from {DATASET}.campaign_groups")
+    empty = {int(a) for a in linkedin_accounts(world)} - {
+        int(urn.rsplit(":", 1)[1]) for urn in groups["account"]}
+    assert len(empty) == 1 and empty <= set(accounts["id"])
