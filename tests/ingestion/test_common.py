@@ -264,7 +264,7 @@ def test_a_source_not_connected_creates_every_table_empty_with_its_columns(tmp_p
     pipeline.run(not_connected_source("google_ads", tables.values()))
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         for name, table in tables.items():
-            assert con.execute(f"select count(*) from raw_google_ads.{name}").fetchone() == (0,)
+            assert con.execute(f"select count(*) from raw_google_ads.{name}").fetchall() == [(0,)]
             columns = {row[0] for row in con.sql(f"describe raw_google_ads.{name}").fetchall()}
             assert set(table.columns) | {"_dlt_load_id"} <= columns, name
 
