@@ -64,9 +64,9 @@ def loaded_settings(warehouse: Path) -> PortalSettings:
     if Path(warehouse).exists():
         try:
             with duckdb.connect(str(warehouse), read_only=True) as con:
-                row = con.execute(_LOADED).fetchone()
-            if row:
-                portal_id, zone, currency = row
+                rows = con.execute(_LOADED).fetchall()
+            if rows:
+                portal_id, zone, currency = rows[0]
         except duckdb.Error as exc:
             log.info("portal settings not read from %s (%s)", warehouse,
                      str(exc).splitlines()[0])
@@ -94,10 +94,10 @@ def built_settings(con: duckdb.DuckDBPyConnection) -> PortalSettings | None:
         row = con.execute("""
             select portal_id, company_currency_code, time_zone, company_currency_source,
                    time_zone_source
-            from marts.dim_portal limit 1""").fetchone()
+            from marts.dim_portal limit 1""").fetchall()
     except duckdb.CatalogException:
         return None
-    if row is None:
+    if not row:
         return None
-    portal_id, currency, zone, currency_source, zone_source = row
+    portal_id, currency, zone, currency_source, zone_source = row[0]
     return PortalSettings(currency, zone, portal_id, currency_source, zone_source)
