@@ -190,7 +190,8 @@ CURRENCY = Suite(
     name="currency",
     asset="fct_ad_performance_daily",
     description=(
-        "Every currency an account reports in or a rate names is an ISO 4217 code; every "
+        "Every currency an account reports in, a rate names or the portal reports in is an "
+        "ISO 4217 code; every "
         "(currency, day) with spend has an effective rate; rates are positive."),
     query="""
         with codes as (
@@ -204,6 +205,10 @@ CURRENCY = Suite(
             union all
             select 'rate ' || id, to_currency_code, cast(conversion_rate as double), null
             from raw_hubspot.exchange_rates
+            union all
+            select 'the company currency (' || company_currency_source || ')',
+                   company_currency_code, null, null
+            from marts.dim_portal
             union all
             select 'spend in ' || currency_code, currency_code, null,
                    count(*) filter (where exchange_rate is null and spend is not null)
@@ -219,7 +224,7 @@ CURRENCY = Suite(
         *_none_counted("days_without_rate"),
     ],
     key=["used_by"],
-    reads=["dim_ad_accounts"],
+    reads=["dim_ad_accounts", "dim_portal"],
 )
 
 RATE_MOVES = Suite(

@@ -54,15 +54,7 @@
             "the portal's settings are read from raw_hubspot.account_info, which this context "
             ~ "does not see: set the company_currency and portal_time_zone vars") }}
     {%- endif -%}
-    {%- set relation = adapter.get_relation(source.database, source.schema, source.identifier) -%}
-    {%- set row = none -%}
-    {%- if relation is not none -%}
-        {%- set found = run_query(
-            "select cast(portal_id as " ~ dbt.type_string() ~ "), time_zone, "
-            ~ "coalesce(company_currency, currency_settings__currency_code, currency_settings__id) "
-            ~ "from " ~ relation ~ " order by _dlt_load_id desc nulls last limit 1") -%}
-        {%- if found.rows | length > 0 -%}{%- set row = found.rows[0] -%}{%- endif -%}
-    {%- endif -%}
+    {%- set row = loaded_account_info(source) -%}
     {%- if (row is none or row[1] is none or row[2] is none) and not required -%}
         {{ return(none) }}
     {%- elif row is none or row[1] is none or row[2] is none -%}
@@ -81,4 +73,23 @@
             "portal time zone " ~ name ~ " is not an IANA time zone (check "
             ~ "ADS_ANALYTICS_PORTAL_TIME_ZONE, or the portal's time zone in HubSpot)") }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- (portal id, time zone, company currency) of the newest account-info row, or none. Read once
+    per dbt invocation: the value is kept in the run's graph, which every model's context
+    shares (on Spark each query is a job of its own, and a build asks for it in many models). -#}
+{% macro loaded_account_info(source) -%}
+    {%- set key = 'ads_analytics_loaded_account_info' -%}
+    {%- if key in graph -%}{{ return(graph[key]) }}{%- endif -%}
+    {%- set relation = adapter.get_relation(source.database, source.schema, source.identifier) -%}
+    {%- set row = none -%}
+    {%- if relation is not none -%}
+        {%- set found = run_query(
+            "select cast(portal_id as " ~ dbt.type_string() ~ "), time_zone, "
+            ~ "coalesce(company_currency, currency_settings__currency_code, currency_settings__id) "
+            ~ "from " ~ relation ~ " order by _dlt_load_id desc nulls last limit 1") -%}
+        {%- if found.rows | length > 0 -%}{%- set row = found.rows[0] | list -%}{%- endif -%}
+    {%- endif -%}
+    {%- do graph.update({key: row}) -%}
+    {{ return(row) }}
 {%- endmacro %}
