@@ -62,7 +62,7 @@ def render(frame: pd.DataFrame) -> str:
             else:
                 cells.append(str(value))
         table.add_row(*cells)
-    console = Console(record=True, width=120)
+    console = Console(record=True, width=140)
     with console.capture() as capture:
         console.print(table)
     return capture.get()
