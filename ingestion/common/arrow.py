@@ -9,6 +9,8 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from ingestion.common.http import ApiError
+
 
 def flatten(record: Mapping[str, Any], prefix: str = "", sep: str = "__") -> dict[str, Any]:
     """Nested objects become `parent__child` columns; lists stay whole as JSON text."""
@@ -76,6 +78,19 @@ def undelivered(table: pa.Table, columns: Iterable[str]) -> list[str]:
         return []
     return [name for name in columns
             if name not in table.column_names or table.column(name).null_count == table.num_rows]
+
+
+def require_delivered(table: pa.Table, columns: Iterable[str], source: str, account: str,
+                      endpoint: str) -> pa.Table:
+    """`table`, unless none of its rows carries one of `columns` (see `undelivered`): then an
+    ApiError naming the source, the account, the endpoint and the field, which fails that
+    account's load and keeps its state where it was."""
+    missing = undelivered(table, columns)
+    if missing:
+        raise ApiError(source, account, endpoint,
+                       f"{table.num_rows} rows and none carries {', '.join(missing)}: the API "
+                       "did not deliver it")
+    return table
 
 
 def batched_pages(pages: Iterable[list[dict[str, Any]]],

@@ -19,8 +19,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import batched_pages, to_table, undelivered, with_keys
-from ingestion.common.http import ApiError
+from ingestion.common.arrow import batched_pages, require_delivered, to_table, with_keys
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
@@ -121,11 +120,8 @@ def facebook_ads(
             pages = (page for chunk_start, chunk_end in date_chunks(*window, chunk_days)
                      for page in client.insights(account_id, chunk_start, chunk_end))
             for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
-                missing = undelivered(table, settings.INSIGHTS_REQUIRED_METRICS)
-                if missing:
-                    raise ApiError(settings.SOURCE_NAME, f"act_{account_id}", "GET insights",
-                                   f"{table.num_rows} rows and none carries "
-                                   f"{', '.join(missing)}: the API did not deliver it")
+                require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS,
+                                  settings.SOURCE_NAME, f"act_{account_id}", "GET insights")
                 yield with_keys(table, settings.INSIGHTS_PRIMARY_KEY)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])

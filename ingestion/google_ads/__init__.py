@@ -19,8 +19,8 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import undelivered
-from ingestion.common.http import ApiError, SourceError
+from ingestion.common.arrow import require_delivered
+from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
@@ -136,13 +136,8 @@ def daily_rows(
                          for page in client.search(customer_id, table.query(first, last),
                                                    table.page_shape))
                 for rows in joined_tables(prefetched(pages), table, batch_rows):
-                    missing = undelivered(rows, table.required_metrics)
-                    if missing:
-                        raise ApiError(settings.SOURCE_NAME, customer_id,
-                                       f"POST googleAds:search ({table.name})",
-                                       f"{rows.num_rows} rows and none carries "
-                                       f"{', '.join(missing)}: the API did not deliver it")
-                    yield rows
+                    yield require_delivered(rows, table.required_metrics, settings.SOURCE_NAME,
+                                            customer_id, f"POST googleAds:search ({table.name})")
             except SourceError as exc:
                 failures.record(exc)
                 continue

@@ -19,8 +19,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingestion.common import failures
-from ingestion.common.arrow import undelivered
-from ingestion.common.http import ApiError
+from ingestion.common.arrow import require_delivered
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
@@ -126,12 +125,9 @@ def linkedin_ads(
                 return
             chunks = prefetched(client.analytics_chunks(account_id, *window))
             for table in concat_pages((elements for _, _, elements in chunks), batch_rows):
-                missing = undelivered(table, settings.ANALYTICS_REQUIRED_METRICS)
-                if missing:
-                    raise ApiError(settings.SOURCE_NAME, account_id,
-                                   f"GET {settings.ANALYTICS_PATH}",
-                                   f"{table.num_rows} elements and none carries "
-                                   f"{', '.join(missing)}: the API did not deliver it")
+                require_delivered(table, settings.ANALYTICS_REQUIRED_METRICS,
+                                  settings.SOURCE_NAME, account_id,
+                                  f"GET {settings.ANALYTICS_PATH}")
                 yield analytics_table(table, account_id)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
             state.advance(account_id, window[1])
