@@ -125,8 +125,8 @@ def load_from_config(source_name: str, factory: Any) -> None:
     """
     import sys
 
+    from ingestion.common.connection import connection_of
     from ingestion.common.http import SourceError
-    from ingestion.registry import connection
     from orchestration.paths import warehouse_path
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -134,7 +134,7 @@ def load_from_config(source_name: str, factory: Any) -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipeline = make_pipeline(source_name, warehouse, progress="log")
     pipeline.activate()
-    state = connection(source_name)
+    state = connection_of(source_name, factory)
     if not state.connected:
         # Asked for one source by name: nothing to load is an error here, not a skip.
         print(state.describe().replace(": its tables stay empty", ": nothing loaded"),
