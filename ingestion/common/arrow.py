@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.common.http import ApiError
 
@@ -135,9 +136,16 @@ def _column(values: list[Any], declared: pa.DataType | None) -> pa.Array:
         return pa.array(values, type=declared)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         pass
+    text = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
     if declared is not None and not pa.types.is_string(declared):
-        raise ValueError(f"values do not fit the documented type {declared}: {values[:5]}")
-    return pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+        # A documented boolean or number sent as text ("false", "17"), as some API versions
+        # and examples do, is the same value; anything else is refused, not dropped.
+        try:
+            return pc.cast(text, declared)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise ValueError(f"values do not fit the documented type {declared}: "
+                             f"{values[:5]}") from None
+    return text
 
 
 def _text(value: Any) -> str:

@@ -295,3 +295,14 @@ def test_connection_tells_not_connected_from_incomplete_from_connected(tmp_path,
     # HubSpot needs only its token
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "a-token")
     assert connection("hubspot").connected
+
+
+def test_a_documented_boolean_or_number_sent_as_text_is_the_same_value():
+    """HubSpot's legacy users example sends `superAdmin` as the string "false"."""
+    table = to_table([{"id": "1", "superAdmin": "false", "n": "17"},
+                      {"id": "2", "superAdmin": True, "n": 3}],
+                     known={"id": pa.string(), "superAdmin": pa.bool_(), "n": pa.int64()})
+    assert table.column("superAdmin").to_pylist() == [False, True]
+    assert table.column("n").to_pylist() == [17, 3]
+    with pytest.raises(ValueError, match="do not fit the documented type bool"):
+        to_table([{"superAdmin": "maybe"}], known={"superAdmin": pa.bool_()})
