@@ -209,7 +209,7 @@ def _check_connections() -> None:
     """Say which sources the configuration connects, and refuse a run that could build nothing:
     no source connected, or ad networks without the HubSpot portal whose settings (company
     currency, time zone) the marts need and no override of them."""
-    from ingestion.hubspot.portal import overrides
+    from ingestion.common.portal import overrides
     from ingestion.registry import SOURCE_NAMES, IncompleteConfiguration, connection
 
     states = [connection(name) for name in SOURCE_NAMES]

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingestion.hubspot.portal import (  # noqa: F401 (the overrides' names, for users and tests)
+from ingestion.common.portal import (  # noqa: F401 (the overrides' names, for users and tests)
     COMPANY_CURRENCY_ENV,
     PORTAL_TIME_ZONE_ENV,
     loaded_settings,

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.hubspot.portal import built_settings
+from ingestion.common.portal import built_settings
 
 OVERVIEW_SQL = """
 select

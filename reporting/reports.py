@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.hubspot.portal import built_settings
+from ingestion.common.portal import built_settings
 from orchestration.paths import dbt_project_vars
 from reporting.catalog import (
     ANALYZE_RANKINGS,

@@ -30,9 +30,9 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
+from ingestion.common.portal import overrides as portal_overrides
 from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
-from ingestion.hubspot.portal import overrides as portal_overrides
 from ingestion.registry import SOURCE_NAMES, connection, source_factory, source_tables
 from orchestration.dbt import OWNER
 from orchestration.paths import environment, raw_parquet_dir
