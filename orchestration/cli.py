@@ -222,7 +222,7 @@ def _check_connections() -> None:
     if not connected:
         raise CliError("no source is connected: configure HubSpot and the ad networks you use "
                        "(sources.<name>.access_token and account ids in .dlt/secrets.toml, or "
-                       "SOURCES__<NAME>__... variables; see the README's Configuration)")
+                       "SOURCES__<NAME>__... variables; see docs/configuration.md)")
     if "hubspot" not in connected and len(overrides()) < 2:
         raise CliError("hubspot is not connected: the company currency and the time zone come "
                        "from the HubSpot portal; connect it, or set "

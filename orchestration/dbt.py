@@ -57,7 +57,7 @@ class StepDbtResource(DbtCliResource):
     Before starting dbt, dagster-dbt runs `dbt --version` in a child process (a whole dbt import)
     and loads the project in process for an adapter handle, which only its row-count and
     column-metadata fetching use: 1.5 s and 0.4 to 1.2 s of every dbt step on a quiet machine,
-    several times that on a busy one (README, "dbt steps"). Here the version is the
+    several times that on a busy one (docs/orchestration.md, "dbt steps"). Here the version is the
     installed dbt-core's when the executable is this environment's (the one dbt it can be), and
     there is no adapter handle."""
 

@@ -1,5 +1,5 @@
 """What a report can show: the levels of the campaign table, the metrics, the models and the
-other closed sets a filter is checked against (DESIGN.md §5–7).
+other closed sets a filter is checked against (docs/data-contract.md).
 
 Everything here is a fixed name the query builder may put into SQL; nothing a user types is
 ever used as SQL text, only looked up in these tables.

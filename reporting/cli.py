@@ -36,7 +36,7 @@ def _listed(values: list[str] | None) -> tuple[str, ...]:
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("filters (DESIGN.md §7)")
+    group = parser.add_argument_group("filters (docs/data-contract.md, Filters and reports)")
     group.add_argument("--range", dest="date_preset", metavar="PRESET",
                        help=f"date preset: {', '.join(PRESETS)} (default: the 30 days before "
                             "today)")

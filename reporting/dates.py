@@ -1,4 +1,5 @@
-"""Report date ranges: the presets of DESIGN.md §7 resolved against "today" in the portal's zone.
+"""Report date ranges: the presets of docs/data-contract.md resolved against "today" in the
+portal's zone.
 
 "Last N days" is the N full days before today (today is still being loaded). "This week /
 month / quarter / year" run from the period's first day through today; "last ..." is the

@@ -1,5 +1,5 @@
 """The report API: the overview, the campaign table, the analyze set and goals over the marts,
-with the filters of DESIGN.md §7.
+with the filters of docs/data-contract.md.
 
     with Reports.open(warehouse) as reports:
         scope = reports.scope(Filters(date_preset="last_30_days", networks=("google",)))

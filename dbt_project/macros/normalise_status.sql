@@ -1,5 +1,5 @@
 {#-
-    A network's raw status as `active`, `paused` or `deleted` (DESIGN §4); anything else is null,
+    A network's raw status as `active`, `paused` or `deleted` (docs/data-contract.md); anything else is null,
     so an unknown status shows up in the models' `not_null` warnings instead of being guessed.
     Facebook: pass `effective_status` (the serving status). `*_PAUSED` means a parent is paused;
     statuses of an ad that is switched on but waiting (review, processing, issues) count as

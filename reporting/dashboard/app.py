@@ -75,7 +75,8 @@ def sidebar(reports: Reports) -> Filters:
         "Attribution report or model", [None, *ATTRIBUTIONS],
         format_func=lambda a: (f"Default ({label(DEFAULT_ATTRIBUTION).lower()})" if a is None
                                else label(a)),
-        help=f"DESIGN.md §6. By default the overview and the campaign table use "
+        help=f"docs/data-contract.md, Attribution. By default the overview and the campaign "
+             f"table use "
              f"{label(DEFAULT_ATTRIBUTION).lower()}, the analyze charts "
              f"{label(ANALYZE_ATTRIBUTION).lower()}", key="attribution")
     principal = bar.selectbox(
@@ -188,7 +189,8 @@ def analyze(reports: Reports, filters: Filters, grain: str) -> None:
 def goals(reports: Reports, filters: Filters) -> None:
     frame = reports.goals(filters)
     if frame.empty:
-        st.info("No goals in scope: goals are set in dbt_project/seeds (DESIGN.md §8).")
+        st.info("No goals in scope: goals are set in dbt_project/seeds "
+                "(docs/data-contract.md, Goals).")
         return
     for goal in frame.to_dict("records"):
         share = goal["percent_of_target"]

@@ -1,6 +1,6 @@
 """The semantic layer (dbt semantic models and metrics, MetricFlow spec): what `dbt parse` makes
-of it, and what MetricFlow and the README's SQL compute from it on a small hand-built `marts`
-schema whose answers are worked out by hand below."""
+of it, and what MetricFlow and the documented SQL (docs/semantic-layer.md) compute from it on
+a small hand-built `marts` schema whose answers are worked out by hand below."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ JAN_1, JAN_2, FEB_1 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 2,
 JANUARY = (dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 31))
 ONE_MODEL = "{{ Entity('attribution_model') }} = '%s'"
 
-# The campaign fact's additive columns (DESIGN §5), each a measure and a simple metric.
+# The campaign fact's additive columns (docs/data-contract.md, Metrics), each a measure and a
+# simple metric.
 CAMPAIGN_MEASURES = [
     "impressions", "clicks", "spend", "spend_company_currency", "engagements", "likes",
     "network_conversions", "sessions", "contacts", "leads", "mqls", "sqls", "opportunities",
@@ -495,12 +496,11 @@ def test_the_saved_queries_run(engine, warehouse):
         ("Brand search", -0.5), ("Display", None), ("Spring leads", 1.5)]
 
 
-# --- the README's SQL -------------------------------------------------------------------------
+# --- the documented SQL ---------------------------------------------------------------------
 
 def readme_examples() -> dict[str, str]:
-    """The SQL blocks of the README's "Semantic layer" section, by their first line."""
-    readme = (REPO_ROOT / "README.md").read_text()
-    section = readme.split("\n## Semantic layer", 1)[1].split("\n## ", 1)[0]
+    """The SQL blocks of docs/semantic-layer.md, by their first line."""
+    section = (REPO_ROOT / "docs" / "semantic-layer.md").read_text()
     blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
     return {block.splitlines()[0].removeprefix("-- "): block for block in blocks}
 

@@ -1,5 +1,5 @@
 {#-
-    One row per network + ad, every network in one shape (DESIGN §4: Facebook ad, Google ad group
+    One row per network + ad, every network in one shape (the common hierarchy of docs/data-contract.md: Facebook ad, Google ad group
     ad, LinkedIn creative). `is_tracked`: HubSpot tracks the ad's campaign. The evidence is an ad
     of the campaign whose URL settings carry HubSpot's tracking parameters (its own, or Google's
     campaign-level suffix or template), or sessions that landed with an ad's `hsa_ad` (LinkedIn
