@@ -6,11 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ingestion.common.connection import (  # noqa: F401 (the connection's names, here too)
-    Connection,
-    IncompleteConfiguration,
-    connection_of,
-)
+from ingestion.common.connection import Connection, connection_of
 from ingestion.common.schema import RawTable
 
 SOURCE_NAMES = ("facebook_ads", "google_ads", "linkedin_ads", "hubspot")

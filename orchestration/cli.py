@@ -210,20 +210,20 @@ def _check_connections() -> None:
     no source connected, or ad networks without the HubSpot portal whose settings (company
     currency, time zone) the marts need and no override of them."""
     from ingestion.common.portal import overrides
-    from ingestion.registry import SOURCE_NAMES, IncompleteConfiguration, connection
+    from ingestion.registry import SOURCE_NAMES, connection
 
-    states = [connection(name) for name in SOURCE_NAMES]
-    for state in states:
-        try:
+    try:
+        states = [connection(name) for name in SOURCE_NAMES]
+        for state in states:
             state.require_complete()
-        except IncompleteConfiguration as exc:
-            raise CliError(str(exc)) from None
-    connected = [state.source for state in states if state.connected]
+    except ValueError as exc:  # incomplete, or a setting that cannot be used
+        raise CliError(str(exc)) from None
+    connected = [state.name for state in states if state.connected]
     if not connected:
         raise CliError("no source is connected: configure HubSpot and the ad networks you use "
                        "(sources.<name>.access_token and account ids in .dlt/secrets.toml, or "
                        "SOURCES__<NAME>__... variables; see docs/configuration.md)")
-    if "hubspot" not in connected and len(overrides()) < 2:
+    if "hubspot" not in connected and not {"company_currency", "time_zone"} <= overrides().keys():
         raise CliError("hubspot is not connected: the company currency and the time zone come "
                        "from the HubSpot portal; connect it, or set "
                        "ADS_ANALYTICS_COMPANY_CURRENCY and ADS_ANALYTICS_PORTAL_TIME_ZONE")

@@ -69,7 +69,7 @@ class JobOutcome:
 
     def sources_line(self) -> str:
         """`Sources: facebook_ads, hubspot connected; google_ads not connected (no
-        configuration: its tables are empty)`."""
+        configuration: nothing loaded)`."""
         from ingestion.registry import SOURCE_NAMES
 
         order = {f"raw_{name}": rank for rank, name in enumerate(SOURCE_NAMES)}
@@ -78,8 +78,7 @@ class JobOutcome:
         absent = [d.removeprefix("raw_") for d in datasets if not self.sources[d]]
         text = f"Sources: {', '.join(connected) or 'none'} connected"
         if absent:
-            text += (f"; {', '.join(absent)} not connected (no configuration: "
-                     f"{'its tables are' if len(absent) == 1 else 'their tables are'} empty)")
+            text += f"; {', '.join(absent)} not connected (no configuration: nothing loaded)"
         return text + "."
 
     def failure_message(self) -> str:

@@ -196,7 +196,7 @@ def test_a_portal_with_only_facebook_and_hubspot_connected(tmp_path, monkeypatch
     networks = ("facebook",)
     warehouse, out = _run(world, networks, tmp_path, monkeypatch, capsys)
     assert ("Sources: facebook_ads, hubspot connected; google_ads, linkedin_ads not connected "
-            "(no configuration: their tables are empty).") in out
+            "(no configuration: nothing loaded).") in out
 
     # The networks not connected have every raw table, empty, and nothing in the marts.
     for dataset, table in (("raw_google_ads", "keywords"), ("raw_google_ads", "customers"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.exceptions import DltException
 
 
 def required_settings(factory: Callable[..., Any]) -> tuple[str, ...]:
@@ -24,14 +25,21 @@ class IncompleteConfiguration(ValueError):
     """A source has some of its required settings and not the others."""
 
 
+class InvalidConfiguration(ValueError):
+    """A source's settings are there but one of them cannot be used (an unknown time zone, a
+    malformed id): the message names the source and the setting."""
+
+
 @dataclass(frozen=True)
 class Connection:
     """Whether the configuration connects a source: `connected`, or `missing` every required
-    setting (not connected: the user does not use that network), or only some of them."""
+    setting (not connected: the user does not use that network), or only some of them.
+    `dlt_source` is the source as its configuration built it, when connected."""
 
-    source: str
+    name: str
     required: tuple[str, ...]
     missing: tuple[str, ...] = ()
+    dlt_source: Any = field(default=None, compare=False, repr=False)
 
     @property
     def connected(self) -> bool:
@@ -45,13 +53,13 @@ class Connection:
     def describe(self) -> str:
         keys = ", ".join(self.missing)
         if self.connected:
-            return f"{self.source}: connected"
+            return f"{self.name}: connected"
         if not self.configured:
-            return (f"{self.source}: not connected (none of {keys} is configured under "
-                    f"sources.{self.source}): its tables stay empty")
-        return (f"{self.source}: configured but incomplete: {keys} missing (set "
-                f"sources.{self.source}.<key> in .dlt/config.toml or secrets.toml, or "
-                f"SOURCES__{self.source.upper()}__<KEY>)")
+            return (f"{self.name}: not connected (none of {keys} is configured under "
+                    f"sources.{self.name}): nothing loaded")
+        return (f"{self.name}: configured but incomplete: {keys} missing (set "
+                f"sources.{self.name}.<key> in .dlt/config.toml or secrets.toml, or "
+                f"SOURCES__{self.name.upper()}__<KEY>)")
 
     def require_complete(self) -> None:
         """Raise IncompleteConfiguration when the source is configured but incomplete."""
@@ -61,11 +69,17 @@ class Connection:
 
 def connection_of(name: str, factory: Callable[..., Any]) -> Connection:
     """Which of source `name`'s required settings its dlt configuration (config and secrets
-    files, environment) holds, looked up exactly as the source (`factory`) itself does."""
+    files, environment) holds, looked up exactly as the source (`factory`) itself does; with the
+    source built when it is connected. A setting that is there but unusable raises
+    InvalidConfiguration naming the source."""
     required = required_settings(factory)
     try:
-        factory()
+        built = factory()
     except ConfigFieldMissingException as exc:
         missing = tuple(field for field in required if field in exc.fields)
         return Connection(name, required, missing)
-    return Connection(name, required)
+    except (ValueError, DltException) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidConfiguration(text if text.startswith(f"{name}:")
+                                   else f"{name}: {text}") from None
+    return Connection(name, required, dlt_source=built)

@@ -134,14 +134,17 @@ def load_from_config(source_name: str, factory: Any) -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipeline = make_pipeline(source_name, warehouse, progress="log")
     pipeline.activate()
-    state = connection_of(source_name, factory)
+    try:
+        state = connection_of(source_name, factory)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
     if not state.connected:
         # Asked for one source by name: nothing to load is an error here, not a skip.
-        print(state.describe().replace(": its tables stay empty", ": nothing loaded"),
-              file=sys.stderr)
+        print(state.describe(), file=sys.stderr)
         raise SystemExit(1)
     try:
-        print(run_source(factory(), pipeline))
+        print(run_source(state.dlt_source, pipeline))
     except (SourceError, failures.PartialLoadError) as exc:
         print(f"{source_name}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

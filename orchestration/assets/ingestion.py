@@ -29,11 +29,12 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asse
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common import failures
+from ingestion.common.connection import connection_of
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
 from ingestion.common.portal import overrides as portal_overrides
 from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
-from ingestion.registry import SOURCE_NAMES, connection, source_factory, source_tables
+from ingestion.registry import SOURCE_NAMES, source_factory, source_tables
 from orchestration.dbt import OWNER
 from orchestration.paths import environment, raw_parquet_dir
 
@@ -127,7 +128,7 @@ class AdsDltTranslator(DagsterDltTranslator):
 # The check on every raw table that each account (or part of the CRM) of the source loaded.
 LOADED_CHECK = "every_account_loaded"
 # Its metadata: whether the configuration connects the source (a network the user does not use
-# is not connected: its tables are empty, and nothing failed).
+# is not connected: nothing is loaded, and nothing failed).
 CONNECTED = "connected"
 
 
@@ -173,8 +174,9 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
     """Load the source from its configuration.
 
     A source with none of its required settings is not connected (the user does not use that
-    network): its tables are created empty, with their documented columns, and reported
-    materialized, so everything built from them runs; its checks pass and say so. A source with
+    network): nothing is loaded, its tables exist with their documented columns (empty unless
+    an earlier connection loaded them), and they are reported materialized, so everything built
+    from them runs; its checks pass and say so. A source with
     some required settings and not others fails at once, naming what is missing.
 
     When some accounts (or parts of the CRM) fail, the rest is loaded: its tables are reported
@@ -185,13 +187,11 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
     # The source reads its config when it is built: under its own pipeline, not the last one
     # created (dlt looks config up under the active pipeline's name first).
     pipeline.activate()
-    state = connection(entry.name)
+    state = connection_of(entry.name, entry.factory)
     state.require_complete()
     context.log.info(state.describe())
-    if state.connected:
-        source = entry.factory()
-    else:
-        source = not_connected_source(entry.name, source_tables(entry.name).values())
+    source = state.dlt_source if state.connected else not_connected_source(
+        entry.name, source_tables(entry.name).values())
     results = list(dlt.run(context=context, dlt_source=for_destination(source, pipeline),
                            dlt_pipeline=pipeline, **run_options(pipeline)))
     if collected and not any(_rows_loaded(result) for result in results):

@@ -581,7 +581,7 @@ def test_handwritten_advertiser_end_to_end(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     assert ("Sources: facebook_ads, google_ads, hubspot connected; linkedin_ads not connected "
-            "(no configuration: its tables are empty).") in out
+            "(no configuration: nothing loaded).") in out
     assert server.unexpected == []
     # LinkedIn was never asked anything
     assert not [r for r in server.requests if r[1].startswith("/rest/")]

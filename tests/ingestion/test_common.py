@@ -272,7 +272,8 @@ def test_a_source_not_connected_creates_every_table_empty_with_its_columns(tmp_p
 def test_connection_tells_not_connected_from_incomplete_from_connected(tmp_path, monkeypatch):
     import os
 
-    from ingestion.registry import IncompleteConfiguration, connection
+    from ingestion.common.connection import IncompleteConfiguration, InvalidConfiguration
+    from ingestion.registry import connection
 
     monkeypatch.chdir(tmp_path)  # no .dlt folder here
     for key in [k for k in os.environ if k.startswith("SOURCES__")]:
@@ -292,9 +293,15 @@ def test_connection_tells_not_connected_from_incomplete_from_connected(tmp_path,
     monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", "123-456-7890")
     monkeypatch.setenv("SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN", "a-developer-token")
     assert connection("google_ads").connected
-    # HubSpot needs only its token
+    # HubSpot needs only its token; the source comes back built
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "a-token")
-    assert connection("hubspot").connected
+    hubspot = connection("hubspot")
+    assert hubspot.connected and "account_info" in hubspot.dlt_source.resources
+    # a setting that is there but unusable names the source and the setting
+    monkeypatch.setenv("SOURCES__HUBSPOT__TIME_ZONE", "Mars/Base")
+    with pytest.raises(InvalidConfiguration,
+                       match=r"^hubspot: time_zone 'Mars/Base' is not an IANA time zone"):
+        connection("hubspot")
 
 
 def test_a_documented_boolean_or_number_sent_as_text_is_the_same_value():
