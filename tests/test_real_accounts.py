@@ -62,30 +62,13 @@ def _query(warehouse: Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def _expected_spend(world: World, networks: tuple[str, ...]) -> pd.DataFrame:
-    """Spend per network, account and local day: native, and in the company currency as the
-    marts convert it (each ad-day at the rate in effect that day, to the micro, then summed)."""
-    daily = world.ad_daily()
-    daily = daily[daily["network"].isin(networks)].copy()
-    currency = world.accounts.set_index("account_id")["currency"]
-    daily["currency"] = daily["account_id"].map(currency)
-    daily["rate"] = truth.rates_in_effect(world, daily["currency"],
-                                          pd.to_datetime(daily["date"]).dt.date)
-    daily["spend"] = daily["spend_cents"].map(truth.cents_to_decimal)
-    daily["spend_company_currency"] = [
-        truth.to_company_currency(spend, rate)
-        for spend, rate in zip(daily["spend"], daily["rate"], strict=True)]
-    return (daily.groupby(["network", "account_id", "date"], as_index=False)
-            [["spend", "spend_company_currency"]].sum())
-
-
 def _assert_spend_equals_truth(warehouse: Path, world: World,
                                networks: tuple[str, ...]) -> None:
     mart = _query(warehouse, """
         select network, ad_account_id as account_id, cast(date_day as varchar) as date,
                sum(spend) as spend, sum(spend_company_currency) as spend_company_currency
         from marts.fct_ad_performance_daily group by all""")
-    expected = _expected_spend(world, networks)
+    expected = truth.spend_by_account_day(world, networks)
     merged = expected.merge(mart, on=["network", "account_id", "date"], how="outer",
                             suffixes=("_truth", "_mart"), indicator=True)
     assert len(expected) > 0 and (merged["_merge"] == "both").all(), merged[

@@ -49,21 +49,30 @@ def rates_in_effect(world: World, currencies: pd.Series, days: pd.Series) -> np.
     return np.where(joined["currency"].to_numpy() == world.company_currency, 1.0, rate)
 
 
-def spend_by_account_day(world: World) -> pd.DataFrame:
-    """True spend (native currency), impressions and clicks per network, account and local day,
-    and the spend in the company currency at the rate in effect that day."""
+def spend_by_account_day(world: World,
+                         networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """True spend (native currency), impressions and clicks per network, account and local day
+    (of `networks` only, when given), and the spend in the company currency as the warehouse
+    converts it: each ad-day at the rate in effect that day, to the micro (half up), summed.
+
+    Integer arithmetic, exact: spend is in cents and HubSpot's rates have at most six decimals,
+    so cents x micro-rate is in units of 1e-8, rounded half up to micros."""
     daily = world.ad_daily()
-    grouped = daily.groupby(["network", "account_id", "date"], as_index=False)[
-        ["spend_cents", "impressions", "clicks"]].sum()
-    currency = world.accounts.set_index("account_id")["currency"]
-    grouped["currency"] = grouped["account_id"].map(currency)
+    if networks is not None:
+        daily = daily[daily["network"].isin(networks)]
+    currency = daily["account_id"].map(world.accounts.set_index("account_id")["currency"])
+    rate = rates_in_effect(world, currency, daily["date"])
+    micro_rate = np.rint(rate * 1_000_000).astype(np.int64)
+    converted = (daily["spend_cents"].to_numpy(np.int64) * micro_rate + 50) // 100
+    grouped = (daily.assign(company_micros=converted)
+               .groupby(["network", "account_id", "date"], as_index=False)
+               [["spend_cents", "impressions", "clicks", "company_micros"]].sum())
+    grouped["currency"] = grouped["account_id"].map(
+        world.accounts.set_index("account_id")["currency"])
     grouped["spend"] = grouped["spend_cents"].map(cents_to_decimal)
-    grouped = grouped.sort_values(["network", "account_id", "date"]).reset_index(drop=True)
-    rates = rates_in_effect(world, grouped["currency"], grouped["date"])
-    grouped["spend_company_currency"] = [
-        to_company_currency(spend, rate) for spend, rate in zip(grouped["spend"], rates,
-                                                                strict=True)]
-    return grouped
+    grouped["spend_company_currency"] = [Decimal(int(m)).scaleb(-6)
+                                         for m in grouped.pop("company_micros")]
+    return grouped.sort_values(["network", "account_id", "date"]).reset_index(drop=True)
 
 
 def entity_counts(world: World) -> dict[str, int]:
@@ -94,11 +103,6 @@ def touch_paths(world: World) -> pd.DataFrame:
     columns = ["contact_id", "visit_rank", "session_id", "started_at", "channel", "network",
                "account_id", "campaign_id", "ad_group_id", "ad_id", "keyword_id"]
     return world.sessions[columns].sort_values(["contact_id", "visit_rank"]).reset_index(drop=True)
-
-
-def first_form_submission_contacts(world: World) -> pd.DataFrame:
-    """Contacts per ad under `first_form_submission` (see `contacts_per_ad`)."""
-    return contacts_per_ad(world, "first_form_submission")
 
 
 def contacts_per_ad(world: World, report: str = "first_form_submission",
@@ -204,7 +208,6 @@ def write_truth(world: World, folder: Path) -> list[Path]:
     tables = {
         "spend_by_account_day": text(spend_by_account_day(world)),
         "touch_paths": touch_paths(world),
-        "first_form_submission_contacts": first_form_submission_contacts(world),
         **{f"contacts_per_ad_{report}": contacts_per_ad(world, report) for report in REPORTS},
         "closed_won_deals": text(closed_won_deals(world)),
         "entity_counts": pd.DataFrame(sorted(entity_counts(world).items()),

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from ingestion.simulator.server import FaultRule, Faults
-from ingestion.simulator.truth import first_form_submission_contacts, spend_by_account_day
+from ingestion.simulator.truth import contacts_per_ad, spend_by_account_day
 from ingestion.simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
 from tests.conftest import END_DATE, SEED
 
@@ -93,7 +93,7 @@ def test_truth_totals_equal_the_daily_metrics(world_s):
 
 
 def test_first_form_submission_truth_counts_only_ad_sessions(world_s):
-    truth = first_form_submission_contacts(world_s)
+    truth = contacts_per_ad(world_s, "first_form_submission")
     firsts = world_s.form_submissions[world_s.form_submissions["is_first"]]
     from_ads = firsts.merge(world_s.sessions, on="session_id")["ad_id"].notna().sum()
     assert truth["contacts"].sum() == from_ads

@@ -24,9 +24,11 @@ from ingestion.simulator.truth import (
     REPORTS,
     closed_won_deals,
     contacts_per_ad,
-    first_form_submission_contacts,
     spend_by_account_day,
     write_truth,
+)
+from ingestion.simulator.truth import (
+    attributed_contacts as truth_attributed,
 )
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
@@ -464,7 +466,9 @@ def test_a_sparse_fault_renders_the_default_world_sparsely(fresh_simulator):
 
 # -- truth --------------------------------------------------------------------------------------
 
-def test_spend_in_company_currency_is_native_spend_times_the_rate_of_the_day(sparse_world):
+def test_spend_in_company_currency_is_each_ad_days_spend_times_the_rate_of_the_day(
+        sparse_world):
+    """As the warehouse converts it: each ad-day at the day's rate, to the micro, then summed."""
     truth = spend_by_account_day(sparse_world)
     rates = sparse_world.exchange_rates
     row = truth[(truth["currency"] == "SEK") & (truth["date"] == "2026-10-20")].iloc[0]
@@ -472,8 +476,11 @@ def test_spend_in_company_currency_is_native_spend_times_the_rate_of_the_day(spa
                 & (rates["effective_at"] <= dt.date(2026, 10, 20))]
     rate = sek.sort_values("effective_at")["rate"].iloc[-1]
     assert sek["effective_at"].max() == dt.date(2026, 10, 7)  # the second rate, not the first
-    by_hand = (Decimal(int(row["spend_cents"])) / 100 * Decimal(str(rate))).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    daily = sparse_world.ad_daily()
+    ads = daily[(daily["account_id"] == row["account_id"]) & (daily["date"] == "2026-10-20")]
+    assert len(ads) > 1
+    by_hand = sum((Decimal(int(cents)) / 100 * Decimal(str(rate))).quantize(
+        Decimal("0.000001"), rounding=ROUND_HALF_UP) for cents in ads["spend_cents"])
     assert row["spend_company_currency"] == by_hand
     in_eur = truth[truth["currency"] == "EUR"]
     assert (in_eur["spend_company_currency"] == in_eur["spend"]).all()
@@ -488,30 +495,33 @@ def test_spend_in_usd_portal_keeps_usd_accounts_spend(world_s):
 
 
 def test_contacts_per_ad_follow_hubspots_reports(world_s):
-    assert first_form_submission_contacts(world_s).equals(
-        contacts_per_ad(world_s, "first_form_submission"))
-    reports = {r: contacts_per_ad(world_s, r) for r in REPORTS}
-    sessions = world_s.sessions.set_index("session_id")
-    forms = world_s.form_submissions.sort_values("submitted_at")
-    contact = forms.loc[forms["contact_id"].duplicated(keep=False), "contact_id"].iloc[0]
-    mine = forms[forms["contact_id"] == contact]
-    first, last = mine[mine["is_first"]].iloc[0], mine.iloc[-1]
-    # By hand for one contact that submitted twice.
-    expected = {"first_form_submission": sessions.loc[first["session_id"], "ad_id"],
-                "last_form_submission": sessions.loc[last["session_id"], "ad_id"]}
-    clicks = world_s.sessions[(world_s.sessions["contact_id"] == contact)
-                              & world_s.sessions["ad_id"].notna()
-                              & (world_s.sessions["started_at"] <= first["submitted_at"])]
-    expected["last_ad_interaction"] = (clicks.sort_values("started_at")["ad_id"].iloc[-1]
-                                       if len(clicks) else pd.NA)
-    for report, frame in reports.items():
-        assert frame["contacts"].sum() <= world_s.contacts["contact_id"].nunique()
-        assert not frame.duplicated(["network", "ad_id"]).any()
-        if pd.notna(expected[report]):
-            assert expected[report] in set(frame["ad_id"])
-    # Every contact that converted on an ad session had an ad interaction by then.
-    assert reports["last_ad_interaction"]["contacts"].sum() >= reports[
-        "first_form_submission"]["contacts"].sum()
+    """By hand, for every contact that submitted more than once: the ad of the first
+    submission's session, of the last one's, and the last tracked-ad session up to the first
+    submission; `attributed_contacts` credits exactly those, and `contacts_per_ad` counts them."""
+    tracked = set(world_s.ads.loc[world_s.ads["is_tracked"], "ad_id"])
+    sessions = world_s.sessions
+    on_ads = sessions[sessions["ad_id"].isin(tracked)]
+    ad_of = on_ads.set_index("session_id")["ad_id"]
+    forms = world_s.form_submissions.sort_values(["submitted_at", "submission_id"])
+    twice = forms[forms["contact_id"].duplicated(keep=False)]
+    assert twice["contact_id"].nunique() > 3
+    expected: dict[str, dict[str, str]] = {report: {} for report in REPORTS}
+    for contact, mine in twice.groupby("contact_id"):
+        first, last = mine[mine["is_first"]].iloc[0], mine.iloc[-1]
+        for report, form in (("first_form_submission", first), ("last_form_submission", last)):
+            if form["session_id"] in ad_of.index:
+                expected[report][contact] = ad_of[form["session_id"]]
+        before = on_ads[(on_ads["contact_id"] == contact)
+                        & (on_ads["started_at"] <= first["submitted_at"])]
+        if len(before):
+            expected["last_ad_interaction"][contact] = (
+                before.sort_values("visit_rank")["ad_id"].iloc[-1])
+    for report in REPORTS:
+        credited = truth_attributed(world_s, report).set_index("contact_id")["ad_id"]
+        got = {c: credited[c] for c in twice["contact_id"].unique() if c in credited.index}
+        assert got == expected[report] and got, report
+        per_ad = contacts_per_ad(world_s, report)
+        assert per_ad["contacts"].sum() == len(credited) == credited.index.nunique()
     with pytest.raises(ValueError, match="unknown report"):
         contacts_per_ad(world_s, "linear")
 

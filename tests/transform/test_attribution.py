@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingestion.simulator.truth import first_form_submission_contacts
+from ingestion.simulator.truth import contacts_per_ad
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
 
@@ -45,7 +45,7 @@ def test_every_session_gets_its_true_channel_and_ad(built):
 
 
 def test_first_form_submission_contacts_per_ad_equal_the_truth(built):
-    truth = first_form_submission_contacts(built.server.world).rename(
+    truth = contacts_per_ad(built.server.world, "first_form_submission").rename(
         columns={"account_id": "ad_account_id"})
     marts = built.query("""
         select network, ad_account_id, campaign_id, ad_group_id, ad_id,
