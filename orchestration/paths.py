@@ -7,8 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingestion.common.portal import (  # noqa: F401 (the overrides' names, for users and tests)
-    COMPANY_CURRENCY_ENV,
+from ingestion.common.portal import (  # noqa: F401 (where users and tests look for the name)
     PORTAL_TIME_ZONE_ENV,
     loaded_settings,
 )

@@ -25,16 +25,29 @@
 
 {#- 'override' when the project var sets `name`, else 'portal'. -#}
 {% macro portal_setting_source(name) -%}
-    {{ return('override' if var(name, none) else 'portal') }}
+    {{ return('override' if portal_override(name) else 'portal') }}
+{%- endmacro %}
+
+{#- The override of `name`, as everything outside dbt reads it too (ingestion/common/portal.py):
+    a currency trimmed and in capitals, a zone trimmed; none when not set. -#}
+{% macro portal_override(name) -%}
+    {%- set value = (var(name, none) or '') | string | trim -%}
+    {%- if name == 'company_currency' -%}{%- set value = value | upper -%}{%- endif -%}
+    {{ return(value or none) }}
 {%- endmacro %}
 
 {% macro portal_setting(name) -%}
-    {%- set override = var(name, none) -%}
+    {%- set override = portal_override(name) -%}
     {%- if override -%}
         {%- if name == 'portal_time_zone' -%}{%- do check_time_zone(override) -%}{%- endif -%}
-        {{ return(override | string) }}
+        {{ return(override) }}
     {%- endif -%}
     {{ return(portal_account_info()[name]) }}
+{%- endmacro %}
+
+{#- `value` as a SQL text literal, or null. -#}
+{% macro text_literal(value) -%}
+    {{ return('null' if value is none else "'" ~ (value | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
 {#- {company_currency, portal_time_zone, portal_id} of the newest loaded account info; none
@@ -86,7 +99,7 @@
     {%- if relation is not none -%}
         {%- set found = run_query(
             "select cast(portal_id as " ~ dbt.type_string() ~ "), time_zone, "
-            ~ "coalesce(company_currency, currency_settings__currency_code, currency_settings__id) "
+            ~ "company_currency "
             ~ "from " ~ relation ~ " order by _dlt_load_id desc nulls last limit 1") -%}
         {%- if found.rows | length > 0 -%}{%- set row = found.rows[0] | list -%}{%- endif -%}
     {%- endif -%}

@@ -25,8 +25,7 @@ PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
 FALLBACK_TIME_ZONE = "UTC"
 
 _LOADED = """
-    select cast(portal_id as varchar), time_zone,
-           coalesce(company_currency, currency_settings__currency_code, currency_settings__id)
+    select cast(portal_id as varchar), time_zone, company_currency
     from raw_hubspot.account_info
     order by _dlt_load_id desc nulls last
     limit 1
@@ -43,10 +42,6 @@ class PortalSettings:
     portal_id: str | None = None
     company_currency_source: str = "unknown"
     time_zone_source: str = "unknown"
-
-    def describe(self) -> str:
-        currency = self.company_currency or "unknown"
-        return f"money in {currency}; days in {self.time_zone}"
 
 
 def overrides() -> dict[str, str]:
@@ -67,9 +62,12 @@ def loaded_settings(warehouse: Path) -> PortalSettings:
                 rows = con.execute(_LOADED).fetchall()
             if rows:
                 portal_id, zone, currency = rows[0]
-        except duckdb.Error as exc:
-            log.info("portal settings not read from %s (%s)", warehouse,
-                     str(exc).splitlines()[0])
+        except duckdb.CatalogException:
+            pass  # no HubSpot loaded yet
+        except duckdb.Error as exc:  # being written by a run, say: say so, it matters
+            log.warning("the portal's time zone could not be read from %s (%s): UTC (or the "
+                        "override) is used for the schedule and the partitions", warehouse,
+                        str(exc).splitlines()[0])
     return _with_overrides(portal_id, zone, currency)
 
 

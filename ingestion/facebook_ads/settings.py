@@ -102,7 +102,6 @@ TABLES = {
     "ads": RawTable("ads", AD_COLUMNS, ("id",)),
     "ad_insights": RawTable("ad_insights", INSIGHT_COLUMNS, INSIGHTS_PRIMARY_KEY),
 }
-COLUMNS = {name: table.columns for name, table in TABLES.items()}
 
 
 # Records per Arrow table handed to dlt: several pages joined, few large tables.

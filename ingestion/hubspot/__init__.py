@@ -112,13 +112,19 @@ def account_info(client: HubSpotClient) -> Iterator[pa.Table]:
         yield settings.TABLES["account_info"].empty()
         return
     try:
-        record["currencySettings"] = client.company_currency()
+        currency = client.company_currency()
+        record["currencySettings"] = currency
+        # the account info names it; the settings API does too, as `currencyCode` (v3) or
+        # `id` (the date-versioned API)
+        if not record.get("companyCurrency"):
+            record["companyCurrency"] = currency.get("currencyCode") or currency.get("id")
     except SourceError as exc:
         # The account info names the company currency itself; the settings API (which needs
         # the multi-currency scope) only confirms it.
         log.warning("hubspot: company currency from the settings API not loaded (%s); the "
                     "account info's is used", exc.reason)
-    yield to_table([record], known=settings.ACCOUNT_INFO_TYPES, keys=("portalId",))
+    table = settings.TABLES["account_info"]
+    yield to_table([record], known=table.columns, keys=table.primary_key)
 
 
 @dlt.resource(**settings.TABLES["exchange_rates"].resource_hints())

@@ -13,10 +13,9 @@ renamed as (
         -- strings
         account_type,
         {{ required('time_zone', 'raw_hubspot.account_info', 'timeZone') }} as time_zone,
-        -- account info names the company currency; so does the settings API, where the field
-        -- is `currencyCode` or, in the date-versioned API, `id`
-        {{ required('coalesce(company_currency, currency_settings__currency_code, currency_settings__id)',
-                    'raw_hubspot.account_info', 'companyCurrency') }} as company_currency_code,
+        -- account info names the company currency (the load falls back to the settings API's)
+        {{ required('company_currency', 'raw_hubspot.account_info', 'companyCurrency') }}
+            as company_currency_code,
         currency_settings__currency_name as company_currency_name,
         additional_currencies as additional_currencies_json,
         utc_offset,
