@@ -19,7 +19,7 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures
 from ingestion.common.arrow import to_table
-from ingestion.common.http import SourceError
+from ingestion.common.http import ApiError, SourceError
 from ingestion.common.incremental import AccountState, incremental_window, parse_day
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.prefetch import prefetched
@@ -284,7 +284,12 @@ class EventDays:
         if self._resolved is None:
             name = self.time_zone
             if name == PORTAL_ZONE:
-                name = self.client.account_details().get("timeZone") or "UTC"
+                name = self.client.account_details().get("timeZone")
+                if not name:
+                    raise ApiError(settings.SOURCE_NAME, self.client.account,
+                                   f"GET {self.client.path(settings.ACCOUNT_DETAILS)}",
+                                   "the account info has no timeZone, which the portal's days "
+                                   "are counted in (set sources.hubspot.time_zone)")
             zone = _zone(name)
             end = self.end_date or dt.datetime.now(zone).date()
             start = self.start_date or end - dt.timedelta(days=730)

@@ -75,9 +75,10 @@ def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
         overrides.update({prefix + "START_DATE": start.isoformat(),
                           prefix + "END_DATE": end.isoformat(),
                           prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
-    # HubSpot's events are instants: its days are the portal's days, as the partitions are
-    # (the portal's own zone, read from its account info when no override sets it: before the
-    # first load, the partitions cannot know it yet).
+    # HubSpot's events are instants, and a partition key is a portal day: the source counts
+    # days in the portal's own zone, which it reads from the account info (or the override).
+    # The definitions know that zone only from an earlier load; before one, the partitions'
+    # own bounds ("today") are UTC days, but the days loaded are still the portal's.
     overrides["SOURCES__HUBSPOT__TIME_ZONE"] = (portal_overrides().get("time_zone")
                                                 or PORTAL_ZONE)
     with environment(overrides):
