@@ -31,6 +31,7 @@ import orjson
 import pandas as pd
 
 from ingestion.simulator.server import FaultRule, Request, Response
+from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
 
 if TYPE_CHECKING:
     from ingestion.simulator.server import SimulatorServer
@@ -266,7 +267,7 @@ class FacebookApi:
 
     # -- account node and entity edges ---------------------------------------------------------
     def _account(self, request: Request, account_id: str) -> Response:
-        record = self._entity_index()["accounts"][account_id]
+        record = self._entity_index(self.server.world.sparse)["accounts"][account_id]
         fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_ACCOUNT_FIELDS)
         body = _select(record, fields, "AdAccount")
         self._maybe_new_field(body, "account")
@@ -318,7 +319,7 @@ class FacebookApi:
         rows = np.flatnonzero(mask) + a
         offset, limit = self._paging(request)
         chosen = rows[offset:offset + limit]
-        currency = self._entity_index()["accounts"][account_id]["currency"]
+        currency = self._entity_index(self.server.world.sparse)["accounts"][account_id]["currency"]
         page = self._insight_rows(index, chosen, fields, currency, sparse)
         envelope = self._envelope(request, page, offset, limit, len(rows))
         paging = envelope.get("paging")
@@ -412,11 +413,11 @@ class FacebookApi:
     # -- indexes -------------------------------------------------------------------------------
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
-        self._insight_index()
-        if self.server.world.sparse:
-            self._entity_index(sparse=True)
+        self._insight_index()  # (it indexes the world's own rendering's records too)
 
     def _entity_index(self, sparse: bool = False) -> dict[str, Any]:
+        """The records of one rendering; accounts and effective statuses are the same in
+        both, so those are read from the world's own rendering's index."""
         with self._lock:
             if sparse not in self._entities:
                 self._entities[sparse] = _build_entities(self.server.world, sparse)
@@ -427,7 +428,7 @@ class FacebookApi:
         version = world.restatement_version
         with self._lock:
             if self._insights is None or self._insights[0] != version:
-                effective = self._entity_index()["effective"]
+                effective = self._entity_index(self.server.world.sparse)["effective"]
                 self._insights = (version, _build_insights(world, effective))
             return self._insights[1]
 
@@ -492,10 +493,7 @@ def _timestamp(day: dt.date, seconds: int) -> str:
 
 def _tracking(row) -> str:
     """HubSpot's tracking parameters of a tracked ad, as a creative's `url_tags` holds them."""
-    return (f"utm_source=facebook&utm_medium=paid&utm_campaign=c{row.campaign_id}"
-            f"&hsa_acc={row.account_id}&hsa_cam={row.campaign_id}"
-            f"&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}"
-            "&hsa_src=fb&hsa_net=facebook&hsa_ver=3")
+    return ad_tracking(row) + HSA_TAIL[NETWORK]
 
 
 # Where a sparse creative keeps its destination, by the ad's position (see `_sparse_creative`).
@@ -589,9 +587,6 @@ def _build_entities(world, sparse: bool = False) -> dict[str, Any]:
         return {"created_time": _timestamp(created, 32_400 + 61 * k),
                 "updated_time": _timestamp(created + dt.timedelta(days=3 + k % 11),
                                            43_200 + 53 * k)}
-
-    def without(record: dict, *names: str) -> dict:
-        return {k: v for k, v in record.items() if k not in names}
 
     def campaign(k: int, row) -> dict:
         record = {"id": row.campaign_id, "account_id": row.account_id, "name": row.name,

@@ -494,7 +494,10 @@ class GoogleAdsApi:
             return self._dims[sparse]
 
     def _dimension_rows(self) -> dict[str, dict[str, pd.DataFrame]]:
-        self._dimensions()
+        """Each resource's ids per customer: the same in either rendering, so whichever index
+        was built serves (building the other would index the world twice)."""
+        if self._rows is None:
+            self._dimensions(self.server.world.sparse)
         assert self._rows is not None
         return self._rows
 

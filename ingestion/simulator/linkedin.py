@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.simulator.server import FaultRule, Request, Response
+from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
 
 if TYPE_CHECKING:
     from ingestion.simulator.server import SimulatorServer
@@ -357,7 +358,7 @@ class LinkedInApi:
                 "changeAuditStamps": stamps,
             }
             if sparse:
-                record = _without(record, "backfilled", *(["totalBudget"] if k % 2 else []),
+                record = without(record, "backfilled", *(["totalBudget"] if k % 2 else []),
                                   *(["servingStatuses"] if k % 3 == 1 else []))
             groups.setdefault(cam.account_id, []).append(record)
         campaigns: dict[str, list[dict]] = {}
@@ -382,7 +383,7 @@ class LinkedInApi:
                 "version": {"versionTag": "2"}, "changeAuditStamps": stamps,
             }
             if sparse:
-                record = _without(record, *(["format"] if k % 3 == 0 else []),
+                record = without(record, *(["format"] if k % 3 == 0 else []),
                                   *(["objectiveType"] if k % 4 == 1 else []),
                                   *(["dailyBudget"] if k % 2 else []),
                                   *(["servingStatuses"] if k % 3 == 2 else []))
@@ -401,7 +402,7 @@ class LinkedInApi:
                     "CAMPAIGN_STOPPED"],
             }
             if sparse:
-                record = _without(record, "servingHoldReasons",
+                record = without(record, "servingHoldReasons",
                                   *(["name"] if k % 3 == 1 else []))
             creatives.setdefault(ad.account_id, []).append(record)
         return {"adCampaignGroups": groups, "adCampaigns": campaigns, "creatives": creatives}
@@ -514,15 +515,9 @@ class LinkedInApi:
             return index
 
 
-def _without(record: dict, *names: str) -> dict:
-    return {k: v for k, v in record.items() if k not in names}
-
-
 def _tracking(ad) -> str:
     """HubSpot's tracking parameters of a tracked creative, as its landing page carries them."""
-    return (f"?utm_source=linkedin&utm_medium=paid&utm_campaign=c{ad.campaign_id}"
-            f"&hsa_acc={ad.account_id}&hsa_cam={ad.campaign_id}&hsa_grp={ad.ad_group_id}"
-            f"&hsa_ad={ad.ad_id}&hsa_net=linkedin&hsa_ver=3")
+    return "?" + ad_tracking(ad) + HSA_TAIL["linkedin"]
 
 
 def _content(k: int, ad, sparse: bool) -> dict[str, Any]:

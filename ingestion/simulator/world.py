@@ -771,9 +771,7 @@ def _url_middles(ads: pd.DataFrame, keywords: pd.DataFrame) -> list[str]:
     middles = ["", "?utm_source=hs_email&utm_medium=email&utm_campaign=newsletter"]
     for a, row in enumerate(ads[["network", "account_id", "campaign_id", "ad_group_id",
                                  "ad_id"]].itertuples(index=False)):
-        common = (f"?utm_source={UTM_SOURCE.get(row.network, '')}&utm_medium=paid"
-                  f"&utm_campaign=c{row.campaign_id}&hsa_acc={row.account_id}"
-                  f"&hsa_cam={row.campaign_id}&hsa_grp={row.ad_group_id}&hsa_ad={row.ad_id}")
+        common = "?" + ad_tracking(row)
         for slot in range(slots):
             if row.network == "google":
                 if slot == 0:
@@ -786,13 +784,33 @@ def _url_middles(ads: pd.DataFrame, keywords: pd.DataFrame) -> list[str]:
                     target = ""
                 tail = target + "&hsa_net=adwords&hsa_ver=3&gclid=Cj0KCQ"
             elif row.network == "facebook":
-                tail = "&hsa_src=fb&hsa_net=facebook&hsa_ver=3&fbclid=IwAR"
+                tail = HSA_TAIL["facebook"] + "&fbclid=IwAR"
             elif row.network == "linkedin":
-                tail = "&hsa_net=linkedin&hsa_ver=3&li_fat_id="
+                tail = HSA_TAIL["linkedin"] + "&li_fat_id="
             else:
                 tail = ""
             middles.append(common + tail)
     return middles
+
+
+# What follows an ad's `hsa_*` ids in HubSpot's tracking, per network (Google's depends on the
+# keyword, and is built where it is used).
+HSA_TAIL = {"facebook": "&hsa_src=fb&hsa_net=facebook&hsa_ver=3",
+            "linkedin": "&hsa_net=linkedin&hsa_ver=3"}
+
+
+def ad_tracking(ad) -> str:
+    """The UTM tags and HubSpot `hsa_*` ids of a tracked ad (a row with `network`,
+    `account_id`, `campaign_id`, `ad_group_id`, `ad_id`), as a query string without `?`; the
+    network's tail (`HSA_TAIL`) and click id follow it."""
+    return (f"utm_source={UTM_SOURCE.get(ad.network, '')}&utm_medium=paid"
+            f"&utm_campaign=c{ad.campaign_id}&hsa_acc={ad.account_id}"
+            f"&hsa_cam={ad.campaign_id}&hsa_grp={ad.ad_group_id}&hsa_ad={ad.ad_id}")
+
+
+def without(record: dict, *names: str) -> dict:
+    """`record` without the fields `names`: what a sparse rendering leaves out."""
+    return {key: value for key, value in record.items() if key not in names}
 
 
 def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
