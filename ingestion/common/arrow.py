@@ -83,9 +83,10 @@ def undelivered(table: pa.Table, columns: Iterable[str]) -> list[str]:
 
 def require_delivered(table: pa.Table, columns: Iterable[str], source: str, account: str,
                       endpoint: str) -> pa.Table:
-    """`table`, unless none of its rows carries one of `columns` (see `undelivered`): then an
-    ApiError naming the source, the account, the endpoint and the field, which fails that
-    account's load and keeps its state where it was."""
+    """`table` (one or more pages of a response, as the source batches them), unless none of
+    its rows carries one of `columns` (see `undelivered`): then an ApiError naming the source,
+    the account, the endpoint and the field, which fails that account's load and keeps its
+    state where it was."""
     missing = undelivered(table, columns)
     if missing:
         raise ApiError(source, account, endpoint,

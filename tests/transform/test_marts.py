@@ -340,8 +340,9 @@ def test_a_row_without_a_required_field_fails_naming_the_table_and_field(built):
     result = warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh")
     assert not result.success
     message = " ".join(m for _, _, m in result.failures)
-    assert ("raw_facebook_ads.ad_insights: a row has no campaign_id, which every row must "
-            "carry") in message
+    assert (f"raw_facebook_ads.ad_insights: the row account_id={row.account_id}, "
+            f"ad_id={row.ad_id}, date_start={row.date_start} has no campaign_id, which every "
+            "row must carry") in message
 
 
 def _rate(warehouse, currency: str, day: dt.date) -> Decimal:

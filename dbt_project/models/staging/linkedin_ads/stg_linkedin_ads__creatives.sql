@@ -4,6 +4,21 @@ with source as (
 
 ),
 
+homes as (
+
+    select
+        source.*,
+        -- the landing page lives in the content variant of the ad's type (a text ad's, a
+        -- spotlight ad's); sponsored content references a post and shows none
+        coalesce(
+            content__text_ad__landing_page,
+            content__spotlight__landing_page
+        ) as landing_page_url
+
+    from source
+
+),
+
 renamed as (
 
     select
@@ -21,12 +36,7 @@ renamed as (
             content__spotlight__headline,
             {{ dbt.concat(["'Creative '", urn_id('id')]) }}
         ) as ad_name,
-        -- the landing page lives in the content variant of the ad's type (a text ad's, a
-        -- spotlight ad's); sponsored content references a post and shows none
-        coalesce(
-            content__text_ad__landing_page,
-            content__spotlight__landing_page
-        ) as landing_page_url,
+        landing_page_url,
         content__reference as content_reference,
         -- a lead form (LEAD_GENERATION campaigns), not a web page
         leadgen_call_to_action__destination as lead_form_urn,
@@ -34,13 +44,9 @@ renamed as (
         {{ normalise_status('linkedin', 'intended_status') }} as status,
         -- HubSpot's tracking parameters (hsa_*) on the landing page; sponsored content points
         -- at a post, whose destination the creative does not show
-        coalesce(
-            {{ dbt.position("'hsa_'", 'content__text_ad__landing_page') }} > 0
-            or {{ dbt.position("'hsa_'", 'content__spotlight__landing_page') }} > 0,
-            false
-        ) as is_tracked
+        coalesce({{ dbt.position("'hsa_'", 'landing_page_url') }} > 0, false) as is_tracked
 
-    from source
+    from homes
 
 )
 
