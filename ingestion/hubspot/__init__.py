@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dlt
@@ -140,28 +140,26 @@ def users(client: HubSpotClient, page_size: int) -> Iterator[pa.Table]:
 @dlt.resource(**settings.TABLES["teams"].resource_hints())
 def teams(client: HubSpotClient) -> Iterator[pa.Table]:
     """The portal's teams (a portal without teams has none: the table exists, empty)."""
-    table = settings.TABLES["teams"]
-    try:
-        results = client.get(settings.TEAMS).get("results") or []
-        if results:
-            yield to_table(results, known=table.columns, keys=("id",))
-            return
-    except SourceError as exc:
-        failures.record(exc)
-    yield table.empty()
+    yield from _settings_rows(lambda: client.get(settings.TEAMS).get("results") or [], "teams")
 
 
 def _settings_list(client: HubSpotClient, template: str, page_size: int,
                    name: str) -> Iterator[pa.Table]:
+    yield from _settings_rows(
+        lambda: [record for page in client.paged(template, page_size) for record in page], name)
+
+
+def _settings_rows(fetch: Callable[[], list[dict]], name: str) -> Iterator[pa.Table]:
+    """Every record of a settings endpoint (`fetch`) as one table of raw table `name`, or its
+    empty table; a failure is recorded and the other resources go on."""
     table = settings.TABLES[name]
     try:
-        rows = [record for page in client.paged(template, page_size) for record in page]
-        if rows:
-            yield to_table(rows, known=table.columns, keys=("id",))
-            return
+        rows = fetch()
     except SourceError as exc:
         failures.record(exc)
-    yield table.empty()
+        rows = []
+    loaded = [to_table(rows, known=table.columns, keys=table.primary_key)] if rows else []
+    yield from or_empty(loaded, table)
 
 
 @dlt.resource(**settings.TABLES["ad_account_access"].resource_hints())
