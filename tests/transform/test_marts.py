@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.truth import spend_by_account_day
+from ingestion.simulator.truth import rates_in_effect, spend_by_account_day
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
 
@@ -56,23 +56,15 @@ def test_spend_reconciles_raw_to_staging_to_marts_per_account_day(built):
     assert (merged["clicks_x"] == merged["clicks_y"]).all()
 
 
-def _effective_rates(world) -> pd.DataFrame:
-    rates = world.exchange_rates.rename(columns={"from_currency": "currency"})
-    rates["effective_at"] = pd.to_datetime(rates["effective_at"]).astype("datetime64[ns]")
-    return rates.sort_values("effective_at")[["currency", "effective_at", "rate"]]
-
-
 def test_company_currency_spend_is_native_spend_times_the_rate_in_effect(built):
     facts = built.query("""
         select network, ad_id, date_day, currency_code, spend, spend_company_currency
         from marts.fct_ad_performance_daily""")
-    facts["day"] = pd.to_datetime(facts["date_day"]).astype("datetime64[ns]")
-    foreign = facts[facts["currency_code"] != COMPANY_CURRENCY].sort_values("day")
-    assert len(foreign) > 0 and foreign["currency_code"].nunique() > 1
+    matched = facts[facts["currency_code"] != COMPANY_CURRENCY].copy()
+    assert len(matched) > 0 and matched["currency_code"].nunique() > 1
     # The latest rate whose effective day is on or before the fact's day, per currency.
-    matched = pd.merge_asof(foreign, _effective_rates(built.server.world), left_on="day",
-                            right_on="effective_at", left_by="currency_code",
-                            right_by="currency", direction="backward")
+    matched["rate"] = rates_in_effect(built.server.world, matched["currency_code"],
+                                      matched["date_day"].dt.date)
     assert matched["rate"].notna().all()
     # Rounded to the micro, half away from zero (as a decimal cast rounds on both engines).
     expected = [(Decimal(str(s)) * Decimal(str(r))).quantize(CENT, ROUND_HALF_UP)
@@ -454,11 +446,10 @@ def test_deals_convert_at_the_rate_in_effect_on_their_close_date(built):
     expected_day = (truth.loc[closed["deal_id"], "closedate"].dt.tz_convert(PORTAL_TIME_ZONE)
                     .dt.strftime("%Y-%m-%d"))
     assert list(closed["close_date"].astype(str)) == list(expected_day)
-    closed["day"] = pd.to_datetime(closed["close_date"]).astype("datetime64[ns]")
-    foreign = closed[closed["currency_code"] != COMPANY_CURRENCY].sort_values("day")
-    matched = pd.merge_asof(foreign, _effective_rates(world), left_on="day",
-                            right_on="effective_at", left_by="currency_code",
-                            right_by="currency", direction="backward")
+    matched = closed[closed["currency_code"] != COMPANY_CURRENCY].copy()
+    matched["rate"] = rates_in_effect(world, matched["currency_code"],
+                                      pd.to_datetime(matched["close_date"]).dt.date)
+    assert len(matched) > 0 and matched["rate"].notna().all()
     expected = [(Decimal(str(a)) * Decimal(str(r))).quantize(CENT, ROUND_HALF_UP)
                 for a, r in zip(matched["amount"], matched["rate"], strict=True)]
     assert [Decimal(str(v)) for v in matched["amount_company_currency"]] == expected
