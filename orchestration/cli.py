@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (CliError, ReportError) as exc:
         print(f"ads-analytics: error: {exc}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_code", 1)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ from reporting.catalog import (
     TIME_GRAINS,
 )
 from reporting.dates import PRESETS, WEEK_STARTS
+from reporting.files import output_target, write_atomically
 from reporting.output import FORMATS
 
 
@@ -109,9 +110,11 @@ def add_commands(commands: argparse._SubParsersAction,
 
 
 def run_report(args: argparse.Namespace, warehouse: Path) -> int:
-    from reporting.output import write
+    from reporting.output import check_format, write
     from reporting.reports import Reports
 
+    check_format(args.format, args.output)
+    output = output_target(args.output, warehouse) if args.output else None
     filters = filters_of(args)
     with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
         if args.report == "goals":
@@ -127,7 +130,7 @@ def run_report(args: argparse.Namespace, warehouse: Path) -> int:
                 frame = reports.campaign_table(
                     scope, level=args.level, columns=_listed(args.columns) or None,
                     sort=args.sort, descending=not args.ascending, limit=args.limit)
-    text = write(frame, args.format, args.output)
+    text = write(frame, args.format, output)
     if text is not None:
         print(text, end="")
     else:
@@ -146,10 +149,11 @@ def run_summary(args: argparse.Namespace, warehouse: Path) -> int:
     from reporting.reports import Reports
     from reporting.summary import summarise
 
+    output = output_target(args.output, warehouse) if args.output else None
     with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
         text = summarise(reports, filters_of(args))
-    if args.output:
-        args.output.write_text(text)
+    if output:
+        write_atomically(output, lambda path: path.write_text(text))
         print(f"Wrote the summary to {args.output}")
     else:
         print(text, end="")

@@ -8,6 +8,15 @@ from collections.abc import Iterable
 class ReportError(Exception):
     """Anything a report cannot do, said in one line a user can act on."""
 
+    exit_code = 1
+
+
+class OutputRefused(ReportError):
+    """An output file a report will not write: the warehouse or a run's state, a folder, a file
+    in a folder that does not exist. Exit code 2, as for arguments the command line rejects."""
+
+    exit_code = 2
+
 
 class InvalidFilter(ReportError, ValueError):
     """A filter, column, level or option the reports do not know, naming the valid values."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from reporting.errors import InvalidFilter
+from reporting.files import write_atomically
 
 FORMATS = ("table", "csv", "json", "parquet")
 PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "search_top_impression_share",
@@ -93,14 +94,19 @@ def render_table(frame: pd.DataFrame, width: int = 200) -> str:
     return capture.get()
 
 
-def write(frame: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
-    """Write the report to `output`, or return the text for the terminal."""
+def check_format(fmt: str, output: Path | None) -> None:
     if fmt not in FORMATS:
         raise InvalidFilter("format", fmt, FORMATS)
+    if fmt == "parquet" and output is None:
+        raise InvalidFilter("output", None, expected="a file path for Parquet (--output)")
+
+
+def write(frame: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
+    """Write the report to `output` (a file `files.output_target` allowed), or return the text
+    for the terminal."""
+    check_format(fmt, output)
     if fmt == "parquet":
-        if output is None:
-            raise InvalidFilter("output", None, expected="a file path for Parquet (--output)")
-        frame.to_parquet(output, index=False)
+        write_atomically(output, lambda path: frame.to_parquet(path, index=False))
         return None
     if fmt == "table":
         text = render_table(frame)
@@ -116,5 +122,5 @@ def write(frame: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
         text = buffer.getvalue() + "\n"
     if output is None:
         return text
-    Path(output).write_text(text)
+    write_atomically(output, lambda path: path.write_text(text))
     return None
