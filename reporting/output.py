@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import math
 import numbers
+import re
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -64,6 +66,44 @@ def format_value(column: str, value: object) -> str:
     return f"{number:,.2f}"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What Markdown or HTML would read in a name: backslash-escaped, or an entity for HTML.
+MARKDOWN_ESCAPES = {**{c: f"\\{c}" for c in "\\`*_[]|~"},
+                    "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula, behind an apostrophe; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def markdown_text(value: object) -> str:
+    """A name from a vendor as Markdown that shows it as text: no link, emphasis, code, table
+    cell break or HTML, on one line and without terminal control codes."""
+    return "".join(MARKDOWN_ESCAPES.get(c) or _printable(c) for c in str(value))
+
+
+def plain_text(value: object) -> str:
+    """Text on one line without control codes (an escape sequence would drive the terminal)."""
+    return "".join(_printable(c) for c in str(value))
+
+
+def _printable(c: str) -> str:
+    if c in "\t\r\n":
+        return " "
+    return "" if unicodedata.category(c) == "Cc" else c
+
+
+def fenced(text: str) -> str:
+    """`text` as a Markdown code block whose fence no run of backticks in it can close."""
+    runs = [len(run) for run in re.findall("`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
 def caption(frame: pd.DataFrame) -> str:
     attrs = frame.attrs
     parts = [attrs.get("date_range", "")]
@@ -80,18 +120,33 @@ def caption(frame: pd.DataFrame) -> str:
 def render_table(frame: pd.DataFrame, width: int = 200) -> str:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=frame.attrs.get("title"), caption=caption(frame))
+    # Text, not strings: rich reads markup such as [link=...] in strings.
+    table = Table(title=Text(plain_text(frame.attrs.get("title") or "")),
+                  caption=Text(plain_text(caption(frame))))
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*(format_value(column, value)
+        table.add_row(*(Text(plain_text(format_value(column, value)))
                         for column, value in zip(frame.columns, row, strict=True)))
     console = Console(record=True, width=width)
     with console.capture() as capture:
         console.print(table)
     return capture.get()
+
+
+def spreadsheet_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell made `spreadsheet_safe`; numbers, days and flags stay
+    what they are (a negative number is not a formula)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+                or pd.api.types.is_datetime64_any_dtype(values)):
+            safe[column] = values.map(spreadsheet_safe, na_action="ignore")
+    return safe
 
 
 def check_format(fmt: str, output: Path | None) -> None:
@@ -111,7 +166,7 @@ def write(frame: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
     if fmt == "table":
         text = render_table(frame)
     elif fmt == "csv":
-        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+        text = spreadsheet_cells(frame).to_csv(index=False, date_format="%Y-%m-%d")
     else:
         days = frame.copy()
         for column in days.columns:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reporting.catalog import OVERVIEW_COLUMNS
+from reporting.files import write_atomically
 from reporting.output import is_missing, render_table
 from reporting.reports import Filters, Reports
 from reporting.summary import gather, render
@@ -55,13 +56,14 @@ def publish(warehouse: Path, days: int = WINDOW_DAYS) -> Published:
     numbers = {column: None if is_missing(facts.totals[column]) else float(facts.totals[column])
                for column in OVERVIEW_COLUMNS[scope.roi_setting]}
     overview_file = folder / "overview.json"
-    overview_file.write_text(json.dumps(
-        {"first_day": str(scope.dates.start), "last_day": str(last),
-         "attribution": scope.attribution, **numbers}, indent=2) + "\n")
+    overview = json.dumps({"first_day": str(scope.dates.start), "last_day": str(last),
+                           "attribution": scope.attribution, **numbers}, indent=2) + "\n"
+    # Whole files only: a reader (a BI tool, a person) never opens one half written.
+    write_atomically(overview_file, lambda path: path.write_text(overview))
     campaigns_file = folder / "campaigns.parquet"
-    campaigns.to_parquet(campaigns_file, index=False)
+    write_atomically(campaigns_file, lambda path: campaigns.to_parquet(path, index=False))
     summary_file = folder / "summary.md"
-    summary_file.write_text(summary)
+    write_atomically(summary_file, lambda path: path.write_text(summary))
     return Published(
         first_day=scope.dates.start, last_day=last, overview=numbers,
         overview_file=overview_file, campaigns_file=campaigns_file,

@@ -14,6 +14,7 @@ from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi
 from orchestration.assets.ingestion import WAREHOUSE_POOL
 from orchestration.dbt import OWNER
 from orchestration.resources import Warehouse
+from reporting.output import fenced
 from reporting.publish import WINDOW_DAYS, publish
 
 # The marts the published reports read.
@@ -54,7 +55,7 @@ def materializations(published) -> Iterator[MaterializeResult]:
     yield MaterializeResult(asset_key="report_campaigns", metadata={
         **window, "rows": published.campaign_rows,
         "path": MetadataValue.path(str(published.campaigns_file)),
-        "top_10_by_spend": MetadataValue.md(f"```\n{published.campaigns_preview}\n```"),
+        "top_10_by_spend": MetadataValue.md(fenced(published.campaigns_preview)),
     })
     yield MaterializeResult(asset_key="report_summary", metadata={
         **window, "path": MetadataValue.path(str(published.summary_file)),

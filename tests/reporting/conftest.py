@@ -382,3 +382,31 @@ def reports(fixture_warehouse):
     with Reports.open(fixture_warehouse, today=TODAY, portal_time_zone="America/New_York",
                       average_sale_price=1000, contact_to_customer_rate=0.1) as opened:
         yield opened
+
+
+# Names a vendor could send: spreadsheet formulas, HTML, Markdown links, table pipes, console
+# markup and a terminal escape.
+HOSTILE_CAMPAIGNS = {
+    "C1": '=HYPERLINK("http://x","y")', "C2": "+cmd a|b", "C3": "@SUM(1)",
+    "C4": "<script>alert(1)</script>", "C5": "[x](javascript:alert(1))",
+}
+HOSTILE_ACCOUNTS = {"F1": "a|b", "G1": "[link=http://x]click[/link]", "L1": "\x1b[31mred"}
+HOSTILE_KEYWORDS = {"K3": "-2+3 `x` *y* _z_", "K4": "\tattribution"}
+
+
+@pytest.fixture(scope="session")
+def hostile_warehouse(tmp_path_factory) -> Path:
+    """The hand-built warehouse with every name replaced by one of the above."""
+    path = build_fixture_warehouse(tmp_path_factory.mktemp("hostile") / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        for campaign, name in HOSTILE_CAMPAIGNS.items():
+            for table in ("dim_campaigns", "dim_ad_groups", "dim_ads", "dim_keywords"):
+                con.execute(f"update marts.{table} set campaign_name = $name"
+                            " where campaign_id = $id", {"name": name, "id": campaign})
+        for account, name in HOSTILE_ACCOUNTS.items():
+            con.execute("update marts.dim_ad_accounts set ad_account_name = $name"
+                        " where ad_account_id = $id", {"name": name, "id": account})
+        for keyword, text in HOSTILE_KEYWORDS.items():
+            con.execute("update marts.dim_keywords set keyword_text = $text"
+                        " where keyword_id = $id", {"text": text, "id": keyword})
+    return path
