@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NETWORKS = ("facebook", "google", "linkedin")
+# The most rows a report shows as a table, CSV or JSON, and the largest limit it takes; Parquet
+# files hold every row.
+MAX_ROWS = 100_000
 STATUSES = ("active", "paused", "deleted")
 ROI_SETTINGS = ("deals", "estimate")
 TIME_GRAINS = ("day", "week", "month")

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
 
 from reporting.catalog import (
     ANALYZE_ATTRIBUTION,
     ANALYZE_REPORTS,
     ATTRIBUTIONS,
+    MAX_ROWS,
     METRICS,
     NETWORKS,
     ROI_SETTINGS,
@@ -89,12 +93,13 @@ def add_commands(commands: argparse._SubParsersAction,
                            help="metrics to show, in order (see `report metrics`)")
     campaigns.add_argument("--sort", help="a metric or label column (default: by key)")
     campaigns.add_argument("--ascending", action="store_true", help="lowest first")
-    campaigns.add_argument("--limit", type=int)
+    campaigns.add_argument("--limit", type=int, help=f"at most this many rows (1 to {MAX_ROWS:,})")
     analyze = reports.add_parser("analyze", help="one of the analyze reports "
                                                  f"(default model {ANALYZE_ATTRIBUTION})")
     analyze.add_argument("name", help=", ".join(ANALYZE_REPORTS))
     analyze.add_argument("--grain", default="day", help=", ".join(TIME_GRAINS))
-    analyze.add_argument("--limit", type=int, default=10, help="campaigns in a ranking")
+    analyze.add_argument("--limit", type=int, default=10,
+                         help=f"campaigns in a ranking (default 10, at most {MAX_ROWS:,})")
     goals = reports.add_parser("goals", help="goal progress")
     for parser in (overview, campaigns, analyze, goals):
         add_filter_arguments(parser)
@@ -130,12 +135,22 @@ def run_report(args: argparse.Namespace, warehouse: Path) -> int:
                 frame = reports.campaign_table(
                     scope, level=args.level, columns=_listed(args.columns) or None,
                     sort=args.sort, descending=not args.ascending, limit=args.limit)
+    frame = capped(frame, None if args.format == "parquet" else MAX_ROWS)
     text = write(frame, args.format, output)
     if text is not None:
         print(text, end="")
     else:
         print(f"Wrote {len(frame)} rows to {args.output}")
     return 0
+
+
+def capped(frame: pd.DataFrame, most: int | None) -> pd.DataFrame:
+    """The first `most` rows, saying on stderr when there were more."""
+    if most is None or len(frame) <= most:
+        return frame
+    print(f"ads-analytics: showing the first {most:,} of {len(frame):,} rows; narrow the filters "
+          "or use --format parquet -o FILE", file=sys.stderr)
+    return frame.head(most)
 
 
 def print_metrics() -> int:

@@ -30,6 +30,7 @@ from reporting.catalog import (
     DEFAULT_ATTRIBUTION,
     DEFAULT_COLUMNS,
     LEVELS,
+    MAX_ROWS,
     METRICS,
     NETWORKS,
     OVERVIEW_COLUMNS,
@@ -75,8 +76,9 @@ def _check_all(what: str, values: Sequence[str], valid: Sequence[str]) -> tuple[
 
 
 def _check_limit(limit: int | None) -> None:
-    if limit is not None and limit < 1:
-        raise InvalidFilter("limit", limit, expected="a positive number of rows")
+    if limit is not None and not 1 <= limit <= MAX_ROWS:
+        raise InvalidFilter("limit", limit,
+                            expected=f"a whole number of rows from 1 to {MAX_ROWS:,}")
 
 
 class Reports:

@@ -138,3 +138,47 @@ def test_numeric_looking_ids_print_as_they_are():
     import numpy as np
 
     assert format_value("impressions", np.int64(5300)) == "5,300"
+
+
+@pytest.mark.parametrize("args", [
+    ["campaigns", "--limit", "99999999999999999999"], ["campaigns", "--limit", "100001"],
+    ["campaigns", "--limit", "0"], ["analyze", "high_cpc_campaigns", "--limit", "-3"],
+    ["analyze", "low_cpc_campaigns", "--limit", "99999999999999999999"],
+])
+def test_a_limit_outside_1_to_100000_is_one_line_and_exit_code_1(fixture_warehouse, capsys,
+                                                                  args):
+    assert report(fixture_warehouse, *args, *WEEK) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"invalid limit {int(args[-1])}; expected a whole number of rows from 1 to 100,000" \
+        in err
+
+
+@pytest.fixture
+def three_rows_at_most(monkeypatch):
+    monkeypatch.setattr("reporting.cli.MAX_ROWS", 3)
+
+
+def test_text_output_beyond_the_cap_shows_the_first_rows_and_says_so(
+        fixture_warehouse, capsys, three_rows_at_most):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--format", "csv") == 0
+    out, err = capsys.readouterr()
+    assert [line.split(",")[2] for line in out.splitlines()[1:]] == ["C1", "C2", "C3"]
+    assert err == ("ads-analytics: showing the first 3 of 5 rows; narrow the filters or use "
+                   "--format parquet -o FILE\n")
+    assert report(fixture_warehouse, "analyze", "spend_over_time", *WEEK, "--format",
+                  "json") == 0
+    out, err = capsys.readouterr()
+    assert len(json.loads(out)) == 3 and "the first 3 of 7 rows" in err
+
+
+def test_parquet_and_an_explicit_limit_are_not_cut(fixture_warehouse, tmp_path, capsys,
+                                                   three_rows_at_most):
+    path = tmp_path / "all.parquet"
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--format", "parquet", "-o",
+                  str(path)) == 0
+    assert len(pd.read_parquet(path)) == 5 and capsys.readouterr().err == ""
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--limit", "2", "--format",
+                  "csv") == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 3 and err == ""
