@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+)
 from dlt.common.exceptions import DltException
+
+from ingestion.common.validate import InvalidConfiguration
+
+__all__ = ["Connection", "IncompleteConfiguration", "InvalidConfiguration", "connection_of",
+           "required_settings"]
 
 
 def required_settings(factory: Callable[..., Any]) -> tuple[str, ...]:
@@ -23,11 +31,6 @@ def required_settings(factory: Callable[..., Any]) -> tuple[str, ...]:
 
 class IncompleteConfiguration(ValueError):
     """A source has some of its required settings and not the others."""
-
-
-class InvalidConfiguration(ValueError):
-    """A source's settings are there but one of them cannot be used (an unknown time zone, a
-    malformed id): the message names the source and the setting."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class Connection:
             raise IncompleteConfiguration(self.describe())
 
 
+# What dlt could not read a setting as, in the words of the message.
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
 def connection_of(name: str, factory: Callable[..., Any]) -> Connection:
     """Which of source `name`'s required settings its dlt configuration (config and secrets
     files, environment) holds, looked up exactly as the source (`factory`) itself does; with the
@@ -78,6 +85,10 @@ def connection_of(name: str, factory: Callable[..., Any]) -> Connection:
     except ConfigFieldMissingException as exc:
         missing = tuple(field for field in required if field in exc.fields)
         return Connection(name, required, missing)
+    except ConfigValueCannotBeCoercedException as exc:
+        kind = _KINDS.get(exc.hint, f"a {getattr(exc.hint, '__name__', exc.hint)}")
+        raise InvalidConfiguration(f"{name}: {exc.field_name} {exc.field_value!r} is not "
+                                   f"{kind}") from None
     except (ValueError, DltException) as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidConfiguration(text if text.startswith(f"{name}:")

@@ -22,6 +22,11 @@ def parse_day(value: str | dt.date | None) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def latest_day_anywhere() -> dt.date:
+    """Today at UTC+14, the earliest zone: no account anywhere has a later day yet."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
+
+
 def incremental_window(
     last_day: dt.date | None,
     start_date: dt.date,

@@ -18,13 +18,14 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.common import failures
+from ingestion.common import failures, validate
 from ingestion.common.arrow import batched_pages, require_delivered, to_table, with_keys
-from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
+from ingestion.common.windows import Window, requested_days, windows_in, windows_table
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
 from ingestion.facebook_ads.helpers import account_today
@@ -66,20 +67,24 @@ def facebook_ads(
         chunk_days: days per insights request, written as one Arrow table.
         max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
     """
+    name = settings.SOURCE_NAME
+    first_day, last_day = validate.days(name, start_date, end_date)
+    for setting, value, minimum in (("lookback_days", lookback_days, 0),
+                                    ("chunk_days", chunk_days, 1),
+                                    ("max_attempts", max_attempts, 1),
+                                    ("backoff_base", backoff_base, 0),
+                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
+        validate.at_least(name, setting, value, minimum)
     client = FacebookClient(
-        base_url, access_token, api_version, page_size=page_size,
+        validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
         insights_page_size=insights_page_size, max_attempts=max_attempts,
         backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
     )
     accounts = parse_account_ids(account_ids)
-    first_day = parse_day(start_date)
-    last_day = parse_day(end_date)
-    if lookback_days < 0:
-        raise ValueError(f"lookback_days must be >= 0, got {lookback_days}")
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
-        return failures.each_account("facebook_ads", accounts, failed, load)
+        return failures.each_account(name, accounts, failed, load)
 
     # Every table declares its documented columns and exists after a load, even when a field
     # or a whole kind of object is absent from every account (ingestion/common/schema.py).
@@ -107,26 +112,43 @@ def facebook_ads(
 
         return entities
 
-    @dlt.resource(**tables["ad_insights"].resource_hints())
-    def ad_insights() -> Iterator[pa.Table]:
-        state = AccountState(dlt.current.resource_state())
+    @dlt.resource(**tables["load_windows"].resource_hints())
+    def load_windows() -> Iterator[pa.Table]:
+        """The days of insights each account is asked for in this load (its look-back before
+        the last loaded day, or `start_date`, to the end date)."""
+        state = AccountState(dlt.current.resource_state("ad_insights"))
 
-        def load(account_id: str) -> Iterator[pa.Table]:
+        def plan(account_id: str) -> Iterator[pa.Table]:
             until = last_day or account_today(client.account(account_id))
             since = first_day or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
             window = incremental_window(state.last_day(account_id), since, lookback_days, until)
-            if window is None:
-                return
-            pages = (page for chunk_start, chunk_end in date_chunks(*window, chunk_days)
-                     for page in client.insights(account_id, chunk_start, chunk_end))
+            if window is not None:
+                yield windows_table([Window("ad_insights", account_id, *window)])
+
+        yield from or_empty(each_account(plan), tables["load_windows"])
+
+    @dlt.transformer(data_from=load_windows, **tables["ad_insights"].resource_hints())
+    def ad_insights(windows: pa.Table) -> Iterator[pa.Table]:
+        state = AccountState(dlt.current.resource_state())
+        asked = windows_in(windows, "ad_insights")
+
+        def load(account_id: str) -> Iterator[pa.Table]:
+            window = asked[account_id]
+            label = f"act_{account_id}"
+            pages = (page for chunk_start, chunk_end in date_chunks(window.first, window.last,
+                                                                    chunk_days)
+                     for page in requested_days(
+                         client.insights(account_id, chunk_start, chunk_end), chunk_start,
+                         chunk_end, day="date_start", source=name, account=label))
             for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
-                require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS,
-                                  settings.SOURCE_NAME, f"act_{account_id}", "GET insights")
+                require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS, name, label,
+                                  "GET insights")
                 yield with_keys(table, settings.INSIGHTS_PRIMARY_KEY)
             # Only a completely loaded window moves the account on; dlt commits it with the data.
-            state.advance(account_id, window[1])
+            state.advance(account_id, window.last)
 
-        yield from or_empty(each_account(load), tables["ad_insights"])
+        yield from or_empty(failures.each_account(name, asked, failed, load),
+                            tables["ad_insights"])
 
     return [ad_accounts, edge_resource("campaigns"), edge_resource("adsets"),
-            edge_resource("ads"), keys_unique_per_load(ad_insights)]
+            edge_resource("ads"), load_windows, keys_unique_per_load(ad_insights)]

@@ -11,8 +11,10 @@ import orjson
 import pyarrow as pa
 import requests
 
+from ingestion.common import validate
 from ingestion.common.http import ApiClient, ApiError, Outcome
 from ingestion.common.jsonpage import PageShape, parse_page
+from ingestion.common.validate import InvalidConfiguration
 from ingestion.facebook_ads import settings
 
 
@@ -57,9 +59,13 @@ def describe_error(response: requests.Response) -> str:
 
 
 def normalize_account_id(account_id: str | int) -> str:
-    """Config may give `act_123` or `123`; URLs take `act_` + the plain id."""
+    """Config may give `act_123` or `123`; URLs take `act_` + the plain id (digits)."""
     text = str(account_id).strip()
-    return text.removeprefix("act_")
+    plain = text.removeprefix("act_")
+    if not plain.isdigit():
+        raise InvalidConfiguration(f"{settings.SOURCE_NAME}: account id {text!r} is not a "
+                                   "number like act_1234567890")
+    return plain
 
 
 def parse_account_ids(account_ids: str | int | list | tuple) -> list[str]:
@@ -84,8 +90,7 @@ class FacebookClient:
                  backoff_base: float = 0.5, backoff_cap: float = 60.0,
                  timeout: float = 60.0) -> None:
         for name, size in (("page_size", page_size), ("insights_page_size", insights_page_size)):
-            if size < 1:
-                raise ValueError(f"{name} must be >= 1, got {size}")
+            validate.at_least(settings.SOURCE_NAME, name, size, 1)
         self.insights_page_size = insights_page_size
         self.api_version = api_version
         self.page_size = page_size

@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
 from ingestion.common.schema import RawTable
+from ingestion.common.windows import LOAD_WINDOWS
 
 SOURCE_NAME = "facebook_ads"
 API_VERSION = "v21.0"
@@ -101,6 +102,8 @@ TABLES = {
     "ad_sets": RawTable("ad_sets", AD_SET_COLUMNS, ("id",)),
     "ads": RawTable("ads", AD_COLUMNS, ("id",)),
     "ad_insights": RawTable("ad_insights", INSIGHT_COLUMNS, INSIGHTS_PRIMARY_KEY),
+    # the days of insights each load asked each account for
+    "load_windows": LOAD_WINDOWS,
 }
 
 

@@ -25,6 +25,7 @@ from ingestion.simulator.facebook import decimal_count, money
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.loopback import Loopback
 from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("ad_accounts", "campaigns", "ad_sets", "ads", "ad_insights")
@@ -494,3 +495,69 @@ def test_a_response_without_spend_fails_the_account_naming_the_field(
     assert "facebook_ads: account act_" in message
     assert "rows and none carries spend: the API did not deliver it" in message
     assert len(table(warehouse, "ad_insights")) == 0
+
+
+# -- the days each request asked for (payloads written by hand from Graph's documented shapes) --
+HW_ACCOUNT = {"id": "act_1010", "account_id": "1010", "name": "Nordic Shoes", "currency": "EUR",
+              "timezone_name": "Europe/Stockholm", "account_status": 1,
+              "created_time": "2025-01-10T09:00:00+0100"}
+
+
+def hw_insight(day: str, spend: str) -> dict:
+    """One `level=ad&time_increment=1` insights row, as Graph sends it (numbers as strings)."""
+    return {"account_id": "1010", "campaign_id": "2001", "adset_id": "3001", "ad_id": "4001",
+            "date_start": day, "date_stop": day, "impressions": "100", "clicks": "2",
+            "spend": spend}
+
+
+def graph_ignoring_the_time_range(request):
+    """A Graph that answers every insights request with the same three days, whatever its
+    `time_range` asked for (a day either side of a request is what slipped in)."""
+    if request.path == "/v21.0/act_1010":
+        return 200, HW_ACCOUNT
+    if request.path == "/v21.0/act_1010/insights":
+        rows = [hw_insight("2026-05-03", "1.00"), hw_insight("2026-05-04", "2.00"),
+                hw_insight("2026-05-05", "4.00")]
+        # the last page: cursors, but no `paging.next`
+        return 200, {"data": rows, "paging": {"cursors": {"before": "MAZDZD", "after": "MgZDZD"}}}
+    return 200, {"data": []}
+
+
+def test_insights_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
+        warehouse, pipelines_dir, caplog):
+    with Loopback(graph_ignoring_the_time_range) as graph:
+        source = facebook_ads(access_token="EAAB-handwritten", account_ids="act_1010",
+                              base_url=graph.base_url, start_date="2026-05-04",
+                              end_date="2026-05-05", chunk_days=1, **QUICK_RETRIES)
+        with caplog.at_level("WARNING"):
+            run_source(source, make_pipeline("facebook_ads", warehouse, pipelines_dir))
+    asked = [json.loads(r.query["time_range"]) for r in graph.requests
+             if r.path.endswith("/insights")]
+    assert asked == [{"since": "2026-05-04", "until": "2026-05-04"},
+                     {"since": "2026-05-05", "until": "2026-05-05"}]
+    loaded = table(warehouse, "ad_insights").sort_values("date_start")
+    # each day once, from the request that asked for it; 2026-05-03 nowhere
+    assert loaded[["date_start", "spend"]].values.tolist() == [["2026-05-04", "2.00"],
+                                                              ["2026-05-05", "4.00"]]
+    dropped = [r.getMessage() for r in caplog.records
+               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    assert len(dropped) == 2, dropped
+    first, second = dropped
+    assert first.startswith("facebook_ads: account act_1010: ")
+    assert "2026-05-04..2026-05-04" in first and "2 rows" in first
+    assert "2026-05-03 (1)" in first and "2026-05-05 (1)" in first
+    assert "2026-05-03 (1)" in second and "2026-05-04 (1)" in second
+    windows = table(warehouse, "load_windows")
+    assert windows[["report", "account_id", "start_date", "end_date"]].values.tolist() == [
+        ["ad_insights", "1010", "2026-05-04", "2026-05-05"]]
+    assert windows["requested_at"].notna().all() and windows["_dlt_load_id"].notna().all()
+
+
+def test_the_load_windows_table_exists_empty_when_nothing_was_asked(warehouse, pipelines_dir):
+    with Loopback(graph_ignoring_the_time_range) as graph:
+        source = facebook_ads(access_token="EAAB-handwritten", account_ids=[],
+                              base_url=graph.base_url, end_date="2026-05-05", **QUICK_RETRIES)
+        run_source(source, make_pipeline("facebook_ads", warehouse, pipelines_dir))
+    assert len(table(warehouse, "load_windows")) == 0
+    assert {"report", "account_id", "start_date", "end_date", "requested_at"} <= set(
+        column_types(warehouse, "load_windows"))

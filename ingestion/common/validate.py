@@ -1,0 +1,81 @@
+"""A source's settings, checked where the source is built from them: a value that cannot be used
+is refused before anything loads, in one line naming the source and the setting, and only that
+source fails (`connection_of` hands it on as it is).
+
+Nothing here imports dlt: the portal's settings (ingestion/common/portal.py), which every dbt
+step's process reads, are checked with it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+from urllib.parse import urlsplit
+
+from ingestion.common.incremental import latest_day_anywhere
+
+
+class InvalidConfiguration(ValueError):
+    """A source's settings are there but one of them cannot be used (an unknown time zone, a
+    malformed id): the message names the source and the setting."""
+
+
+def day(source: str, name: str, value: Any) -> dt.date | None:
+    """The day a setting names (a date, or text `YYYY-MM-DD`), or None when it is not set."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    raise InvalidConfiguration(f"{source}: {name} {value!r} is not a date (YYYY-MM-DD)")
+
+
+def days(source: str, start_date: Any, end_date: Any) -> tuple[dt.date | None, dt.date | None]:
+    """`start_date` and `end_date` as days, refused when no day could load between them: a
+    start after the end, or, without an end (today), a start after today everywhere."""
+    start, end = day(source, "start_date", start_date), day(source, "end_date", end_date)
+    if start is not None and end is not None and start > end:
+        raise InvalidConfiguration(f"{source}: start_date {start} is after end_date {end}: "
+                                   "nothing would load")
+    if start is not None and end is None and start > latest_day_anywhere():
+        raise InvalidConfiguration(f"{source}: start_date {start} is after today and no "
+                                   "end_date is set: nothing would load")
+    return start, end
+
+
+def time_zone(source: str, name: str, value: Any) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidConfiguration(f"{source}: {name} {value!r} is not an IANA time zone (like "
+                                   "Europe/Stockholm)") from None
+
+
+def at_least(source: str, name: str, value: Any, minimum: float) -> Any:
+    if value < minimum:
+        raise InvalidConfiguration(f"{source}: {name} must be {minimum} or more, got {value}")
+    return value
+
+
+def base_url(source: str, value: Any) -> str:
+    """An http(s) URL with a host (the vendor's host root, or the simulator's)."""
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise InvalidConfiguration(f"{source}: base_url {value!r} is not an http(s) URL like "
+                                   "https://host")
+    return text
+

@@ -1,0 +1,117 @@
+"""The days each request asked for.
+
+A report row of a day the request did not ask for (a day before `start_date`, or a neighbouring
+chunk's day) would be loaded and counted as if it had been: each request keeps only its own days
+and says, in a warning, what it dropped. And each load records the window of days it asked for,
+per account, in the source's `load_windows` raw table, so the warehouse can check every loaded
+account-day against the windows its loads requested (assert_ad_days_within_requested_windows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.common.schema import RawTable
+
+log = logging.getLogger(__name__)
+
+_S = pa.string()
+# Appended on every load: dlt's `_dlt_load_id` names the load; several loads may ask for the same
+# days, and each says so.
+LOAD_WINDOWS = RawTable(
+    "load_windows",
+    {"report": _S, "account_id": _S, "start_date": _S, "end_date": _S,
+     "requested_at": pa.timestamp("us", tz="UTC")},
+    ("report", "account_id", "requested_at"),
+    write_disposition="append",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days [first, last] of raw table `report` a load asks for one account."""
+
+    report: str
+    account_id: str
+    first: dt.date
+    last: dt.date
+
+
+def windows_table(windows: Iterable[Window], requested_at: dt.datetime | None = None
+                  ) -> pa.Table:
+    """`windows` as rows of `load_windows`, asked for at `requested_at` (now)."""
+    windows = list(windows)
+    at = requested_at or dt.datetime.now(dt.UTC)
+    columns = {"report": [w.report for w in windows],
+               "account_id": [w.account_id for w in windows],
+               "start_date": [w.first.isoformat() for w in windows],
+               "end_date": [w.last.isoformat() for w in windows],
+               "requested_at": [at] * len(windows)}
+    schema = LOAD_WINDOWS.empty().schema
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def windows_in(table: pa.Table, report: str) -> dict[str, Window]:
+    """The windows of `report` in a `load_windows` table, by account."""
+    return {row["account_id"]: Window(row["report"], row["account_id"],
+                                      dt.date.fromisoformat(row["start_date"]),
+                                      dt.date.fromisoformat(row["end_date"]))
+            for row in table.to_pylist() if row["report"] == report}
+
+
+def requested_days(
+    pages: Iterable[pa.Table],
+    first: dt.date,
+    last: dt.date,
+    *,
+    day: str | Callable[[pa.Table], pa.ChunkedArray],
+    source: str,
+    account: str,
+) -> Iterator[pa.Table]:
+    """The pages of one request for the days [first, last], each without its rows of other
+    days; once the request is read, one warning names the days dropped and their rows.
+
+    `day` is the column of `YYYY-MM-DD` days, or a function giving each row's day. A row
+    without a day is kept: the merge key check names it."""
+    dropped: Counter[str] = Counter()
+    for page in pages:
+        kept, outside = _split(page, first, last, day)
+        dropped.update(outside)
+        if kept.num_rows or not page.num_rows:
+            yield kept
+    if dropped:
+        rows = sum(dropped.values())
+        log.warning("%s: account %s: asked for %s..%s, got %d row%s for days outside it, "
+                    "dropped: %s", source, account, first, last, rows, "" if rows == 1 else "s",
+                    ", ".join(f"{d} ({n})" for d, n in sorted(dropped.items())))
+
+
+def _split(table: pa.Table, first: dt.date, last: dt.date,
+           day: str | Callable[[pa.Table], pa.ChunkedArray]) -> tuple[pa.Table, Counter[str]]:
+    if isinstance(day, str):
+        if day not in table.column_names:
+            return table, Counter()
+        days = table.column(day)
+    else:
+        days = day(table)
+    inside = pc.and_kleene(pc.greater_equal(days, first.isoformat()),
+                           pc.less_equal(days, last.isoformat()))
+    keep = pc.fill_null(inside, True)
+    if pc.all(keep).as_py():
+        return table, Counter()
+    outside = pc.value_counts(days.filter(pc.invert(keep)))
+    counts = Counter(dict(zip(outside.field("values").to_pylist(),
+                              outside.field("counts").to_pylist(), strict=True)))
+    return table.filter(keep), counts
+
+
+def local_days(instants: pa.ChunkedArray, zone: str) -> pa.ChunkedArray:
+    """Each UTC instant's day (`YYYY-MM-DD`) in time zone `zone`."""
+    return pc.strftime(instants.cast(pa.timestamp("us", tz=zone)), format="%Y-%m-%d")
