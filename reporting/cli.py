@@ -5,6 +5,7 @@
     ads-analytics report analyze high_cpc_campaigns --user 7000100
     ads-analytics report goals
     ads-analytics report metrics   (what every column means)
+    ads-analytics report extract --user 7000100 -o team.duckdb   (their accounts only)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from reporting.catalog import (
     TIME_GRAINS,
 )
 from reporting.dates import PRESETS, WEEK_STARTS
+from reporting.errors import ReportError
 from reporting.files import output_target, write_atomically
 from reporting.output import FORMATS
 
@@ -105,6 +107,14 @@ def add_commands(commands: argparse._SubParsersAction,
         add_filter_arguments(parser)
         add_output_arguments(parser)
         parser.set_defaults(handler=lambda args: run_report(args, warehouse()))
+    extract = reports.add_parser(
+        "extract", help="a DuckDB file with only the marts' rows of the ad accounts a user or "
+                        "team may see, for a BI tool (docs/reports.md)")
+    extract.add_argument("--user", help="the HubSpot user whose ad accounts it holds")
+    extract.add_argument("--team", help="the HubSpot team whose ad accounts it holds")
+    extract.add_argument("-o", "--output", type=Path, required=True,
+                         help="the DuckDB file to write (replaced whole)")
+    extract.set_defaults(handler=lambda args: run_extract(args, warehouse()))
     metrics = reports.add_parser("metrics", help="what every report column means")
     metrics.set_defaults(handler=lambda args: print_metrics())
 
@@ -141,6 +151,24 @@ def run_report(args: argparse.Namespace, warehouse: Path) -> int:
         print(text, end="")
     else:
         print(f"Wrote {len(frame)} rows to {args.output}")
+    return 0
+
+
+def run_extract(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.extract import extract
+    from reporting.reports import Filters
+
+    if (args.user is None) == (args.team is None):
+        both = ", not both" if args.user is not None else ""
+        raise ReportError(f"an extract is for one user or one team: expected --user ID or "
+                          f"--team ID{both}")
+    output = output_target(args.output, warehouse)
+    done = extract(warehouse, Filters(user=args.user, team=args.team), output)
+    accounts = ", ".join(f"{network}:{account}" for network, account in done.accounts)
+    print(f"Wrote {len(done.rows)} marts with the rows of {len(done.accounts)} ad accounts "
+          f"({accounts}) to {args.output}")
+    if done.left_out:
+        print(f"Left out, as they cannot be cut by ad account: {', '.join(done.left_out)}")
     return 0
 
 

@@ -146,6 +146,16 @@ class Reports:
             "select distinct principal_id from marts.dim_ad_account_access"
             " where principal_type = $type order by 1", {"type": kind}).fetchall()]
 
+    def visible_accounts(self, filters: Filters) -> list[tuple[str, str]]:
+        """The ad accounts, (network, id), the filters' accounts, networks and user or team
+        leave visible."""
+        params: dict[str, object] = {}
+        ctes = scope_ctes(LEVELS["campaign"], self.scope(filters), params)
+        return self.con.execute(f"""with {ctes}
+
+select network, ad_account_id from accounts order by network, ad_account_id""", params
+                                ).fetchall()
+
     def loaded_days(self) -> tuple[dt.date | None, dt.date | None]:
         """The first and last day of ad performance in the warehouse (None, None when empty)."""
         return self.con.execute(
