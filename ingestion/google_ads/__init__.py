@@ -18,13 +18,18 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.common import failures
+from ingestion.common import failures, validate
 from ingestion.common.arrow import require_delivered
-from ingestion.common.http import SourceError
-from ingestion.common.incremental import AccountState, date_chunks, incremental_window, parse_day
+from ingestion.common.incremental import (
+    AccountState,
+    date_chunks,
+    incremental_window,
+    latest_day_anywhere,
+)
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
+from ingestion.common.windows import Window, requested_days, windows_in, windows_table
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, joined_tables
@@ -59,33 +64,43 @@ def google_ads(
     `end_date` (default: today at UTC+14, so no customer's local today is missed), re-pulling
     `lookback_days` before each customer's last loaded day.
     """
+    name = settings.SOURCE_NAME
     customers = parse_customer_ids(customer_ids)
-    end = parse_day(end_date) or latest_day_anywhere()
-    start = parse_day(start_date) or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
+    if login_customer_id:
+        normalize_customer_id(login_customer_id, "login_customer_id")
+    start, end = validate.days(name, start_date, end_date)
+    end = end or latest_day_anywhere()
+    start = start or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
+    for setting, value, minimum in (("lookback_days", lookback_days, 0),
+                                    ("chunk_days", chunk_days, 1), ("batch_rows", batch_rows, 1),
+                                    ("max_attempts", max_attempts, 1),
+                                    ("backoff_base", backoff_base, 0),
+                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
+        validate.at_least(name, setting, value, minimum)
     api = make_api_client(
-        base_url, access_token, developer_token, login_customer_id,
+        validate.base_url(name, base_url), access_token, developer_token, login_customer_id,
         max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
         timeout=timeout,
     )
     client = GoogleAdsClient(api, api_version)
+    # A customer that fails is skipped by every resource after it in the load.
+    failed: set[str] = set()
 
     # Every table declares its documented columns and exists after a load, even when a field
     # or a whole kind of object (keywords, say) is absent from every customer.
     resources = []
     for table in settings.DIMENSIONS:
         resource = dlt.resource(dimension_rows, **table.raw.resource_hints())
-        resources.append(resource(client, customers, table, batch_rows))
+        resources.append(resource(client, customers, table, batch_rows, failed))
+    windows = dlt.resource(load_windows, **settings.TABLES["load_windows"].resource_hints())(
+        customers, start, end, lookback_days, failed)
+    resources.append(windows)
+    # The daily tables load the windows asked for, recorded first.
     for table in settings.FACTS:
-        resource = dlt.resource(daily_rows, **table.raw.resource_hints())
-        rows = resource(client, customers, table, start, end, lookback_days, chunk_days,
-                        batch_rows)
-        resources.append(keys_unique_per_load(rows))
+        resource = dlt.transformer(daily_rows, data_from=windows, **table.raw.resource_hints())
+        resources.append(keys_unique_per_load(resource(client, table, chunk_days, batch_rows,
+                                                       failed)))
     return resources
-
-
-def latest_day_anywhere() -> dt.date:
-    """Today at UTC+14: customers report in their own time zones, some ahead of UTC."""
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
 
 
 def parse_customer_ids(value: str | int | Sequence[str | int]) -> list[str]:
@@ -98,49 +113,60 @@ def parse_customer_ids(value: str | int | Sequence[str | int]) -> list[str]:
 
 
 def dimension_rows(
-    client: GoogleAdsClient, customer_ids: list[str], table: Table, batch_rows: int
+    client: GoogleAdsClient, customer_ids: list[str], table: Table, batch_rows: int,
+    failed: set[str],
 ) -> Iterator[pa.Table]:
     """Every row of one resource per customer; a failing customer is recorded and skipped."""
-    def tables() -> Iterator[pa.Table]:
-        for customer_id in customer_ids:
-            try:
-                yield from batched_tables(client.search(customer_id, table.query()), table,
-                                          batch_rows)
-            except SourceError as exc:
-                failures.record(exc)
+    def load(customer_id: str) -> Iterator[pa.Table]:
+        yield from batched_tables(client.search(customer_id, table.query()), table, batch_rows)
 
-    yield from or_empty(tables(), table.raw)
+    yield from or_empty(failures.each_account(settings.SOURCE_NAME, customer_ids, failed, load),
+                        table.raw)
+
+
+def load_windows(customer_ids: list[str], start_date: dt.date, end_date: dt.date,
+                 lookback_days: int, failed: set[str]) -> Iterator[pa.Table]:
+    """The days of each daily table each customer is asked for in this load: from the look-back
+    before its last loaded day (or `start_date`) to `end_date`."""
+    def plan(customer_id: str) -> Iterator[pa.Table]:
+        windows = []
+        for table in settings.FACTS:
+            state = AccountState(dlt.current.resource_state(table.name))
+            window = incremental_window(state.last_day(customer_id), start_date, lookback_days,
+                                        end_date)
+            if window is not None:
+                windows.append(Window(table.name, customer_id, *window))
+        if windows:
+            yield windows_table(windows)
+
+    yield from or_empty(failures.each_account(settings.SOURCE_NAME, customer_ids, failed, plan),
+                        settings.TABLES["load_windows"])
 
 
 def daily_rows(
+    windows: pa.Table,
     client: GoogleAdsClient,
-    customer_ids: list[str],
     table: Table,
-    start_date: dt.date,
-    end_date: dt.date,
-    lookback_days: int,
     chunk_days: int,
     batch_rows: int,
+    failed: set[str],
 ) -> Iterator[pa.Table]:
-    """Daily metrics per customer over its incremental window; state moves once it all loaded."""
+    """Daily metrics per customer over the window `windows` asked for it, each query keeping
+    only the days it asked for; a customer's state moves once its whole window loaded."""
     state = AccountState(dlt.current.resource_state())
+    asked = windows_in(windows, table.name)
 
-    def tables() -> Iterator[pa.Table]:
-        for customer_id in customer_ids:
-            window = incremental_window(state.last_day(customer_id), start_date, lookback_days,
-                                        end_date)
-            if window is None:
-                continue
-            try:
-                pages = (page for first, last in date_chunks(*window, chunk_days)
-                         for page in client.search(customer_id, table.query(first, last),
-                                                   table.page_shape))
-                for rows in joined_tables(prefetched(pages), table, batch_rows):
-                    yield require_delivered(rows, table.required_metrics, settings.SOURCE_NAME,
-                                            customer_id, f"POST googleAds:search ({table.name})")
-            except SourceError as exc:
-                failures.record(exc)
-                continue
-            state.advance(customer_id, window[1])
+    def load(customer_id: str) -> Iterator[pa.Table]:
+        window = asked[customer_id]
+        pages = (page for first, last in date_chunks(window.first, window.last, chunk_days)
+                 for page in requested_days(
+                     client.search(customer_id, table.query(first, last), table.page_shape),
+                     first, last, day="segments__date", source=settings.SOURCE_NAME,
+                     account=customer_id))
+        for rows in joined_tables(prefetched(pages), table, batch_rows):
+            yield require_delivered(rows, table.required_metrics, settings.SOURCE_NAME,
+                                    customer_id, f"POST googleAds:search ({table.name})")
+        state.advance(customer_id, window.last)
 
-    yield from or_empty(tables(), table.raw)
+    yield from or_empty(failures.each_account(settings.SOURCE_NAME, asked, failed, load),
+                        table.raw)

@@ -11,6 +11,7 @@ import requests
 
 from ingestion.common.http import ApiClient, Outcome, default_classify
 from ingestion.common.jsonpage import PageShape, parse_page
+from ingestion.common.validate import InvalidConfiguration
 from ingestion.google_ads.settings import SEARCH_PATH, SOURCE_NAME
 
 # GoogleAdsFailure error codes that retrying can clear, and those only new credentials can.
@@ -21,11 +22,12 @@ _AUTH_KINDS = {"authenticationError", "authorizationError"}
 _AUTH_REQUEST_ERRORS = {"DEVELOPER_TOKEN_PARAMETER_MISSING", "LOGIN_CUSTOMER_ID_PARAMETER_MISSING"}
 
 
-def normalize_customer_id(value: str | int) -> str:
+def normalize_customer_id(value: str | int, setting: str = "customer id") -> str:
     """Google shows customer ids as 123-456-7890; the API wants the ten digits."""
     digits = str(value).replace("-", "").strip()
     if not digits.isdigit():
-        raise ValueError(f"google_ads: customer id {value!r} is not a number like 123-456-7890")
+        raise InvalidConfiguration(f"{SOURCE_NAME}: {setting} {str(value).strip()!r} is not a "
+                                   "number like 123-456-7890")
     return digits
 
 

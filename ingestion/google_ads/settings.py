@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
 from ingestion.common.schema import RawTable
+from ingestion.common.windows import LOAD_WINDOWS
 
 SOURCE_NAME = "google_ads"
 API_VERSION = "v21"
@@ -176,4 +177,6 @@ KEYWORD_PERFORMANCE_DAILY = Table(
 
 DIMENSIONS = (CUSTOMERS, CAMPAIGNS, AD_GROUPS, ADS, KEYWORDS)
 FACTS = (AD_PERFORMANCE_DAILY, KEYWORD_PERFORMANCE_DAILY)
-TABLES = {table.name: table.raw for table in (*DIMENSIONS, *FACTS)}
+# and the days of each daily table each load asked each customer for
+TABLES = {**{table.name: table.raw for table in (*DIMENSIONS, *FACTS)},
+          "load_windows": LOAD_WINDOWS}

@@ -25,6 +25,7 @@ from ingestion.simulator.google import GoogleAdsApi, parse_gaql
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import RESTATEMENT_DAYS, World
 from tests.conftest import END_DATE
+from tests.ingestion.loopback import Loopback
 from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("customers", "campaigns", "ad_groups", "ads", "keywords", "ad_performance_daily",
@@ -595,3 +596,101 @@ def test_a_sparse_advertiser_loads_every_documented_column(warehouse, pipelines_
     assert len(without) == 1
     daily = table(warehouse, "ad_performance_daily")
     assert daily["metrics__clicks"].isna().any() and daily["metrics__cost_micros"].notna().all()
+
+
+# -- the days each request asked for; a failing customer (payloads written by hand from the
+# Google Ads API's documented REST shapes) --
+HW_CUSTOMER = {"resourceName": "customers/1234567890", "id": "1234567890"}
+HW_CAMPAIGN = {"resourceName": "customers/1234567890/campaigns/111", "id": "111"}
+HW_AD_GROUP = {"resourceName": "customers/1234567890/adGroups/222", "id": "222"}
+
+
+def hw_metric_row(resource: str, day: str, cost_micros: str) -> dict:
+    """One row of a date-segmented report, as googleAds:search renders it (int64 as text)."""
+    row = {"customer": HW_CUSTOMER, "campaign": HW_CAMPAIGN, "adGroup": HW_AD_GROUP,
+           "segments": {"date": day},
+           "metrics": {"impressions": "10", "clicks": "1", "costMicros": cost_micros}}
+    if resource == "ad_group_ad":
+        row["adGroupAd"] = {"resourceName": "customers/1234567890/adGroupAds/222~333",
+                            "ad": {"resourceName": "customers/1234567890/ads/333", "id": "333"}}
+    else:
+        row["adGroupCriterion"] = {
+            "resourceName": "customers/1234567890/adGroupCriteria/222~444", "criterionId": "444"}
+    return row
+
+
+def google_ignoring_the_date_range(request):
+    """Every date-segmented query answered with the same three days, whatever its BETWEEN asked
+    for; the other queries match nothing (a response without `results`)."""
+    query = request.body["query"]
+    resource = query.split(" FROM ")[1].split()[0]
+    answer = {"fieldMask": "segments.date", "requestId": "hw-1"}
+    if "segments.date" in query:
+        answer["results"] = [hw_metric_row(resource, "2026-05-03", "1000000"),
+                             hw_metric_row(resource, "2026-05-04", "2000000"),
+                             hw_metric_row(resource, "2026-05-05", "4000000")]
+    return 200, answer
+
+
+def test_report_rows_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
+        warehouse, pipelines_dir, caplog):
+    with Loopback(google_ignoring_the_date_range) as api:
+        source = google_ads(customer_ids="123-456-7890", access_token="ya29.handwritten",
+                            developer_token="dev-handwritten", base_url=api.base_url,
+                            start_date="2026-05-04", end_date="2026-05-05", chunk_days=1,
+                            **QUICK_RETRIES)
+        with caplog.at_level("WARNING"):
+            run_source(source, make_pipeline("google_ads", warehouse, pipelines_dir))
+    for name in ("ad_performance_daily", "keyword_performance_daily"):
+        loaded = table(warehouse, name).sort_values("segments__date")
+        assert loaded[["segments__date", "metrics__cost_micros"]].values.tolist() == [
+            ["2026-05-04", "2000000"], ["2026-05-05", "4000000"]], name
+    dropped = [r.getMessage() for r in caplog.records
+               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    assert len(dropped) == 4, dropped  # two reports, two one-day requests each
+    assert all(m.startswith("google_ads: account 1234567890: ") for m in dropped)
+    assert all("2 rows" in m and "2026-05-03 (1)" in m for m in dropped)
+    windows = table(warehouse, "load_windows").sort_values("report")
+    assert windows[["report", "account_id", "start_date", "end_date"]].values.tolist() == [
+        ["ad_performance_daily", "1234567890", "2026-05-04", "2026-05-05"],
+        ["keyword_performance_daily", "1234567890", "2026-05-04", "2026-05-05"]]
+
+
+def google_refusing_one_customer(request):
+    """Customer 111-111-1111 is not reachable with these credentials (Google's documented
+    PERMISSION_DENIED body); 123-456-7890 answers with a day of metrics."""
+    if "/customers/1111111111/" in request.path:
+        return 403, {"error": {
+            "code": 403, "status": "PERMISSION_DENIED",
+            "message": "The caller does not have permission",
+            "details": [{"@type": "type.googleapis.com/google.ads.googleads.v21.errors."
+                                  "GoogleAdsFailure",
+                         "errors": [{"errorCode": {"authorizationError":
+                                                   "USER_PERMISSION_DENIED"},
+                                     "message": "User doesn't have permission to access "
+                                                "customer."}],
+                         "requestId": "hw-2"}]}}
+    query = request.body["query"]
+    answer = {"fieldMask": "customer.id", "requestId": "hw-3"}
+    if "segments.date" in query:
+        resource = query.split(" FROM ")[1].split()[0]
+        answer["results"] = [hw_metric_row(resource, "2026-05-05", "4000000")]
+    return 200, answer
+
+
+def test_a_failing_customer_is_named_once_and_skipped_for_the_rest_of_the_run(
+        warehouse, pipelines_dir):
+    with Loopback(google_refusing_one_customer) as api:
+        source = google_ads(customer_ids="111-111-1111, 123-456-7890",
+                            access_token="ya29.handwritten", developer_token="dev-handwritten",
+                            base_url=api.base_url, start_date="2026-05-05",
+                            end_date="2026-05-05", **QUICK_RETRIES)
+        with pytest.raises(PartialLoadError) as caught:
+            run_source(source, make_pipeline("google_ads", warehouse, pipelines_dir))
+    [failure] = caught.value.failures
+    assert failure.account == "1111111111" and "USER_PERMISSION_DENIED" in str(caught.value)
+    assert "parts of the load failed" not in str(caught.value)
+    # one request found the customer failing; nothing else was asked of it
+    assert [r.path for r in api.requests if "1111111111" in r.path] == [
+        "/v21/customers/1111111111/googleAds:search"]
+    assert table(warehouse, "ad_performance_daily")["customer__id"].tolist() == ["1234567890"]
