@@ -18,13 +18,14 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.common import failures
+from ingestion.common import failures, validate
 from ingestion.common.arrow import require_delivered
-from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.common.incremental import AccountState, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
+from ingestion.common.windows import Window, requested_days, windows_in, windows_table
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
 from ingestion.linkedin_ads.helpers import analytics_table, entity_table
@@ -69,21 +70,29 @@ def linkedin_ads(
         batch_rows: analytics rows per Arrow table handed to dlt.
         max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
     """
+    name = settings.SOURCE_NAME
+    first_day, last_day = validate.days(name, start_date, end_date)
+    for setting, value, minimum in (("lookback_days", lookback_days, 0),
+                                    ("page_size", page_size, 1),
+                                    ("analytics_max_elements", analytics_max_elements, 2),
+                                    ("chunk_days", chunk_days, 1), ("batch_rows", batch_rows, 1),
+                                    ("max_attempts", max_attempts, 1),
+                                    ("backoff_base", backoff_base, 0),
+                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
+        validate.at_least(name, setting, value, minimum)
     client = LinkedInClient(
-        base_url, access_token, api_version, page_size=page_size,
+        validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
         max_elements=analytics_max_elements, chunk_days=chunk_days, max_attempts=max_attempts,
         backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
     )
     accounts = parse_account_ids(account_ids)
-    if lookback_days < 0:
-        raise ValueError(f"lookback_days must be >= 0, got {lookback_days}")
     # LinkedIn ad accounts carry no time zone: their days are UTC days.
-    until = parse_day(end_date) or dt.datetime.now(dt.UTC).date()
-    since = parse_day(start_date) or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS - 1)
+    until = last_day or dt.datetime.now(dt.UTC).date()
+    since = first_day or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS - 1)
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:
-        return failures.each_account("linkedin_ads", accounts, failed, load)
+        return failures.each_account(name, accounts, failed, load)
 
     # Every table declares its documented columns and exists after a load, even when a field
     # or a whole kind of object (campaign groups, say) is absent from every account.
@@ -115,24 +124,43 @@ def linkedin_ads(
 
         return entities
 
-    @dlt.resource(**tables["ad_analytics_daily"].resource_hints())
-    def ad_analytics_daily() -> Iterator[pa.Table]:
+    @dlt.resource(**tables["load_windows"].resource_hints())
+    def load_windows() -> Iterator[pa.Table]:
+        """The UTC days of analytics each account is asked for in this load (its look-back
+        before the last loaded day, or `start_date`, to the end date)."""
+        state = AccountState(dlt.current.resource_state("ad_analytics_daily"))
+
+        def plan(account_id: str) -> Iterator[pa.Table]:
+            window = incremental_window(state.last_day(account_id), since, lookback_days, until)
+            if window is not None:
+                yield windows_table([Window("ad_analytics_daily", account_id, *window)])
+
+        yield from or_empty(each_account(plan), tables["load_windows"])
+
+    @dlt.transformer(data_from=load_windows, **tables["ad_analytics_daily"].resource_hints())
+    def ad_analytics_daily(windows: pa.Table) -> Iterator[pa.Table]:
         state = AccountState(dlt.current.resource_state())
+        asked = windows_in(windows, "ad_analytics_daily")
 
         def load(account_id: str) -> Iterator[pa.Table]:
-            window = incremental_window(state.last_day(account_id), since, lookback_days, until)
-            if window is None:
-                return
-            chunks = prefetched(client.analytics_chunks(account_id, *window))
-            for table in concat_pages((elements for _, _, elements in chunks), batch_rows):
-                require_delivered(table, settings.ANALYTICS_REQUIRED_METRICS,
-                                  settings.SOURCE_NAME, account_id,
+            window = asked[account_id]
+            # each request's elements, keeping only the days it asked for
+            chunks = (table for start, end, elements in
+                      prefetched(client.analytics_chunks(account_id, window.first, window.last))
+                      if elements.num_rows
+                      for table in requested_days(
+                          [analytics_table(elements, account_id)], start, end, day="date",
+                          source=name, account=account_id))
+            for table in concat_pages(chunks, batch_rows):
+                require_delivered(table, settings.ANALYTICS_REQUIRED_METRICS, name, account_id,
                                   f"GET {settings.ANALYTICS_PATH}")
-                yield analytics_table(table, account_id)
+                yield table
             # Only a completely loaded window moves the account on; dlt commits it with the data.
-            state.advance(account_id, window[1])
+            state.advance(account_id, window.last)
 
-        yield from or_empty(each_account(load), tables["ad_analytics_daily"])
+        yield from or_empty(failures.each_account(name, asked, failed, load),
+                            tables["ad_analytics_daily"])
 
     return [ad_accounts, search_resource("adCampaignGroups"), search_resource("adCampaigns"),
-            search_resource("creatives"), keys_unique_per_load(ad_analytics_daily)]
+            search_resource("creatives"), load_windows,
+            keys_unique_per_load(ad_analytics_daily)]

@@ -14,8 +14,10 @@ import orjson
 import pyarrow as pa
 import requests
 
+from ingestion.common import validate
 from ingestion.common.http import ApiClient, ApiError
 from ingestion.common.jsonpage import parse_page
+from ingestion.common.validate import InvalidConfiguration
 from ingestion.linkedin_ads import settings
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,14 @@ def parse_account_ids(account_ids: str | int | list | tuple) -> list[str]:
         items = orjson.loads(text) if text.startswith("[") else text.replace(";", ",").split(",")
     else:
         items = list(account_ids)
-    ids = [str(i).strip().removeprefix(settings.ACCOUNT_URN) for i in items if str(i).strip()]
+    ids = []
+    for item in (str(i).strip() for i in items):
+        plain = item.removeprefix(settings.ACCOUNT_URN)
+        if item and not plain.isdigit():
+            raise InvalidConfiguration(f"{settings.SOURCE_NAME}: account id {item!r} is not a "
+                                       "number like 507084756")
+        if item:
+            ids.append(plain)
     return list(dict.fromkeys(ids))
 
 
@@ -83,12 +92,10 @@ class LinkedInClient:
                  chunk_days: int = settings.DEFAULT_CHUNK_DAYS, max_attempts: int = 6,
                  backoff_base: float = 0.5, backoff_cap: float = 60.0,
                  timeout: float = 60.0) -> None:
-        if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
-        if max_elements < 2:
-            raise ValueError(f"max_elements must be >= 2, got {max_elements}")
-        if chunk_days < 1:
-            raise ValueError(f"chunk_days must be >= 1, got {chunk_days}")
+        for name, value, minimum in (("page_size", page_size, 1),
+                                     ("max_elements", max_elements, 2),
+                                     ("chunk_days", chunk_days, 1)):
+            validate.at_least(settings.SOURCE_NAME, name, value, minimum)
         self.page_size = page_size
         self.max_elements = max_elements
         self.chunk_days = chunk_days

@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
 from ingestion.common.schema import RawTable
+from ingestion.common.windows import LOAD_WINDOWS
 
 SOURCE_NAME = "linkedin_ads"
 # Sent as the `LinkedIn-Version` header (YYYYMM); LinkedIn keeps each version for about a year.
@@ -114,5 +115,7 @@ TABLES = {
     "creatives": RawTable("creatives", CREATIVE_COLUMNS, ("id",)),
     "ad_analytics_daily": RawTable("ad_analytics_daily", ANALYTICS_COLUMNS,
                                    ANALYTICS_PRIMARY_KEY),
+    # the UTC days of analytics each load asked each account for
+    "load_windows": LOAD_WINDOWS,
 }
 COLUMNS = {name: table.columns for name, table in TABLES.items()}

@@ -35,6 +35,7 @@ from ingestion.simulator.linkedin import (
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import SIZES, World
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.loopback import Loopback
 
 SOURCE = "linkedin_ads"
 DATASET = "raw_linkedin_ads"
@@ -373,3 +374,47 @@ def test_a_sparse_advertiser_and_an_empty_account_load_every_documented_column(
     empty = {int(a) for a in linkedin_accounts(world)} - {
         int(urn.rsplit(":", 1)[1]) for urn in groups["account"]}
     assert len(empty) == 1 and empty <= set(accounts["id"])
+
+
+# -- the days each request asked for (payloads written by hand from the Marketing API's
+# documented shapes) --
+def hw_element(day: int, cost: str) -> dict:
+    """One `pivot=CREATIVE&timeGranularity=DAILY` adAnalytics element of May 2026."""
+    date = {"year": 2026, "month": 5, "day": day}
+    return {"dateRange": {"start": date, "end": date},
+            "pivotValues": ["urn:li:sponsoredCreative:9001"], "impressions": 10, "clicks": 1,
+            "costInLocalCurrency": cost}
+
+
+def linkedin_ignoring_the_date_range(request):
+    """adAnalytics answers every request with the same three days, whatever its `dateRange`
+    asked for; the account has no campaign groups, campaigns or creatives."""
+    if request.path == "/rest/adAccounts/507":
+        return 200, {"id": 507, "name": "Nordic Shoes", "currency": "USD", "status": "ACTIVE",
+                     "type": "BUSINESS", "test": False}
+    if request.path == linkedin_settings.ANALYTICS_PATH:
+        return 200, {"paging": {"start": 0, "count": 10, "links": []}, "elements": [
+            hw_element(3, "1.00"), hw_element(4, "2.00"), hw_element(5, "4.00")]}
+    return 200, {"elements": [], "metadata": {}}
+
+
+def test_analytics_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
+        warehouse, pipelines_dir, caplog):
+    with Loopback(linkedin_ignoring_the_date_range) as api:
+        source = linkedin_ads(access_token="AQV-handwritten", account_ids="507",
+                              base_url=api.base_url, start_date="2026-05-04",
+                              end_date="2026-05-05", chunk_days=1, **FAST_RETRIES)
+        with caplog.at_level("WARNING"):
+            run(source, warehouse, pipelines_dir)
+    loaded = query(warehouse, f"select date, cost_in_local_currency from {DATASET}."
+                              "ad_analytics_daily order by date")
+    assert loaded.values.tolist() == [["2026-05-04", "2.00"], ["2026-05-05", "4.00"]]
+    dropped = [r.getMessage() for r in caplog.records
+               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    assert len(dropped) == 2, dropped
+    assert all(m.startswith("linkedin_ads: account 507: ") and "2 rows" in m for m in dropped)
+    assert "2026-05-03 (1)" in dropped[0] and "2026-05-05 (1)" in dropped[0]
+    windows = query(warehouse, f"select report, account_id, start_date, end_date "
+                               f"from {DATASET}.load_windows")
+    assert windows.values.tolist() == [["ad_analytics_daily", "507", "2026-05-04",
+                                        "2026-05-05"]]
