@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_check)
 
     from reporting.cli import add_commands as add_report_commands
+    from reporting.cli import add_dashboard_arguments
 
     add_report_commands(commands, warehouse_path)
 
@@ -133,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--open-browser", action="store_true",
                            help="open the page in the default browser")
     dashboard.set_defaults(handler=cmd_dashboard)
+    add_dashboard_arguments(dashboard, warehouse_path)
 
     dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
     _add_target(dev)
@@ -231,13 +233,14 @@ def _check_connections() -> None:
 
 def _run_main_job() -> None:
     from orchestration.jobs import run_main_job
+    from orchestration.publishing import WarehouseBusy
     from orchestration.read_side import EngineMismatchError
 
     warehouse = warehouse_path()
     print(f"Running the main job into {warehouse}")
     try:
         result = run_main_job(show_progress=True)
-    except EngineMismatchError as exc:
+    except (EngineMismatchError, WarehouseBusy) as exc:
         raise CliError(str(exc)) from None
     for line in result.summary_lines():
         print(line)
@@ -360,7 +363,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if not warehouse.exists():
         raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop also stops the page
-    return run(warehouse, args.port, today=args.today, headless=not args.open_browser)
+    return run(warehouse, args.port, today=args.today, headless=not args.open_browser,
+               users=args.users, no_auth=args.no_auth)
 
 
 def cmd_dev(args: argparse.Namespace) -> int:

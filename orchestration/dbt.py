@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import importlib.metadata
 import logging
-import os
 import shutil
 import sys
 import uuid
@@ -27,7 +26,9 @@ from orchestration.paths import (
     DBT_PROFILES_DIR,
     DBT_PROJECT_DIR,
     WAREHOUSE_ENV,
+    build_file,
     engine,
+    environment,
 )
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def dbt_project(warehouse: Path) -> DbtProject:
     target.mkdir(parents=True, exist_ok=True)
     parsed_for = target / ".parsed_for_warehouse"
     # the profile's target follows the engine, and some models' configs do too
-    parsed_with = f"{warehouse}\n{engine()}"
+    parsed_with = f"{build_file(warehouse)}\n{engine()}"
     # One process parses at a time, and nobody reads a manifest another is still writing.
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -116,12 +117,13 @@ def dbt_project(warehouse: Path) -> DbtProject:
 def parse_manifest(warehouse: Path, target: Path) -> None:
     from dbt.cli.main import dbtRunner
 
-    # dbt reads the warehouse path from the environment (profiles.yml).
-    os.environ[WAREHOUSE_ENV] = str(warehouse)
-    result = dbtRunner().invoke(
-        ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROFILES_DIR),
-         "--target-path", str(target), "--quiet"]
-    )
+    # dbt reads the file it builds from the environment (profiles.yml): the warehouse's build
+    # copy, as in the steps, or the parse would not be theirs.
+    with environment({WAREHOUSE_ENV: str(build_file(warehouse))}):
+        result = dbtRunner().invoke(
+            ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+             str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet"]
+        )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
 

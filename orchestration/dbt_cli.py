@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +177,29 @@ def register_raw_first(args: list[str]) -> None:
         sys.exit(2)
 
 
+def end_with_the_run(poll_seconds: float = 0.5) -> None:
+    """In a dbt a run started (`CHILD_LOCK_ENV` set): hold the run's child lock, and exit when
+    the process that started this one is gone (a run killed with `kill -9` cannot stop its
+    children; this one then stops itself within `poll_seconds`, freeing the warehouse)."""
+    from orchestration.locking import hold_as_child
+
+    if hold_as_child() is None:
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent:
+                print("ads-analytics-dbt: the run that started this dbt has ended; stopping",
+                      file=sys.stderr, flush=True)
+                os._exit(3)
+
+    threading.Thread(target=watch, name="end-with-the-run", daemon=True).start()
+
+
 def main() -> None:
+    end_with_the_run()
     args = sys.argv[1:]
     # dbt-spark imports in about 1 s (half of it beyond what dbt-duckdb imports too): only
     # for commands that need it.

@@ -28,6 +28,7 @@ from orchestration.assets.ingestion import (
     build_source_assets,
     source_entries,
 )
+from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.reports import build_report_assets
 from orchestration.dbt import (
     AdsDbtTranslator,
@@ -38,9 +39,11 @@ from orchestration.dbt import (
     step_target_path,
 )
 from orchestration.dbt_cli import REGISTER_RAW_ENV
+from orchestration.locking import CHILD_LOCK_ENV, child_lock_path
 from orchestration.paths import (
     PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
     RAW_PARQUET_ENV,
+    WAREHOUSE_ENV,
     engine,
     environment,
     portal_time_zone,
@@ -112,7 +115,11 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         # (with the raw folder it reads them from)
         first = ({REGISTER_RAW_ENV: json.dumps(sorted(pending)),
                   RAW_PARQUET_ENV: str(raw_parquet_dir(warehouse.file))} if pending else {})
-        with environment(first):
+        # dbt builds the warehouse's build copy (profiles.yml reads its path); a run publishes
+        # it when everything is built.
+        # Its dbt holds the run's child lock and dies with the run (orchestration/locking.py).
+        with environment({**first, WAREHOUSE_ENV: str(warehouse.build),
+                          CHILD_LOCK_ENV: str(child_lock_path(warehouse.file))}):
             invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
                                  target_path=target, raise_on_error=False)
         yield from invocation.stream()
@@ -185,8 +192,11 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         for check in build_last_update_freshness_checks(
             assets=[source], lower_bound_delta=FRESH_WITHIN)
     ]
+    built = [*build_dbt_assets(project, on_spark), build_report_assets()]
+    # Last: the build, published to the file readers open when all of it was built.
+    published = build_publish_asset([key for step in built for key in step.keys])
     return Definitions(
-        assets=[*source_assets, *build_dbt_assets(project, on_spark), build_report_assets()],
+        assets=[*source_assets, *built, published],
         asset_checks=[build_quality_checks(), *freshness],
         jobs=[main, load, transform],
         # Materializations started from the asset graph (and UI backfills) run in one process

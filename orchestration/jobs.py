@@ -20,9 +20,11 @@ from dagster import (
 )
 
 from orchestration.assets.ingestion import CONNECTED
-from orchestration.locking import warehouse_lock
+from orchestration.assets.publish import PUBLISHED
+from orchestration.locking import wait_for_children, warehouse_lock
 from orchestration.paths import DATA_DIR, engine
 from orchestration.progress import StepProgress, progress_logger
+from orchestration.publishing import prepare_build, published_at
 from orchestration.read_side import check_engine
 
 
@@ -38,6 +40,12 @@ class JobOutcome:
     not_run: list[str] = field(default_factory=list)
     # raw dataset (`raw_facebook_ads`) -> whether the configuration connects its source
     sources: dict[str, bool] = field(default_factory=dict)
+    # the published warehouse, when the job ends by publishing its build (it may not have)
+    publishes_to: Path | None = None
+
+    @property
+    def published(self) -> bool:
+        return PUBLISHED in self.materialized
 
     @property
     def failed_checks(self) -> list[tuple[str, str]]:
@@ -65,6 +73,11 @@ class JobOutcome:
             lines.append(f"  step {step} failed: {_first_line(message)}")
         if self.not_run:
             lines.append(f"  not run (what they read failed): {', '.join(self.not_run)}")
+        if self.publishes_to is not None and not self.published:
+            when = published_at(self.publishes_to)
+            lines.append(f"Not published: readers of {self.publishes_to.name} keep "
+                         + (f"the build published {when:%Y-%m-%d %H:%M} UTC." if when
+                            else "nothing (no build was published yet)."))
         return lines
 
     def sources_line(self) -> str:
@@ -181,12 +194,18 @@ def run_job(
     warehouse = defs.resources["warehouse"].file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        # A run killed a moment ago may still have its dbt: it stops within a second.
+        wait_for_children(warehouse, on_wait=lambda: print(
+            f"A process of an interrupted run still holds {warehouse.name}; waiting for it to "
+            "end ...", flush=True))
+        prepare_build(warehouse)
         check_engine(warehouse, engine())
         for line in fail_interrupted_runs(dagster_instance, warehouse):
             print(line, flush=True)
         return _execute(job, dagster_instance,
                         run_log_path(warehouse, name) if show_progress else None,
-                        tags={**(tags or {}), WAREHOUSE_TAG: str(warehouse)})
+                        tags={**(tags or {}), WAREHOUSE_TAG: str(warehouse)},
+                        warehouse=warehouse)
 
 
 # Runs started here carry their warehouse, so a later run on the same file can find one that
@@ -214,7 +233,7 @@ def fail_interrupted_runs(dagster_instance: DagsterInstance, warehouse: Path) ->
 
 
 def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
-             tags: dict[str, str]) -> JobOutcome:
+             tags: dict[str, str], warehouse: Path) -> JobOutcome:
     """Execute `job`; with `log_path`, behind a progress display, dbt and dlt output going
     to that file."""
     if log_path is not None:
@@ -232,6 +251,8 @@ def _execute(job, dagster_instance: DagsterInstance, log_path: Path | None,
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False,
                                         tags=tags)
     outcome = JobOutcome(result)
+    if PUBLISHED in job.graph.node_dict:
+        outcome.publishes_to = warehouse
     started = set()
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_START:

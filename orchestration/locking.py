@@ -1,22 +1,71 @@
-"""One run at a time per warehouse file.
+"""One run at a time per warehouse file, and the processes a run starts die with it.
 
 DuckDB lets one process write a file; a second writer fails to open it. Runs started from the
 CLI take this lock (a file beside the warehouse) for their whole length, so a second run waits
 for the first instead of failing halfway or interleaving its writes; runs launched by the Dagster
 daemon queue by the instance's concurrency settings (`dagster_home()` writes them).
+
+A run's dbt is a process of its own, which a `kill -9` of the run does not reach. Each dbt the
+steps start holds a shared lock on a second file (`<warehouse>.children.lock`, named to it in
+`CHILD_LOCK_ENV`) for as long as it lives, and ends within a second of its run
+(`orchestration/dbt_cli.py`); a run waits, holding the run lock, until no process of an earlier
+run holds it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+# The child lock a process started by a run takes (a shared `flock` held until it exits).
+CHILD_LOCK_ENV = "ADS_ANALYTICS_RUN_CHILD_LOCK"
+
 
 def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
+
+
+def child_lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".children.lock")
+
+
+def hold_as_child() -> object | None:
+    """In a process a run started: take the run's child lock (shared), held until the process
+    exits; the open file, or None outside a run."""
+    path = os.environ.get(CHILD_LOCK_ENV)
+    if not path:
+        return None
+    handle = open(path, "a+")  # noqa: SIM115 (held for the process's life)
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+def wait_for_children(warehouse: Path, on_wait: Callable[[], None] | None = None,
+                      poll_seconds: float = 0.1) -> float:
+    """Wait until no process started by an earlier run of `warehouse` lives (called holding the
+    run lock); how long it waited (seconds)."""
+    path = child_lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            while True:
+                time.sleep(poll_seconds)
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    continue
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return time.monotonic() - started
 
 
 @contextlib.contextmanager

@@ -35,6 +35,13 @@ def warehouse_path() -> Path:
     return path.resolve()
 
 
+def build_file(warehouse: Path) -> Path:
+    """Where runs build `warehouse`: `.<name>_build.duckdb` beside it. Readers open `warehouse`
+    itself, a copy of the last complete build that each successful run replaces whole
+    (orchestration/publishing.py)."""
+    return warehouse.parent / f".{warehouse.stem}_build{warehouse.suffix}"
+
+
 def engine() -> str:
     """The engine that builds the models: `ADS_ANALYTICS_ENGINE`, else `duckdb`."""
     name = (os.environ.get(ENGINE_ENV) or "duckdb").strip().lower()

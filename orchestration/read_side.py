@@ -32,12 +32,16 @@ from urllib.parse import unquote
 import duckdb
 
 from orchestration.dbt_cli import SPARK_RELATIONS_FILE, built_relations
+from orchestration.locking import CHILD_LOCK_ENV, child_lock_path
 from orchestration.paths import (
     DBT_PROJECT_DIR,
     ENGINE_ENV,
     RAW_PARQUET_ENV,
+    WAREHOUSE_ENV,
+    build_file,
     spark_home,
 )
+from orchestration.publishing import WarehouseBusy, connect
 from orchestration.spark import engine_env, raw_tables_with_files
 
 # The DuckDB type of each Spark type the models produce; anything else (arrays, maps, structs)
@@ -122,12 +126,15 @@ def read_side_target(warehouse: Path) -> Path:
 
 
 def run_dbt(warehouse: Path, args: list[str], raw_root: Path | None = None) -> None:
-    """One dbt command on the DuckDB target, building `warehouse`'s read side (with `raw_root` as
+    """One dbt command on the DuckDB target, building `warehouse`'s read side (in its build
+    file, published with the run) (with `raw_root` as
     the raw Parquet folder, else the Spark folder's); its errors in the exception."""
     from orchestration.dbt import dbt_executable
 
     target = read_side_target(warehouse)
-    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: "duckdb"}
+    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: "duckdb",
+           WAREHOUSE_ENV: str(build_file(warehouse)),
+           CHILD_LOCK_ENV: str(child_lock_path(warehouse))}
     if raw_root is not None:
         env[RAW_PARQUET_ENV] = str(raw_root)
     completed = subprocess.run(
@@ -156,10 +163,10 @@ def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
     tables = [r for r in relations if r["kind"] == "table"]
     views = [r for r in relations if r["kind"] == "view"]
     try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.Error as exc:
-        raise ReadSideError(f"opening {warehouse} to publish Spark's tables failed: "
-                            f"{exc}") from None
+        con = connect(build_file(warehouse))
+    except (duckdb.Error, WarehouseBusy) as exc:
+        raise ReadSideError(f"opening {build_file(warehouse)} to publish Spark's tables "
+                            f"failed: {exc}") from None
     with con:
         for relation in tables:
             try:
@@ -241,12 +248,18 @@ def _write_state(warehouse: Path, name: str, state: dict) -> None:
 
 
 def built_by(warehouse: Path) -> str | None:
-    """Which engine's warehouse the DuckDB file is: `duckdb` when dlt loaded raw tables into
-    it, `spark` when its raw tables are views over Parquet (a Spark build's read side), None
-    when it has neither (new, or empty)."""
-    if not warehouse.exists():
+    """Which engine's warehouse the DuckDB file is (its build, else the published file): `duckdb`
+    when dlt loaded raw tables into it, `spark` when its raw tables are views over Parquet (a
+    Spark build's read side), None when it has neither (new, or empty)."""
+    built = build_file(warehouse)
+    if not built.exists():
+        built = warehouse
+    if not built.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # (a process still holding the build, such as the dbt of a run killed a moment ago, is
+    # waited for, and named when it does not let go)
+    with connect(built, read_only=True,
+                 on_wait=lambda message: print(message, flush=True)) as con:
         kinds = {kind for (kind,) in con.execute("""
             select distinct table_type from information_schema.tables
             where table_schema like 'raw\\_%' escape '\\'

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+
+from orchestration.paths import build_file
 
 
 class Warehouse(ConfigurableResource):
-    """The DuckDB file every asset reads or writes."""
+    """The warehouse: `file`, the DuckDB file readers open, and `build`, the copy beside it
+    that runs load and build, published over `file` when a run completes
+    (orchestration/publishing.py)."""
 
     path: str
 
     @property
     def file(self) -> Path:
         return Path(self.path)
+
+    @property
+    def build(self) -> Path:
+        return build_file(self.file)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        from orchestration.publishing import prepare_build
+
+        prepare_build(self.file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +23,7 @@ from orchestration import jobs
 from orchestration.cli import main
 from orchestration.definitions import LOAD_JOB, MAIN_JOB, TRANSFORM_JOB, build_definitions
 from orchestration.jobs import JobOutcome, run_job, run_main_job
-from orchestration.paths import REPO_ROOT, WAREHOUSE_ENV
+from orchestration.paths import REPO_ROOT, WAREHOUSE_ENV, build_file
 
 pytestmark = pytest.mark.slow
 
@@ -62,6 +64,54 @@ def _assert_crm_equals_truth(warehouse, world) -> None:
         loaded = {table: con.execute(f"select count(*) from raw_hubspot.{table}").fetchone()[0]
                   for table in expected}
     assert loaded == expected
+
+
+# What a reader reads in one connection: totals of two marts and of a raw table.
+READ = """
+select (select sum(spend) from marts.fct_ad_performance_daily),
+       (select sum(spend) from marts.fct_campaign_performance_daily
+        where attribution_model = 'first_interaction'),
+       (select count(*) from raw_facebook_ads.ad_insights)
+"""
+# A reader in its own process, as a dashboard or a BI tool is: it opens the warehouse read-only
+# every 100 ms, reads, closes, and writes what it saw (or its error) a line each.
+READER = """
+import json, sys, time
+from pathlib import Path
+import duckdb
+warehouse, out, stop = sys.argv[1], open(sys.argv[2], "w"), Path(sys.argv[3])
+while not stop.exists():
+    started = time.monotonic()
+    try:
+        with duckdb.connect(warehouse, read_only=True) as con:
+            values = [str(v) for v in con.execute(sys.argv[4]).fetchone()]
+        out.write(json.dumps({"values": values, "seconds": time.monotonic() - started}) + "\\n")
+    except Exception as exc:
+        out.write(json.dumps({"error": str(exc)}) + "\\n")
+    out.flush()
+    time.sleep(0.1)
+"""
+
+
+def _read(warehouse: Path) -> tuple[str, ...]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return tuple(str(v) for v in con.execute(READ).fetchone())
+
+
+@contextlib.contextmanager
+def _polling_reader(warehouse: Path, tmp_path: Path):
+    """A reader polling `warehouse` while the block runs; its reads (dicts) once it stopped."""
+    out, stop = tmp_path / "reads.jsonl", tmp_path / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(out),
+                               str(stop), READ])
+    reads: list[dict] = []
+    try:
+        yield reads
+    finally:
+        time.sleep(0.5)  # a few reads of what the block left
+        stop.touch()
+        reader.wait(timeout=30)
+        reads.extend(json.loads(line) for line in out.read_text().splitlines())
 
 
 @pytest.fixture
@@ -111,16 +161,29 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
     _assert_equals_truth(mart, pipeline_env.world)
     _assert_crm_equals_truth(warehouse, pipeline_env.world)
 
+    # The networks restate their recent days and the run after it is watched by a reader (a
+    # dashboard, a BI tool) polling the warehouse every 100 ms: the run succeeds, and every
+    # read sees the build before the run or the build after it, whole, never an error.
+    before = _read(warehouse)
+    pipeline_env.restate()
     defs = build_definitions(warehouse)
-    second = run_main_job(defs, DagsterInstance.ephemeral())
+    with _polling_reader(warehouse, tmp_path) as reads:
+        second = run_main_job(defs, DagsterInstance.ephemeral())
+        after = _read(warehouse)
     assert second.success, second.summary_lines()
-    pd.testing.assert_frame_equal(_mart(warehouse), mart)
-
-    # (A restatement through the main job is asserted in the failure-isolation test below.)
+    assert second.published
+    assert before != after
+    errors = [read for read in reads if "error" in read]
+    assert errors == [], errors[:3]
+    seen = {tuple(read["values"]) for read in reads}
+    assert seen <= {before, after}, seen - {before, after}
+    assert len(reads) > 50 and before in seen and after in seen
+    _assert_equals_truth(_mart(warehouse), pipeline_env.world)
 
     # A LinkedIn day disappears from raw after it was built: raw and marts no longer reconcile,
-    # the blocking spend check fails, and the marts it guards are not rebuilt.
-    with duckdb.connect(str(warehouse)) as con:
+    # the blocking spend check fails, and the marts it guards are not rebuilt. Readers keep the
+    # last complete build.
+    with duckdb.connect(str(build_file(warehouse))) as con:
         account, day = con.execute("""
             select account_id, min("date") from raw_linkedin_ads.ad_analytics_daily
             group by account_id order by account_id limit 1""").fetchone()
@@ -137,6 +200,8 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
     assert "fct_campaign_performance_daily" not in fourth.materialized
     assert "fct_goal_progress" not in fourth.materialized
     assert "gx_spend" in fourth.failure_message()
+    assert not fourth.published and "Not published" in fourth.summary_lines()[-1]
+    assert _read(warehouse) == after
 
 
 @pytest.mark.slow(minutes=1.5)
@@ -168,8 +233,11 @@ def test_a_failing_source_stops_only_what_is_built_from_it(
     assert "fct_ad_performance_daily" not in built
     assert "linkedin_ads" in failed.failure_message()
     assert "not run: " in failed.failure_message()
+    # Nothing was published (no build completed): readers have no warehouse yet; the build
+    # holds what loaded.
+    assert not warehouse.exists() and not failed.published
     truth = spend_by_account_day(world)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(build_file(warehouse)), read_only=True) as con:
         staged = con.execute("""select ad_account_id as account_id,
                                        cast(date_day as varchar) as date,
                                        sum(spend) as spend

@@ -44,8 +44,12 @@ def load_memory_limit() -> str:
 
 def make_pipeline(source_name: str, warehouse: str | Path,
                   pipelines_dir: str | Path | None = None, progress: str | None = None,
-                  raw_parquet: str | Path | None = None) -> dlt.Pipeline:
+                  raw_parquet: str | Path | None = None,
+                  database: str | Path | None = None) -> dlt.Pipeline:
     """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`.
+
+    `database` is the file dlt writes when it is not `warehouse` itself (the orchestration's
+    runs load the warehouse's build copy, and `warehouse` still names the state kept beside it).
 
     With `raw_parquet` (default: `raw_parquet_dir(warehouse)`, set when Spark is the engine),
     the source lands as Parquet files in `<raw_parquet>/raw_<source>/<table>/` through dlt's
@@ -68,7 +72,7 @@ def make_pipeline(source_name: str, warehouse: str | Path,
         destination = dlt.destinations.filesystem(Path(raw_parquet).resolve().as_uri())
     else:
         destination = dlt.destinations.duckdb(DuckDbCredentials(
-            str(warehouse), global_config={"memory_limit": load_memory_limit()}))
+            str(database or warehouse), global_config={"memory_limit": load_memory_limit()}))
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
         destination=destination,
@@ -127,12 +131,16 @@ def load_from_config(source_name: str, factory: Any) -> None:
 
     from ingestion.common.connection import connection_of
     from ingestion.common.http import SourceError
-    from orchestration.paths import warehouse_path
+    from orchestration.paths import build_file, warehouse_path
+    from orchestration.publishing import prepare_build
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     warehouse = warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = make_pipeline(source_name, warehouse, progress="log")
+    # Into the warehouse's build copy, as a run loads: the next run's build publishes it.
+    prepare_build(warehouse)
+    pipeline = make_pipeline(source_name, warehouse, progress="log",
+                             database=build_file(warehouse))
     pipeline.activate()
     try:
         state = connection_of(source_name, factory)

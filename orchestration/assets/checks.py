@@ -78,7 +78,7 @@ def build_quality_checks() -> AssetsDefinition:
 
         selected = {key.name for key in context.selected_asset_check_keys}
         results, docs = run_suites(
-            [suite for suite in SUITES if check_name(suite) in selected], warehouse.file)
+            [suite for suite in SUITES if check_name(suite) in selected], warehouse.build)
         for suite, result in results:
             yield to_check_result(suite, result, docs)
 

@@ -36,7 +36,8 @@ from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
 from ingestion.registry import SOURCE_NAMES, source_factory, source_tables
 from orchestration.dbt import OWNER
-from orchestration.paths import environment, raw_parquet_dir
+from orchestration.paths import build_file, environment, raw_parquet_dir
+from orchestration.resources import Warehouse
 
 WAREHOUSE_POOL = "warehouse"
 # The first day a backfill may load (the first daily partition of the raw tables).
@@ -137,7 +138,8 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
                         time_zone: str) -> AssetsDefinition:
     """The source's tables as one multi-asset (one dlt run), partitioned by the days of
     `time_zone` (the portal's), each table with a check that every account loaded."""
-    pipeline = make_pipeline(entry.name, warehouse)
+    # dlt loads the warehouse's build copy; the run publishes it when it completes.
+    pipeline = make_pipeline(entry.name, warehouse, database=build_file(warehouse))
     raw_root = raw_parquet_dir(warehouse)
     specs = build_dlt_asset_specs(
         dlt_source=entry.factory(**entry.spec_kwargs), dlt_pipeline=pipeline,
@@ -150,7 +152,8 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
     @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=True,
                  pool=WAREHOUSE_POOL, partitions_def=daily_partitions(time_zone),
                  backfill_policy=BackfillPolicy.multi_run(DAYS_PER_BACKFILL_RUN))
-    def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+    def _assets(context: AssetExecutionContext, dlt: DagsterDltResource,
+                warehouse: Warehouse) -> Iterator[Any]:
         window = partition_window(context)
         if window is None:
             yield from load(context, dlt, entry, pipeline)
@@ -162,7 +165,7 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
             # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.
             from orchestration.read_side import register_raw
 
-            changed = register_raw(warehouse, raw_root, DATASETS[entry.name])
+            changed = register_raw(warehouse.file, raw_root, DATASETS[entry.name])
             context.log.info(f"Raw Parquet of {entry.name} registered for the read side; "
                              "Spark's next build registers "
                              f"{', '.join(changed) or 'nothing: no table new or changed'}")

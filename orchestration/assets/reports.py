@@ -40,7 +40,7 @@ def build_report_assets():
 
     @multi_asset(specs=specs, name="reports", pool=WAREHOUSE_POOL)
     def _reports(warehouse: Warehouse) -> Iterator[MaterializeResult]:
-        yield from materializations(publish(warehouse.file))
+        yield from materializations(publish(warehouse.build))
 
     return _reports
 
