@@ -17,13 +17,14 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingestion.common import failures
+from ingestion.common import failures, validate
 from ingestion.common.arrow import to_table
 from ingestion.common.http import ApiError, SourceError
-from ingestion.common.incremental import AccountState, incremental_window, parse_day
+from ingestion.common.incremental import AccountState, incremental_window
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
+from ingestion.common.windows import local_days, requested_days
 from ingestion.hubspot import settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import (
@@ -76,14 +77,25 @@ def hubspot_source(
     re-read `lookback_days` before the last loaded day. `access_config_path` points at the
     ad-account access file (without it the table is empty).
     """
+    name = settings.SOURCE_NAME
     if time_zone != PORTAL_ZONE:
-        _zone(time_zone)  # refused before anything loads
+        validate.time_zone(name, "time_zone", time_zone)
+    first_day, last_day = validate.days(name, start_date, end_date)
+    for setting, value, minimum in (("lookback_days", lookback_days, 0),
+                                    ("page_size", page_size, 1),
+                                    ("events_page_size", events_page_size, 1),
+                                    ("association_batch_size", association_batch_size, 1),
+                                    ("search_result_cap", search_result_cap, 1),
+                                    ("max_attempts", max_attempts, 1),
+                                    ("backoff_base", backoff_base, 0),
+                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
+        validate.at_least(name, setting, value, minimum)
     client = HubSpotClient(
-        access_token, base_url=base_url, api_version=api_version, portal_id=portal_id,
-        max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
-        timeout=timeout,
+        access_token, base_url=validate.base_url(name, base_url), api_version=api_version,
+        portal_id=portal_id, max_attempts=max_attempts, backoff_base=backoff_base,
+        backoff_cap=backoff_cap, timeout=timeout,
     )
-    days = EventDays(client, time_zone, parse_day(start_date), parse_day(end_date))
+    days = EventDays(client, time_zone, first_day, last_day)
     deals_resource = deals(client, lookback_days, page_size, search_result_cap)
     resources = [
         account_info(client),
@@ -258,14 +270,6 @@ def deal_contact_associations(deals_table: pa.Table, client: HubSpotClient,
 PORTAL_ZONE = "portal"
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"hubspot: time_zone {name!r} is not an IANA time zone "
-                         "(sources.hubspot.time_zone)") from None
-
-
 @dataclass
 class EventDays:
     """The days of events to pull, in a zone known only once the portal answers when it is the
@@ -275,24 +279,34 @@ class EventDays:
     time_zone: str
     start_date: dt.date | None
     end_date: dt.date | None
-    _resolved: tuple[dt.date, dt.date, dt.tzinfo] | None = None
+    _resolved: tuple[dt.date, dt.date, zoneinfo.ZoneInfo] | None = None
 
-    def resolve(self) -> tuple[dt.date, dt.date, dt.tzinfo]:
+    def resolve(self) -> tuple[dt.date, dt.date, zoneinfo.ZoneInfo]:
         """(first day, last day, zone); reads the account info for the portal's zone."""
         if self._resolved is None:
-            name = self.time_zone
-            if name == PORTAL_ZONE:
-                name = self.client.account_details().get("timeZone")
-                if not name:
-                    raise ApiError(settings.SOURCE_NAME, self.client.account,
-                                   f"GET {self.client.path(settings.ACCOUNT_DETAILS)}",
-                                   "the account info has no timeZone, which the portal's days "
-                                   "are counted in (set sources.hubspot.time_zone)")
-            zone = _zone(name)
+            if self.time_zone == PORTAL_ZONE:
+                zone = self._portal_zone()
+            else:  # checked when the source was built
+                zone = zoneinfo.ZoneInfo(self.time_zone)
             end = self.end_date or dt.datetime.now(zone).date()
             start = self.start_date or end - dt.timedelta(days=730)
             self._resolved = (start, end, zone)
         return self._resolved
+
+    def _portal_zone(self) -> zoneinfo.ZoneInfo:
+        """The account info's timeZone; without a usable one the events cannot be windowed (the
+        other tables still load)."""
+        name = self.client.account_details().get("timeZone")
+        problem = None if name else "has no timeZone"
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                problem = f"has a timeZone {name!r} that is not an IANA time zone"
+        raise ApiError(settings.SOURCE_NAME, self.client.account,
+                       f"GET {self.client.path(settings.ACCOUNT_DETAILS)}",
+                       f"the account info {problem}, which the portal's days are counted in "
+                       "(set sources.hubspot.time_zone)")
 
 
 @dlt.resource(**settings.TABLES["page_views"].resource_hints())
@@ -334,8 +348,13 @@ def _events(client: HubSpotClient, event_type: str, shape: PageShape, days: Even
         after = day_start(first, zone) - dt.timedelta(milliseconds=1)
         before = day_start(last + dt.timedelta(days=1), zone)
         pages = client.events(event_type, after, before, page_size, shape)
-        for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
-            yield event_table(table)
+        # The request asked for instants, the days [first, last] in `zone`: an occurrence of
+        # another day is dropped, and said.
+        tables = (event_table(table) for table in concat_pages(prefetched(pages),
+                                                               settings.BATCH_ROWS))
+        yield from requested_days(
+            tables, first, last, source=settings.SOURCE_NAME, account=client.account,
+            day=lambda table: local_days(table.column("occurred_at_utc"), zone.key))
         state.advance(portal, last)
     except SourceError as exc:
         failures.record(exc)

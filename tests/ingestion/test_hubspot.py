@@ -25,6 +25,7 @@ from ingestion.simulator.hubspot import NEW_FIELD, HubSpotApi, write_access_conf
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.loopback import Loopback
 
 TABLES = ("account_info", "contacts", "deals", "deal_contact_associations", "page_views",
           "form_submissions", "exchange_rates", "users", "teams", "ad_account_access")
@@ -407,3 +408,75 @@ def test_a_portal_without_teams_users_roles_or_access_file_loads_every_table(
     deals = read(warehouse, "deals").set_index("id")
     no_currency = world.deals.loc[world.deals["deal_currency_code"].isna(), "deal_id"]
     assert len(no_currency) > 0 and deals.loc[list(no_currency), "deal_currency_code"].isna().all()
+
+
+# -- the days each request asked for (payloads written by hand from HubSpot's documented shapes) --
+def hw_page_view(event_id: str, occurred_at: str) -> dict:
+    return {"objectType": "CONTACT", "objectId": "501", "eventType": "e_visited_page",
+            "occurredAt": occurred_at, "id": event_id,
+            "properties": {"hs_url": "https://shop.example.se/", "hs_session_id": "s-1"}}
+
+
+def hubspot_ignoring_the_window(request):
+    """A portal in Stockholm whose events API answers every request with the same occurrences,
+    whatever `occurredAfter` / `occurredBefore` asked for."""
+    if request.path == "/account-info/v3/details":
+        return 200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": "Europe/Stockholm",
+                     "companyCurrency": "SEK", "additionalCurrencies": [], "utcOffset": "+02:00",
+                     "utcOffsetMilliseconds": 7200000, "uiDomain": "app-eu1.hubspot.com",
+                     "dataHostingLocation": "eu1"}
+    if request.path == "/settings/v3/currencies/company-currency":
+        return 200, {"currencyCode": "SEK", "currencyName": "Swedish Krona"}
+    if request.path == "/events/v3/events" and request.query["eventType"] == "e_visited_page":
+        return 200, {"results": [
+            # 23:30 on 2026-05-03 in Stockholm: the day before the request's first
+            hw_page_view("pv-1", "2026-05-03T21:30:00.000Z"),
+            # 00:30 on 2026-05-04 in Stockholm: asked for
+            hw_page_view("pv-2", "2026-05-03T22:30:00.000Z"),
+            # 00:00 on 2026-05-06 in Stockholm: the day after the request's last
+            hw_page_view("pv-3", "2026-05-05T22:00:00.000Z")]}
+    return 200, {"results": []}
+
+
+def test_events_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
+        warehouse, pipelines_dir, caplog):
+    with Loopback(hubspot_ignoring_the_window) as api:
+        source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
+                                start_date="2026-05-04", end_date="2026-05-05",
+                                time_zone="Europe/Stockholm", max_attempts=2,
+                                backoff_base=0.01, backoff_cap=0.1)
+        with caplog.at_level("WARNING"):
+            run_source(source, make_pipeline("hubspot", warehouse, pipelines_dir))
+    [asked] = [r.query for r in api.requests if r.query.get("eventType") == "e_visited_page"]
+    assert (asked["occurredAfter"], asked["occurredBefore"]) == (
+        "2026-05-03T21:59:59.999Z", "2026-05-05T22:00:00.000Z")
+    assert read(warehouse, "page_views")["id"].tolist() == ["pv-2"]
+    dropped = [r.getMessage() for r in caplog.records
+               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    assert len(dropped) == 1, dropped
+    assert dropped[0].startswith("hubspot: account 4242: ")
+    assert "2 rows" in dropped[0] and "2026-05-03 (1)" in dropped[0]
+    assert "2026-05-06 (1)" in dropped[0]
+
+
+def test_a_portal_zone_that_is_not_iana_fails_the_events_and_loads_the_rest(
+        warehouse, pipelines_dir):
+    """With `time_zone="portal"` the event days are the account info's: a timeZone there that
+    is no IANA zone fails the two event tables, named, and the other tables load."""
+    def answer(request):
+        status, body = hubspot_ignoring_the_window(request)
+        if request.path == "/account-info/v3/details":
+            body = {**body, "timeZone": "Stockholm time"}
+        return status, body
+
+    with Loopback(answer) as api:
+        source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
+                                start_date="2026-05-04", end_date="2026-05-05",
+                                time_zone="portal", max_attempts=2, backoff_base=0.01)
+        with pytest.raises(PartialLoadError) as caught:
+            run_source(source, make_pipeline("hubspot", warehouse, pipelines_dir))
+    assert len(caught.value.failures) == 2  # page views, form submissions
+    assert ("hubspot: account 4242: GET /account-info/v3/details: the account info has a "
+            "timeZone 'Stockholm time' that is not an IANA time zone") in str(caught.value)
+    assert read(warehouse, "account_info")["portal_id"].tolist() == [4242]
+    assert len(read(warehouse, "page_views")) == 0
