@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from ingestion.common.validate import InvalidConfiguration
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +48,21 @@ class PortalSettings:
 
 
 def overrides() -> dict[str, str]:
-    """The settings the environment overrides: {"company_currency": ..., "time_zone": ...}."""
+    """The settings the environment overrides: {"company_currency": ..., "time_zone": ...}.
+    One that cannot be used is refused, naming its variable: it sets every source's days or
+    money, the schedule and the partitions."""
     found = {"company_currency": os.environ.get(COMPANY_CURRENCY_ENV, "").strip().upper(),
              "time_zone": os.environ.get(PORTAL_TIME_ZONE_ENV, "").strip()}
+    currency, zone = found["company_currency"], found["time_zone"]
+    if currency and not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
+        raise InvalidConfiguration(f"{COMPANY_CURRENCY_ENV} {currency!r} is not a currency code "
+                                   "like SEK")
+    if zone:
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidConfiguration(f"{PORTAL_TIME_ZONE_ENV} {zone!r} is not an IANA time "
+                                       "zone (like Europe/Stockholm)") from None
     return {key: value for key, value in found.items() if value}
 
 

@@ -313,3 +313,78 @@ def test_a_documented_boolean_or_number_sent_as_text_is_the_same_value():
     assert table.column("n").to_pylist() == [17, 3]
     with pytest.raises(ValueError, match="do not fit the documented type bool"):
         to_table([{"superAdmin": "maybe"}], known={"superAdmin": pa.bool_()})
+
+
+# Every source connected, so each case below spoils exactly one setting of one source.
+CONNECTED = {
+    "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": "a-token", "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": "act_1",
+    "SOURCES__GOOGLE_ADS__ACCESS_TOKEN": "a-token", "SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN": "d",
+    "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": "123-456-7890",
+    "SOURCES__LINKEDIN_ADS__ACCESS_TOKEN": "a-token", "SOURCES__LINKEDIN_ADS__ACCOUNT_IDS": "507",
+    "SOURCES__HUBSPOT__ACCESS_TOKEN": "a-token",
+}
+
+
+@pytest.mark.parametrize(("source", "settings", "message"), [
+    ("facebook_ads", {"START_DATE": "2026-13-45"},
+     "facebook_ads: start_date '2026-13-45' is not a date (YYYY-MM-DD)"),
+    ("google_ads", {"END_DATE": "31/05/2026"},
+     "google_ads: end_date '31/05/2026' is not a date (YYYY-MM-DD)"),
+    ("hubspot", {"START_DATE": "2026-02-30"},
+     "hubspot: start_date '2026-02-30' is not a date (YYYY-MM-DD)"),
+    ("linkedin_ads", {"START_DATE": "2026-05-07", "END_DATE": "2026-05-01"},
+     "linkedin_ads: start_date 2026-05-07 is after end_date 2026-05-01: nothing would load"),
+    ("facebook_ads", {"START_DATE": "2999-01-01"},
+     "facebook_ads: start_date 2999-01-01 is after today and no end_date is set: nothing "
+     "would load"),
+    ("hubspot", {"TIME_ZONE": "Mars/Base"},
+     "hubspot: time_zone 'Mars/Base' is not an IANA time zone (like Europe/Stockholm)"),
+    ("facebook_ads", {"LOOKBACK_DAYS": "-1"}, "facebook_ads: lookback_days must be 0 or more, "
+                                              "got -1"),
+    ("facebook_ads", {"LOOKBACK_DAYS": "a week"},
+     "facebook_ads: lookback_days 'a week' is not a whole number"),
+    ("linkedin_ads", {"CHUNK_DAYS": "0"}, "linkedin_ads: chunk_days must be 1 or more, got 0"),
+    ("google_ads", {"BASE_URL": "googleads.googleapis.com"},
+     "google_ads: base_url 'googleads.googleapis.com' is not an http(s) URL like "
+     "https://host"),
+    ("facebook_ads", {"ACCOUNT_IDS": "act_12x"},
+     "facebook_ads: account id 'act_12x' is not a number like act_1234567890"),
+    ("linkedin_ads", {"ACCOUNT_IDS": "urn:li:sponsoredAccount:abc"},
+     "linkedin_ads: account id 'urn:li:sponsoredAccount:abc' is not a number like 507084756"),
+    ("google_ads", {"LOGIN_CUSTOMER_ID": "mcc"},
+     "google_ads: login_customer_id 'mcc' is not a number like 123-456-7890"),
+])
+def test_a_setting_that_cannot_be_used_is_one_line_naming_source_and_setting(
+        source, settings, message, tmp_path, monkeypatch):
+    import os
+    import re
+
+    from ingestion.common.connection import InvalidConfiguration
+    from ingestion.registry import SOURCE_NAMES, connection
+
+    monkeypatch.chdir(tmp_path)  # no .dlt folder here
+    for key in [k for k in os.environ if k.startswith("SOURCES__")]:
+        monkeypatch.delenv(key)
+    for key, value in CONNECTED.items():
+        monkeypatch.setenv(key, value)
+    for key, value in settings.items():
+        monkeypatch.setenv(f"SOURCES__{source.upper()}__{key}", value)
+    with pytest.raises(InvalidConfiguration, match=f"^{re.escape(message)}$"):
+        connection(source)
+    # the other sources are not concerned
+    assert all(connection(other).connected for other in SOURCE_NAMES if other != source)
+
+
+def test_a_portal_override_that_cannot_be_used_is_one_line_naming_it(monkeypatch):
+    """The portal's time zone override sets the days of every source, the schedule and the
+    partitions: one that is no IANA zone is refused naming the variable (it was a
+    ZoneInfoNotFoundError from wherever it was first used)."""
+    from ingestion.common.portal import PORTAL_TIME_ZONE_ENV, overrides
+    from ingestion.common.validate import InvalidConfiguration
+
+    monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Mars/Base")
+    with pytest.raises(InvalidConfiguration, match=r"^ADS_ANALYTICS_PORTAL_TIME_ZONE 'Mars/Base' "
+                                                  r"is not an IANA time zone"):
+        overrides()
+    monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
+    assert overrides()["time_zone"] == "Europe/Stockholm"
