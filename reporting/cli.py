@@ -124,6 +124,76 @@ def add_commands(commands: argparse._SubParsersAction,
     summary.set_defaults(handler=lambda args: run_summary(args, warehouse()))
 
 
+def add_dashboard_arguments(dashboard: argparse.ArgumentParser,
+                            warehouse: Callable[[], Path]) -> None:
+    """Who may sign in to `ads-analytics dashboard`, and `dashboard add-user`."""
+    dashboard.add_argument("--users", type=Path, metavar="FILE",
+                           help="the dashboard's users (default: $ADS_ANALYTICS_DASHBOARD_USERS "
+                                "or dashboard_users.toml beside the warehouse)")
+    dashboard.add_argument("--no-auth", action="store_true",
+                           help="no sign-in: anyone who reaches 127.0.0.1 sees every account")
+    commands = dashboard.add_subparsers(dest="dashboard_command", metavar="add-user")
+    add_user = commands.add_parser(
+        "add-user", help="add a user who may sign in (or replace one), asking for a password")
+    add_user.add_argument("name", help="the name they sign in with")
+    add_user.add_argument("--hubspot-user", required=True, metavar="ID",
+                          help="the HubSpot user they are: they see that user's ad accounts")
+    add_user.add_argument("--admin", action="store_true",
+                          help="may also see every account and any user's or team's view")
+    add_user.add_argument("--users", type=Path, metavar="FILE", help="the users file")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of stdin")
+    add_user.set_defaults(handler=lambda args: run_add_user(args, warehouse()))
+
+
+def run_add_user(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.dashboard.users import (
+        User,
+        check_new_user,
+        hash_password,
+        save_user,
+        users_file,
+    )
+
+    password = _new_password(args.password_stdin)
+    check_new_user(args.name, args.hubspot_user, password)
+    path = output_target(users_file(warehouse, args.users), warehouse,
+                         owned=users_file(warehouse))
+    user = User(args.name, args.hubspot_user, args.admin, hash_password(password))
+    replaced = save_user(path, user)
+    admin = ", admin" if user.admin else ""
+    print(f"{'Replaced' if replaced else 'Added'} {user.name} (HubSpot user "
+          f"{user.hubspot_user}{admin}) in {path}")
+    if not user.admin and not _has_accounts(warehouse, user.hubspot_user):
+        print(f"Note: HubSpot user {user.hubspot_user} may see no ad account in the warehouse "
+              f"yet, so {user.name} sees no numbers until they may")
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str:
+    import getpass
+
+    from reporting.dashboard.users import UsersError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise UsersError("the two passwords differ; nothing was changed")
+    return password
+
+
+def _has_accounts(warehouse: Path, hubspot_user: str) -> bool:
+    """Whether the warehouse gives the HubSpot user an ad account (True when it cannot say)."""
+    from reporting.reports import Reports, WarehouseUnavailable
+
+    try:
+        with Reports.open(warehouse) as reports:
+            return hubspot_user in reports.principals("user")
+    except WarehouseUnavailable:
+        return True
+
+
 def run_report(args: argparse.Namespace, warehouse: Path) -> int:
     from reporting.output import check_format, write
     from reporting.reports import Reports

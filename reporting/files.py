@@ -64,11 +64,11 @@ def refusal(target: Path, warehouse: Path) -> str | None:
     return None
 
 
-def output_target(output: Path, warehouse: Path) -> Path:
-    """The file `output` names, once it is known to be one a report may write (links
-    followed); raises `OutputRefused` saying why not."""
+def output_target(output: Path, warehouse: Path, owned: Path | None = None) -> Path:
+    """The file `output` names, once it is known to be one a report (or the writer of the
+    protected file `owned`) may write, links followed; raises `OutputRefused` saying why not."""
     target = Path(output).expanduser().resolve()
-    why = refusal(target, warehouse)
+    why = None if target == owned else refusal(target, warehouse)
     if why is not None:
         raise OutputRefused(f"refusing to write {output}: {why}; choose another file")
     if target.is_dir():

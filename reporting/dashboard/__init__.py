@@ -5,6 +5,9 @@ in a Streamlit page on 127.0.0.1.
     run(warehouse, 8501)                      # blocks until Ctrl-C
 
 The page reads the warehouse read-only on every rerun, so it can stay open while runs load.
+Viewers sign in as a user of the users file (`users.py`): a HubSpot user's ad accounts are all
+a viewer sees unless they are an admin. Without users the server does not start, unless
+`no_auth` says to serve every account's view without a sign-in.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from orchestration.paths import WAREHOUSE_ENV
 APP = Path(__file__).with_name("app.py")
 # A fixed "today" for the date presets (tests, screenshots); unset: today in the portal zone.
 TODAY_ENV = "ADS_ANALYTICS_DASHBOARD_TODAY"
+# Set by `serve(no_auth=True)` only: the page shows every account without a sign-in.
+NO_AUTH_ENV = "ADS_ANALYTICS_DASHBOARD_NO_AUTH"
+# Only this machine reaches the page (behind a proxy, the proxy's TLS protects the passwords).
 HOST = "127.0.0.1"
 
 
@@ -44,15 +50,44 @@ def command(port: int, *, headless: bool = True) -> list[str]:
     ]
 
 
+def signed_in_by(warehouse: Path, users: Path | None = None, no_auth: bool = False
+                 ) -> Path | None:
+    """The users file the page signs viewers in with (None: no sign-in, as `no_auth` asks);
+    `UsersError` when it has no users or cannot be read."""
+    from reporting.dashboard.users import UsersError, load_users, users_file
+
+    if no_auth:
+        if users is not None:
+            raise UsersError("--users and --no-auth contradict each other: choose one")
+        return None
+    path = users_file(warehouse, users)
+    if not load_users(path):
+        raise UsersError(
+            f"no dashboard users in {path}: add one with `ads-analytics dashboard add-user NAME "
+            "--hubspot-user ID [--admin]`, or pass --no-auth to show every account without a "
+            f"sign-in to anyone who reaches {HOST}")
+    return path
+
+
 def serve(warehouse: Path, port: int = 8501, *, today: dt.date | None = None,
-          headless: bool = True, **popen) -> subprocess.Popen:
+          headless: bool = True, users: Path | None = None, no_auth: bool = False,
+          **popen) -> subprocess.Popen:
     """Start the dashboard on http://127.0.0.1:`port` over `warehouse` and return the server
-    process at once (`wait_until_ready` waits for it to answer). `headless=False` opens a
-    browser tab. Extra keyword arguments go to `subprocess.Popen` (stdout, stderr...)."""
+    process at once (`wait_until_ready` waits for it to answer). Viewers sign in as users of
+    `users` (default: `users.users_file`), or, with `no_auth`, not at all. `headless=False`
+    opens a browser tab. Extra keyword arguments go to `subprocess.Popen` (stdout, stderr...)."""
+    from reporting.dashboard.users import USERS_ENV
+
+    signed_in = signed_in_by(warehouse, users, no_auth)
     env = {**os.environ, WAREHOUSE_ENV: str(Path(warehouse).resolve())}
-    env.pop(TODAY_ENV, None)
+    for name in (TODAY_ENV, NO_AUTH_ENV, USERS_ENV):
+        env.pop(name, None)
     if today is not None:
         env[TODAY_ENV] = today.isoformat()
+    if signed_in is None:
+        env[NO_AUTH_ENV] = "1"
+    else:
+        env[USERS_ENV] = str(signed_in)
     return subprocess.Popen(command(port, headless=headless), env=env, **popen)
 
 
@@ -78,10 +113,13 @@ def wait_until_ready(process: subprocess.Popen, port: int, timeout: float = 30.0
 
 
 def run(warehouse: Path, port: int = 8501, *, today: dt.date | None = None,
-        headless: bool = True) -> int:
+        headless: bool = True, users: Path | None = None, no_auth: bool = False) -> int:
     """Serve the dashboard until Ctrl-C (or the server exits); return its exit code."""
-    process = serve(warehouse, port, today=today, headless=headless)
-    print(f"Dashboard on {url(port)} over {warehouse} (Ctrl-C stops it)", flush=True)
+    process = serve(warehouse, port, today=today, headless=headless, users=users,
+                    no_auth=no_auth)
+    who = ("no sign-in: every account's view" if no_auth
+           else f"viewers sign in as users of {signed_in_by(warehouse, users)}")
+    print(f"Dashboard on {url(port)} over {warehouse}, {who} (Ctrl-C stops it)", flush=True)
     try:
         return process.wait()
     except KeyboardInterrupt:

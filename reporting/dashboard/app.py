@@ -2,13 +2,17 @@
 
 Every number comes from the report API (reporting/reports.py). The warehouse is opened
 read-only on every rerun and closed at its end, so a run that is writing it only makes the page
-say so until it finishes. Settings come from the environment: `ADS_ANALYTICS_WAREHOUSE` and,
-for tests, `ADS_ANALYTICS_DASHBOARD_TODAY`.
+say so until it finishes. Nothing is read before the viewer signs in as a user of the users file
+(`ADS_ANALYTICS_DASHBOARD_USERS`, which `serve` sets), and a non-admin's every report is of
+their HubSpot user's ad accounts. Settings come from the environment: `ADS_ANALYTICS_WAREHOUSE`,
+the users file or `ADS_ANALYTICS_DASHBOARD_NO_AUTH` (no sign-in) and, for tests,
+`ADS_ANALYTICS_DASHBOARD_TODAY`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import os
 
 import pandas as pd
@@ -28,20 +32,25 @@ from reporting.catalog import (
     TABLE_LEVELS,
     TIME_GRAINS,
 )
-from reporting.dashboard import TODAY_ENV
+from reporting.dashboard import NO_AUTH_ENV, TODAY_ENV
+from reporting.dashboard.users import User, UsersError, authenticate, load_users, users_file
 from reporting.dashboard.view import (
     CUSTOM_RANGE,
+    NO_SIGN_IN,
+    Viewer,
     describe_scope,
     filter_options,
+    filters_for,
     filters_from,
     label,
+    may_see_accounts,
     narrow,
     parents,
     tiles,
 )
 from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
-from reporting.output import MONEY, PERCENT
+from reporting.output import MONEY, PERCENT, markdown_text
 from reporting.reports import Filters, Reports, WarehouseUnavailable
 
 DEFAULT_PRESET = "last_30_days"
@@ -49,11 +58,17 @@ RANKINGS = ("high_cpc_campaigns", "low_cpc_campaigns", "high_cost_per_contact_ca
             "low_cost_per_contact_campaigns")
 SERIES = ("impressions", "clicks", "contacts", "customers")
 SECTIONS = ("Campaigns", "Analyze", "Goals")
+# Session state: the signed-in user's name and password hash (a new password signs them out).
+SIGNED_IN = "signed_in"
 
 
-def sidebar(reports: Reports) -> Filters:
-    options = filter_options(reports)
+def sidebar(reports: Reports, viewer: Viewer) -> Filters:
+    options = filter_options(reports, viewer)
     bar = st.sidebar
+    bar.caption(markdown_text(viewer.describe()))
+    if viewer.name is not None and bar.button("Sign out", key="sign_out"):
+        st.session_state.clear()
+        st.rerun()
     bar.header("Filters")
     presets = [*PRESETS, CUSTOM_RANGE]
     preset = bar.selectbox("Date range", presets, index=presets.index(DEFAULT_PRESET),
@@ -79,11 +94,13 @@ def sidebar(reports: Reports) -> Filters:
              f"table use "
              f"{label(DEFAULT_ATTRIBUTION).lower()}, the analyze charts "
              f"{label(ANALYZE_ATTRIBUTION).lower()}", key="attribution")
-    principal = bar.selectbox(
-        "User or team", [None, *options.principals],
-        format_func=lambda p: "Everyone (all accounts)" if p is None
-        else "{} {}".format(*p.split(":", 1)),
-        help="Only the ad accounts this HubSpot user or team may access", key="principal")
+    principal = None
+    if viewer.admin:
+        principal = bar.selectbox(
+            "User or team", [None, *options.principals],
+            format_func=lambda p: "Everyone (all accounts)" if p is None
+            else "{} {}".format(*p.split(":", 1)),
+            help="Only the ad accounts this HubSpot user or team may access", key="principal")
     roi_setting = bar.radio(
         "ROI from", ROI_SETTINGS, key="roi_setting",
         format_func={"deals": "Deals (closed-won revenue)",
@@ -203,9 +220,13 @@ def goals(reports: Reports, filters: Filters) -> None:
     table(frame, [c for c in frame.columns if c not in ("goal_id", "lifecycle_stage")])
 
 
-def page(reports: Reports) -> None:
-    filters = sidebar(reports)
+def page(reports: Reports, viewer: Viewer) -> None:
     st.title("Ads analytics")
+    if not may_see_accounts(reports, viewer):
+        st.info(f"HubSpot user {markdown_text(viewer.hubspot_user)} may see no ad account in "
+                "the warehouse yet.")
+        return
+    filters = filters_for(viewer, sidebar(reports, viewer))
     try:
         overview(reports, filters)
         grain = spend_over_time(reports, filters)
@@ -219,17 +240,61 @@ def page(reports: Reports) -> None:
         else:
             goals(reports, filters)
     except InvalidFilter as exc:
-        st.error(f"These filters cannot be shown: {exc}")
+        # the valid values name accounts and users, which only an admin may see
+        shown = str(exc) if viewer.admin or exc.valid is None else (
+            f"unknown {exc.what} {exc.value!r}")
+        st.error(f"These filters cannot be shown: {markdown_text(shown)}")
+
+
+def signed_in_viewer() -> Viewer | None:
+    """The viewer of this session; None once the sign-in form (or why there is none) shows."""
+    if os.environ.get(NO_AUTH_ENV) == "1":
+        return NO_SIGN_IN
+    try:
+        users = load_users(users_file(warehouse_path()))
+    except UsersError as exc:
+        users, problem = {}, str(exc)
+    else:
+        problem = "No dashboard users: `ads-analytics dashboard add-user` adds one."
+    if not users:
+        st.title("Ads analytics")
+        st.error(markdown_text(problem))
+        return None
+    name, password_hash = st.session_state.get(SIGNED_IN, (None, ""))
+    user = users.get(name)
+    if user is not None and hmac.compare_digest(user.password_hash, password_hash):
+        return Viewer(user.name, user.hubspot_user, user.admin)
+    st.session_state.pop(SIGNED_IN, None)  # removed from the file, or a new password
+    sign_in(users)
+    return None
+
+
+def sign_in(users: dict[str, User]) -> None:
+    st.title("Ads analytics")
+    with st.form("sign_in", clear_on_submit=True):
+        name = st.text_input("User", key="sign_in_name")
+        password = st.text_input("Password", type="password", key="sign_in_password")
+        submitted = st.form_submit_button("Sign in", key="sign_in_submit")
+    if submitted:
+        user = authenticate(users, name.strip(), password)
+        if user is None:
+            st.error("Unknown user or wrong password.")
+            return
+        st.session_state[SIGNED_IN] = (user.name, user.password_hash)
+        st.rerun()
 
 
 def main() -> None:
     st.set_page_config(page_title="Ads analytics", page_icon=":bar_chart:", layout="wide")
+    viewer = signed_in_viewer()
+    if viewer is None:
+        return
     today = os.environ.get(TODAY_ENV)
     warehouse = warehouse_path()
     try:
         with Reports.open(warehouse, today=dt.date.fromisoformat(today) if today else None) as (
                 reports):
-            page(reports)
+            page(reports, viewer)
     except WarehouseUnavailable as exc:
         st.title("Ads analytics")
         st.error(str(exc))

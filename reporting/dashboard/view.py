@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -27,6 +27,37 @@ def tiles(overview: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a signed-in user, whose HubSpot user's ad accounts are all they see
+    unless they are an admin; or, without sign-in (`--no-auth`), an admin of no name."""
+
+    name: str | None
+    hubspot_user: str | None
+    admin: bool
+
+    def describe(self) -> str:
+        if self.name is None:
+            return "No sign-in (--no-auth): every account, on this machine only"
+        return (f"Signed in as {self.name} (HubSpot user {self.hubspot_user}"
+                f"{', admin' if self.admin else ''})")
+
+
+NO_SIGN_IN = Viewer(None, None, admin=True)
+
+
+def filters_for(viewer: Viewer, filters: Filters) -> Filters:
+    """The filters a viewer may use: a non-admin's are always their own HubSpot user's,
+    whatever the page sent."""
+    if viewer.admin:
+        return filters
+    return replace(filters, user=viewer.hubspot_user, team=None)
+
+
+def may_see_accounts(reports: Reports, viewer: Viewer) -> bool:
+    return viewer.admin or viewer.hubspot_user in reports.principals("user")
+
+
+@dataclass(frozen=True)
 class Options:
     """What the sidebar offers beyond the catalogue's closed sets: the warehouse's ad accounts
     (`network:id` -> display name) and the users and teams with access (`user:U1`)."""
@@ -35,8 +66,14 @@ class Options:
     principals: tuple[str, ...]
 
 
-def filter_options(reports: Reports) -> Options:
+def filter_options(reports: Reports, viewer: Viewer = NO_SIGN_IN) -> Options:
+    """What the sidebar offers `viewer`: a non-admin only their own accounts, and no user or
+    team to choose."""
     accounts = {key: f"{name} ({key})" for key, name in reports.accounts().items()}
+    if not viewer.admin:
+        visible = {f"{network}:{account}" for network, account in reports.visible_accounts(
+            Filters(user=viewer.hubspot_user))}
+        return Options({key: text for key, text in accounts.items() if key in visible}, ())
     principals = tuple(f"{kind}:{principal}" for kind in ("user", "team")
                        for principal in reports.principals(kind))
     return Options(accounts, principals)

@@ -370,6 +370,21 @@ def build_fixture_warehouse(path: Path) -> Path:
     return path
 
 
+# The dashboard's users: an admin (HubSpot user U2, who sees G1 and L1 through team T1) and a
+# viewer who is U1 (F1).
+USERS = {"ana": ("U2", True, "ana's long password"), "ulf": ("U1", False, "ulf's long password")}
+
+
+@pytest.fixture(scope="session")
+def users_file(tmp_path_factory) -> Path:
+    from reporting.dashboard.users import User, hash_password, save_user
+
+    path = tmp_path_factory.mktemp("dashboard") / "dashboard_users.toml"
+    for name, (hubspot_user, admin, password) in USERS.items():
+        save_user(path, User(name, hubspot_user, admin, hash_password(password)))
+    return path
+
+
 @pytest.fixture(scope="session")
 def fixture_warehouse(tmp_path_factory) -> Path:
     return build_fixture_warehouse(tmp_path_factory.mktemp("reports") / "warehouse.duckdb")

@@ -18,7 +18,7 @@ import pytest
 from orchestration.paths import WAREHOUSE_ENV
 from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
 from reporting.dashboard.view import filters_from, label, tiles
-from tests.reporting.conftest import TODAY
+from tests.reporting.conftest import TODAY, USERS
 
 LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals": "1",
                 "Spend (USD)": "460.00", "ROI": "117.39%"}  # (1000 - 460) / 460
@@ -29,15 +29,38 @@ GOOGLE_LAST_7_DAYS = {**GOOGLE_LAST_30_DAYS, "Impressions": "1,000", "Clicks": "
                       "Spend (USD)": "128.00"}
 
 
+# F1 only (C1, C2): A1a, A1b and A2's rows; P1 and P5 converted on C1; D1 is P1's
+U1_LAST_30_DAYS = {"Impressions": "4,000", "Clicks": "120", "Contacts": "2", "Deals": "1",
+                   "Spend (USD)": "230.00", "ROI": "334.78%"}  # (1000 - 230) / 230
+
 # -- what the page shows, in process ----------------------------------------------------------
 
 @pytest.fixture
-def page(fixture_warehouse, monkeypatch):
+def signed_out(fixture_warehouse, users_file, monkeypatch):
     from streamlit.testing.v1 import AppTest
+
+    from reporting.dashboard import NO_AUTH_ENV
+    from reporting.dashboard.users import USERS_ENV
 
     monkeypatch.setenv(WAREHOUSE_ENV, str(fixture_warehouse))
     monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
+    monkeypatch.setenv(USERS_ENV, str(users_file))
+    monkeypatch.delenv(NO_AUTH_ENV, raising=False)
     return AppTest.from_file(str(APP), default_timeout=30)
+
+
+def sign_in(app, name: str, password: str | None = None):
+    app.run()
+    app.text_input(key="sign_in_name").input(name)
+    app.text_input(key="sign_in_password").input(password or USERS[name][2])
+    app.button(key="sign_in_submit").click().run()
+    return app
+
+
+@pytest.fixture
+def page(signed_out):
+    """The page as the admin sees it."""
+    return sign_in(signed_out, "ana")
 
 
 def tiles_of(app) -> dict[str, str]:
@@ -117,6 +140,97 @@ def test_a_warehouse_locked_by_a_writing_run_says_to_try_again(page, tmp_path, m
     assert "a run may be writing it: try again when it finishes" in page.error[0].value
 
 
+def test_nothing_shows_before_a_viewer_signs_in(signed_out):
+    signed_out.run()
+    assert not signed_out.exception
+    assert not signed_out.metric and not signed_out.sidebar.selectbox
+    assert [t.label for t in signed_out.text_input] == ["User", "Password"]
+    from streamlit.proto.TextInput_pb2 import TextInput
+
+    assert signed_out.text_input(key="sign_in_password").proto.type == TextInput.PASSWORD
+
+
+@pytest.mark.parametrize("name, password", [("ana", "ulf's long password"),
+                                            ("nobody", "ana's long password")])
+def test_a_wrong_password_and_an_unknown_user_are_refused_alike(signed_out, name, password):
+    sign_in(signed_out, name, password)
+    assert [e.value for e in signed_out.error] == ["Unknown user or wrong password."]
+    assert not signed_out.metric
+
+
+def test_a_viewer_sees_only_their_accounts_and_cannot_choose_another_user(signed_out):
+    page = sign_in(signed_out, "ulf")
+    assert not page.exception and not page.error
+    assert tiles_of(page) == U1_LAST_30_DAYS
+    assert rows_of(page, "campaign_id") == ["C1", "C2"]
+    assert "Signed in as ulf (HubSpot user U1)" in page.sidebar.caption[0].value
+    assert "principal" not in [box.key for box in page.sidebar.selectbox]
+    assert page.multiselect(key="accounts").options == ["Facebook US (facebook:F1)"]
+    page.selectbox(key="level").set_value("keyword").run()
+    assert page.dataframe[0].value.empty  # G1's keywords are not theirs
+    page.radio(key="section").set_value("Goals").run()
+    assert not page.exception  # the goals over every account are not theirs either
+    assert "facebook_leads_june" in list(page.dataframe[0].value["goal_id"])
+    assert "all_spend_june" not in list(page.dataframe[0].value["goal_id"])
+
+
+def test_an_admin_sees_every_account_and_may_choose_any_users_view(page):
+    assert tiles_of(page) == LAST_30_DAYS
+    assert "Signed in as ana (HubSpot user U2, admin)" in page.sidebar.caption[0].value
+    assert page.selectbox(key="principal").options == [
+        "Everyone (all accounts)", "user U1", "user U2", "team T1"]
+    page.selectbox(key="principal").set_value("user:U1").run()
+    assert tiles_of(page) == U1_LAST_30_DAYS
+
+
+def test_signing_out_shows_the_sign_in_form_again(page):
+    page.button(key="sign_out").click().run()
+    assert not page.metric and [t.label for t in page.text_input] == ["User", "Password"]
+
+
+def test_a_viewer_removed_from_the_users_file_is_signed_out(signed_out, tmp_path,
+                                                            monkeypatch, users_file):
+    from reporting.dashboard.users import USERS_ENV
+
+    own = tmp_path / "dashboard_users.toml"
+    own.write_text(users_file.read_text())
+    monkeypatch.setenv(USERS_ENV, str(own))
+    page = sign_in(signed_out, "ulf")
+    assert tiles_of(page) == U1_LAST_30_DAYS
+    own.write_text(users_file.read_text().split("[users.\"ulf\"]")[0])
+    page.run()
+    assert not page.metric and [t.label for t in page.text_input] == ["User", "Password"]
+
+
+def test_without_users_the_page_shows_nothing(signed_out, tmp_path, monkeypatch):
+    from reporting.dashboard.users import USERS_ENV
+
+    monkeypatch.setenv(USERS_ENV, str(tmp_path / "none.toml"))
+    signed_out.run()
+    assert not signed_out.metric and not signed_out.text_input
+    assert "No dashboard users" in signed_out.error[0].value
+
+
+def test_without_sign_in_every_account_shows_when_asked_for(signed_out, monkeypatch):
+    from reporting.dashboard import NO_AUTH_ENV
+
+    monkeypatch.setenv(NO_AUTH_ENV, "1")
+    signed_out.run()
+    assert tiles_of(signed_out) == LAST_30_DAYS
+    assert "No sign-in (--no-auth)" in signed_out.sidebar.caption[0].value
+
+
+def test_a_non_admin_always_gets_their_own_users_filters():
+    from reporting.dashboard.view import Viewer, filters_for
+    from reporting.reports import Filters
+
+    asked = Filters(user="U2", team="T1", accounts=("google:G1",), networks=("google",))
+    ulf = filters_for(Viewer("ulf", "U1", admin=False), asked)
+    assert (ulf.user, ulf.team, ulf.accounts, ulf.networks) == (
+        "U1", None, ("google:G1",), ("google",))  # the accounts within U1's: none
+    assert filters_for(Viewer("ana", "U2", admin=True), asked) == asked
+
+
 def test_labels_read_like_a_report():
     assert [label(n) for n in ("last_7_days", "high_cpc_campaigns", "linkedin", "roi")] == [
         "Last 7 days", "High CPC campaigns", "LinkedIn", "ROI"]
@@ -162,10 +276,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def dashboard(fixture_warehouse, tmp_path) -> Iterator[str]:
+def dashboard(fixture_warehouse, users_file, tmp_path) -> Iterator[str]:
     port = free_port()
     with (tmp_path / "streamlit.log").open("w") as log:
-        process = serve(fixture_warehouse, port, today=TODAY, stdout=log,
+        process = serve(fixture_warehouse, port, today=TODAY, users=users_file, stdout=log,
                         stderr=subprocess.STDOUT)
         try:
             wait_until_ready(process, port)
@@ -230,6 +344,25 @@ def wait_for_tiles(driver, expected: dict[str, str], *css: str) -> None:
         pytest.fail(f"tiles never read {expected}: last {shown_tiles(driver)}; alerts {alerts}")
 
 
+def open_sign_in_form(driver, url: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+        lambda d: drawn(d, ".st-key-sign_in_name input"))
+
+
+def sign_in_with_browser(driver, url: str, name: str) -> None:
+    """Open the page and sign in through its form as `name`."""
+    from selenium.webdriver.common.by import By
+
+    open_sign_in_form(driver, url)
+    driver.find_element(By.CSS_SELECTOR, ".st-key-sign_in_name input").send_keys(name)
+    driver.find_element(By.CSS_SELECTOR, ".st-key-sign_in_password input").send_keys(
+        USERS[name][2])
+    driver.find_element(By.CSS_SELECTOR, ".st-key-sign_in_submit button").click()
+
+
 def click_text(driver, css: str, text: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -257,7 +390,7 @@ def test_the_browser_shows_the_overview_and_redraws_it_when_a_filter_changes(
         dashboard, browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    browser.get(dashboard)
+    sign_in_with_browser(browser, dashboard, "ana")
     wait_for_tiles(browser, LAST_30_DAYS, '[data-testid="stVegaLiteChart"] svg',
                    '[data-testid="stDataFrame"] canvas')
     main = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
@@ -275,3 +408,24 @@ def test_the_browser_shows_the_overview_and_redraws_it_when_a_filter_changes(
     browser.find_element(By.CSS_SELECTOR, '.st-key-date_preset button[aria-label="Open"]').click()
     click_text(browser, '[role="option"]', "Last 7 days")
     wait_for_tiles(browser, GOOGLE_LAST_7_DAYS)
+
+
+def test_in_the_browser_a_viewer_sees_only_their_accounts_and_no_other_users(dashboard,
+                                                                            browser):
+    from selenium.webdriver.common.by import By
+
+    open_sign_in_form(browser, dashboard)
+    assert not shown_tiles(browser)  # nothing before signing in
+    assert "Filters" not in browser.find_element(By.CSS_SELECTOR, '[data-testid="stApp"]').text
+    sign_in_with_browser(browser, dashboard, "ulf")
+    wait_for_tiles(browser, U1_LAST_30_DAYS, '[data-testid="stDataFrame"] canvas')
+    sidebar = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').text
+    assert "Signed in as ulf (HubSpot user U1)" in sidebar
+    assert "User or team" not in sidebar and not browser.find_elements(
+        By.CSS_SELECTOR, ".st-key-principal")
+    main = browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
+    assert "\n2 rows · 2026-05-16 – 2026-06-14" in main
+    browser.find_element(By.CSS_SELECTOR, ".st-key-accounts input").click()
+    options = [option.text for option in browser.find_elements(By.CSS_SELECTOR,
+                                                                '[role="option"]')]
+    assert options == ["Facebook US (facebook:F1)"]

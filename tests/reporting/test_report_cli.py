@@ -103,13 +103,14 @@ def test_metrics_lists_every_column_with_its_meaning(capsys):
 
 
 def test_dashboard_command_serves_the_page_and_stops_with_its_server(fixture_warehouse,
-                                                                    tmp_path):
+                                                                    users_file, tmp_path):
 
     port = free_port()
     log = (tmp_path / "dashboard.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "--warehouse", str(fixture_warehouse),
-         "dashboard", "--port", str(port), "--today", "2026-06-15"],
+         "dashboard", "--port", str(port), "--today", "2026-06-15", "--users",
+         str(users_file)],
         stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_ready(process, port, timeout=60)
