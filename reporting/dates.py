@@ -36,8 +36,13 @@ class DateRange:
 
     def previous(self) -> DateRange:
         """The range of the same length that ends the day before this one starts."""
-        end = self.start - dt.timedelta(days=1)
-        return DateRange(end - dt.timedelta(days=self.days - 1), end)
+        try:
+            end = self.start - dt.timedelta(days=1)
+            return DateRange(end - dt.timedelta(days=self.days - 1), end)
+        except OverflowError:  # it would start before year 1
+            raise InvalidFilter("date range", str(self),
+                                expected="a range with a previous range of the same length to "
+                                         "compare with") from None
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"

@@ -125,3 +125,13 @@ def test_a_period_before_the_first_loaded_day_is_called_partly_loaded(reports):
             "loaded") in previous
     this = summarise(reports, Filters(start="2026-05-01", end="2026-06-14"))
     assert "so this period is only partly loaded" in this
+
+
+def test_a_range_with_no_previous_range_of_its_length_is_one_line(fixture_warehouse, capsys,
+                                                                  monkeypatch):
+    monkeypatch.setenv(WAREHOUSE_ENV, str(fixture_warehouse))
+    assert main(["summary", "--today", "2026-06-15", "--start", "0001-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "invalid date range '0001-01-01..2026-06-14'; expected a range with a previous " \
+           "range of the same length to compare with" in err
