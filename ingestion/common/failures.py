@@ -43,10 +43,14 @@ def start_collecting() -> list[SourceError]:
 
 
 def record(failure: SourceError) -> None:
-    """Remember a failed account; without a collector (a bare script) the error propagates."""
+    """Remember a failed account; without a collector (a bare script) the error propagates.
+    A failure already recorded (a host that cannot be reached, met by every account and table
+    after the first) is said once."""
     failures = _failures.get()
     if failures is None:
         raise failure
+    if any(str(known) == str(failure) for known in failures):
+        return
     log.error("%s", failure)
     failures.append(failure)
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,18 @@ class RetriesExhaustedError(SourceError):
 
 class ApiError(SourceError):
     """Any other error response: a bad request, an unknown account, a malformed payload."""
+
+
+class UnreachableError(SourceError):
+    """The base_url's host cannot be connected to at all (refused, no such name, TLS refused):
+    a wrong base_url or a network that is down, which backing off does not mend. It is the
+    whole source's failure, not an account's, so its message names none."""
+
+    def __init__(self, source: str, account: str | None, endpoint: str, reason: str,
+                 host: str, base_url: str) -> None:
+        super().__init__(source, account, endpoint, reason)
+        self.host = host
+        self.args = (f"{source}: cannot connect to {host} (base_url {base_url}): {reason}",)
 
 
 class Outcome(enum.Enum):
@@ -93,6 +106,25 @@ def backoff_seconds(attempt: int, base: float, cap: float, retry_after: float | 
     return min(cap, base * (2**attempt)) * (0.5 + random.random() / 2)
 
 
+# Waits before the second and third try of a host that refused the connection: a server
+# restarting gets a few seconds, a wrong base_url fails in them.
+UNREACHABLE_WAITS = (0.5, 1.5)
+
+
+def unreachable_reason(exc: requests.ConnectionError) -> str | None:
+    """Why the host could not be connected to (refused, unresolvable, TLS refused), or None for
+    a connection that broke off after it was made (a reset, a dropped keep-alive: retried)."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    if isinstance(exc, requests.exceptions.SSLError) or isinstance(
+            reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.SSLError):
+        # urllib3 prefixes the connection object: `HTTPConnection(host=..., port=9): ...`
+        return _CONNECTION_PREFIX.sub("", str(reason))
+    return None
+
+
+_CONNECTION_PREFIX = re.compile(r"^(<[^>]*>|\w+\([^)]*\)):\s*")
+
 _SECRET_QUERY = re.compile(
     r"(?i)(access_token|token|key|secret|password|client_secret)=[^&\s\"']+"
 )
@@ -128,6 +160,8 @@ class ApiClient:
     backoff_cap: float = 60.0
     timeout: float = 60.0
     session: requests.Session = field(default_factory=requests.Session)
+    # host -> the error that host gave: every later request to it fails at once
+    unreachable: dict[str, UnreachableError] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -173,9 +207,8 @@ class ApiClient:
         for attempt in range(self.max_attempts):
             response = None
             try:
-                response = self.session.request(
-                    method, url, params=merged, data=body, headers=headers, timeout=self.timeout
-                )
+                response = self._send(method, url, endpoint, account, params=merged, data=body,
+                                      headers=headers, timeout=self.timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_reason = f"{type(exc).__name__}: {self._redact(str(exc))}"
             else:
@@ -212,6 +245,32 @@ class ApiClient:
             self.source, account, endpoint,
             f"gave up after {self.max_attempts} tries; last: {last_reason}",
         )
+
+    def _send(self, method: str, url: str, endpoint: str, account: str | None,
+              **options: Any) -> requests.Response:
+        """One try of a request. A host that cannot be connected to gets two quick tries more,
+        then fails with UnreachableError, and so does every later request to it."""
+        host = urlsplit(url).netloc
+        if host in self.unreachable:
+            raise self.unreachable[host]
+        waits = iter(UNREACHABLE_WAITS)
+        while True:
+            try:
+                return self.session.request(method, url, **options)
+            except requests.ConnectionError as exc:
+                reason = None if isinstance(exc, requests.Timeout) else unreachable_reason(exc)
+                if reason is None:
+                    raise
+                reason = self._redact(reason)
+                wait = next(waits, None)
+                if wait is None:
+                    error = UnreachableError(self.source, account, endpoint, reason, host,
+                                             self._redact(self.base_url))
+                    self.unreachable[host] = error
+                    raise error from None
+                log.warning("%s: %s: cannot connect to %s (%s); trying again in %.1fs",
+                            self.source, endpoint, host, reason, wait)
+                time.sleep(wait)
 
     def _reason(self, response: requests.Response) -> str:
         if self.describe_error is not None:

@@ -388,3 +388,78 @@ def test_a_portal_override_that_cannot_be_used_is_one_line_naming_it(monkeypatch
         overrides()
     monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
     assert overrides()["time_zone"] == "Europe/Stockholm"
+
+
+# -- a base_url nothing answers on --------------------------------------------------------------
+NOTHING_LISTENS = "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(("name", "settings"), [
+    ("facebook_ads", {"access_token": "t", "account_ids": "act_1, act_2"}),
+    ("google_ads", {"access_token": "t", "developer_token": "d",
+                    "customer_ids": "123-456-7890, 123-456-7891"}),
+    ("linkedin_ads", {"access_token": "t", "account_ids": "507, 508"}),
+    ("hubspot", {"access_token": "t"}),
+])
+def test_a_base_url_nothing_listens_on_fails_in_seconds_once_naming_source_host_and_error(
+        name, settings, tmp_path):
+    """Connection refused is no throttling: a couple of quick tries, then one error for the
+    whole source (every account and table would fail the same way), in one line."""
+    import time
+
+    from ingestion.common.failures import PartialLoadError
+    from ingestion.common.pipeline import make_pipeline, run_source
+    from ingestion.registry import source_factory
+
+    source = source_factory(name)(base_url=NOTHING_LISTENS, end_date="2026-05-05", **settings)
+    started = time.monotonic()
+    with pytest.raises(PartialLoadError) as caught:
+        run_source(source, make_pipeline(name, tmp_path / "w.duckdb", tmp_path / "dlt"))
+    assert time.monotonic() - started < 8
+    [failure] = caught.value.failures
+    message = str(caught.value)
+    assert message == str(failure) and "\n" not in message
+    assert message.startswith(f"{name}: cannot connect to 127.0.0.1:9 (base_url "
+                              f"{NOTHING_LISTENS}): ")
+    assert "Connection refused" in message
+
+
+def test_a_host_name_that_does_not_resolve_fails_fast(monkeypatch):
+    import socket
+    import time
+
+    from ingestion.common.http import ApiClient, UnreachableError
+
+    def no_such_host(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    client = ApiClient(source="google_ads", base_url="https://googleads.example.invalid")
+    started = time.monotonic()
+    with pytest.raises(UnreachableError) as caught:
+        client.get("/v21/customers/1/googleAds:search", account="1")
+    assert time.monotonic() - started < 5
+    assert str(caught.value).startswith("google_ads: cannot connect to googleads.example.invalid "
+                                        "(base_url https://googleads.example.invalid): ")
+    assert "Failed to resolve 'googleads.example.invalid'" in str(caught.value)
+    # and every later request of the client fails at once, without asking the network again
+    started = time.monotonic()
+    with pytest.raises(UnreachableError):
+        client.get("/v21/customers/2/googleAds:search", account="2")
+    assert time.monotonic() - started < 0.1
+
+
+def test_throttling_and_server_errors_keep_their_retries():
+    from ingestion.common.http import ApiClient, RetriesExhaustedError
+    from tests.ingestion.loopback import Loopback
+
+    def busy(request):
+        return (503 if request.path == "/busy" else 429), {"message": "try later"}
+
+    with Loopback(busy) as server:
+        client = ApiClient(source="hubspot", base_url=server.base_url, max_attempts=4,
+                           backoff_base=0.01, backoff_cap=0.05)
+        for path in ("/busy", "/throttled"):
+            with pytest.raises(RetriesExhaustedError, match="gave up after 4 tries"):
+                client.get(path)
+    assert [r.path for r in server.requests] == ["/busy"] * 4 + ["/throttled"] * 4
