@@ -161,6 +161,63 @@ def test_time_zone_check_warns_with_the_spend_of_misaligned_accounts(built):
     assert result.success  # a warning, not a failure
 
 
+def test_an_ad_day_no_requested_window_covers_fails_naming_account_and_day(built):
+    """Every loaded ad-day lies in a window its account's loads asked for; a row of another
+    day fails the check, named, except rows from before windows were recorded."""
+    check = "assert_ad_days_within_requested_windows"
+    assert built.dbt("test", "--select", check).success
+    warehouse = built.copy("outside_requested_windows")
+    fb, first, newest = warehouse.query("""
+        select account_id, min(start_date), max(_dlt_load_id)
+        from raw_facebook_ads.load_windows group by all order by all limit 1""").iloc[0]
+    li, li_first = warehouse.query("""
+        select account_id, min(start_date) from raw_linkedin_ads.load_windows
+        group by all order by all limit 1""").iloc[0]
+    day_before = (dt.date.fromisoformat(first) - dt.timedelta(days=1)).isoformat()
+    two_before = (dt.date.fromisoformat(first) - dt.timedelta(days=2)).isoformat()
+    li_before = (dt.date.fromisoformat(li_first) - dt.timedelta(days=1)).isoformat()
+    warehouse.execute(f"""
+        -- a day before the account's window, loaded by a load that recorded windows: fails
+        insert into raw_facebook_ads.ad_insights
+        select * replace ('{day_before}' as date_start, '{day_before}' as date_stop,
+                          '{newest}' as _dlt_load_id)
+        from raw_facebook_ads.ad_insights where account_id = '{fb}' limit 1;
+        -- loaded before the account's windows were recorded: passes
+        insert into raw_facebook_ads.ad_insights
+        select * replace ('{two_before}' as date_start, '{two_before}' as date_stop,
+                          '1000000000.0' as _dlt_load_id)
+        from raw_facebook_ads.ad_insights where account_id = '{fb}' limit 1;
+        -- an account no load recorded a window for: passes
+        insert into raw_facebook_ads.ad_insights
+        select * replace ('999000111' as account_id, '{two_before}' as date_start)
+        from raw_facebook_ads.ad_insights where account_id = '{fb}' limit 1;
+        -- LinkedIn's UTC day before the account's window: fails
+        insert into raw_linkedin_ads.ad_analytics_daily
+        select * replace ('{li_before}' as "date")
+        from raw_linkedin_ads.ad_analytics_daily
+        where account_id = '{li}' and _dlt_load_id >= (
+            select min(_dlt_load_id) from raw_linkedin_ads.load_windows
+            where account_id = '{li}')
+        limit 1""")
+    result = warehouse.dbt("test", "--select", check, "--store-failures")
+    assert not result.success
+    assert [(name, status) for name, status, _ in result.failures] == [(check, "fail")]
+    failing = warehouse.query(f"select * from {_audit_table(warehouse, check)} order by network")
+    assert [tuple(row) for row in failing[["network", "report", "ad_account_id"]].itertuples(
+        index=False)] == [("facebook", "ad_insights", fb),
+                          ("linkedin", "ad_analytics_daily", li)]
+    assert [str(day)[:10] for day in failing["date_day"]] == [day_before, li_before]
+    assert failing["ad_rows"].tolist() == [1, 1]
+
+
+def _audit_table(warehouse, name: str) -> str:
+    """Where `dbt test --store-failures` kept test `name`'s failing rows."""
+    schema = warehouse.query(f"""
+        select table_schema from information_schema.tables
+        where table_name = '{name}'""")["table_schema"][0]
+    return f"{schema}.{name}"
+
+
 def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
     # Its own simulator, so the shared world's truth stays as the other tests read it.
     with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:

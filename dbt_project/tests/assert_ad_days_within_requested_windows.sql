@@ -1,0 +1,104 @@
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'int_ad_performance_unioned'}}}) }}
+{#-
+    Every ad-day an account's daily reports hold lies in a window of days the loads asked that
+    account for (each source's `load_windows`: per load, report and account, the days asked
+    for). Fails with the network, report, account and day of every other one, and its rows: a
+    row of a day nobody asked for (a day before `start_date`, say) would count as if it had been.
+
+    Rows loaded before the account's first recorded window do not fail, and neither does any row
+    of an account with no recorded window at all: those loads come from before windows were
+    recorded, and nothing says which days they asked for.
+-#}
+with windows as (
+
+    select
+        'facebook' as network, report, account_id as ad_account_id,
+        cast(start_date as date) as start_date, cast(end_date as date) as end_date,
+        cast(_dlt_load_id as double) as load_id
+    from {{ source('raw_facebook_ads', 'load_windows') }}
+
+    union all
+
+    select
+        'google' as network, report, account_id as ad_account_id,
+        cast(start_date as date) as start_date, cast(end_date as date) as end_date,
+        cast(_dlt_load_id as double) as load_id
+    from {{ source('raw_google_ads', 'load_windows') }}
+
+    union all
+
+    select
+        'linkedin' as network, report, account_id as ad_account_id,
+        cast(start_date as date) as start_date, cast(end_date as date) as end_date,
+        cast(_dlt_load_id as double) as load_id
+    from {{ source('raw_linkedin_ads', 'load_windows') }}
+
+),
+
+first_windows as (
+
+    select network, report, ad_account_id, min(load_id) as first_load_id
+    from windows
+    group by network, report, ad_account_id
+
+),
+
+ad_rows as (
+
+    select
+        'facebook' as network, 'ad_insights' as report, ad_account_id, date_day,
+        cast(dlt_load_id as double) as load_id
+    from {{ ref('stg_facebook_ads__ad_insights') }}
+
+    union all
+
+    select
+        'google' as network, 'ad_performance_daily' as report, ad_account_id, date_day,
+        cast(dlt_load_id as double) as load_id
+    from {{ ref('stg_google_ads__ad_performance_daily') }}
+
+    union all
+
+    select
+        'google' as network, 'keyword_performance_daily' as report, ad_account_id, date_day,
+        cast(dlt_load_id as double) as load_id
+    from {{ ref('stg_google_ads__keyword_performance_daily') }}
+
+    union all
+
+    select
+        'linkedin' as network, 'ad_analytics_daily' as report, ad_account_id, date_day,
+        cast(dlt_load_id as double) as load_id
+    from {{ ref('stg_linkedin_ads__ad_analytics_daily') }}
+
+),
+
+-- the rows loaded since the account's loads record their windows
+recorded as (
+
+    select ad_rows.network, ad_rows.report, ad_rows.ad_account_id, ad_rows.date_day
+    from ad_rows
+    inner join first_windows
+        on ad_rows.network = first_windows.network
+        and ad_rows.report = first_windows.report
+        and ad_rows.ad_account_id = first_windows.ad_account_id
+    where ad_rows.load_id >= first_windows.first_load_id
+
+),
+
+uncovered as (
+
+    select recorded.network, recorded.report, recorded.ad_account_id, recorded.date_day
+    from recorded
+    left join windows
+        on recorded.network = windows.network
+        and recorded.report = windows.report
+        and recorded.ad_account_id = windows.ad_account_id
+        and recorded.date_day between windows.start_date and windows.end_date
+    where windows.ad_account_id is null
+
+)
+
+select network, report, ad_account_id, date_day, count(*) as ad_rows
+from uncovered
+group by network, report, ad_account_id, date_day
