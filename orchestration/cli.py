@@ -25,7 +25,6 @@ import warnings
 from pathlib import Path
 
 from orchestration.paths import (
-    DATA_DIR,
     ENGINE_ENV,
     ENGINES,
     REPO_ROOT,
@@ -190,7 +189,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with SimulatorServer(world) as server:
         print(f"Simulator serving Facebook, Google, LinkedIn and HubSpot APIs at {server.base_url}")
         try:
-            settings = source_settings(server, DATA_DIR, networks=_networks(args))
+            settings = source_settings(server, networks=_networks(args))
         except ValueError as exc:
             raise CliError(str(exc)) from None
         apply_environment(settings)
@@ -338,7 +337,7 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
           f"{world.start_date}..{world.end_date}) at {server.base_url}")
     print("Point the sources at it with:")
     try:
-        settings = source_settings(server, DATA_DIR, networks=_networks(args))
+        settings = source_settings(server, networks=_networks(args))
     except ValueError as exc:
         raise CliError(str(exc)) from None
     for key, value in sorted(settings.items()):

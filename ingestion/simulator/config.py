@@ -18,12 +18,13 @@ NETWORK_SOURCES = {
 }
 
 
-def source_settings(server: SimulatorServer, data_dir: Path,
+def source_settings(server: SimulatorServer, folder: Path | None = None,
                     networks: Iterable[str] = ("facebook", "google", "linkedin")
                     ) -> dict[str, str]:
     """Environment variables (dlt's `SOURCES__<NAME>__<KEY>`) for the sources to use `server`:
-    the listed ad networks' and HubSpot's. A sparse world's portal has no ad-account access
-    file, so none is written or named."""
+    the listed ad networks' and HubSpot's. The world's ad-account access file is written into
+    `folder` (default: the server's own, see `SimulatorServer.folder`) and named; a sparse
+    world's portal has none, so none is written or named."""
     from ingestion.simulator.hubspot import write_access_config
 
     world = server.world
@@ -56,7 +57,8 @@ def source_settings(server: SimulatorServer, data_dir: Path,
         "SOURCES__HUBSPOT__END_DATE": (world.end_date + day).isoformat(),
     })
     if not world.sparse:
-        access_file = write_access_config(world, data_dir / "ad_account_access.json")
+        folder = server.folder if folder is None else folder
+        access_file = write_access_config(world, folder / "ad_account_access.json")
         settings["SOURCES__HUBSPOT__ACCESS_CONFIG_PATH"] = str(access_file)
     return settings
 

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -157,7 +160,8 @@ class Api(Protocol):
 class SimulatorServer:
     """Serve a world on 127.0.0.1 (an ephemeral port unless one is given).
 
-    Use as a context manager, or `start()` / `stop()`; `base_url` is where to point the sources.
+    Use as a context manager, or `start()` / `stop()`; `base_url` is where to point the sources,
+    `folder` where files they read beside the APIs go (the ad-account access file).
     """
 
     def __init__(self, world: World, port: int = 0, host: str = "127.0.0.1",
@@ -174,6 +178,7 @@ class SimulatorServer:
         self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._folder: Path | None = None
 
     @property
     def port(self) -> int:
@@ -182,6 +187,16 @@ class SimulatorServer:
     @property
     def base_url(self) -> str:
         return f"http://{self._httpd.server_address[0]}:{self.port}"
+
+    @property
+    def folder(self) -> Path:
+        """The simulator's own folder, made on first use and removed by `stop()`: files it
+        hands the sources go here, never into the repository's data folder, whose files (its
+        own access file) are the user's."""
+        with self.lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="ads-analytics-simulator-"))
+            return self._folder
 
     def start(self) -> SimulatorServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
@@ -197,6 +212,10 @@ class SimulatorServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self.lock:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

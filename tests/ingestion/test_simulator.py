@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import orjson
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 import requests
 
-from ingestion.simulator.server import FaultRule, Faults
+from ingestion.simulator.server import FaultRule, Faults, SimulatorServer
 from ingestion.simulator.truth import contacts_per_ad, spend_by_account_day
 from ingestion.simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
 from tests.conftest import END_DATE, SEED
@@ -210,3 +211,61 @@ def test_replay_sends_kept_answers_until_forgotten_or_restated(fresh_simulator):
     get()
     get()
     assert len(calls) == 5
+
+
+@pytest.mark.parametrize("resource", ["ad_group_ad", "keyword_view"])
+def test_google_serves_a_one_day_range_with_or_without_rows(simulator, resource):
+    world = simulator.world
+    customers = world.accounts.loc[world.accounts["network"] == "google", "account_id"]
+    day = dt.timedelta(days=1)
+    for customer in customers:
+        # The last day has rows; the day before the history has none (an empty page).
+        for date, rows in ((world.end_date, True), (world.start_date - day, False)):
+            query = (f"SELECT ad_group.id, segments.date, metrics.cost_micros FROM {resource} "
+                     f"WHERE segments.date BETWEEN '{date}' AND '{date}'")
+            response = requests.post(
+                f"{simulator.base_url}/v21/customers/{customer}/googleAds:search",
+                headers={"authorization": f"Bearer {simulator.tokens['google_ads']}",
+                         "developer-token": simulator.tokens["google_ads_developer"]},
+                json={"query": query}, timeout=10)
+            assert response.status_code == 200, response.text
+            dates = {r["segments"]["date"] for r in response.json()["results"]}
+            assert dates == ({date.isoformat()} if rows else set())
+
+
+def test_serving_leaves_the_repositorys_access_file_alone(tmp_path, monkeypatch, capsys):
+    import signal
+    import threading
+
+    from orchestration import cli
+    from orchestration.paths import DATA_DIR
+
+    data = tmp_path / "data"
+    data.mkdir()
+    own = data / "ad_account_access.json"
+    own.write_bytes(b'{"version": 3, "access": [{"network": "facebook", "account_id": "1", '
+                    b'"principal_type": "team", "principal_id": "9"}]}\n')
+    before = own.read_bytes()
+    # Where `serve` wrote its access file (the repository's data folder), redirected here.
+    monkeypatch.setattr(cli, "DATA_DIR", data, raising=False)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    served = {}
+
+    def serve_forever(server: SimulatorServer) -> None:  # what another process reads meanwhile
+        exports = dict(line.strip().removeprefix("export ").split("=", 1)
+                       for line in capsys.readouterr().out.splitlines()
+                       if line.strip().startswith("export "))
+        path = Path(exports["SOURCES__HUBSPOT__ACCESS_CONFIG_PATH"].strip("'"))
+        served.update(path=path, document=orjson.loads(path.read_bytes()))
+        # Serve until the stop asked for here: the command then stops as on Ctrl-C.
+        threading.Thread(target=server._httpd.shutdown, daemon=True).start()
+        serve(server)
+
+    serve = SimulatorServer.serve_forever
+    monkeypatch.setattr(SimulatorServer, "serve_forever", serve_forever)
+    assert cli.main(["simulator", "serve", "--size", "S", "--end-date", "2026-10-31"]) == 0
+    assert own.read_bytes() == before
+    path = served["path"]
+    assert not path.is_relative_to(data) and not path.is_relative_to(DATA_DIR)
+    assert served["document"]["version"] == 1 and len(served["document"]["access"]) == 10
+    assert not path.exists()  # the simulator's own file goes with it
