@@ -45,31 +45,29 @@ first_windows as (
 
 ad_rows as (
 
+    -- the three networks' ad reports
     select
-        'facebook' as network, 'ad_insights' as report, ad_account_id, date_day,
+        network,
+        case network
+            when 'facebook' then 'ad_insights'
+            when 'google' then 'ad_performance_daily'
+            when 'linkedin' then 'ad_analytics_daily'
+        end as report,
+        ad_account_id,
+        date_day,
         cast(dlt_load_id as double) as load_id
-    from {{ ref('stg_facebook_ads__ad_insights') }}
+    from {{ ref('int_ad_performance_unioned') }}
 
     union all
 
+    -- and Google's keyword report, read raw: the check runs in the step of the models that read
+    -- several sources, and a staging model (built in its source's own step) would keep it out
     select
-        'google' as network, 'ad_performance_daily' as report, ad_account_id, date_day,
-        cast(dlt_load_id as double) as load_id
-    from {{ ref('stg_google_ads__ad_performance_daily') }}
-
-    union all
-
-    select
-        'google' as network, 'keyword_performance_daily' as report, ad_account_id, date_day,
-        cast(dlt_load_id as double) as load_id
-    from {{ ref('stg_google_ads__keyword_performance_daily') }}
-
-    union all
-
-    select
-        'linkedin' as network, 'ad_analytics_daily' as report, ad_account_id, date_day,
-        cast(dlt_load_id as double) as load_id
-    from {{ ref('stg_linkedin_ads__ad_analytics_daily') }}
+        'google' as network, 'keyword_performance_daily' as report,
+        cast(customer__id as {{ dbt.type_string() }}) as ad_account_id,
+        cast(segments__date as date) as date_day,
+        cast(_dlt_load_id as double) as load_id
+    from {{ source('raw_google_ads', 'keyword_performance_daily') }}
 
 ),
 
