@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
     AssetSelection,
@@ -22,6 +23,7 @@ from dagster import (
 from dagster_dbt import DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource
 
+from orchestration import dbt_errors
 from orchestration.assets.checks import build_quality_checks
 from orchestration.assets.ingestion import (
     WAREHOUSE_POOL,
@@ -76,6 +78,10 @@ GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
 DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
+class DbtStepError(RuntimeError):
+    """A dbt step failed; the message is dbt's reason on its first line."""
+
+
 def build_dbt_assets(project: DbtProject, on_spark: bool = False) -> list[AssetsDefinition]:
     """The dbt steps, so that a source that fails stops only what is built from it:
     - per source, the models built from it alone (`dbt_facebook_ads`, ...);
@@ -122,7 +128,20 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
                           CHILD_LOCK_ENV: str(child_lock_path(warehouse.file))}):
             invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
                                  target_path=target, raise_on_error=False)
-        yield from invocation.stream()
+        # A failed test's result waits for the invocation's end, when dbt's run results give
+        # its reason (dagster-dbt leaves it without one).
+        failed_tests = []
+        for event in invocation.stream():
+            if isinstance(event, AssetCheckResult) and not event.passed:
+                failed_tests.append(event)
+            else:
+                yield event
+        database = None if on_spark else warehouse.build
+        reasons = dbt_errors.failures(target, database)
+        for check in failed_tests:
+            unique_id = (check.metadata or {}).get("unique_id")
+            unique_id = getattr(unique_id, "text", unique_id)
+            yield check._replace(description=check.description or reasons.get(unique_id))
         failed = not invocation.is_successful()
         if pending and not failed:
             mark_registered(warehouse.file, pending)
@@ -137,7 +156,10 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
                     raise
                 context.log.error(f"Publishing what this step built failed: {exc}")
         if failed:
-            raise invocation.get_error()
+            reason = dbt_errors.step_reason(target, database)
+            if reason is None:
+                raise invocation.get_error()
+            raise DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
 
     return _models
 
