@@ -5,6 +5,8 @@
                                     (`--target spark`: build on Spark, read through DuckDB)
     ads-analytics backfill          load a date range chunk by chunk (resumable), then build
     ads-analytics check             the data-quality suites on the warehouse, with Data Docs
+    ads-analytics quarantine        move bad vendor rows out of raw (kept, restorable), rebuild
+    ads-analytics repair            load a source's days again (any range), rebuild
     ads-analytics report ...        reports over the marts (overview, campaigns, analyze, goals)
     ads-analytics summary           a narrative of the period in Markdown
     ads-analytics dashboard         the local web dashboard over the marts
@@ -96,6 +98,37 @@ def _parser() -> argparse.ArgumentParser:
     _add_target(backfill)
     backfill.set_defaults(handler=cmd_backfill)
 
+    quarantined = commands.add_parser(
+        "quarantine", help="move bad vendor rows out of raw (kept, with the reason), rebuild",
+        description="Move the rows of the networks' daily reports that break a rule out of raw "
+                    "into quarantine.<source>__<table> (every column, the reason and when), then "
+                    "rebuild the marts from scratch and publish them. Nothing is deleted: "
+                    "--restore puts rows back.")
+    quarantined.add_argument("--rule", action="append", dest="rules", metavar="RULE",
+                             help="only this rule (repeatable): invalid_day, future_day, "
+                                  "negative_spend, outside_requested_windows, duplicate")
+    quarantined.add_argument("--dry-run", action="store_true", help="say what would move")
+    quarantined.add_argument("--list", action="store_true", help="what quarantine holds")
+    quarantined.add_argument("--restore", action="store_true",
+                             help="move quarantined rows back to raw (with --reason, only those)")
+    quarantined.add_argument("--reason", default=None, help="with --restore: only this reason")
+    quarantined.set_defaults(handler=cmd_quarantine)
+
+    repair = commands.add_parser(
+        "repair", help="load a source's days again, any range, then rebuild",
+        description="Set a source's report rows of the days aside (into quarantine), load those "
+                    "days again from the API (any range, also before the first partition), "
+                    "then rebuild the marts from scratch and publish them.")
+    repair.add_argument("--source", required=True,
+                        choices=("facebook_ads", "google_ads", "linkedin_ads"))
+    repair.add_argument("--start", required=True, type=dt.date.fromisoformat,
+                        help="first day (YYYY-MM-DD)")
+    repair.add_argument("--end", required=True, type=dt.date.fromisoformat,
+                        help="last day (YYYY-MM-DD)")
+    repair.add_argument("--account", action="append", dest="accounts", metavar="ID",
+                        help="only this account (repeatable); every account by default")
+    repair.set_defaults(handler=cmd_repair)
+
     check = commands.add_parser("check", help="run the data-quality suites on the warehouse")
     check.add_argument("--suite", action="append", dest="suites", metavar="NAME",
                        help="only this suite (repeatable); default: all")
@@ -154,15 +187,22 @@ def _add_world_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--networks", default="facebook,google,linkedin",
                          help="the ad networks the portal connects, comma-separated (default "
                               "all three); the others are left unconfigured")
+    command.add_argument("--corrupt", default="", metavar="KINDS",
+                         help="corrupt vendor data, comma-separated, or all: negative_spend, "
+                              "duplicate_row, out_of_window, unknown_currency, "
+                              "invalid_time_zone, hostile_names (default none)")
 
 
 def _world(args: argparse.Namespace, size):
+    from ingestion.simulator.corrupt import CORRUPTIONS
     from ingestion.simulator.world import World
 
+    corrupt = [k.strip().lower() for k in args.corrupt.split(",") if k.strip()]
     try:
         return World.generate(size, args.seed, getattr(args, "end_date", None),
                               company_currency=args.company_currency.upper(),
-                              portal_time_zone=args.portal_time_zone, sparse=args.sparse)
+                              portal_time_zone=args.portal_time_zone, sparse=args.sparse,
+                              corrupt=CORRUPTIONS if corrupt == ["all"] else corrupt)
     except ValueError as exc:
         raise CliError(str(exc)) from None
 
@@ -281,6 +321,104 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if not build.success:
         raise CliError(build.failure_message())
     print(f"Backfilled {len(outcome.chunks)} chunks ({len(outcome.skipped)} already loaded).")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from orchestration.locking import warehouse_lock
+    from orchestration.quarantine import in_quarantine, quarantine, restore
+
+    warehouse = warehouse_path()
+    if args.list:
+        held = in_quarantine(warehouse)
+        for moved in held:
+            print(moved.describe())
+        print(f"{sum(m.rows for m in held)} rows in quarantine.")
+        return 0
+    try:
+        with warehouse_lock(warehouse, on_wait=lambda: print(
+                f"A run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+            if args.restore:
+                moved = restore(warehouse, args.reason)
+            else:
+                moved = quarantine(warehouse, args.rules, dry_run=args.dry_run)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    verb = ("would move" if args.dry_run else "restored" if args.restore
+            else "moved to quarantine")
+    for item in moved:
+        print(f"{verb}: {item.describe()}")
+    if not moved:
+        print("Nothing to move." if not args.restore else "Nothing to restore.")
+        return 0
+    if args.dry_run:
+        return 0
+    return _rebuild(warehouse)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from orchestration.assets.ingestion import source_window
+    from orchestration.locking import warehouse_lock
+    from orchestration.quarantine import set_aside
+
+    if args.start > args.end:
+        raise CliError(f"--start {args.start} is after --end {args.end}")
+    warehouse = warehouse_path()
+    with warehouse_lock(warehouse, on_wait=lambda: print(
+            f"A run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        try:
+            moved = set_aside(warehouse, args.source, args.start, args.end, args.accounts)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        for item in moved:
+            print(f"set aside: {item.describe()}")
+        print(f"Loading {args.source} for {args.start}..{args.end} again ...", flush=True)
+        with source_window(args.start, args.end):
+            error = _load_one_source(warehouse, args.source)
+    if error:
+        raise CliError(f"{error}; the rows set aside are in quarantine: put them back with "
+                       f"`ads-analytics quarantine --restore --reason "
+                       f"'repaired {args.start}..{args.end}'`")
+    return _rebuild(warehouse)
+
+
+def _load_one_source(warehouse: Path, source: str) -> str | None:
+    """Load `source` as configured into the warehouse's build; the failure in one line, or
+    None."""
+    from ingestion.common import failures
+    from ingestion.common.connection import connection_of
+    from ingestion.common.http import SourceError
+    from ingestion.common.pipeline import make_pipeline, run_source
+    from ingestion.registry import source_factory
+    from orchestration.paths import build_file
+    from orchestration.publishing import prepare_build
+
+    prepare_build(warehouse)
+    pipeline = make_pipeline(source, warehouse, database=build_file(warehouse))
+    pipeline.activate()
+    try:
+        state = connection_of(source, source_factory(source))
+        if not state.connected:
+            return state.describe()
+        run_source(state.dlt_source, pipeline)
+    except (SourceError, failures.PartialLoadError, ValueError) as exc:
+        return f"{source}: {exc}"
+    return None
+
+
+def _rebuild(warehouse: Path) -> int:
+    """Rebuild every model from scratch (rows left raw, which incremental models would not
+    see) and publish, as a run does."""
+    from orchestration.definitions import FULL_REFRESH_TAG, TRANSFORM_JOB, build_definitions
+    from orchestration.jobs import run_job
+
+    print("Rebuilding the marts from scratch ...", flush=True)
+    outcome = run_job(TRANSFORM_JOB, build_definitions(warehouse), show_progress=True,
+                      tags={FULL_REFRESH_TAG: "true"})
+    for line in outcome.summary_lines():
+        print(line)
+    if not outcome.success:
+        raise CliError(outcome.failure_message())
     return 0
 
 

@@ -76,6 +76,8 @@ GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
 # Scheduled runs build models and run their data tests; dbt's unit tests (fixed inputs, no
 # warehouse data) belong to development and CI, where `make test` runs them.
 DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# The run tag that makes every dbt step rebuild its models from scratch.
+FULL_REFRESH_TAG = "ads_analytics/full_refresh"
 
 
 class DbtStepError(RuntimeError):
@@ -113,6 +115,10 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         # a test between a CRM staging model and an attribution mart runs with the mart, not in
         # the HubSpot step, before the mart exists. A subset picks its tests itself.
         selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
+        # A run tagged to rebuild from scratch (after rows left raw: `ads-analytics quarantine`,
+        # `repair`), which the incremental models would not see.
+        if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+            selection.append("--full-refresh")
         target = step_target_path(project, context.op_execution_context.op.name,
                                   context.run.run_id)
         # On Spark, the raw tables loaded since the last registration are registered first,
