@@ -13,6 +13,10 @@ Rendered sparsely (a sparse world, or a `sparse` fault), records leave out what 
 as optional or unset, and a creative keeps its destination where its kind of ad does: in its
 story spec's link or video call to action, in a dynamic creative's asset feed, in `object_url`,
 or nowhere (an existing page post); see `_sparse_creative`.
+
+A world with corrupt data (`corrupt.py`) has its duplicate ad-days come twice within their page of
+insights, and the first page of an account's insights open with a row for the day before the
+requested `time_range` and close with one for the day after it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from ingestion.simulator.corrupt import served_twice, stray_rows
 from ingestion.simulator.server import FaultRule, Request, Response
 from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
 
@@ -94,8 +99,9 @@ def _offset(cursor: str) -> int:
 
 
 def money(cents: int) -> str:
-    """Integer minor units as the API's decimal string: 1234 -> "12.34"."""
-    return f"{cents // 100}.{cents % 100:02d}"
+    """Integer minor units as the API's decimal string: 1234 -> "12.34", -5 -> "-0.05"."""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{frac:02d}"
 
 
 def decimal_count(centi: int) -> str:
@@ -193,6 +199,7 @@ class _InsightIndex:
     likes: np.ndarray
     conversions_centi: np.ndarray
     status: dict[str, np.ndarray]  # "ad." / "adset." / "campaign." -> status code per row
+    twice: np.ndarray | None = None  # per row, whether it comes twice (a corrupt world's)
 
 
 class FacebookApi:
@@ -308,25 +315,35 @@ class FacebookApi:
         days = index.day[lo:hi]
         a = lo + int(np.searchsorted(days, day_lo, side="left"))
         b = lo + int(np.searchsorted(days, day_hi, side="right"))
-        # Deleted and archived ads drop out of level=ad unless the filter names them.
-        mask = np.ones(b - a, dtype=bool)
-        for prefix, codes in index.status.items():
-            visible = _visible_statuses(request, (prefix + "effective_status",))
-            if prefix != "ad." and visible == _DEFAULT_VISIBLE:
-                continue
-            lut = np.array([s in visible for s in STATUSES])
-            mask &= lut[codes[a:b]]
-        rows = np.flatnonzero(mask) + a
+        rows = np.flatnonzero(_status_mask(request, index, a, b)) + a
         offset, limit = self._paging(request)
         chosen = rows[offset:offset + limit]
         currency = self._entity_index(self.server.world.sparse)["accounts"][account_id]["currency"]
-        page = self._insight_rows(index, chosen, fields, currency, sparse)
-        envelope = self._envelope(request, page, offset, limit, len(rows))
-        paging = envelope.get("paging")
+        shown = chosen if index.twice is None else np.repeat(chosen, 1 + index.twice[chosen])
+        page = self._insight_rows(index, shown, fields, currency, sparse)
+        if offset == 0 and len(rows):
+            page = self._with_strays(request, page, account_id, since, until, fields, currency,
+                                     sparse)
+        paging = self._paging_links(request, offset, len(chosen), len(rows))
         body = '{"data":[' + ",".join(page) + "]"
         if paging is not None:
             body += ',"paging":' + orjson.dumps(paging).decode()
         return Response(200, (body + "}").encode())
+
+    def _with_strays(self, request: Request, page: list[str], account_id: str, since: dt.date,
+                     until: dt.date, fields: dict, currency: str, sparse: bool) -> list[str]:
+        """`page` between the rows from the days around the window (a corrupt world's), those
+        the request's status filters show."""
+        strays = stray_rows(self.server.world, account_id, since, until)
+        if strays is None:
+            return page
+        index = _insight_index(strays, self._entity_index(self.server.world.sparse)["effective"])
+        shown = np.flatnonzero(_status_mask(request, index, 0, len(strays)))
+        before, after = [], []
+        for k, text in zip(shown, self._insight_rows(index, shown, fields, currency, sparse),
+                           strict=True):
+            (before if strays["date"].iloc[k] < since.isoformat() else after).append(text)
+        return before + page + after
 
     def _insight_rows(self, index: _InsightIndex, chosen: np.ndarray, fields: dict,
                       currency: str, sparse: bool = False) -> list[str]:
@@ -390,9 +407,18 @@ class FacebookApi:
     def _envelope(self, request: Request, page: list, offset: int, limit: int,
                   total: int) -> dict:
         body: dict[str, Any] = {"data": page}
-        if not page:
-            return body
-        last = offset + len(page) - 1
+        paging = self._paging_links(request, offset, len(page), total)
+        if paging is not None:
+            body["paging"] = paging
+        return body
+
+    def _paging_links(self, request: Request, offset: int, count: int,
+                      total: int) -> dict | None:
+        """Cursors and links of a page of `count` of `total` rows from `offset` (None for an
+        empty page)."""
+        if not count:
+            return None
+        last = offset + count - 1
         paging: dict[str, Any] = {"cursors": {"before": _cursor(offset), "after": _cursor(last)}}
         if last + 1 < total:
             query = {k: v[0] for k, v in request.query.items() if k not in ("after", "before")}
@@ -402,8 +428,7 @@ class FacebookApi:
             query = {k: v[0] for k, v in request.query.items() if k not in ("after", "before")}
             query["before"] = _cursor(offset)
             paging["previous"] = f"{request.base_url}{request.path}?{urlencode(query)}"
-        body["paging"] = paging
-        return body
+        return paging
 
     def _maybe_new_field(self, record: dict, kind: str) -> None:
         if self.server.faults.active(self.name, "new_field"):
@@ -431,6 +456,19 @@ class FacebookApi:
                 effective = self._entity_index(self.server.world.sparse)["effective"]
                 self._insights = (version, _build_insights(world, effective))
             return self._insights[1]
+
+
+def _status_mask(request: Request, index: _InsightIndex, a: int, b: int) -> np.ndarray:
+    """Which of `index`'s rows a..b the request's status filters show: deleted and archived
+    ads drop out of level=ad unless the filter names them."""
+    mask = np.ones(b - a, dtype=bool)
+    for prefix, codes in index.status.items():
+        visible = _visible_statuses(request, (prefix + "effective_status",))
+        if prefix != "ad." and visible == _DEFAULT_VISIBLE:
+            continue
+        lut = np.array([s in visible for s in STATUSES])
+        mask &= lut[codes[a:b]]
+    return mask
 
 
 def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str,
@@ -642,6 +680,12 @@ def _build_insights(world, effective: dict[str, dict[str, str]]) -> _InsightInde
     daily = world.ad_daily()
     fb = daily[daily["network"].to_numpy() == NETWORK]
     fb = fb.sort_values(["account_id", "day_index", "ad_id"], kind="stable")
+    return _insight_index(fb, effective, served_twice(world, fb))
+
+
+def _insight_index(fb: pd.DataFrame, effective: dict[str, dict[str, str]],
+                   twice: np.ndarray | None = None) -> _InsightIndex:
+    """Facebook ad-days (in `World.ad_daily()`'s columns, sorted by account) as arrays."""
     accounts = fb["account_id"].to_numpy()
     bounds: dict[str, tuple[int, int]] = {}
     if len(accounts):
@@ -672,4 +716,5 @@ def _build_insights(world, effective: dict[str, dict[str, str]]) -> _InsightInde
         status={"ad.": codes("ad_id", effective["ad."]),
                 "adset.": codes("ad_group_id", effective["adset."]),
                 "campaign.": codes("campaign_id", effective["campaign."])},
+        twice=twice,
     )

@@ -18,11 +18,16 @@ real accounts show: unset optional fields and empty results are left out (no `re
 metrics that are zero are left out (impressions and cost always come), responsive search ads
 have no name, some keywords inherit their ad group's bid and have no position estimates, and
 some tracked campaigns keep HubSpot's tracking only on their ads (see `_build_dimensions`).
+
+A world with corrupt data (`corrupt.py`) has its duplicate ad-days come twice within their page of
+`ad_group_ad` rows by `segments.date`, and such a report of a customer open with a row for the
+day before the requested date range and close with one for the day after it.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import itertools
 import re
@@ -36,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.simulator.corrupt import served_twice, stray_rows
 from ingestion.simulator.jsonrows import records, rows_json
 from ingestion.simulator.server import FaultRule, Request, Response
 from ingestion.simulator.world import sparse_pick
@@ -419,6 +425,9 @@ class GoogleAdsApi:
         total = len(rows) if query.limit is None else min(len(rows), query.limit)
         stop = min(offset + self.page_size, total)
         page = rows.iloc[offset:stop]
+        if _TWICE in page.columns:  # a corrupt world's duplicates, within their page
+            page = page.iloc[np.repeat(np.arange(len(page)),
+                                       1 + page[_TWICE].to_numpy(dtype=np.int64))]
         columns = self._columns(query, page, sparse)
         text = rows_json(columns)
         payload: dict[str, Any] = {"results": [] if text is not None else records(columns)}
@@ -523,6 +532,8 @@ class GoogleAdsApi:
             rows = self._dimension_rows()[query.resource].get(customer, _EMPTY)
         if rows.empty:
             return rows
+        if metrics_kind == "ads" and "segments.date" in query.select:
+            rows = self._with_strays(rows, customer, query)
         for condition in query.where:
             if condition.field == "segments.date":
                 continue
@@ -537,6 +548,18 @@ class GoogleAdsApi:
                                     kind="stable")
             rows = rows.loc[keys.index]
         return rows
+
+    def _with_strays(self, rows: pd.DataFrame, customer: str, query: Query) -> pd.DataFrame:
+        """`rows` between the rows from the days around the requested range (a corrupt
+        world's)."""
+        window = _requested_window([c for c in query.where if c.field == "segments.date"])
+        strays = None if window is None else stray_rows(self.server.world, customer, *window)
+        if strays is None:
+            return rows
+        strays = _ad_facts(strays)
+        if _TWICE in rows.columns:
+            strays[_TWICE] = False
+        return pd.concat([strays.iloc[:1], rows, strays.iloc[1:]], ignore_index=True)
 
     def _values(self, name: str, rows: pd.DataFrame, sparse: bool = False) -> np.ndarray:
         direct = _DIRECT.get(name)
@@ -673,6 +696,25 @@ def _read_token(token: str, digest: str) -> int | None:
         return int(offset) if seen == digest and int(offset) >= 0 else None
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def _requested_window(conditions: list[Condition]) -> tuple[dt.date, dt.date] | None:
+    """The first and last day that `segments.date` conditions ask for (None if unbounded)."""
+    lo: dt.date | None = None
+    hi: dt.date | None = None
+    day = dt.timedelta(days=1)
+    for condition in conditions:
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        days = sorted(dt.date.fromisoformat(v) for v in values)
+        first = {"BETWEEN": days[0], "=": days[0], "IN": days[0], ">=": days[0],
+                 ">": days[0] + day}.get(condition.op)
+        last = {"BETWEEN": days[-1], "=": days[0], "IN": days[-1], "<=": days[0],
+                "<": days[0] - day}.get(condition.op)
+        if first is not None:
+            lo = first if lo is None else max(lo, first)
+        if last is not None:
+            hi = last if hi is None else min(hi, last)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -871,16 +913,10 @@ def _build_facts(world: Any) -> dict[str, dict[str, DailyRows]]:
     first_day = np.datetime64(world.start_date.isoformat(), "D")
     ads = world.ad_daily()
     ads = ads[ads["network"] == "google"]
-    ad_rows = pd.DataFrame({
-        "account_id": ads["account_id"], "campaign_id": ads["campaign_id"],
-        "ad_group_id": ads["ad_group_id"], "ad_id": ads["ad_id"], "date": ads["date"],
-        "day_index": ads["day_index"],
-        "impressions": ads["impressions"].to_numpy(np.int64),
-        "clicks": ads["clicks"].to_numpy(np.int64),
-        "cost_micros": ads["spend_cents"].to_numpy(np.int64) * 10_000,
-        "conversions": ads["conversions_centi"].to_numpy(np.int64) / 100.0,
-        "interactions": ads["clicks"].to_numpy(np.int64),
-    })
+    ad_rows = _ad_facts(ads)
+    twice = served_twice(world, ads)
+    if twice is not None:
+        ad_rows[_TWICE] = twice
     kw = world.keyword_daily()
     kw_rows = pd.DataFrame({
         "account_id": kw["account_id"], "campaign_id": kw["campaign_id"],
@@ -911,3 +947,21 @@ def _build_facts(world: Any) -> dict[str, dict[str, DailyRows]]:
         return out
 
     return {"ads": split(ad_rows), "keywords": split(kw_rows)}
+
+
+# The column of a corrupt world's ad facts that says which rows come twice.
+_TWICE = "served_twice"
+
+
+def _ad_facts(ads: pd.DataFrame) -> pd.DataFrame:
+    """Google ad-days (in `World.ad_daily()`'s columns) as `ad_group_ad` metrics."""
+    return pd.DataFrame({
+        "account_id": ads["account_id"], "campaign_id": ads["campaign_id"],
+        "ad_group_id": ads["ad_group_id"], "ad_id": ads["ad_id"], "date": ads["date"],
+        "day_index": ads["day_index"],
+        "impressions": ads["impressions"].to_numpy(np.int64),
+        "clicks": ads["clicks"].to_numpy(np.int64),
+        "cost_micros": ads["spend_cents"].to_numpy(np.int64) * 10_000,
+        "conversions": ads["conversions_centi"].to_numpy(np.int64) / 100.0,
+        "interactions": ads["clicks"].to_numpy(np.int64),
+    })

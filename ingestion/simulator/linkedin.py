@@ -23,6 +23,10 @@ out when unset (budgets, schedules' ends, serving statuses, formats, objectives,
 creatives made before version 202410), analytics elements leave out metrics that are zero, and
 creatives' `content` takes each of its documented forms: `textAd` and `spotlight` carry their
 landing page with HubSpot's tracking, a sponsored update only a `reference` to its post.
+
+A world with corrupt data (`corrupt.py`) has its duplicate ad-days come twice in adAnalytics, and
+each account's elements there open with one for the day before the requested `dateRange` and
+close with one for the day after it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
+from ingestion.simulator.corrupt import served_twice, stray_rows
 from ingestion.simulator.server import FaultRule, Request, Response
 from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
 
@@ -198,12 +203,15 @@ class _AccountMetrics:
     month: np.ndarray
     day: np.ndarray
     metrics: dict[str, np.ndarray]
+    twice: np.ndarray | None = None  # per row, whether it comes twice (a corrupt world's)
 
 
 def _cost_strings(cents: np.ndarray) -> np.ndarray:
-    """Integer cents as exact decimal strings (`1234` -> `"12.34"`), without floats."""
-    whole = (cents // 100).astype(str)
-    frac = pd.Series(cents % 100).astype(str).str.zfill(2).to_numpy()
+    """Integer cents as exact decimal strings (`1234` -> `"12.34"`, `-5` -> `"-0.05"`), without
+    floats."""
+    magnitude = np.abs(cents)
+    whole = np.char.add(np.where(cents < 0, "-", ""), (magnitude // 100).astype(str))
+    frac = pd.Series(magnitude % 100).astype(str).str.zfill(2).to_numpy()
     return np.char.add(np.char.add(whole, "."), frac.astype(str)).astype(object)
 
 
@@ -459,14 +467,19 @@ class LinkedInApi:
             if m is None:
                 continue
             a, b = np.searchsorted(m.day_index, [lo, hi + 1])
-            rows = np.arange(a, b)
-            if campaigns is not None:
-                rows = rows[np.isin(m.group_id[a:b], campaigns)]
-            if creatives is not None:
-                rows = rows[np.isin(m.ad_id[rows], creatives)]
+            rows = _chosen(m, np.arange(a, b), campaigns, creatives)
+            if m.twice is not None:
+                rows = np.repeat(rows, 1 + m.twice[rows])
             # Not paged: whatever does not fit under the cap is silently left out.
-            rows = rows[: max(0, self.max_elements - len(out))]
-            out.extend(_render_rows(m, rows, fields, new_field, sparse))
+            room = max(0, self.max_elements - len(out))
+            elements = _render_rows(m, rows[:room], fields, new_field, sparse)
+            strays = stray_rows(self.server.world, account_id, start, end)
+            if len(rows) and strays is not None:
+                s = _account_metrics(strays)[account_id]
+                before, after = (_render_rows(s, _chosen(s, np.array([k]), campaigns, creatives),
+                                              fields, new_field, sparse) for k in (0, 1))
+                elements = before + elements + after
+            out.extend(elements[:room])
             if len(out) >= self.max_elements:
                 break
         return out
@@ -486,33 +499,52 @@ class LinkedInApi:
             daily = world.ad_daily()
             li = daily[daily["network"] == "linkedin"].sort_values(
                 ["account_id", "day_index", "ad_id"], kind="stable")
-            days = pd.to_datetime(li["date"])
-            cents = li["spend_cents"].to_numpy()
-            columns = {
-                "impressions": li["impressions"].to_numpy(),
-                "clicks": li["clicks"].to_numpy(),
-                "costInLocalCurrency": _cost_strings(cents),
-                "likes": li["likes"].to_numpy(),
-                "totalEngagements": li["engagements"].to_numpy(),
-                "externalWebsiteConversions": li["conversions_centi"].to_numpy() // 100,
-                "landingPageClicks": li["link_clicks"].to_numpy(),
-            }
-            year, month, day = (days.dt.year.to_numpy(), days.dt.month.to_numpy(),
-                                days.dt.day.to_numpy())
-            account = li["account_id"].to_numpy()
-            index: dict[str, _AccountMetrics] = {}
-            bounds = np.flatnonzero(np.r_[True, account[1:] != account[:-1], True])
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-                ad_ids = li["ad_id"].to_numpy()[a:b]
-                index[str(account[a])] = _AccountMetrics(
-                    day_index=li["day_index"].to_numpy()[a:b],
-                    ad_id=ad_ids, group_id=li["ad_group_id"].to_numpy()[a:b],
-                    creative=np.char.add(CREATIVE_URN, ad_ids.astype(str)).astype(object),
-                    year=year[a:b], month=month[a:b], day=day[a:b],
-                    metrics={k: v[a:b] for k, v in columns.items()},
-                )
+            index = _account_metrics(li, served_twice(world, li))
             self._metrics = (version, index)
             return index
+
+
+def _account_metrics(li: pd.DataFrame,
+                     twice: np.ndarray | None = None) -> dict[str, _AccountMetrics]:
+    """LinkedIn ad-days (in `World.ad_daily()`'s columns, sorted by account and day) as arrays
+    per account."""
+    days = pd.to_datetime(li["date"])
+    cents = li["spend_cents"].to_numpy()
+    columns = {
+        "impressions": li["impressions"].to_numpy(),
+        "clicks": li["clicks"].to_numpy(),
+        "costInLocalCurrency": _cost_strings(cents),
+        "likes": li["likes"].to_numpy(),
+        "totalEngagements": li["engagements"].to_numpy(),
+        "externalWebsiteConversions": li["conversions_centi"].to_numpy() // 100,
+        "landingPageClicks": li["link_clicks"].to_numpy(),
+    }
+    year, month, day = (days.dt.year.to_numpy(), days.dt.month.to_numpy(),
+                        days.dt.day.to_numpy())
+    account = li["account_id"].to_numpy()
+    index: dict[str, _AccountMetrics] = {}
+    bounds = np.flatnonzero(np.r_[True, account[1:] != account[:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        ad_ids = li["ad_id"].to_numpy()[a:b]
+        index[str(account[a])] = _AccountMetrics(
+            day_index=li["day_index"].to_numpy()[a:b],
+            ad_id=ad_ids, group_id=li["ad_group_id"].to_numpy()[a:b],
+            creative=np.char.add(CREATIVE_URN, ad_ids.astype(str)).astype(object),
+            year=year[a:b], month=month[a:b], day=day[a:b],
+            metrics={k: v[a:b] for k, v in columns.items()},
+            twice=None if twice is None else twice[a:b],
+        )
+    return index
+
+
+def _chosen(m: _AccountMetrics, rows: np.ndarray, campaigns: list[str] | None,
+            creatives: list[str] | None) -> np.ndarray:
+    """Those of `rows` that the request's campaign and creative filters keep."""
+    if campaigns is not None:
+        rows = rows[np.isin(m.group_id[rows], campaigns)]
+    if creatives is not None:
+        rows = rows[np.isin(m.ad_id[rows], creatives)]
+    return rows
 
 
 def _tracking(ad) -> str:

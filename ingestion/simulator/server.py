@@ -5,7 +5,8 @@ Each vendor API is a module with an `Api` class (`facebook.py`, `google.py`, `li
 its error bodies. This module holds what they share: routing, fault injection and the control
 endpoints under `/_simulator/` that tests and users drive:
 
-- `GET  /_simulator/health`            the world's size, seed, dates and restatement version
+- `GET  /_simulator/health`            the world's size, seed, dates, restatement version and
+                                       kinds of corrupt data
 - `POST /_simulator/faults`            add fault rules (a JSON list of `FaultRule` fields)
 - `DELETE /_simulator/faults`          clear them
 - `POST /_simulator/restate`           the networks revise their recent days
@@ -283,7 +284,8 @@ class SimulatorServer:
             return Response(200, {"size": w.size.name, "seed": w.seed,
                                   "start_date": w.start_date.isoformat(),
                                   "end_date": w.end_date.isoformat(),
-                                  "restatement_version": w.restatement_version})
+                                  "restatement_version": w.restatement_version,
+                                  "corrupt": sorted(w.corrupt)})
         if action == "faults" and request.method == "POST":
             payload = request.json()
             rules = payload if isinstance(payload, list) else [payload]

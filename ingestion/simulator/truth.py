@@ -2,16 +2,28 @@
 
 Tests compare what the pipeline loaded and built against these. `write_truth` exports them as
 Parquet so a pipeline run against `ads-analytics simulator serve` can be checked the same way.
+
+A world with corrupt vendor data (`World.generate(..., corrupt=...)`, see `corrupt.py`) has its
+corrupt rows named by `corrupt_rows`, each with what a correct pipeline does with it
+(`EXPECTED`); the spend truth is what such a pipeline keeps.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ingestion.simulator.corrupt import (
+    HOSTILE_NAMES,
+    odd_accounts,
+    served_twice,
+    stray_ads,
+    stray_rows,
+)
 from ingestion.simulator.hubspot import amount_text
 from ingestion.simulator.world import World
 
@@ -56,23 +68,125 @@ def spend_by_account_day(world: World,
     converts it: each ad-day at the rate in effect that day, to the micro (half up), summed.
 
     Integer arithmetic, exact: spend is in cents and HubSpot's rates have at most six decimals,
-    so cents x micro-rate is in units of 1e-8, rounded half up to micros."""
+    so cents x micro-rate is in units of 1e-8, rounded half up to micros.
+
+    Corrupt data is as a correct pipeline keeps it (`EXPECTED`): an ad-day with negative spend
+    is quarantined (none of its spend, impressions or clicks count), a duplicate counts once,
+    a row from outside the requested window is not there, and an account in an unknown
+    currency has no spend in the company currency (None: there is no rate to convert with)."""
     daily = world.ad_daily()
     if networks is not None:
         daily = daily[daily["network"].isin(networks)]
+    if "negative_spend" in world.corrupt:
+        daily = daily[daily["spend_cents"].to_numpy() >= 0]
     currency = daily["account_id"].map(world.accounts.set_index("account_id")["currency"])
     rate = rates_in_effect(world, currency, daily["date"])
-    micro_rate = np.rint(rate * 1_000_000).astype(np.int64)
+    known = np.isfinite(rate)
+    micro_rate = np.rint(np.where(known, rate, 0) * 1_000_000).astype(np.int64)
     converted = (daily["spend_cents"].to_numpy(np.int64) * micro_rate + 50) // 100
-    grouped = (daily.assign(company_micros=converted)
+    grouped = (daily.assign(company_micros=converted, without_rate=~known)
                .groupby(["network", "account_id", "date"], as_index=False)
-               [["spend_cents", "impressions", "clicks", "company_micros"]].sum())
+               [["spend_cents", "impressions", "clicks", "company_micros", "without_rate"]]
+               .sum())
     grouped["currency"] = grouped["account_id"].map(
         world.accounts.set_index("account_id")["currency"])
     grouped["spend"] = grouped["spend_cents"].map(cents_to_decimal)
-    grouped["spend_company_currency"] = [Decimal(int(m)).scaleb(-6)
-                                         for m in grouped.pop("company_micros")]
+    grouped["spend_company_currency"] = [
+        None if without_rate else Decimal(int(m)).scaleb(-6)
+        for m, without_rate in zip(grouped.pop("company_micros"), grouped.pop("without_rate"),
+                                   strict=True)]
     return grouped.sort_values(["network", "account_id", "date"]).reset_index(drop=True)
+
+
+# What a correct pipeline does with each kind of corrupt vendor data (`corrupt.CORRUPTIONS`).
+EXPECTED = {
+    "negative_spend": "quarantined: the ad-day is named and none of its spend, impressions or "
+                      "clicks counts",
+    "duplicate_row": "counted once",
+    "out_of_window": "dropped by the source: a day the request did not ask for is not loaded",
+    "unknown_currency": "named; spend kept in the account's own currency, none in the company "
+                        "currency (no rate converts it)",
+    "invalid_time_zone": "named; the days stay those the network reports, nothing is converted "
+                         "with the zone",
+    "hostile_names": "kept byte for byte; rendered inert where reports write it (a spreadsheet "
+                     "cell as text, HTML escaped, Markdown escaped)",
+}
+CORRUPT_COLUMNS = ["kind", "network", "account_id", "campaign_id", "ad_id", "date", "value",
+                   "expected"]
+
+
+def corrupt_rows(world: World) -> pd.DataFrame:
+    """Every corrupt thing the world's APIs send, one row each (`CORRUPT_COLUMNS`): its kind,
+    where it is (network, account, and campaign, ad and day where it has them), the corrupt
+    value, and what a correct pipeline does with it (`EXPECTED`). Sorted by kind, then place.
+
+    - `negative_spend`: the ad-day and its spend (a decimal in the account's currency);
+    - `duplicate_row`: the ad-day sent twice (in whichever response includes it);
+    - `out_of_window`: the stray rows of a load of the whole history with one request per
+      account (`out_of_window_rows` gives those of any other window), value the window;
+    - `unknown_currency` / `invalid_time_zone`: the account and its currency / zone;
+    - `hostile_names`: the campaign (and ad) and its name."""
+    parts = []
+    corrupt = world.corrupt
+    daily = world.ad_daily() if {"negative_spend", "duplicate_row"} & corrupt else None
+    if "negative_spend" in corrupt:
+        negative = daily[daily["spend_cents"].to_numpy() < 0]
+        parts.append(_listed("negative_spend", negative,
+                             negative["spend_cents"].map(lambda c: str(cents_to_decimal(c)))))
+    if "duplicate_row" in corrupt:
+        twice = daily[served_twice(world, daily)]
+        parts.append(_listed("duplicate_row", twice, "sent twice"))
+    if "out_of_window" in corrupt:
+        strays = out_of_window_rows(world, world.start_date, world.end_date)
+        parts.append(_listed("out_of_window", strays,
+                             f"outside {world.start_date}..{world.end_date}"))
+    odd = world.accounts[world.accounts["account_id"].isin(
+        odd_accounts(world.accounts, world.ads))]
+    if "unknown_currency" in corrupt:
+        parts.append(_listed("unknown_currency", odd, odd["currency"]))
+    if "invalid_time_zone" in corrupt:
+        zoned = odd[odd["network"] != "linkedin"]
+        parts.append(_listed("invalid_time_zone", zoned, zoned["time_zone"]))
+    if "hostile_names" in corrupt:
+        campaigns = world.campaigns[world.campaigns["name"].isin(HOSTILE_NAMES)]
+        ads = world.ads[world.ads["name"].isin(HOSTILE_NAMES)]
+        parts.append(_listed("hostile_names", campaigns, campaigns["name"]))
+        parts.append(_listed("hostile_names", ads, ads["name"]))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CORRUPT_COLUMNS})
+    rows = pd.concat(parts, ignore_index=True)
+    order = {kind: k for k, kind in enumerate(EXPECTED)}
+    rows["rank"] = rows["kind"].map(order)
+    rows = rows.sort_values(["rank", "network", "account_id", "campaign_id", "ad_id", "date"],
+                            na_position="first", kind="stable")
+    return rows.drop(columns="rank").reset_index(drop=True)
+
+
+def _listed(kind: str, frame: pd.DataFrame, value) -> pd.DataFrame:
+    """`frame`'s rows as corrupt rows of `kind`: the place columns it has, None for the
+    others."""
+    out = pd.DataFrame({"kind": kind}, index=frame.index, columns=["kind"])
+    for column in ("network", "account_id", "campaign_id", "ad_id", "date"):
+        out[column] = (frame[column].astype(object) if column in frame
+                       else pd.Series(None, index=frame.index, dtype=object))
+    out["value"] = pd.Series(value, index=frame.index, dtype=object)
+    out["expected"] = EXPECTED[kind]
+    return out.astype(object)
+
+
+def out_of_window_rows(world: World, since: dt.date, until: dt.date) -> pd.DataFrame:
+    """The rows from outside `since..until` that an ad report of each account for that window
+    brings (`World.ad_daily()`'s columns; none unless the world sends them): its stray ad on
+    the day before and on the day after, for every account that has rows in the window."""
+    daily = world.ad_daily()
+    inside = daily[(daily["date"] >= since.isoformat()) & (daily["date"] <= until.isoformat())]
+    ads = stray_ads(world)
+    parts = [stray_rows(world, account, since, until, ads)
+             for account in inside["account_id"].unique()]
+    parts = [part for part in parts if part is not None]
+    if not parts:
+        return daily.iloc[0:0]
+    return pd.concat(parts, ignore_index=True)
 
 
 def entity_counts(world: World) -> dict[str, int]:
@@ -203,7 +317,8 @@ def write_truth(world: World, folder: Path) -> list[Path]:
     decimals = ("spend", "spend_company_currency", "amount", "amount_company_currency")
 
     def text(frame: pd.DataFrame) -> pd.DataFrame:  # Parquet from pandas has no Decimal column
-        return frame.assign(**{c: frame[c].astype(str) for c in decimals if c in frame})
+        return frame.assign(**{c: frame[c].astype(str).where(frame[c].notna())
+                               for c in decimals if c in frame})
 
     tables = {
         "spend_by_account_day": text(spend_by_account_day(world)),
@@ -212,6 +327,7 @@ def write_truth(world: World, folder: Path) -> list[Path]:
         "closed_won_deals": text(closed_won_deals(world)),
         "entity_counts": pd.DataFrame(sorted(entity_counts(world).items()),
                                       columns=["entity", "rows"]),
+        "corrupt_rows": corrupt_rows(world),
     }
     written = []
     for name, frame in tables.items():

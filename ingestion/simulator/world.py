@@ -11,11 +11,15 @@ The HubSpot portal's company currency and time zone are part of the world (USD a
 default), and `sparse=True` gives the advertiser a real account's gaps: a Google customer without
 keywords, a LinkedIn account without anything in it, a portal without teams or an access file,
 deals without a currency or an amount, contacts without a first name or an analytics source.
+`corrupt=(...)` switches on kinds of corrupt vendor data (`corrupt.CORRUPTIONS`: negative spend,
+duplicate and out-of-window report rows, an unknown currency, an invalid time zone, hostile
+names); see `corrupt.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
@@ -23,6 +27,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ingestion.simulator.corrupt import corrupt_world, corruptions
 
 NETWORKS = ("facebook", "google", "linkedin")
 
@@ -166,6 +172,7 @@ class World:
     company_currency: str = COMPANY_CURRENCY
     portal_time_zone: str = PORTAL_TIME_ZONE
     sparse: bool = False
+    corrupt: frozenset[str] = frozenset()
     restatement_version: int = 0
     _metric_cache: dict = field(default_factory=dict, repr=False)
 
@@ -177,17 +184,19 @@ class World:
     def generate(
         cls, size: str | Size = "S", seed: int = 7, end_date: dt.date | None = None, *,
         company_currency: str = COMPANY_CURRENCY, portal_time_zone: str = PORTAL_TIME_ZONE,
-        sparse: bool = False,
+        sparse: bool = False, corrupt: Iterable[str] = (),
     ) -> World:
         """The advertiser of `(size, seed, end_date)`, its HubSpot portal keeping money in
         `company_currency` and days in `portal_time_zone`; `sparse` gives it a real account's
-        gaps (see the module's docstring). The defaults give the same world as ever."""
+        gaps (see the module's docstring), `corrupt` the kinds of corrupt vendor data named (see
+        `corrupt.py`). The defaults give the same world as ever."""
         if company_currency not in CURRENCY_PER_USD:
             raise ValueError(f"unknown company currency {company_currency!r}; choose one of "
                              f"{sorted(CURRENCY_PER_USD)}")
         ZoneInfo(portal_time_zone)  # an unknown zone fails here, not on the first request
         portal = Portal(company_currency, portal_time_zone, sparse)
-        return _generate(size_spec(size), seed, end_date or default_end_date(), portal)
+        return _generate(size_spec(size), seed, end_date or default_end_date(), portal,
+                         corruptions(corrupt))
 
     # -- metrics, with restatement -------------------------------------------------------------
     def restate(self) -> int:
@@ -243,7 +252,8 @@ class Portal:
     sparse: bool = False
 
 
-def _generate(size: Size, seed: int, end_date: dt.date, portal: Portal = Portal()) -> World:
+def _generate(size: Size, seed: int, end_date: dt.date, portal: Portal = Portal(),
+              corrupt: frozenset[str] = frozenset()) -> World:
     rng = np.random.default_rng(seed)
     accounts, campaigns, groups, ads, keywords = _hierarchy(rng, size)
     if portal.sparse:
@@ -256,12 +266,14 @@ def _generate(size: Size, seed: int, end_date: dt.date, portal: Portal = Portal(
         users, teams, access = _sparse_access(size)
     else:
         users, teams, access = _access(rng, size, accounts)
+    # Last, and without drawing from `rng`: the rest of the advertiser is the default one.
+    accounts, campaigns, ads, daily = corrupt_world(corrupt, accounts, campaigns, ads, daily)
     return World(
         size=size, seed=seed, end_date=end_date, accounts=accounts, campaigns=campaigns,
         ad_groups=groups, ads=ads, keywords=keywords, base_ad_daily=daily,
         exchange_rates=rates, users=users, teams=teams, account_access=access,
         company_currency=portal.company_currency, portal_time_zone=portal.time_zone,
-        sparse=portal.sparse, **crm,
+        sparse=portal.sparse, corrupt=corrupt, **crm,
     )
 
 
