@@ -165,7 +165,7 @@ def corrupt_rows(world: World) -> pd.DataFrame:
 def _listed(kind: str, frame: pd.DataFrame, value) -> pd.DataFrame:
     """`frame`'s rows as corrupt rows of `kind`: the place columns it has, None for the
     others."""
-    out = pd.DataFrame({"kind": kind}, index=frame.index, columns=["kind"])
+    out = pd.DataFrame({"kind": kind}, index=frame.index)
     for column in ("network", "account_id", "campaign_id", "ad_id", "date"):
         out[column] = (frame[column].astype(object) if column in frame
                        else pd.Series(None, index=frame.index, dtype=object))
