@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.paths import build_file
-from orchestration.publishing import connect
+from orchestration.publishing import connect, prepare_build
 
 SCHEMA = "quarantine"
 REASON = "quarantine_reason"
@@ -102,16 +102,20 @@ def quarantine(warehouse: Path, rules: list[str] | None = None,
                          f"{', '.join(RULES)}")
     chosen = [rule for rule in RULES if rules is None or rule in rules]
     moved = []
-    with connect(build_file(warehouse)) as con:
+    with connect(prepare_build(warehouse)) as con:
         for report in REPORTS:
             if not _exists(con, report.raw):
                 continue
             windows = _windows_sql(con, report)
+            judged = []  # a row is moved for the first rule it breaks
             for rule in chosen:
                 if rule == "outside_requested_windows" and windows is None:
                     continue
                 where = _rule_sql(report, rule, windows)
-                moved += _move(con, report, where, rule, dry_run)
+                unjudged = " and ".join(f"not coalesce(({w}), false)" for w in judged)
+                moved += _move(con, report, f"({where}) and {unjudged}" if judged else where,
+                               rule, dry_run)
+                judged.append(where)
     return moved
 
 
@@ -124,7 +128,7 @@ def set_aside(warehouse: Path, source: str, start: dt.date, end: dt.date,
                          f"{', '.join(SOURCES)}")
     reason = f"repaired {start}..{end}"
     moved = []
-    with connect(build_file(warehouse)) as con:
+    with connect(prepare_build(warehouse)) as con:
         for report in (r for r in REPORTS if r.source == source):
             if not _exists(con, report.raw):
                 continue
@@ -140,7 +144,7 @@ def set_aside(warehouse: Path, source: str, start: dt.date, end: dt.date,
 def restore(warehouse: Path, reason: str | None = None) -> list[Moved]:
     """Move quarantined rows (of `reason`, else all) back to raw."""
     restored = []
-    with connect(build_file(warehouse)) as con:
+    with connect(prepare_build(warehouse)) as con:
         for report in REPORTS:
             if not _exists(con, report.quarantined):
                 continue

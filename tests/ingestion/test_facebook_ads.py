@@ -24,6 +24,7 @@ from ingestion.facebook_ads.helpers import account_today
 from ingestion.simulator.facebook import decimal_count, money
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
+from orchestration.paths import build_file
 from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback
 from tests.warehouse import raw_column_types, raw_table
@@ -203,7 +204,8 @@ def test_module_entrypoint_loads_into_the_configured_warehouse(simulator, tmp_pa
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert simulator.tokens["facebook_ads"] not in done.stdout + done.stderr
-    loaded = table(warehouse, "ad_insights")
+    # into the warehouse's build, as a run's loads (the next run's build publishes it)
+    loaded = table(build_file(warehouse), "ad_insights")
     truth = fb(world.ad_daily())
     assert len(loaded) == int((truth["date"] >= env["SOURCES__FACEBOOK_ADS__START_DATE"]).sum())
 
