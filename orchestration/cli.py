@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "target", None):
         os.environ[ENGINE_ENV] = args.target
     try:
+        if args.handler in _writers():
+            _check_writable(warehouse_path().parent)
         return args.handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -66,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ReportError) as exc:
         print(f"ads-analytics: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
+
+
+def _writers() -> set:
+    """The commands that write the warehouse or its state."""
+    return {cmd_demo, cmd_run, cmd_backfill, cmd_quarantine, cmd_repair}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,6 +244,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_overview()
     print(f"Done in {time.monotonic() - started:.0f} s.")
     return 0
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse, in one line, a command that would write beside a warehouse in a folder it cannot
+    write (before anything starts, rather than a traceback halfway)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".ads-analytics-write-check-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"the warehouse's folder {folder} cannot be written "
+                       f"({exc.strerror or exc}): choose another with --warehouse or "
+                       f"${WAREHOUSE_ENV}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -98,3 +98,14 @@ def test_check_names_unknown_suites_and_missing_tables_in_one_line(tmp_path, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("ads-analytics: error: suite spend could not run:")
     assert len(err.splitlines()) == 1
+
+
+def test_a_warehouse_folder_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    # /sys refuses new folders even to root (a read-only folder would not stop root)
+    for command in (["run"], ["quarantine"], ["backfill", "--start", "2026-01-01",
+                                              "--end", "2026-01-02"]):
+        assert main(["--warehouse", "/sys/ads-analytics/warehouse.duckdb", *command]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "Traceback" not in err
+        assert err.startswith("ads-analytics: error: the warehouse's folder "
+                              "/sys/ads-analytics cannot be written (Operation not permitted)")
