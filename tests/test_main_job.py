@@ -389,3 +389,36 @@ def test_a_run_killed_mid_load_then_two_runs_at_once_complete_and_equal_the_trut
     assert "Traceback" not in out
     _assert_equals_truth(_mart(warehouse), fresh_simulator.world)
     _assert_crm_equals_truth(warehouse, fresh_simulator.world)
+
+
+@pytest.mark.slow(minutes=3)
+def test_corrupt_vendor_rows_stop_the_run_until_quarantined(tmp_path, monkeypatch, capsys):
+    """A world whose networks send negative spend, a row twice within a page and rows of days
+    outside the requested window: the sources drop the days nobody asked for; the other rows
+    fail the run, which publishes nothing and names them; `quarantine` moves them out of raw
+    and the rebuilt marts equal the truth (which counts a duplicate once and leaves a negative
+    ad-day out)."""
+    from ingestion.simulator.server import SimulatorServer
+    from ingestion.simulator.world import World
+    from orchestration.quarantine import in_quarantine
+    from tests.conftest import END_DATE, SEED
+
+    world = World.generate("S", SEED, END_DATE,
+                           corrupt=("negative_spend", "duplicate_row", "out_of_window"))
+    warehouse = tmp_path / "corrupt.duckdb"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))  # the command sets it; restored after
+    with SimulatorServer(world) as server:
+        for key, value in source_settings(server, tmp_path).items():
+            monkeypatch.setenv(key, value)
+        assert main(["--warehouse", str(warehouse), "run"]) == 1
+        err = capsys.readouterr().err
+        [line] = [line for line in err.splitlines() if line.startswith("ads-analytics: error")]
+        assert "failed: test unique_key_combination_stg_" in line and "occurrences=2" in line
+        assert not warehouse.exists()  # nothing published: no complete build yet
+
+        assert main(["--warehouse", str(warehouse), "quarantine"]) == 0
+    held = {moved.reason for moved in in_quarantine(warehouse)}
+    # the days outside the windows never reached raw
+    assert held == {"duplicate", "negative_spend"}
+    _assert_equals_truth(_mart(warehouse), world)
