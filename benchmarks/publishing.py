@@ -29,6 +29,9 @@ from benchmarks.ingestion import machine
 from orchestration.paths import BENCHMARK_RESULTS_DIR, build_file
 from orchestration.publishing import prepare_build, publish
 
+# A reader in its own process, as a dashboard or a BI tool is: it opens the warehouse
+# read-only every 100 ms, runs a query, closes, and writes what it read (or its error) and how
+# long it took, a JSON line each. Arguments: warehouse, output file, stop file, query.
 READER = """
 import json, sys, time
 from pathlib import Path
@@ -38,8 +41,9 @@ while not stop.exists():
     started = time.monotonic()
     try:
         with duckdb.connect(warehouse, read_only=True) as con:
-            con.execute("select count(*) from filler").fetchone()
-        out.write(json.dumps({"ms": (time.monotonic() - started) * 1000}) + "\\n")
+            values = [str(v) for v in con.execute(sys.argv[4]).fetchone()]
+        out.write(json.dumps({"values": values,
+                              "ms": (time.monotonic() - started) * 1000}) + "\\n")
     except Exception as exc:
         out.write(json.dumps({"error": str(exc)}) + "\\n")
     out.flush()
@@ -60,7 +64,8 @@ def measure(warehouse: Path) -> dict:
     prepare_build(warehouse)
     folder = warehouse.parent
     out, stop = folder / "reads.jsonl", folder / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(out), str(stop)])
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(out), str(stop),
+                               "select count(*) from filler"])
     time.sleep(1.0)
     started = time.monotonic()
     publication = publish(warehouse)

@@ -48,7 +48,24 @@ def wait_for_children(warehouse: Path, on_wait: Callable[[], None] | None = None
                       poll_seconds: float = 0.1) -> float:
     """Wait until no process started by an earlier run of `warehouse` lives (called holding the
     run lock); how long it waited (seconds)."""
-    path = child_lock_path(warehouse)
+    with _exclusive(child_lock_path(warehouse), on_wait, poll_seconds) as waited:
+        return waited
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path, on_wait: Callable[[], None] | None = None,
+                   poll_seconds: float = 0.5) -> Iterator[float]:
+    """Hold the warehouse's run lock; `on_wait` is called once if another run holds it.
+    Yields how long it waited (seconds)."""
+    with _exclusive(lock_path(warehouse), on_wait, poll_seconds) as waited:
+        yield waited
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, on_wait: Callable[[], None] | None,
+               poll_seconds: float) -> Iterator[float]:
+    """Hold an exclusive `flock` on `path`, polling for it (`on_wait` called once when it has
+    to wait); yields how long it waited (seconds)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with open(path, "a+") as handle:
@@ -64,30 +81,6 @@ def wait_for_children(warehouse: Path, on_wait: Callable[[], None] | None = None
                     break
                 except BlockingIOError:
                     continue
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return time.monotonic() - started
-
-
-@contextlib.contextmanager
-def warehouse_lock(warehouse: Path, on_wait: Callable[[], None] | None = None,
-                   poll_seconds: float = 0.5) -> Iterator[float]:
-    """Hold the warehouse's run lock; `on_wait` is called once if another run holds it.
-    Yields how long it waited (seconds)."""
-    path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait()
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    time.sleep(poll_seconds)
         try:
             yield time.monotonic() - started
         finally:

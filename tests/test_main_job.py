@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
+from benchmarks.publishing import READER
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
 from orchestration import jobs
@@ -73,26 +74,6 @@ select (select sum(spend) from marts.fct_ad_performance_daily),
         where attribution_model = 'first_interaction'),
        (select count(*) from raw_facebook_ads.ad_insights)
 """
-# A reader in its own process, as a dashboard or a BI tool is: it opens the warehouse read-only
-# every 100 ms, reads, closes, and writes what it saw (or its error) a line each.
-READER = """
-import json, sys, time
-from pathlib import Path
-import duckdb
-warehouse, out, stop = sys.argv[1], open(sys.argv[2], "w"), Path(sys.argv[3])
-while not stop.exists():
-    started = time.monotonic()
-    try:
-        with duckdb.connect(warehouse, read_only=True) as con:
-            values = [str(v) for v in con.execute(sys.argv[4]).fetchone()]
-        out.write(json.dumps({"values": values, "seconds": time.monotonic() - started}) + "\\n")
-    except Exception as exc:
-        out.write(json.dumps({"error": str(exc)}) + "\\n")
-    out.flush()
-    time.sleep(0.1)
-"""
-
-
 def _read(warehouse: Path) -> tuple[str, ...]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return tuple(str(v) for v in con.execute(READ).fetchone())
