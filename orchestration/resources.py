@@ -25,6 +25,10 @@ class Warehouse(ConfigurableResource):
         return build_file(self.file)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        from orchestration.locking import wait_for_children
         from orchestration.publishing import prepare_build
 
+        # (runs the Dagster daemon launches too: a dbt of a killed run ends within a second)
+        wait_for_children(self.file, on_wait=lambda: context.log.warning(
+            f"A process of an interrupted run still holds {self.file.name}; waiting for it"))
         prepare_build(self.file)
