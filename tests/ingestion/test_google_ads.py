@@ -24,6 +24,7 @@ from ingestion.google_ads.helpers import batched_tables, rows_to_table
 from ingestion.simulator.google import GoogleAdsApi, parse_gaql
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import RESTATEMENT_DAYS, World
+from orchestration.paths import build_file
 from tests.conftest import END_DATE
 from tests.ingestion.loopback import Loopback
 from tests.warehouse import raw_column_types, raw_table
@@ -268,7 +269,8 @@ def test_module_entrypoint_loads_into_the_configured_warehouse(simulator, tmp_pa
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert simulator.tokens["google_ads"] not in done.stdout + done.stderr
-    loaded = table(warehouse, "ad_performance_daily")
+    # into the warehouse's build, as a run's loads (the next run's build publishes it)
+    loaded = table(build_file(warehouse), "ad_performance_daily")
     assert len(loaded) == int((google(world.ad_daily())["date"] >= start).sum())
 
 

@@ -83,7 +83,7 @@ def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, 
     assert main(["--warehouse", str(tmp_path / "empty.duckdb"), "run"]) == 1
     assert capsys.readouterr().err.strip() == (
         "ads-analytics: error: hubspot: time_zone 'Mars/Base' is not an IANA time zone "
-        "(sources.hubspot.time_zone)")
+        "(like Europe/Stockholm)")
 
 
 def test_check_names_unknown_suites_and_missing_tables_in_one_line(tmp_path, capsys):
