@@ -109,6 +109,8 @@ def backoff_seconds(attempt: int, base: float, cap: float, retry_after: float | 
 # Waits before the second and third try of a host that refused the connection: a server
 # restarting gets a few seconds, a wrong base_url fails in them.
 UNREACHABLE_WAITS = (0.5, 1.5)
+# urllib3 prefixes its connection object to the cause: `HTTPConnection(host=..., port=9): ...`
+_CONNECTION_PREFIX = re.compile(r"^(<[^>]*>|\w+\([^)]*\)):\s*")
 
 
 def unreachable_reason(exc: requests.ConnectionError) -> str | None:
@@ -118,12 +120,9 @@ def unreachable_reason(exc: requests.ConnectionError) -> str | None:
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
     if isinstance(exc, requests.exceptions.SSLError) or isinstance(
             reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.SSLError):
-        # urllib3 prefixes the connection object: `HTTPConnection(host=..., port=9): ...`
         return _CONNECTION_PREFIX.sub("", str(reason))
     return None
 
-
-_CONNECTION_PREFIX = re.compile(r"^(<[^>]*>|\w+\([^)]*\)):\s*")
 
 _SECRET_QUERY = re.compile(
     r"(?i)(access_token|token|key|secret|password|client_secret)=[^&\s\"']+"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,10 +60,22 @@ def time_zone(source: str, name: str, value: Any) -> zoneinfo.ZoneInfo:
                                    "Europe/Stockholm)") from None
 
 
-def at_least(source: str, name: str, value: Any, minimum: float) -> Any:
-    if value < minimum:
-        raise InvalidConfiguration(f"{source}: {name} must be {minimum} or more, got {value}")
-    return value
+def at_least(source: str, minimums: Mapping[str, tuple[Any, float]]) -> None:
+    """Each setting `name: (value, minimum)` is at least its minimum."""
+    for name, (value, minimum) in minimums.items():
+        if value < minimum:
+            raise InvalidConfiguration(f"{source}: {name} must be {minimum} or more, got "
+                                       f"{value}")
+
+
+def retry_policy(source: str, max_attempts: int, backoff_base: float, backoff_cap: float,
+                 timeout: float) -> None:
+    """The HTTP retry settings every source takes."""
+    at_least(source, {"max_attempts": (max_attempts, 1), "backoff_base": (backoff_base, 0),
+                      "backoff_cap": (backoff_cap, 0)})
+    if timeout <= 0:
+        raise InvalidConfiguration(f"{source}: timeout must be more than 0 seconds, got "
+                                   f"{timeout}")
 
 
 def base_url(source: str, value: Any) -> str:

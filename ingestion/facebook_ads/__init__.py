@@ -69,12 +69,8 @@ def facebook_ads(
     """
     name = settings.SOURCE_NAME
     first_day, last_day = validate.days(name, start_date, end_date)
-    for setting, value, minimum in (("lookback_days", lookback_days, 0),
-                                    ("chunk_days", chunk_days, 1),
-                                    ("max_attempts", max_attempts, 1),
-                                    ("backoff_base", backoff_base, 0),
-                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
-        validate.at_least(name, setting, value, minimum)
+    validate.at_least(name, {"lookback_days": (lookback_days, 0), "chunk_days": (chunk_days, 1)})
+    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = FacebookClient(
         validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
         insights_page_size=insights_page_size, max_attempts=max_attempts,

@@ -89,8 +89,8 @@ class FacebookClient:
                  max_attempts: int = 6,
                  backoff_base: float = 0.5, backoff_cap: float = 60.0,
                  timeout: float = 60.0) -> None:
-        for name, size in (("page_size", page_size), ("insights_page_size", insights_page_size)):
-            validate.at_least(settings.SOURCE_NAME, name, size, 1)
+        validate.at_least(settings.SOURCE_NAME, {"page_size": (page_size, 1),
+                                                 "insights_page_size": (insights_page_size, 1)})
         self.insights_page_size = insights_page_size
         self.api_version = api_version
         self.page_size = page_size

@@ -71,12 +71,9 @@ def google_ads(
     start, end = validate.days(name, start_date, end_date)
     end = end or latest_day_anywhere()
     start = start or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
-    for setting, value, minimum in (("lookback_days", lookback_days, 0),
-                                    ("chunk_days", chunk_days, 1), ("batch_rows", batch_rows, 1),
-                                    ("max_attempts", max_attempts, 1),
-                                    ("backoff_base", backoff_base, 0),
-                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
-        validate.at_least(name, setting, value, minimum)
+    validate.at_least(name, {"lookback_days": (lookback_days, 0), "chunk_days": (chunk_days, 1),
+                             "batch_rows": (batch_rows, 1)})
+    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     api = make_api_client(
         validate.base_url(name, base_url), access_token, developer_token, login_customer_id,
         max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,

@@ -81,15 +81,11 @@ def hubspot_source(
     if time_zone != PORTAL_ZONE:
         validate.time_zone(name, "time_zone", time_zone)
     first_day, last_day = validate.days(name, start_date, end_date)
-    for setting, value, minimum in (("lookback_days", lookback_days, 0),
-                                    ("page_size", page_size, 1),
-                                    ("events_page_size", events_page_size, 1),
-                                    ("association_batch_size", association_batch_size, 1),
-                                    ("search_result_cap", search_result_cap, 1),
-                                    ("max_attempts", max_attempts, 1),
-                                    ("backoff_base", backoff_base, 0),
-                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
-        validate.at_least(name, setting, value, minimum)
+    validate.at_least(name, {"lookback_days": (lookback_days, 0), "page_size": (page_size, 1),
+                             "events_page_size": (events_page_size, 1),
+                             "association_batch_size": (association_batch_size, 1),
+                             "search_result_cap": (search_result_cap, 1)})
+    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = HubSpotClient(
         access_token, base_url=validate.base_url(name, base_url), api_version=api_version,
         portal_id=portal_id, max_attempts=max_attempts, backoff_base=backoff_base,

@@ -72,14 +72,10 @@ def linkedin_ads(
     """
     name = settings.SOURCE_NAME
     first_day, last_day = validate.days(name, start_date, end_date)
-    for setting, value, minimum in (("lookback_days", lookback_days, 0),
-                                    ("page_size", page_size, 1),
-                                    ("analytics_max_elements", analytics_max_elements, 2),
-                                    ("chunk_days", chunk_days, 1), ("batch_rows", batch_rows, 1),
-                                    ("max_attempts", max_attempts, 1),
-                                    ("backoff_base", backoff_base, 0),
-                                    ("backoff_cap", backoff_cap, 0), ("timeout", timeout, 0)):
-        validate.at_least(name, setting, value, minimum)
+    # (the client checks page_size and chunk_days)
+    validate.at_least(name, {"lookback_days": (lookback_days, 0), "batch_rows": (batch_rows, 1),
+                             "analytics_max_elements": (analytics_max_elements, 2)})
+    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = LinkedInClient(
         validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
         max_elements=analytics_max_elements, chunk_days=chunk_days, max_attempts=max_attempts,

@@ -92,10 +92,9 @@ class LinkedInClient:
                  chunk_days: int = settings.DEFAULT_CHUNK_DAYS, max_attempts: int = 6,
                  backoff_base: float = 0.5, backoff_cap: float = 60.0,
                  timeout: float = 60.0) -> None:
-        for name, value, minimum in (("page_size", page_size, 1),
-                                     ("max_elements", max_elements, 2),
-                                     ("chunk_days", chunk_days, 1)):
-            validate.at_least(settings.SOURCE_NAME, name, value, minimum)
+        validate.at_least(settings.SOURCE_NAME, {"page_size": (page_size, 1),
+                                                 "max_elements": (max_elements, 2),
+                                                 "chunk_days": (chunk_days, 1)})
         self.page_size = page_size
         self.max_elements = max_elements
         self.chunk_days = chunk_days

@@ -344,6 +344,7 @@ CONNECTED = {
     ("facebook_ads", {"LOOKBACK_DAYS": "a week"},
      "facebook_ads: lookback_days 'a week' is not a whole number"),
     ("linkedin_ads", {"CHUNK_DAYS": "0"}, "linkedin_ads: chunk_days must be 1 or more, got 0"),
+    ("hubspot", {"TIMEOUT": "0"}, "hubspot: timeout must be more than 0 seconds, got 0.0"),
     ("google_ads", {"BASE_URL": "googleads.googleapis.com"},
      "google_ads: base_url 'googleads.googleapis.com' is not an http(s) URL like "
      "https://host"),
