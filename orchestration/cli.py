@@ -271,21 +271,35 @@ def _check_connections() -> None:
     """Say which sources the configuration connects, and refuse a run that could build nothing:
     no source connected, or ad networks without the HubSpot portal whose settings (company
     currency, time zone) the marts need and no override of them."""
+    from ingestion.common.connection import InvalidConfiguration
     from ingestion.common.portal import overrides
     from ingestion.registry import SOURCE_NAMES, connection
 
+    states, unusable = [], []
     try:
-        states = [connection(name) for name in SOURCE_NAMES]
+        for name in SOURCE_NAMES:
+            try:
+                states.append(connection(name))
+            except InvalidConfiguration as exc:
+                # a setting that is there but cannot be used fails that source's step only
+                unusable.append(str(exc))
         for state in states:
             state.require_complete()
-    except ValueError as exc:  # incomplete, or a setting that cannot be used
+        forced = overrides()
+    except ValueError as exc:  # a source configured by halves, or an override unusable
         raise CliError(str(exc)) from None
     connected = [state.name for state in states if state.connected]
+    if unusable and not connected:
+        raise CliError("; ".join(unusable))
+    for text in unusable:
+        print(f"ads-analytics: warning: {text}: that source's step fails, the others load",
+              file=sys.stderr, flush=True)
     if not connected:
         raise CliError("no source is connected: configure HubSpot and the ad networks you use "
                        "(sources.<name>.access_token and account ids in .dlt/secrets.toml, or "
                        "SOURCES__<NAME>__... variables; see docs/configuration.md)")
-    if "hubspot" not in connected and not {"company_currency", "time_zone"} <= overrides().keys():
+    hubspot = "hubspot" in connected or any(text.startswith("hubspot:") for text in unusable)
+    if not hubspot and not {"company_currency", "time_zone"} <= forced.keys():
         raise CliError("hubspot is not connected: the company currency and the time zone come "
                        "from the HubSpot portal; connect it, or set "
                        "ADS_ANALYTICS_COMPANY_CURRENCY and ADS_ANALYTICS_PORTAL_TIME_ZONE")

@@ -123,7 +123,7 @@ def _first_line(message: str) -> str:
     if first.endswith(":") and len(lines) > 1:
         first = f"{first} {'; '.join(lines[1:6])}"
     # Dagster prefixes the exception's qualified class name; the message says enough.
-    return re.sub(r"^[\w.]+(Error|Exception): ", "", first)
+    return re.sub(r"^([\w.]+(Error|Exception)|([a-z_]\w*\.)+[A-Z]\w*): ", "", first)
 
 
 def run_log_path(warehouse: Path, job: str) -> Path:

@@ -403,3 +403,16 @@ def test_corrupt_vendor_rows_stop_the_run_until_quarantined(tmp_path, monkeypatc
     # the days outside the windows never reached raw
     assert held == {"duplicate", "negative_spend"}
     _assert_equals_truth(_mart(warehouse), world)
+
+
+def test_a_setting_a_source_cannot_use_fails_only_that_source(pipeline_env, tmp_path,
+                                                              monkeypatch):
+    warehouse = tmp_path / "bad_setting.duckdb"
+    monkeypatch.setenv("SOURCES__FACEBOOK_ADS__START_DATE", "2026-13-45")
+    outcome = run_job(LOAD_JOB, build_definitions(warehouse), DagsterInstance.ephemeral())
+    assert [step for step, _ in outcome.failures] == ["facebook_ads_raw"]
+    assert outcome.failure_message().startswith(
+        "step facebook_ads_raw failed: facebook_ads: start_date '2026-13-45' is not a date "
+        "(YYYY-MM-DD); not run: freshness_check_")
+    loaded = {key.split("/")[0] for key in outcome.materialized}
+    assert loaded == {"raw_google_ads", "raw_linkedin_ads", "raw_hubspot"}

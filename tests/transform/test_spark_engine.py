@@ -38,7 +38,7 @@ from ingestion.simulator.truth import cents_to_decimal, spend_by_account_day
 from ingestion.simulator.world import World
 from orchestration.dbt import dbt_executable
 from orchestration.dbt_cli import REGISTER_RAW_ENV
-from orchestration.paths import DBT_PROJECT_DIR, RAW_PARQUET_ENV, spark_home
+from orchestration.paths import DBT_PROJECT_DIR, RAW_PARQUET_ENV, build_file, spark_home
 from orchestration.read_side import mark_registered, pending_raw, publish_built, register_raw
 from orchestration.spark import engine_env, raw_tables_with_files
 from tests.conftest import END_DATE, SEED
@@ -127,7 +127,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     names = marts(manifest)
     assert "fct_ad_performance_daily" in names and len(names) >= 13
     with (duckdb.connect(str(built.path), read_only=True) as ours,
-          duckdb.connect(str(warehouse), read_only=True) as read_side):
+          duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side):
         for name in names:
             assert_same_rows(name, ours.sql(f"select * from marts.{name}").to_arrow_table(),
                              read_side.sql(f"select * from marts.{name}").to_arrow_table())
@@ -141,7 +141,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     # hold the simulator's restated numbers, and the other networks' days (not reloaded) what
     # they held.
     facts = ("fct_ad_performance_daily", "fct_keyword_performance_daily")
-    with duckdb.connect(str(warehouse), read_only=True) as read_side:
+    with duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side:
         before = ad_days(read_side)
     world = World.generate("S", SEED, END_DATE)
     with SimulatorServer(world) as server:
@@ -149,7 +149,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
         # the same columns: nothing for Spark to register again
         assert load_as_parquet(server, warehouse, ("google_ads",)) == []
     dbt(warehouse, engine_env(warehouse, "spark"), "run", "--select", " ".join(facts))
-    with duckdb.connect(str(warehouse), read_only=True) as read_side:
+    with duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side:
         after = ad_days(read_side)
         assert keyword_days(read_side) == keyword_days_truth(world)
 
