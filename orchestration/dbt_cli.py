@@ -177,13 +177,18 @@ def register_raw_first(args: list[str]) -> None:
         sys.exit(2)
 
 
+_CHILD_LOCK = None
+
+
 def end_with_the_run(poll_seconds: float = 0.5) -> None:
     """In a dbt a run started (`CHILD_LOCK_ENV` set): hold the run's child lock, and exit when
     the process that started this one is gone (a run killed with `kill -9` cannot stop its
     children; this one then stops itself within `poll_seconds`, freeing the warehouse)."""
     from orchestration.locking import hold_as_child
 
-    if hold_as_child() is None:
+    global _CHILD_LOCK
+    _CHILD_LOCK = hold_as_child()  # kept open (and locked) for the process's life
+    if _CHILD_LOCK is None:
         return
     parent = os.getppid()
 

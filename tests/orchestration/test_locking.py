@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from orchestration.locking import warehouse_lock
 
@@ -34,3 +35,61 @@ def test_a_second_run_waits_for_the_first(tmp_path):
 def test_an_idle_warehouse_is_taken_at_once(tmp_path):
     with warehouse_lock(tmp_path / "w.duckdb", on_wait=lambda: 1 / 0) as waited:
         assert waited < 0.5
+
+
+# A run (the parent) that starts a dbt-like child and then is killed: the child holds the run's
+# child lock while it lives, and ends within a second of its run.
+RUN = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]])
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+CHILD = """
+import time
+from pathlib import Path
+from orchestration.dbt_cli import end_with_the_run
+end_with_the_run(poll_seconds=0.1)
+time.sleep(120)
+"""
+
+
+def test_a_runs_child_holds_the_child_lock_and_ends_with_its_run(tmp_path):
+    import fcntl
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from orchestration.locking import CHILD_LOCK_ENV, child_lock_path, wait_for_children
+    from orchestration.paths import REPO_ROOT
+
+    warehouse = tmp_path / "w.duckdb"
+    lock = child_lock_path(warehouse)
+    env = {**os.environ, CHILD_LOCK_ENV: str(lock)}
+    run = subprocess.Popen([sys.executable, "-c", RUN, CHILD], cwd=REPO_ROOT, env=env,
+                           stdout=subprocess.PIPE, text=True)
+    child = int(run.stdout.readline())
+    deadline = time.monotonic() + 30
+    held = False
+    while time.monotonic() < deadline and not held:
+        with open(lock, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                time.sleep(0.05)
+            except BlockingIOError:
+                held = True
+    assert held, "the child never held the run's child lock"
+
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=10)
+    waits: list[str] = []
+    waited = wait_for_children(warehouse, on_wait=lambda: waits.append("waits"),
+                               poll_seconds=0.05)
+    assert waits == ["waits"] and waited < 10
+    try:
+        state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        state = "gone"
+    assert state in ("gone", "Z", "X")
