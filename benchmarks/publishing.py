@@ -60,12 +60,12 @@ def synthetic(path: Path, gib: float) -> None:
             from range({rows}) as r(i)""")
 
 
-def measure(warehouse: Path) -> dict:
+def measure(warehouse: Path, query: str = "select count(*) from filler") -> dict:
     prepare_build(warehouse)
     folder = warehouse.parent
     out, stop = folder / "reads.jsonl", folder / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(out), str(stop),
-                               "select count(*) from filler"])
+                               query])
     time.sleep(1.0)
     started = time.monotonic()
     publication = publish(warehouse)
@@ -108,7 +108,8 @@ def main() -> None:
         if args.warehouse:
             copy = Path(tmp) / "warehouse.duckdb"
             shutil.copyfile(args.warehouse, copy)
-            result = measure(copy)
+            result = measure(copy, "select sum(spend), count(*) from "
+                                   "marts.fct_ad_performance_daily")
             record(f"warehouse {args.warehouse.name}", result)
             print(result)
             return
