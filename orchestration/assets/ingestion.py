@@ -147,7 +147,12 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
                                          "the last run (the others load even when one fails).")
               for spec in specs]
 
-    @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=True,
+    # A network's report tables load with the windows they asked for (`load_windows`), which
+    # the warehouse checks their days against: such a source loads whole, whatever part of it
+    # is selected. HubSpot's tables may load alone.
+    whole = "load_windows" in source_tables(entry.name)
+
+    @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=not whole,
                  pool=WAREHOUSE_POOL, partitions_def=daily_partitions(time_zone),
                  backfill_policy=BackfillPolicy.multi_run(DAYS_PER_BACKFILL_RUN))
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource,

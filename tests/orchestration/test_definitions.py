@@ -283,3 +283,25 @@ def test_a_new_dagster_home_allows_one_run_and_one_warehouse_step_at_a_time(tmp_
     # an instance someone configured is left alone
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     assert "concurrency" not in (dagster_home() / "dagster.yaml").read_text()
+
+
+def test_a_networks_report_tables_load_with_the_windows_they_asked_for(location):
+    """A network's tables load whole (its report rows and the windows they were asked for, which
+    the warehouse checks their days against); HubSpot's tables may load alone."""
+    from dagster import AssetSelection, Definitions, define_asset_job
+    from dagster._core.errors import DagsterInvalidDefinitionError
+
+    defs, _ = location
+    for network in ("facebook_ads", "google_ads", "linkedin_ads"):
+        report = {"facebook_ads": "ad_insights", "google_ads": "ad_performance_daily",
+                  "linkedin_ads": "ad_analytics_daily"}[network]
+        job = define_asset_job("one_table", selection=AssetSelection.assets(
+            AssetKey([f"raw_{network}", report])))
+        with pytest.raises(DagsterInvalidDefinitionError) as refused:
+            Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def("one_table")
+        assert "load_windows" in str(refused.value.__cause__ or refused.value)
+    job = define_asset_job("contacts_alone", selection=AssetSelection.assets(
+        AssetKey(["raw_hubspot", "contacts"])))
+    merged = Definitions.merge(defs, Definitions(jobs=[job]))
+    assert merged.resolve_job_def("contacts_alone").asset_layer.selected_asset_keys == {
+        AssetKey(["raw_hubspot", "contacts"])}
