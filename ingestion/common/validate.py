@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingestion.common.incremental import latest_day_anywhere
+from ingestion.common.incremental import latest_day_anywhere, parse_day
 
 
 class InvalidConfiguration(ValueError):
@@ -23,20 +23,16 @@ class InvalidConfiguration(ValueError):
 
 
 def day(source: str, name: str, value: Any) -> dt.date | None:
-    """The day a setting names (a date, or text `YYYY-MM-DD`), or None when it is not set."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
-        try:
-            return parse(text)
-        except ValueError:
-            pass
-    raise InvalidConfiguration(f"{source}: {name} {value!r} is not a date (YYYY-MM-DD)")
+    """The day a setting names (a date, or ISO text: `YYYY-MM-DD`, or a date and time), or None
+    when it is not set. Unlike `parse_day`, which reads the first ten characters of the state a
+    source wrote itself, text with anything else in it (`2026-01-01junk`) is refused."""
+    if value is None or value == "" or isinstance(value, dt.date):
+        return parse_day(value)
+    try:  # (datetime's parser also reads every form the date parser does)
+        return dt.datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise InvalidConfiguration(f"{source}: {name} {value!r} is not a date "
+                                   "(YYYY-MM-DD)") from None
 
 
 def days(source: str, start_date: Any, end_date: Any) -> tuple[dt.date | None, dt.date | None]:

@@ -376,6 +376,23 @@ def test_a_setting_that_cannot_be_used_is_one_line_naming_source_and_setting(
     assert all(connection(other).connected for other in SOURCE_NAMES if other != source)
 
 
+def test_a_date_setting_is_a_whole_iso_day_or_instant_and_nothing_after_it():
+    """State a source wrote is read by its first ten characters (`parse_day`); a setting a
+    user typed is not: trailing text is a mistake to name, not to cut off."""
+    from ingestion.common.validate import InvalidConfiguration, day
+
+    assert day("hubspot", "start_date", None) is None
+    assert day("hubspot", "start_date", "") is None
+    assert day("hubspot", "start_date", dt.datetime(2026, 1, 1, 23)) == D(2026, 1, 1)
+    assert day("hubspot", "start_date", D(2026, 1, 1)) == D(2026, 1, 1)
+    assert day("hubspot", "start_date", " 2026-01-01 ") == D(2026, 1, 1)
+    assert day("hubspot", "start_date", "2026-01-01T10:00:00+02:00") == D(2026, 1, 1)
+    for text in ("2026-01-01junk", "2026-01-01 junk", " ", "2026-01"):
+        with pytest.raises(InvalidConfiguration,
+                           match=f"^hubspot: start_date '{text}' is not a date"):
+            day("hubspot", "start_date", text)
+
+
 def test_a_portal_override_that_cannot_be_used_is_one_line_naming_it(monkeypatch):
     """The portal's time zone override sets the days of every source, the schedule and the
     partitions: one that is no IANA zone is refused naming the variable (it was a
