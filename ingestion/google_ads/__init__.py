@@ -66,8 +66,6 @@ def google_ads(
     """
     name = settings.SOURCE_NAME
     customers = parse_customer_ids(customer_ids)
-    if login_customer_id:
-        normalize_customer_id(login_customer_id, "login_customer_id")
     start, end = validate.days(name, start_date, end_date)
     end = end or latest_day_anywhere()
     start = start or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)

@@ -86,7 +86,8 @@ def make_api_client(
     """An ApiClient with Google's headers; `settings` go to ApiClient (retries, timeout)."""
     headers = {"Authorization": f"Bearer {access_token}", "developer-token": developer_token}
     if login_customer_id:
-        headers["login-customer-id"] = normalize_customer_id(login_customer_id)
+        headers["login-customer-id"] = normalize_customer_id(login_customer_id,
+                                                             "login_customer_id")
     return ApiClient(
         source=SOURCE_NAME, base_url=base_url, headers=headers,
         secrets=(access_token, developer_token), classify=classify,
