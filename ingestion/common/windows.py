@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +33,14 @@ LOAD_WINDOWS = RawTable(
     ("report", "account_id", "requested_at"),
     write_disposition="append",
 )
+
+
+@dataclass(frozen=True)
+class LocalDays:
+    """Each row's day is its instant (`column`, UTC) in time zone `zone`."""
+
+    column: str
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -71,15 +80,15 @@ def requested_days(
     first: dt.date,
     last: dt.date,
     *,
-    day: str | Callable[[pa.Table], pa.ChunkedArray],
+    day: str | LocalDays,
     source: str,
     account: str,
 ) -> Iterator[pa.Table]:
     """The pages of one request for the days [first, last], each without its rows of other
     days; once the request is read, one warning names the days dropped and their rows.
 
-    `day` is the column of `YYYY-MM-DD` days, or a function giving each row's day. A row
-    without a day is kept: the merge key check names it."""
+    `day` is the column of `YYYY-MM-DD` days, or `LocalDays` (a column of instants and the
+    zone of their days). A row without a day is kept: the merge key check names it."""
     dropped: Counter[str] = Counter()
     for page in pages:
         kept, outside = _split(page, first, last, day)
@@ -94,22 +103,32 @@ def requested_days(
 
 
 def _split(table: pa.Table, first: dt.date, last: dt.date,
-           day: str | Callable[[pa.Table], pa.ChunkedArray]) -> tuple[pa.Table, Counter[str]]:
+           day: str | LocalDays) -> tuple[pa.Table, Counter[str]]:
+    column = day if isinstance(day, str) else day.column
+    if column not in table.column_names:
+        return table, Counter()
+    values = table.column(column)
     if isinstance(day, str):
-        if day not in table.column_names:
-            return table, Counter()
-        days = table.column(day)
+        inside = pc.and_kleene(pc.greater_equal(values, first.isoformat()),
+                               pc.less_equal(values, last.isoformat()))
     else:
-        days = day(table)
-    inside = pc.and_kleene(pc.greater_equal(days, first.isoformat()),
-                           pc.less_equal(days, last.isoformat()))
+        # The instants the days begin and end, not each row's local day: formatting every
+        # instant in a zone costs about a second per million rows (a backfill's events are
+        # millions), comparing them milliseconds; only the rows dropped get their day named.
+        zone = ZoneInfo(day.zone)
+        begins, ends = (pa.scalar(dt.datetime.combine(d, dt.time(), zone), values.type)
+                        for d in (first, last + dt.timedelta(days=1)))
+        inside = pc.and_kleene(pc.greater_equal(values, begins), pc.less(values, ends))
     keep = pc.fill_null(inside, True)
     if pc.all(keep).as_py():
         return table, Counter()
-    outside = pc.value_counts(days.filter(pc.invert(keep)))
-    counts = Counter(dict(zip(outside.field("values").to_pylist(),
-                              outside.field("counts").to_pylist(), strict=True)))
-    return table.filter(keep), counts
+    outside = values.filter(pc.invert(keep))
+    if not isinstance(day, str):
+        outside = local_days(outside, day.zone)
+    counts = pc.value_counts(outside)
+    return table.filter(keep), Counter(dict(zip(counts.field("values").to_pylist(),
+                                                counts.field("counts").to_pylist(),
+                                                strict=True)))
 
 
 def local_days(instants: pa.ChunkedArray, zone: str) -> pa.ChunkedArray:

@@ -24,7 +24,7 @@ from ingestion.common.incremental import AccountState, incremental_window
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import local_days, requested_days
+from ingestion.common.windows import LocalDays, requested_days
 from ingestion.hubspot import settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import (
@@ -350,7 +350,7 @@ def _events(client: HubSpotClient, event_type: str, shape: PageShape, days: Even
                                                                settings.BATCH_ROWS))
         yield from requested_days(
             tables, first, last, source=settings.SOURCE_NAME, account=client.account,
-            day=lambda table: local_days(table.column("occurred_at_utc"), zone.key))
+            day=LocalDays("occurred_at_utc", zone.key))
         state.advance(portal, last)
     except SourceError as exc:
         failures.record(exc)

@@ -376,6 +376,27 @@ def test_a_setting_that_cannot_be_used_is_one_line_naming_source_and_setting(
     assert all(connection(other).connected for other in SOURCE_NAMES if other != source)
 
 
+def test_instants_keep_the_rows_of_the_days_asked_in_their_zone_across_a_clock_change(caplog):
+    """Stockholm's 2026-03-29 has 23 hours: it begins 23:00 UTC the day before and ends 22:00
+    UTC. A row without an instant is kept (the key check names it)."""
+    from ingestion.common.windows import LocalDays, requested_days
+
+    def utc(day: int, *time: int) -> dt.datetime:
+        return dt.datetime(2026, 3, day, *time, tzinfo=dt.UTC)
+
+    at = [utc(28, 22, 59, 59, 999999), utc(28, 23), utc(29, 21, 59, 59, 999999), utc(29, 22),
+          None]
+    page = pa.table({"id": list("abcde"), "at": pa.array(at, pa.timestamp("us", tz="UTC"))})
+    with caplog.at_level("WARNING"):
+        [kept] = requested_days([page], D(2026, 3, 29), D(2026, 3, 29),
+                                day=LocalDays("at", "Europe/Stockholm"), source="hubspot",
+                                account="4242")
+    assert kept.column("id").to_pylist() == ["b", "c", "e"]
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning == ("hubspot: account 4242: asked for 2026-03-29..2026-03-29, got 2 rows for "
+                       "days outside it, dropped: 2026-03-28 (1), 2026-03-30 (1)")
+
+
 def test_a_date_setting_is_a_whole_iso_day_or_instant_and_nothing_after_it():
     """State a source wrote is read by its first ten characters (`parse_day`); a setting a
     user typed is not: trailing text is a mistake to name, not to cut off."""
