@@ -41,9 +41,8 @@ def failures(target: Path, database: Path | None = None) -> dict[str, str]:
     return found
 
 
-def step_reason(target: Path, database: Path | None = None) -> str | None:
-    """The first failure of the invocation on one line, with how many more there were."""
-    found = failures(target, database)
+def step_reason(found: dict[str, str]) -> str | None:
+    """The first of an invocation's `failures` on one line, with how many more there were."""
     if not found:
         return None
     first, *others = found.values()

@@ -142,13 +142,14 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
                 failed_tests.append(event)
             else:
                 yield event
-        database = None if on_spark else warehouse.build
-        reasons = dbt_errors.failures(target, database)
+        failed = not invocation.is_successful()
+        # (run results read, and failed tests' rows queried, only when something failed)
+        reasons = dbt_errors.failures(target, None if on_spark else warehouse.build) if (
+            failed or failed_tests) else {}
         for check in failed_tests:
             unique_id = (check.metadata or {}).get("unique_id")
             unique_id = getattr(unique_id, "text", unique_id)
             yield check._replace(description=check.description or reasons.get(unique_id))
-        failed = not invocation.is_successful()
         if pending and not failed:
             mark_registered(warehouse.file, pending)
         if on_spark:
@@ -162,7 +163,7 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
                     raise
                 context.log.error(f"Publishing what this step built failed: {exc}")
         if failed:
-            reason = dbt_errors.step_reason(target, database)
+            reason = dbt_errors.step_reason(reasons)
             if reason is None:
                 raise invocation.get_error()
             raise DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
