@@ -21,10 +21,10 @@ from dagster import (
 
 from orchestration.assets.ingestion import CONNECTED
 from orchestration.assets.publish import PUBLISHED
-from orchestration.locking import wait_for_children, warehouse_lock
+from orchestration.locking import warehouse_lock
 from orchestration.paths import DATA_DIR, engine
 from orchestration.progress import StepProgress, progress_logger
-from orchestration.publishing import prepare_build, published_at
+from orchestration.publishing import published_at
 from orchestration.read_side import check_engine
 
 
@@ -194,11 +194,8 @@ def run_job(
     warehouse = defs.resources["warehouse"].file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
-        # A run killed a moment ago may still have its dbt: it stops within a second.
-        wait_for_children(warehouse, on_wait=lambda: print(
-            f"A process of an interrupted run still holds {warehouse.name}; waiting for it to "
-            "end ...", flush=True))
-        prepare_build(warehouse)
+        # (the run's warehouse resource waits for a killed run's dbt and starts the build copy
+        # when there is none: orchestration/resources.py)
         check_engine(warehouse, engine())
         for line in fail_interrupted_runs(dagster_instance, warehouse):
             print(line, flush=True)

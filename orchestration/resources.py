@@ -28,7 +28,8 @@ class Warehouse(ConfigurableResource):
         from orchestration.locking import wait_for_children
         from orchestration.publishing import prepare_build
 
-        # (runs the Dagster daemon launches too: a dbt of a killed run ends within a second)
+        # Every run, from the CLI or the Dagster daemon: a dbt of a run killed a moment ago ends
+        # within a second; wait for it.
         wait_for_children(self.file, on_wait=lambda: context.log.warning(
             f"A process of an interrupted run still holds {self.file.name}; waiting for it"))
         prepare_build(self.file)
