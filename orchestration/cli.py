@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "target", None):
         os.environ[ENGINE_ENV] = args.target
     try:
-        if args.handler in _writers():
+        if getattr(args, "writes", False):
             _check_writable(warehouse_path().parent)
         return args.handler(args)
     except KeyboardInterrupt:
@@ -68,11 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ReportError) as exc:
         print(f"ads-analytics: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
-
-
-def _writers() -> set:
-    """The commands that write the warehouse or its state."""
-    return {cmd_demo, cmd_run, cmd_backfill, cmd_quarantine, cmd_repair}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,11 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     _add_world_options(demo)
     _add_target(demo)
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, writes=True)
 
     run = commands.add_parser("run", help="run the main job against the configured APIs")
     _add_target(run)
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=cmd_run, writes=True)
 
     backfill = commands.add_parser(
         "backfill", help="load a date range chunk by chunk, then build (idempotent, resumable)")
@@ -103,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--chunk-days", type=int, default=30,
                           help="days per load (default 30): a failure re-loads at most one chunk")
     _add_target(backfill)
-    backfill.set_defaults(handler=cmd_backfill)
+    backfill.set_defaults(handler=cmd_backfill, writes=True)
 
     quarantined = commands.add_parser(
         "quarantine", help="move bad vendor rows out of raw (kept, with the reason), rebuild",
@@ -119,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     quarantined.add_argument("--restore", action="store_true",
                              help="move quarantined rows back to raw (with --reason, only those)")
     quarantined.add_argument("--reason", default=None, help="with --restore: only this reason")
-    quarantined.set_defaults(handler=cmd_quarantine)
+    quarantined.set_defaults(handler=cmd_quarantine, writes=True)
 
     repair = commands.add_parser(
         "repair", help="load a source's days again, any range, then rebuild",
@@ -134,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="last day (YYYY-MM-DD)")
     repair.add_argument("--account", action="append", dest="accounts", metavar="ID",
                         help="only this account (repeatable); every account by default")
-    repair.set_defaults(handler=cmd_repair)
+    repair.set_defaults(handler=cmd_repair, writes=True)
 
     check = commands.add_parser("check", help="run the data-quality suites on the warehouse")
     check.add_argument("--suite", action="append", dest="suites", metavar="NAME",
@@ -360,7 +355,6 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    from orchestration.locking import warehouse_lock
     from orchestration.quarantine import in_quarantine, quarantine, restore
 
     warehouse = warehouse_path()
@@ -371,8 +365,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         print(f"{sum(m.rows for m in held)} rows in quarantine.")
         return 0
     try:
-        with warehouse_lock(warehouse, on_wait=lambda: print(
-                f"A run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+        with _holding(warehouse):
             if args.restore:
                 moved = restore(warehouse, args.reason)
             else:
@@ -393,14 +386,12 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     from orchestration.assets.ingestion import source_window
-    from orchestration.locking import warehouse_lock
     from orchestration.quarantine import set_aside
 
     if args.start > args.end:
         raise CliError(f"--start {args.start} is after --end {args.end}")
     warehouse = warehouse_path()
-    with warehouse_lock(warehouse, on_wait=lambda: print(
-            f"A run is writing {warehouse}; waiting for it to finish ...", flush=True)):
+    with _holding(warehouse):
         try:
             moved = set_aside(warehouse, args.source, args.start, args.end, args.accounts)
         except ValueError as exc:
@@ -415,6 +406,14 @@ def cmd_repair(args: argparse.Namespace) -> int:
                        f"`ads-analytics quarantine --restore --reason "
                        f"'repaired {args.start}..{args.end}'`")
     return _rebuild(warehouse)
+
+
+def _holding(warehouse: Path):
+    """The warehouse's run lock, saying so when a run holds it first."""
+    from orchestration.locking import warehouse_lock
+
+    return warehouse_lock(warehouse, on_wait=lambda: print(
+        f"A run is writing {warehouse}; waiting for it to finish ...", flush=True))
 
 
 def _load_one_source(warehouse: Path, source: str) -> str | None:
