@@ -107,15 +107,17 @@ def quarantine(warehouse: Path, rules: list[str] | None = None,
             if not _exists(con, report.raw):
                 continue
             windows = _windows_sql(con, report)
-            judged = []  # a row is moved for the first rule it breaks
+            # A row is moved for the first rule it breaks (a dry run, which moves nothing,
+            # remembers the rows each rule picked).
+            con.execute("create or replace temporary table judged (row_id bigint)")
             for rule in chosen:
                 if rule == "outside_requested_windows" and windows is None:
                     continue
-                where = _rule_sql(report, rule, windows)
-                unjudged = " and ".join(f"not coalesce(({w}), false)" for w in judged)
-                moved += _move(con, report, f"({where}) and {unjudged}" if judged else where,
-                               rule, dry_run)
-                judged.append(where)
+                where = (f"({_rule_sql(report, rule, windows)}) "
+                         "and rowid not in (select row_id from judged)")
+                moved += _move(con, report, where, rule, dry_run)
+                if dry_run:
+                    con.execute("insert into judged select row_id from moving")
     return moved
 
 
@@ -153,8 +155,9 @@ def restore(warehouse: Path, reason: str | None = None) -> list[Moved]:
             if summary is None:
                 continue
             rows, accounts, first, last = summary
-            raw_columns = [c for c in _columns(con, report.raw)]
-            listed = ", ".join(_q(c) for c in raw_columns)
+            # (a column raw gained after these rows left it is theirs to leave empty)
+            kept = set(_columns(con, report.quarantined))
+            listed = ", ".join(_q(c) for c in _columns(con, report.raw) if c in kept)
             con.execute("begin transaction")
             con.execute(f"insert into {report.raw} ({listed}) select {listed} "
                         f"from {report.quarantined} where {where}")
@@ -174,42 +177,49 @@ def in_quarantine(warehouse: Path) -> list[Moved]:
         for report in REPORTS:
             if not _exists(con, report.quarantined):
                 continue
-            reasons = [r for (r,) in con.execute(
-                f"select distinct {REASON} from {report.quarantined} order by 1").fetchall()]
-            for reason in reasons:
-                summary = _summary(con, report.quarantined, report,
-                                   f"{REASON} = '{_escape(reason)}'")
-                if summary:
-                    held.append(Moved(report.quarantined, reason, *summary))
+            for reason, *summary in con.execute(f"""
+                    select {REASON}, {_SUMMARY.format(account=_q(report.account),
+                                                      day=_q(report.day))}
+                    from {report.quarantined} group by {REASON} order by {REASON}""").fetchall():
+                held.append(Moved(report.quarantined, reason, *_summarised(*summary)))
     return held
 
 
 def _move(con: duckdb.DuckDBPyConnection, report: Report, where: str, reason: str,
           dry_run: bool) -> list[Moved]:
-    summary = _summary(con, report.raw, report, where)
-    if summary is None:
-        return []
-    if not dry_run:
-        con.execute("begin transaction")
+    # The rule is judged once (its windows lookups scan the whole report): the rows it picks
+    # are then named by rowid.
+    con.execute("begin transaction")
+    con.execute(f"create or replace temporary table moving as "
+                f"select rowid as row_id from {report.raw} where {where}")
+    picked = "rowid in (select row_id from moving)"
+    summary = _summary(con, report.raw, report, picked)
+    if summary is not None and not dry_run:
         _ensure_quarantine_table(con, report)
         listed = ", ".join(_q(c) for c in _columns(con, report.raw))
         con.execute(f"""
             insert into {report.quarantined} ({listed}, {REASON}, {WHEN})
             select {listed}, '{_escape(reason)}', current_timestamp
-            from {report.raw} where {where}""")
-        con.execute(f"delete from {report.raw} where {where}")
-        con.execute("commit")
-    return [Moved(report.raw, reason, *summary)]
+            from {report.raw} where {picked}""")
+        con.execute(f"delete from {report.raw} where {picked}")
+    con.execute("commit")
+    return [] if summary is None else [Moved(report.raw, reason, *summary)]
+
+
+# Rows, their accounts, first and last day.
+_SUMMARY = "count(*), list(distinct {account} order by {account}), min({day}), max({day})"
 
 
 def _summary(con: duckdb.DuckDBPyConnection, table: str, report: Report,
              where: str) -> tuple[int, tuple[str, ...], str | None, str | None] | None:
-    rows, accounts, first, last = con.execute(f"""
-        select count(*), list(distinct {_q(report.account)} order by {_q(report.account)}),
-               min({_q(report.day)}), max({_q(report.day)})
+    found = con.execute(f"""
+        select {_SUMMARY.format(account=_q(report.account), day=_q(report.day))}
         from {table} where {where}""").fetchone()
-    if not rows:
-        return None
+    return _summarised(*found) if found[0] else None
+
+
+def _summarised(rows: int, accounts: list | None, first: str | None,
+                last: str | None) -> tuple[int, tuple[str, ...], str | None, str | None]:
     return rows, tuple(str(a) for a in accounts or []), first, last
 
 
