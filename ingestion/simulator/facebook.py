@@ -471,11 +471,20 @@ def _status_mask(request: Request, index: _InsightIndex, a: int, b: int) -> np.n
     return mask
 
 
+# Fields the API leaves out of a record when they are unset rather than sending null.
+_OPTIONAL = frozenset({"stop_time", "daily_budget", "lifetime_budget"})
+# ... and those a sparse rendering leaves out too: a campaign without a start time or with its
+# status only in `status`, an ad set on its campaign's budget, its goal or billing by default.
+_SPARSE_OPTIONAL = _OPTIONAL | {"start_time", "configured_status", "optimization_goal",
+                                "billing_event"}
+# Insight counts a sparse rendering leaves out when they are zero.
+_LEFT_OUT_WHEN_ZERO = frozenset({"clicks", "inline_link_clicks"})
+
+
 def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str,
-            optional: frozenset[str] = frozenset()) -> dict:
+            optional: frozenset[str] = _OPTIONAL) -> dict:
     """The requested fields of `record`; a documented field the record lacks is left out when
     it is `optional` (unset), and refused like Graph refuses a field the node does not have."""
-    optional = optional or _OPTIONAL
     out: dict[str, Any] = {}
     for name, sub in fields.items():
         if name not in record:
@@ -488,16 +497,6 @@ def _select(record: dict, fields: dict[str, tuple[str, ...] | None], node: str,
             value = {k: value[k] for k in ("id", *sub) if k in value}
         out[name] = value
     return out
-
-
-# Fields the API leaves out of a record when they are unset rather than sending null.
-_OPTIONAL = frozenset({"stop_time", "daily_budget", "lifetime_budget"})
-# ... and those a sparse rendering leaves out too: a campaign without a start time or with its
-# status only in `status`, an ad set on its campaign's budget, its goal or billing by default.
-_SPARSE_OPTIONAL = _OPTIONAL | {"start_time", "configured_status", "optimization_goal",
-                                "billing_event"}
-# Insight counts a sparse rendering leaves out when they are zero.
-_LEFT_OUT_WHEN_ZERO = frozenset({"clicks", "inline_link_clicks"})
 
 
 _ID_COLUMNS = {"account_id": "account_id", "campaign_id": "campaign_id",
