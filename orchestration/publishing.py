@@ -133,6 +133,13 @@ def publish(warehouse: Path) -> Publication:
                        dt.datetime.now(dt.UTC))
 
 
+def newest(warehouse: Path) -> Path:
+    """The newest state of `warehouse`: its build when there is one, else the published file
+    (which may not exist either)."""
+    build = build_file(warehouse)
+    return build if build.exists() else warehouse
+
+
 def published_at(warehouse: Path) -> dt.datetime | None:
     """When the build readers see was published (the file's time), or None before the first."""
     if not warehouse.exists():

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.paths import build_file
-from orchestration.publishing import connect, prepare_build
+from orchestration.publishing import connect, newest, prepare_build
 
 SCHEMA = "quarantine"
 REASON = "quarantine_reason"
@@ -48,7 +47,17 @@ class Report:
     account: str
     day: str
     spend: str
-    key: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The table's merge key as the source declares it, by dlt's column names."""
+        from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+        from ingestion.registry import source_tables
+
+        naming = NamingConvention()
+        return tuple(naming.normalize_path(column)
+                     for column in source_tables(self.source)[self.table].primary_key)
 
     @property
     def raw(self) -> str:
@@ -60,16 +69,12 @@ class Report:
 
 
 REPORTS = (
-    Report("facebook_ads", "ad_insights", "account_id", "date_start", "spend",
-           ("account_id", "ad_id", "date_start")),
+    Report("facebook_ads", "ad_insights", "account_id", "date_start", "spend"),
     Report("google_ads", "ad_performance_daily", "customer__id", "segments__date",
-           "metrics__cost_micros", ("customer__id", "ad_group__id", "ad_group_ad__ad__id",
-                                    "segments__date")),
+           "metrics__cost_micros"),
     Report("google_ads", "keyword_performance_daily", "customer__id", "segments__date",
-           "metrics__cost_micros", ("ad_group__id", "ad_group_criterion__criterion_id",
-                                    "segments__date")),
-    Report("linkedin_ads", "ad_analytics_daily", "account_id", "date", "cost_in_local_currency",
-           ("account_id", "creative_urn", "date")),
+           "metrics__cost_micros"),
+    Report("linkedin_ads", "ad_analytics_daily", "account_id", "date", "cost_in_local_currency"),
 )
 SOURCES = tuple(dict.fromkeys(report.source for report in REPORTS))
 
@@ -170,7 +175,7 @@ def restore(warehouse: Path, reason: str | None = None) -> list[Moved]:
 def in_quarantine(warehouse: Path) -> list[Moved]:
     """What the quarantine holds, per table and reason."""
     held = []
-    database = build_file(warehouse) if build_file(warehouse).exists() else warehouse
+    database = newest(warehouse)
     if not database.exists():
         return held
     with connect(database, read_only=True) as con:

@@ -41,7 +41,7 @@ from orchestration.paths import (
     build_file,
     spark_home,
 )
-from orchestration.publishing import WarehouseBusy, connect
+from orchestration.publishing import WarehouseBusy, connect, newest
 from orchestration.spark import engine_env, raw_tables_with_files
 
 # The DuckDB type of each Spark type the models produce; anything else (arrays, maps, structs)
@@ -126,9 +126,9 @@ def read_side_target(warehouse: Path) -> Path:
 
 
 def run_dbt(warehouse: Path, args: list[str], raw_root: Path | None = None) -> None:
-    """One dbt command on the DuckDB target, building `warehouse`'s read side (in its build
-    file, published with the run) (with `raw_root` as
-    the raw Parquet folder, else the Spark folder's); its errors in the exception."""
+    """One dbt command on the DuckDB target, building `warehouse`'s read side in its build file
+    (which the run publishes), with `raw_root` as the raw Parquet folder (else the Spark
+    folder's); its errors in the exception."""
     from orchestration.dbt import dbt_executable
 
     target = read_side_target(warehouse)
@@ -251,9 +251,7 @@ def built_by(warehouse: Path) -> str | None:
     """Which engine's warehouse the DuckDB file is (its build, else the published file): `duckdb`
     when dlt loaded raw tables into it, `spark` when its raw tables are views over Parquet (a
     Spark build's read side), None when it has neither (new, or empty)."""
-    built = build_file(warehouse)
-    if not built.exists():
-        built = warehouse
+    built = newest(warehouse)
     if not built.exists():
         return None
     # (a process still holding the build, such as the dbt of a run killed a moment ago, is
