@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.paths import DATA_DIR
+from orchestration.paths import DATA_DIR, build_file, spark_home
 from reporting.errors import OutputRefused, ReportError
 
 USERS_FILE = "dashboard_users.toml"
@@ -22,9 +22,9 @@ USERS_FILE = "dashboard_users.toml"
 
 def protected_files(warehouse: Path) -> dict[Path, str]:
     """The files beside `warehouse` no report may replace, each with what it is."""
-    build = warehouse.with_name(f".{warehouse.stem}_build{warehouse.suffix}")  # paths.build_file
     files = {}
-    for database, what in ((warehouse, "the warehouse"), (build, "the warehouse's build copy")):
+    for database, what in ((warehouse, "the warehouse"),
+                           (build_file(warehouse), "the warehouse's build copy")):
         files[database] = what
         files[database.with_name(database.name + ".wal")] = f"{what}'s write-ahead log"
         files[database.with_name(database.name + ".lock")] = f"{what}'s lock"
@@ -33,13 +33,15 @@ def protected_files(warehouse: Path) -> dict[Path, str]:
 
 
 def protected_folders(warehouse: Path) -> dict[Path, str]:
-    """The folders whose contents belong to runs, as the modules that own them name them."""
+    """The folders whose contents belong to runs, as the modules that own them name them
+    (spelled out here where the owner imports dlt, dbt or Great Expectations, too much to load
+    for a report; tests/reporting/test_files.py checks them against their owners)."""
     folder, stem = warehouse.parent, warehouse.stem
     folders = {
         folder / f".{stem}_dlt": "dlt's pipeline state",  # ingestion.common.pipeline
         folder / f".{stem}_dbt": "dbt's target folder",  # orchestration.dbt
         folder / f".{stem}_dbt_read_side": "the read side's dbt target",  # read_side
-        folder / f"{stem}_spark": "the Spark engine's folder",  # orchestration.paths
+        spark_home(warehouse): "the Spark engine's folder",
         folder / "dagster_home": "the Dagster instance",  # orchestration.jobs
         DATA_DIR / "dagster_home": "the Dagster instance",
         folder / "logs": "the run logs",  # orchestration.jobs
