@@ -10,28 +10,17 @@
     recorded, and nothing says which days they asked for.
 -#}
 with windows as (
+    {%- for network in ['facebook', 'google', 'linkedin'] %}
 
     select
-        'facebook' as network, report, account_id as ad_account_id,
+        '{{ network }}' as network, report, account_id as ad_account_id,
         cast(start_date as date) as start_date, cast(end_date as date) as end_date,
         cast(_dlt_load_id as double) as load_id
-    from {{ source('raw_facebook_ads', 'load_windows') }}
-
+    from {{ source('raw_' ~ network ~ '_ads', 'load_windows') }}
+    {% if not loop.last %}
     union all
-
-    select
-        'google' as network, report, account_id as ad_account_id,
-        cast(start_date as date) as start_date, cast(end_date as date) as end_date,
-        cast(_dlt_load_id as double) as load_id
-    from {{ source('raw_google_ads', 'load_windows') }}
-
-    union all
-
-    select
-        'linkedin' as network, report, account_id as ad_account_id,
-        cast(start_date as date) as start_date, cast(end_date as date) as end_date,
-        cast(_dlt_load_id as double) as load_id
-    from {{ source('raw_linkedin_ads', 'load_windows') }}
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
