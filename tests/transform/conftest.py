@@ -78,6 +78,13 @@ class Warehouse:
         with duckdb.connect(str(self.path), read_only=True) as con:
             return con.execute(sql).df()
 
+    def first_insight(self) -> pd.Series:
+        """The first Facebook insights row by ad and day: its account_id, ad_id, date_start (a
+        row for tests to spoil)."""
+        return self.query("""
+            select account_id, ad_id, date_start from raw_facebook_ads.ad_insights
+            order by ad_id, date_start limit 1""").iloc[0]
+
     def execute(self, sql: str) -> None:
         with duckdb.connect(str(self.path)) as con:
             con.execute(sql)

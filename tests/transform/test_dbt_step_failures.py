@@ -37,9 +37,7 @@ def test_a_failed_model_and_a_failed_test_are_named_with_dbts_reason(built, monk
 
     # A row loaded twice: the uniqueness test fails, and its line names the key.
     warehouse = built.copy("step_reason_duplicate")
-    row = warehouse.query("""
-        select ad_id, date_start from raw_facebook_ads.ad_insights
-        order by ad_id, date_start limit 1""").iloc[0]
+    row = warehouse.first_insight()
     warehouse.execute(f"""
         insert into raw_facebook_ads.ad_insights
         select * from raw_facebook_ads.ad_insights

@@ -379,9 +379,7 @@ def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):
 
 def test_a_row_without_a_required_field_fails_naming_the_table_and_field(built):
     warehouse = built.copy("required_field")
-    row = warehouse.query("""
-        select account_id, ad_id, date_start from raw_facebook_ads.ad_insights
-        order by ad_id, date_start limit 1""").iloc[0]
+    row = warehouse.first_insight()
     # an insights row that cannot be placed in a campaign
     warehouse.execute(f"""
         update raw_facebook_ads.ad_insights set campaign_id = null
@@ -460,9 +458,7 @@ def test_unknown_currency_fails_the_build_naming_it(built):
 
 def test_negative_spend_and_duplicate_rows_fail_tests_naming_the_rows(built):
     warehouse = built.copy("bad_rows")
-    row = warehouse.query("""
-        select account_id, ad_id, date_start from raw_facebook_ads.ad_insights
-        order by ad_id, date_start limit 1""").iloc[0]
+    row = warehouse.first_insight()
     warehouse.execute(f"""
         update raw_facebook_ads.ad_insights set spend = '-5.00'
         where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
