@@ -22,6 +22,7 @@ import pandas as pd
 
 from ingestion.common.portal import built_settings
 from orchestration.paths import dbt_project_vars
+from orchestration.publishing import holder
 from reporting.catalog import (
     ANALYZE_RANKINGS,
     ANALYZE_REPORTS,
@@ -45,7 +46,18 @@ from reporting.queries import Query, Scope, report_sql, scope_ctes
 
 
 class WarehouseUnavailable(ReportError):
-    """The warehouse file is missing, not built, or locked by a run that is writing it."""
+    """The warehouse file is missing, not built, not DuckDB, or held open for writing by
+    another process (never by a run: runs publish a whole new file)."""
+
+
+def _unopenable(warehouse: Path, error: duckdb.IOException) -> str:
+    process = holder(error)
+    if process is None:
+        return f"cannot open {warehouse} read-only: {str(error).splitlines()[0]}"
+    # Runs never write the published file (orchestration/publishing.py), so waiting for the
+    # run to end would not help: the holder is some other tool.
+    return (f"cannot open {warehouse} read-only: {process} holds it open for writing; runs "
+            "never do, so close that process (or give it a copy of its own)")
 
 
 @dataclass(frozen=True)
@@ -116,9 +128,7 @@ class Reports:
         try:
             con = duckdb.connect(str(warehouse), read_only=True)
         except duckdb.IOException as exc:
-            raise WarehouseUnavailable(
-                f"cannot open {warehouse} read-only ({str(exc).splitlines()[0]}); a run may be "
-                "writing it: try again when it finishes") from None
+            raise WarehouseUnavailable(_unopenable(warehouse, exc)) from None
         try:
             tables = {row[0] for row in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'marts'"

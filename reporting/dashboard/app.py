@@ -1,12 +1,12 @@
 """The dashboard page (`streamlit run`, started by `reporting.dashboard.serve`).
 
 Every number comes from the report API (reporting/reports.py). The warehouse is opened
-read-only on every rerun and closed at its end, so a run that is writing it only makes the page
-say so until it finishes. Nothing is read before the viewer signs in as a user of the users file
-(`ADS_ANALYTICS_DASHBOARD_USERS`, which `serve` sets), and a non-admin's every report is of
-their HubSpot user's ad accounts. Settings come from the environment: `ADS_ANALYTICS_WAREHOUSE`,
-the users file or `ADS_ANALYTICS_DASHBOARD_NO_AUTH` (no sign-in) and, for tests,
-`ADS_ANALYTICS_DASHBOARD_TODAY`.
+read-only on every rerun and closed at its end, so each rerun reads the build last published
+(runs never write that file in place). Nothing is read before the viewer signs in as a user of
+the users file (`ADS_ANALYTICS_DASHBOARD_USERS`, which `serve` sets), and a non-admin's every
+report is of their HubSpot user's ad accounts. Settings come from the environment:
+`ADS_ANALYTICS_WAREHOUSE`, the users file or `ADS_ANALYTICS_DASHBOARD_NO_AUTH` (no sign-in)
+and, for tests, `ADS_ANALYTICS_DASHBOARD_TODAY`.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def test_a_missing_warehouse_says_to_run_the_pipeline_first(page, tmp_path, monk
     assert "run `ads-analytics run` (or demo) first" in page.error[0].value
 
 
-def test_a_warehouse_locked_by_a_writing_run_says_to_try_again(page, tmp_path, monkeypatch):
+def test_a_warehouse_another_process_holds_for_writing_names_it(page, tmp_path, monkeypatch):
     locked = tmp_path / "locked.duckdb"
     writer = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time\n"
@@ -137,7 +137,9 @@ def test_a_warehouse_locked_by_a_writing_run_says_to_try_again(page, tmp_path, m
     finally:
         stop(writer)
     assert not page.exception
-    assert "a run may be writing it: try again when it finishes" in page.error[0].value
+    assert (f"cannot open {locked} read-only: " in page.error[0].value
+            and f"(PID {writer.pid}) holds it open for writing; runs never do, so close that "
+                "process" in page.error[0].value)
 
 
 def test_nothing_shows_before_a_viewer_signs_in(signed_out):

@@ -416,3 +416,15 @@ def test_weeks_start_on_the_chosen_day_and_cut_periods_are_named_by_their_first_
             Filters(start="2026-05-18", end="2026-06-14")), grain="month")
         assert [str(d.date()) for d in monthly.period] == ["2026-05-18", "2026-06-01"]
         assert list(monthly.spend.round(6)) == [12, 448]
+
+
+def test_a_file_that_is_not_duckdb_says_what_duckdb_said_and_blames_no_run(tmp_path):
+    from reporting.reports import Reports, WarehouseUnavailable
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_text("not a database")
+    with pytest.raises(WarehouseUnavailable) as raised, Reports.open(warehouse):
+        pass
+    assert str(raised.value) == (
+        f"cannot open {warehouse} read-only: IO Error: The file \"{warehouse}\" exists, but it "
+        "is not a valid DuckDB database file!")
