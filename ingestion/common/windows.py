@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.common import failures
+from ingestion.common.incremental import AccountState
 from ingestion.common.schema import RawTable
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,23 @@ def windows_in(table: pa.Table, report: str) -> dict[str, Window]:
                                       dt.date.fromisoformat(row["start_date"]),
                                       dt.date.fromisoformat(row["end_date"]))
             for row in table.to_pylist() if row["report"] == report}
+
+
+def each_window(source: str, windows: pa.Table, report: str, state: AccountState,
+                failed: set[str], load: Callable[[Window], Iterator[pa.Table]]
+                ) -> Iterator[pa.Table]:
+    """`load` each account's window of `report` in `windows` (as `failures.each_account` runs
+    accounts: a failing one is recorded and skipped for the rest of the load). An account's
+    `state` moves to its window's last day only once the whole window loaded; dlt commits it
+    with the data."""
+    asked = windows_in(windows, report)
+
+    def one(account_id: str) -> Iterator[pa.Table]:
+        window = asked[account_id]
+        yield from load(window)
+        state.advance(account_id, window.last)
+
+    return failures.each_account(source, asked, failed, one)
 
 
 def requested_days(

@@ -25,7 +25,7 @@ from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, requested_days, windows_in, windows_table
+from ingestion.common.windows import Window, each_window, requested_days, windows_table
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
 from ingestion.facebook_ads.helpers import account_today
@@ -125,11 +125,8 @@ def facebook_ads(
 
     @dlt.transformer(data_from=load_windows, **tables["ad_insights"].resource_hints())
     def ad_insights(windows: pa.Table) -> Iterator[pa.Table]:
-        state = AccountState(dlt.current.resource_state())
-        asked = windows_in(windows, "ad_insights")
-
-        def load(account_id: str) -> Iterator[pa.Table]:
-            window = asked[account_id]
+        def load(window: Window) -> Iterator[pa.Table]:
+            account_id = window.account_id
             label = f"act_{account_id}"
             pages = (page for chunk_start, chunk_end in date_chunks(window.first, window.last,
                                                                     chunk_days)
@@ -140,10 +137,9 @@ def facebook_ads(
                 require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS, name, label,
                                   "GET insights")
                 yield with_keys(table, settings.INSIGHTS_PRIMARY_KEY)
-            # Only a completely loaded window moves the account on; dlt commits it with the data.
-            state.advance(account_id, window.last)
 
-        yield from or_empty(failures.each_account(name, asked, failed, load),
+        state = AccountState(dlt.current.resource_state())
+        yield from or_empty(each_window(name, windows, "ad_insights", state, failed, load),
                             tables["ad_insights"])
 
     return [ad_accounts, edge_resource("campaigns"), edge_resource("adsets"),

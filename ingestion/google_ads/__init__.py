@@ -29,7 +29,7 @@ from ingestion.common.incremental import (
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, requested_days, windows_in, windows_table
+from ingestion.common.windows import Window, each_window, requested_days, windows_table
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, joined_tables
@@ -148,11 +148,8 @@ def daily_rows(
 ) -> Iterator[pa.Table]:
     """Daily metrics per customer over the window `windows` asked for it, each query keeping
     only the days it asked for; a customer's state moves once its whole window loaded."""
-    state = AccountState(dlt.current.resource_state())
-    asked = windows_in(windows, table.name)
-
-    def load(customer_id: str) -> Iterator[pa.Table]:
-        window = asked[customer_id]
+    def load(window: Window) -> Iterator[pa.Table]:
+        customer_id = window.account_id
         pages = (page for first, last in date_chunks(window.first, window.last, chunk_days)
                  for page in requested_days(
                      client.search(customer_id, table.query(first, last), table.page_shape),
@@ -161,7 +158,7 @@ def daily_rows(
         for rows in joined_tables(prefetched(pages), table, batch_rows):
             yield require_delivered(rows, table.required_metrics, settings.SOURCE_NAME,
                                     customer_id, f"POST googleAds:search ({table.name})")
-        state.advance(customer_id, window.last)
 
-    yield from or_empty(failures.each_account(settings.SOURCE_NAME, asked, failed, load),
-                        table.raw)
+    state = AccountState(dlt.current.resource_state())
+    yield from or_empty(each_window(settings.SOURCE_NAME, windows, table.name, state, failed,
+                                    load), table.raw)

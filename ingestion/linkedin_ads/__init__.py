@@ -25,7 +25,7 @@ from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, requested_days, windows_in, windows_table
+from ingestion.common.windows import Window, each_window, requested_days, windows_table
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
 from ingestion.linkedin_ads.helpers import analytics_table, entity_table
@@ -135,11 +135,8 @@ def linkedin_ads(
 
     @dlt.transformer(data_from=load_windows, **tables["ad_analytics_daily"].resource_hints())
     def ad_analytics_daily(windows: pa.Table) -> Iterator[pa.Table]:
-        state = AccountState(dlt.current.resource_state())
-        asked = windows_in(windows, "ad_analytics_daily")
-
-        def load(account_id: str) -> Iterator[pa.Table]:
-            window = asked[account_id]
+        def load(window: Window) -> Iterator[pa.Table]:
+            account_id = window.account_id
             # each request's elements, keeping only the days it asked for
             chunks = (table for start, end, elements in
                       prefetched(client.analytics_chunks(account_id, window.first, window.last))
@@ -151,10 +148,9 @@ def linkedin_ads(
                 require_delivered(table, settings.ANALYTICS_REQUIRED_METRICS, name, account_id,
                                   f"GET {settings.ANALYTICS_PATH}")
                 yield table
-            # Only a completely loaded window moves the account on; dlt commits it with the data.
-            state.advance(account_id, window.last)
 
-        yield from or_empty(failures.each_account(name, asked, failed, load),
+        state = AccountState(dlt.current.resource_state())
+        yield from or_empty(each_window(name, windows, "ad_analytics_daily", state, failed, load),
                             tables["ad_analytics_daily"])
 
     return [ad_accounts, search_resource("adCampaignGroups"), search_resource("adCampaigns"),
