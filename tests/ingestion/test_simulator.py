@@ -15,6 +15,7 @@ from ingestion.simulator.server import FaultRule, Faults, SimulatorServer
 from ingestion.simulator.truth import contacts_per_ad, spend_by_account_day
 from ingestion.simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.simulator_http import accounts, google_search
 
 
 def test_same_seed_gives_the_same_world(world_s):
@@ -216,20 +217,14 @@ def test_replay_sends_kept_answers_until_forgotten_or_restated(fresh_simulator):
 @pytest.mark.parametrize("resource", ["ad_group_ad", "keyword_view"])
 def test_google_serves_a_one_day_range_with_or_without_rows(simulator, resource):
     world = simulator.world
-    customers = world.accounts.loc[world.accounts["network"] == "google", "account_id"]
     day = dt.timedelta(days=1)
-    for customer in customers:
+    for customer in accounts(world, "google"):
         # The last day has rows; the day before the history has none (an empty page).
         for date, rows in ((world.end_date, True), (world.start_date - day, False)):
             query = (f"SELECT ad_group.id, segments.date, metrics.cost_micros FROM {resource} "
                      f"WHERE segments.date BETWEEN '{date}' AND '{date}'")
-            response = requests.post(
-                f"{simulator.base_url}/v21/customers/{customer}/googleAds:search",
-                headers={"authorization": f"Bearer {simulator.tokens['google_ads']}",
-                         "developer-token": simulator.tokens["google_ads_developer"]},
-                json={"query": query}, timeout=10)
-            assert response.status_code == 200, response.text
-            dates = {r["segments"]["date"] for r in response.json()["results"]}
+            found = google_search(simulator, customer, query)
+            dates = {r["segments"]["date"] for r in found["results"]}
             assert dates == ({date.isoformat()} if rows else set())
 
 

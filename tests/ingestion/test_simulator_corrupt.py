@@ -32,11 +32,14 @@ from ingestion.simulator.truth import (
 )
 from ingestion.simulator.world import World
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.simulator_http import (
+    accounts,
+    facebook_edge,
+    google_search,
+    linkedin_get,
+)
 
 FB_FIELDS = "account_id,account_currency,campaign_id,adset_id,ad_id,spend,impressions"
-FB_STATUSES = json.dumps(["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED",
-                          "ADSET_PAUSED"])
-LINKEDIN_HEADERS = {"LinkedIn-Version": "202501", "X-Restli-Protocol-Version": "2.0.0"}
 DAY = dt.timedelta(days=1)
 
 
@@ -52,10 +55,6 @@ def corrupt_server(corrupt_world: World) -> Iterator[SimulatorServer]:
 
 
 # -- what each API serves, as (account, ad, date, spend in cents) per row ---------------------
-
-def accounts(world: World, network: str) -> list[str]:
-    return world.accounts.loc[world.accounts["network"] == network, "account_id"].tolist()
-
 
 def cents(text: str) -> int:
     return int(Decimal(text) * 100)
@@ -89,13 +88,7 @@ def google_pages(server: SimulatorServer, customer: str, since: dt.date,
              f"FROM ad_group_ad WHERE segments.date BETWEEN '{since}' AND '{until}'")
     pages, token = [], None
     while True:
-        response = requests.post(
-            f"{server.base_url}/v21/customers/{customer}/googleAds:search",
-            headers={"authorization": f"Bearer {server.tokens['google_ads']}",
-                     "developer-token": server.tokens["google_ads_developer"]},
-            json={"query": query, **({"pageToken": token} if token else {})}, timeout=10)
-        assert response.status_code == 200, response.text
-        body = response.json()
+        body = google_search(server, customer, query, token)
         pages.append(body.get("results", []))
         token = body.get("nextPageToken")
         if not token:
@@ -105,13 +98,6 @@ def google_pages(server: SimulatorServer, customer: str, since: dt.date,
 def google_rows(pages: list[list[dict]]) -> list[tuple]:
     return [(r["customer"]["id"], r["adGroupAd"]["ad"]["id"], r["segments"]["date"],
              int(r["metrics"]["costMicros"]) // 10_000) for page in pages for r in page]
-
-
-def linkedin_get(server: SimulatorServer, path: str) -> dict:
-    response = requests.get(f"{server.base_url}/rest/{path}", timeout=10, headers={
-        "Authorization": f"Bearer {server.tokens['linkedin_ads']}", **LINKEDIN_HEADERS})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def linkedin_rows(server: SimulatorServer, account: str, since: dt.date,
@@ -302,13 +288,9 @@ def test_an_unknown_currency_and_an_invalid_time_zone_on_an_ad_account(corrupt_s
     assert first["account_currency"] == UNKNOWN_CURRENCY
 
     customer = currency.loc[currency["network"] == "google", "account_id"].iloc[0]
-    response = requests.post(
-        f"{base}/v21/customers/{customer}/googleAds:search",
-        headers={"authorization": f"Bearer {corrupt_server.tokens['google_ads']}",
-                 "developer-token": corrupt_server.tokens["google_ads_developer"]},
-        json={"query": "SELECT customer.currency_code, customer.time_zone FROM customer"},
-        timeout=10)
-    assert response.json()["results"][0]["customer"] == {
+    found = google_search(corrupt_server, customer,
+                          "SELECT customer.currency_code, customer.time_zone FROM customer")
+    assert found["results"][0]["customer"] == {
         "resourceName": f"customers/{customer}", "currencyCode": UNKNOWN_CURRENCY,
         "timeZone": INVALID_TIME_ZONE}
 
@@ -338,23 +320,15 @@ def test_hostile_names_are_served_verbatim_by_every_network(corrupt_server):
         mine = names[names["network"] == network]
         assert set(mine["value"]) == set(HOSTILE_NAMES)
         assert mine["ad_id"].notna().any() and mine["ad_id"].isna().any()  # ads and campaigns
-    base = corrupt_server.base_url
     served_names: set[str] = set()
     for account in accounts(world, "facebook"):
         for edge in ("campaigns", "ads"):
-            data = requests.get(f"{base}/v21.0/act_{account}/{edge}", timeout=10, params={
-                "access_token": corrupt_server.tokens["facebook_ads"], "fields": "name",
-                "limit": 5000, "effective_status": FB_STATUSES}).json()["data"]
+            data = facebook_edge(corrupt_server, account, edge, "name")
             served_names |= {r["name"] for r in data}
     for customer in accounts(world, "google"):
         for query in ("SELECT campaign.name FROM campaign",
                       "SELECT ad_group_ad.ad.name FROM ad_group_ad"):
-            response = requests.post(
-                f"{base}/v21/customers/{customer}/googleAds:search",
-                headers={"authorization": f"Bearer {corrupt_server.tokens['google_ads']}",
-                         "developer-token": corrupt_server.tokens["google_ads_developer"]},
-                json={"query": query}, timeout=10)
-            for row in response.json()["results"]:
+            for row in google_search(corrupt_server, customer, query)["results"]:
                 resource = row.get("campaign") or row.get("adGroupAd", {}).get("ad", {})
                 served_names.add(resource.get("name"))
     for account in accounts(world, "linkedin"):

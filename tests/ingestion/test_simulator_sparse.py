@@ -32,10 +32,14 @@ from ingestion.simulator.truth import (
 )
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
+from tests.ingestion.simulator_http import (
+    accounts,
+    facebook_edge,
+    google_search,
+    linkedin_get,
+)
 
 PORTAL = {"company_currency": "EUR", "portal_time_zone": "Europe/Stockholm"}
-FB_STATUSES = json.dumps(["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED",
-                          "ADSET_PAUSED"])
 FB_AD_FIELDS = ("id,name,campaign_id,creative{id,name,link_url,object_url,url_tags,template_url,"
                 "object_story_spec,asset_feed_spec}")
 
@@ -53,42 +57,8 @@ def sparse_server(sparse_world: World) -> Iterator[SimulatorServer]:
 
 # -- HTTP helpers -------------------------------------------------------------------------------
 
-def accounts(world: World, network: str) -> list[str]:
-    return world.accounts.loc[world.accounts["network"] == network, "account_id"].tolist()
-
-
 def facebook_ads(server: SimulatorServer, account: str) -> list[dict]:
-    response = requests.get(f"{server.base_url}/v21.0/act_{account}/ads", params={
-        "access_token": server.tokens["facebook_ads"], "fields": FB_AD_FIELDS, "limit": 5000,
-        "effective_status": FB_STATUSES}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def facebook_edge(server: SimulatorServer, account: str, edge: str, fields: str) -> list[dict]:
-    response = requests.get(f"{server.base_url}/v21.0/act_{account}/{edge}", params={
-        "access_token": server.tokens["facebook_ads"], "fields": fields, "limit": 5000,
-        "effective_status": FB_STATUSES}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def google_search(server: SimulatorServer, customer: str, query: str) -> dict:
-    response = requests.post(
-        f"{server.base_url}/v21/customers/{customer}/googleAds:search",
-        headers={"authorization": f"Bearer {server.tokens['google_ads']}",
-                 "developer-token": server.tokens["google_ads_developer"]},
-        json={"query": query}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def linkedin_get(server: SimulatorServer, path: str) -> dict:
-    response = requests.get(f"{server.base_url}/rest/{path}", headers={
-        "Authorization": f"Bearer {server.tokens['linkedin_ads']}",
-        "LinkedIn-Version": "202501", "X-Restli-Protocol-Version": "2.0.0"}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return facebook_edge(server, account, "ads", FB_AD_FIELDS)
 
 
 def linkedin_analytics(server: SimulatorServer, account: str) -> dict:
