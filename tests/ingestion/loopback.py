@@ -1,9 +1,11 @@
 """A loopback HTTP server that answers from a function: for tests whose payloads are written by
-hand from a vendor's documented response shapes rather than produced by the simulator."""
+hand from a vendor's documented response shapes rather than produced by the simulator (and
+`dropped_days`, what a source said of the rows such a payload brought from days not asked for)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,3 +80,10 @@ def _handler(owner: Loopback) -> type[BaseHTTPRequestHandler]:
             self._handle("POST")
 
     return Handler
+
+
+def dropped_days(records: list[logging.LogRecord]) -> list[str]:
+    """The warnings `requested_days` gave (`caplog.records`): per request, the days it did not
+    ask for whose rows were dropped."""
+    return [r.getMessage() for r in records
+            if r.levelname == "WARNING" and r.name == "ingestion.common.windows"]

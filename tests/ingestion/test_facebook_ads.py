@@ -26,7 +26,7 @@ from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 from orchestration.paths import build_file
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.loopback import Loopback
+from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("ad_accounts", "campaigns", "ad_sets", "ads", "ad_insights")
@@ -541,8 +541,7 @@ def test_insights_keep_only_the_days_each_request_asked_for_and_say_what_was_dro
     # each day once, from the request that asked for it; 2026-05-03 nowhere
     assert loaded[["date_start", "spend"]].values.tolist() == [["2026-05-04", "2.00"],
                                                               ["2026-05-05", "4.00"]]
-    dropped = [r.getMessage() for r in caplog.records
-               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    dropped = dropped_days(caplog.records)
     assert len(dropped) == 2, dropped
     first, second = dropped
     assert first.startswith("facebook_ads: account act_1010: ")

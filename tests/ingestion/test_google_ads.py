@@ -26,7 +26,7 @@ from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import RESTATEMENT_DAYS, World
 from orchestration.paths import build_file
 from tests.conftest import END_DATE
-from tests.ingestion.loopback import Loopback
+from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("customers", "campaigns", "ad_groups", "ads", "keywords", "ad_performance_daily",
@@ -647,8 +647,7 @@ def test_report_rows_keep_only_the_days_each_request_asked_for_and_say_what_was_
         loaded = table(warehouse, name).sort_values("segments__date")
         assert loaded[["segments__date", "metrics__cost_micros"]].values.tolist() == [
             ["2026-05-04", "2000000"], ["2026-05-05", "4000000"]], name
-    dropped = [r.getMessage() for r in caplog.records
-               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    dropped = dropped_days(caplog.records)
     assert len(dropped) == 4, dropped  # two reports, two one-day requests each
     assert all(m.startswith("google_ads: account 1234567890: ") for m in dropped)
     assert all("2 rows" in m and "2026-05-03 (1)" in m for m in dropped)

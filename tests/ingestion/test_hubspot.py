@@ -25,7 +25,7 @@ from ingestion.simulator.hubspot import NEW_FIELD, HubSpotApi, write_access_conf
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.loopback import Loopback
+from tests.ingestion.loopback import Loopback, dropped_days
 
 TABLES = ("account_info", "contacts", "deals", "deal_contact_associations", "page_views",
           "form_submissions", "exchange_rates", "users", "teams", "ad_account_access")
@@ -451,8 +451,7 @@ def test_events_keep_only_the_days_each_request_asked_for_and_say_what_was_dropp
     assert (asked["occurredAfter"], asked["occurredBefore"]) == (
         "2026-05-03T21:59:59.999Z", "2026-05-05T22:00:00.000Z")
     assert read(warehouse, "page_views")["id"].tolist() == ["pv-2"]
-    dropped = [r.getMessage() for r in caplog.records
-               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    dropped = dropped_days(caplog.records)
     assert len(dropped) == 1, dropped
     assert dropped[0].startswith("hubspot: account 4242: ")
     assert "2 rows" in dropped[0] and "2026-05-03 (1)" in dropped[0]

@@ -35,7 +35,7 @@ from ingestion.simulator.linkedin import (
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import SIZES, World
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.loopback import Loopback
+from tests.ingestion.loopback import Loopback, dropped_days
 
 SOURCE = "linkedin_ads"
 DATASET = "raw_linkedin_ads"
@@ -409,8 +409,7 @@ def test_analytics_keep_only_the_days_each_request_asked_for_and_say_what_was_dr
     loaded = query(warehouse, f"select date, cost_in_local_currency from {DATASET}."
                               "ad_analytics_daily order by date")
     assert loaded.values.tolist() == [["2026-05-04", "2.00"], ["2026-05-05", "4.00"]]
-    dropped = [r.getMessage() for r in caplog.records
-               if r.levelname == "WARNING" and "outside" in r.getMessage()]
+    dropped = dropped_days(caplog.records)
     assert len(dropped) == 2, dropped
     assert all(m.startswith("linkedin_ads: account 507: ") and "2 rows" in m for m in dropped)
     assert "2026-05-03 (1)" in dropped[0] and "2026-05-05 (1)" in dropped[0]
