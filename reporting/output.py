@@ -7,6 +7,7 @@ import math
 import numbers
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -137,16 +138,24 @@ def render_table(frame: pd.DataFrame, width: int = 200) -> str:
     return capture.get()
 
 
-def spreadsheet_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell made `spreadsheet_safe`; numbers, days and flags stay
-    what they are (a negative number is not a formula)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        values = safe[column]
-        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+def text_cells(frame: pd.DataFrame, convert: Callable[[object], object],
+               keep: Callable[[str], bool] = lambda column: False) -> pd.DataFrame:
+    """The frame with `convert` applied to every text cell, except in the columns `keep`
+    names; numbers, days and flags stay what they are."""
+    converted = frame.copy()
+    for column in converted.columns:
+        values = converted[column]
+        if not (keep(column) or pd.api.types.is_numeric_dtype(values)
+                or pd.api.types.is_bool_dtype(values)
                 or pd.api.types.is_datetime64_any_dtype(values)):
-            safe[column] = values.map(spreadsheet_safe, na_action="ignore")
-    return safe
+            converted[column] = values.map(convert, na_action="ignore")
+    return converted
+
+
+def spreadsheet_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell made `spreadsheet_safe` (a negative number is not a
+    formula, so numbers stay numbers)."""
+    return text_cells(frame, spreadsheet_safe)
 
 
 def check_format(fmt: str, output: Path | None) -> None:

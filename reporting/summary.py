@@ -14,7 +14,15 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from reporting.output import PERCENT, format_value, is_missing, label, markdown_text, title
+from reporting.output import (
+    PERCENT,
+    format_value,
+    is_missing,
+    label,
+    markdown_text,
+    text_cells,
+    title,
+)
 from reporting.queries import Scope
 from reporting.reports import Filters, Reports
 
@@ -127,19 +135,34 @@ def _v(metric: str, value: object) -> str:
     return format_value(metric, value)
 
 
+def as_markdown(facts: Facts) -> Facts:
+    """The facts with every name from a vendor (campaigns, accounts, keywords, the portal's
+    currency and zone) escaped as `markdown_text`, once, before any is written into the text.
+    Keys (`network`, ids) are compared between the periods and never shown: left as they are."""
+
+    def escaped(frame: pd.DataFrame) -> pd.DataFrame:
+        return text_cells(frame, markdown_text,
+                          keep=lambda column: column == "network" or column.endswith("_id"))
+
+    return replace(facts, networks=escaped(facts.networks), campaigns=escaped(facts.campaigns),
+                   campaigns_before=escaped(facts.campaigns_before),
+                   keywords=escaped(facts.keywords), currency=markdown_text(facts.currency),
+                   time_zone=markdown_text(facts.time_zone))
+
+
 def render(facts: Facts) -> str:
+    facts = as_markdown(facts)
     scope, t = facts.scope, facts.totals
     lines = [
         f"# Ads summary, {scope.dates}",
         "",
         f"Attribution: `{scope.attribution}`; ROI setting: `{scope.roi_setting}`; money in "
-        f"{markdown_text(facts.currency)}; days in {markdown_text(facts.time_zone)}; compared "
-        f"with {facts.previous.dates}.",
+        f"{facts.currency}; days in {facts.time_zone}; compared with {facts.previous.dates}.",
         *_coverage(facts),
         "",
         "## Totals",
         "",
-        _totals_sentence(t, markdown_text(facts.currency), scope.roi_setting),
+        _totals_sentence(t, facts.currency, scope.roi_setting),
         "",
         "| metric | this period | previous period | change |",
         "|---|---:|---:|---:|",
@@ -225,8 +248,7 @@ def _networks(facts: Facts) -> list[str]:
 
 
 def _campaign_name(row: dict) -> str:
-    return (f"{markdown_text(row['campaign_name'])} "
-            f"({NETWORK_NAMES.get(row['network'], row['network'])})")
+    return f"{row['campaign_name']} ({NETWORK_NAMES.get(row['network'], row['network'])})"
 
 
 def _campaigns(facts: Facts) -> list[str]:
@@ -281,8 +303,7 @@ def _efficiency(facts: Facts) -> list[str]:
     if not keywords.empty:
         lines.append("- Google keywords that brought contacts, most first:")
         for row in keywords.head(TOP).to_dict("records"):
-            lines.append(f"  - \"{markdown_text(row['keyword_text'])}\" "
-                         f"({markdown_text(row['match_type'])}): "
+            lines.append(f"  - \"{row['keyword_text']}\" ({row['match_type']}): "
                          f"{count(row['contacts'], 'contact')} at "
                          f"{_v('cost_per_contact', row['cost_per_contact'])} each, CPC "
                          f"{_v('cpc', row['cpc'])}, conversion rate "
@@ -309,11 +330,11 @@ def _changes(facts: Facts) -> list[str]:
     stopped = before[(before.spend > 0) & (now.reindex(before.index).spend.fillna(0) == 0)]
     if len(started):
         lines.append(f"- {count(len(started), 'campaign', 'n')} spent now but not before: "
-                     + ", ".join(f"{markdown_text(row.campaign_name)} ({_v('spend', row.spend)})"
+                     + ", ".join(f"{row.campaign_name} ({_v('spend', row.spend)})"
                                  for row in started.itertuples()) + ".")
     if len(stopped):
         lines.append(f"- {count(len(stopped), 'campaign', 'n')} spent before but not now: "
-                     + ", ".join(f"{markdown_text(row.campaign_name)} ({_v('spend', row.spend)})"
+                     + ", ".join(f"{row.campaign_name} ({_v('spend', row.spend)})"
                                  for row in stopped.itertuples()) + ".")
     if len(lines) == 2:
         lines.append(f"No total moved by {percent(CHANGE_THRESHOLD)} or more.")
