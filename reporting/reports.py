@@ -101,6 +101,10 @@ class Reports:
                  contact_to_customer_rate: float | None = None,
                  week_start: str = "monday") -> None:
         self.con = con
+        # What the warehouse holds, read once: a Reports reads one published build, which no
+        # run writes in place, and every report's filters are checked against these.
+        self._accounts_held: dict[str, str] | None = None
+        self._principals_held: dict[str, list[str]] = {}
         # The currency and zone the marts were built with (marts.dim_portal): the labels always
         # name what the numbers are in.
         portal = built_settings(con)
@@ -146,15 +150,20 @@ class Reports:
 
     def accounts(self) -> dict[str, str]:
         """Every ad account, `network:id` -> its name, by network and name."""
-        return {f"{network}:{account}": name for network, account, name in self.con.execute(
-            "select network, ad_account_id, ad_account_name from marts.dim_ad_accounts"
-            " order by network, ad_account_name, ad_account_id").fetchall()}
+        if self._accounts_held is None:
+            self._accounts_held = {
+                f"{network}:{account}": name for network, account, name in self.con.execute(
+                    "select network, ad_account_id, ad_account_name from marts.dim_ad_accounts"
+                    " order by network, ad_account_name, ad_account_id").fetchall()}
+        return dict(self._accounts_held)
 
     def principals(self, kind: str) -> list[str]:
         """The ids of the users (`kind` "user") or teams ("team") that may see an account."""
-        return [row[0] for row in self.con.execute(
-            "select distinct principal_id from marts.dim_ad_account_access"
-            " where principal_type = $type order by 1", {"type": kind}).fetchall()]
+        if kind not in self._principals_held:
+            self._principals_held[kind] = [row[0] for row in self.con.execute(
+                "select distinct principal_id from marts.dim_ad_account_access"
+                " where principal_type = $type order by 1", {"type": kind}).fetchall()]
+        return list(self._principals_held[kind])
 
     def visible_accounts(self, filters: Filters) -> list[tuple[str, str]]:
         """The ad accounts, (network, id), the filters' accounts, networks and user or team

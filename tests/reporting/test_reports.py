@@ -428,3 +428,27 @@ def test_a_file_that_is_not_duckdb_says_what_duckdb_said_and_blames_no_run(tmp_p
     assert str(raised.value) == (
         f"cannot open {warehouse} read-only: IO Error: The file \"{warehouse}\" exists, but it "
         "is not a valid DuckDB database file!")
+
+
+def test_the_accounts_and_the_access_list_are_read_once_per_reports(reports):
+    real, read = reports.con, []
+
+    class Counting:
+        def execute(self, sql, parameters=None):
+            read.append(sql)
+            return real.execute(sql, parameters)
+
+    reports.con = Counting()
+    try:
+        for _ in range(3):  # a dashboard rerun scopes every report it draws
+            scope = reports.scope(Filters(user="U1", accounts=("F1",),
+                                          date_preset="last_7_days"))
+            reports.overview(scope)
+        assert reports.principals("user") == ["U1", "U2"]
+        assert list(reports.accounts()) == ["facebook:F1", "google:G1", "linkedin:L1"]
+    finally:
+        reports.con = real
+    assert sum(sql.startswith("select distinct principal_id") for sql in read) == 1
+    assert sum(sql.startswith("select network, ad_account_id, ad_account_name") for sql in read
+               ) == 1
+    assert scope.principal == ("user", "U1") and scope.accounts == ("facebook:F1",)
