@@ -4,7 +4,7 @@ team's simulator: a tiny advertiser whose every number is computed on paper belo
 The advertiser: a HubSpot portal in SEK and Europe/Stockholm; one Facebook ad account in EUR
 (Europe/Stockholm) with a video ad and a dynamic-creative ad; one Google Ads customer in USD
 (America/New_York) without a descriptive name, one responsive search ad without a name and no
-keywords at all; LinkedIn not configured. A loopback `http.server` answers the endpoints the
+keywords at all; LinkedIn not configured. A `Loopback` server answers the endpoints the
 sources call (paths, query parameters and paging read from `ingestion/*/client.py` and
 `settings.py`) with the literal payloads of this module, paging them in small pages.
 """
@@ -14,18 +14,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
 
 from orchestration.cli import main
 from orchestration.paths import WAREHOUSE_ENV
+from tests.ingestion.loopback import Loopback, Request
 
 # -- the advertiser ---------------------------------------------------------------------------
 #
@@ -352,62 +350,32 @@ def _page(records: list, after: str | None, size: int) -> tuple[list, str | None
     return records[start:end], (str(end) if end < len(records) else None)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _VendorServer
-
-    def log_message(self, *args: Any) -> None:  # keep the test output quiet
-        pass
-
-    def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _handle(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None
-        self.server.requests.append((method, url.path, query, body))
-        if not (self.headers.get("Authorization") or "").startswith("Bearer "):
-            self._send(401, {"status": "error", "message": "no bearer token",
-                             "category": "INVALID_AUTHENTICATION"})
-            return
-        try:
-            status, answer = self.server.route(method, url.path, query, body, self.headers)
-        except Exception as exc:  # a bug here must show, not hang the client
-            self.server.unexpected.append(f"{method} {url.path}: {exc!r}")
-            status, answer = 500, {"error": repr(exc)}
-        if status == 404:
-            self.server.unexpected.append(f"{method} {self.path}")
-        self._send(status, answer)
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        self._handle("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle("POST")
-
-
-class _VendorServer(ThreadingHTTPServer):
-    """Facebook, Google Ads and HubSpot on one loopback port, from the payloads above."""
-
-    daemon_threads = True
+class _Vendors:
+    """Facebook, Google Ads and HubSpot from the payloads above, answering a `Loopback` on
+    `base_url` (its paging links point there). A request the payloads do not cover, or a bug
+    here, is kept in `unexpected` rather than only answered 404 or 500."""
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[tuple[str, str, dict, Any]] = []
+        self.base_url = ""
         self.unexpected: list[str] = []
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    def answer(self, request: Request) -> tuple[int, Any]:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if not headers.get("authorization", "").startswith("Bearer "):
+            return 401, {"status": "error", "message": "no bearer token",
+                         "category": "INVALID_AUTHENTICATION"}
+        try:
+            status, answer = self.route(request.method, request.path, request.query,
+                                        request.body, headers)
+        except Exception as exc:  # a bug here must show, not hang the client
+            self.unexpected.append(f"{request.method} {request.path}: {exc!r}")
+            return 500, {"error": repr(exc)}
+        if status == 404:
+            self.unexpected.append(f"{request.method} {request.path} {request.query}")
+        return status, answer
 
     def route(self, method: str, path: str, query: dict, body: Any,
-              headers: Any) -> tuple[int, Any]:
+              headers: dict[str, str]) -> tuple[int, Any]:
         if path.startswith("/v21.0/"):
             return self.facebook(method, path, query)
         if path.startswith("/v21/customers/"):
@@ -443,7 +411,8 @@ class _VendorServer(ThreadingHTTPServer):
         return 200, {"data": data, "paging": paging} if data else {"data": []}
 
     # Google: googleAds:search with GAQL; `nextPageToken` until the last page.
-    def google(self, method: str, path: str, body: Any, headers: Any) -> tuple[int, Any]:
+    def google(self, method: str, path: str, body: Any,
+               headers: dict[str, str]) -> tuple[int, Any]:
         if method != "POST" or path != f"/v21/customers/{GOOGLE_CUSTOMER}/googleAds:search":
             return 404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}
         assert headers.get("developer-token"), "no developer-token header"
@@ -532,24 +501,24 @@ class _VendorServer(ThreadingHTTPServer):
 
 
 # -- the test -----------------------------------------------------------------------------------
-def _configure(server: _VendorServer, folder: Path, monkeypatch) -> Path:
+def _configure(base_url: str, folder: Path, monkeypatch) -> Path:
     for key in [k for k in os.environ if k.startswith("SOURCES__")]:
         monkeypatch.delenv(key)
     monkeypatch.delenv("ADS_ANALYTICS_COMPANY_CURRENCY", raising=False)
     monkeypatch.delenv("ADS_ANALYTICS_PORTAL_TIME_ZONE", raising=False)
     settings = {
-        "SOURCES__FACEBOOK_ADS__BASE_URL": server.base_url,
+        "SOURCES__FACEBOOK_ADS__BASE_URL": base_url,
         "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": "EAAB-handwritten",
         "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": "act_1010",
         "SOURCES__FACEBOOK_ADS__START_DATE": "2026-05-04",
         "SOURCES__FACEBOOK_ADS__END_DATE": "2026-05-06",
-        "SOURCES__GOOGLE_ADS__BASE_URL": server.base_url,
+        "SOURCES__GOOGLE_ADS__BASE_URL": base_url,
         "SOURCES__GOOGLE_ADS__ACCESS_TOKEN": "ya29.handwritten",
         "SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN": "dev-handwritten",
         "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": "123-456-7890",
         "SOURCES__GOOGLE_ADS__START_DATE": "2026-05-04",
         "SOURCES__GOOGLE_ADS__END_DATE": "2026-05-06",
-        "SOURCES__HUBSPOT__BASE_URL": server.base_url,
+        "SOURCES__HUBSPOT__BASE_URL": base_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": "pat-eu1-handwritten",
         "SOURCES__HUBSPOT__START_DATE": "2026-05-03",
         "SOURCES__HUBSPOT__END_DATE": "2026-05-07",
@@ -569,22 +538,18 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
 
 @pytest.mark.slow(minutes=1)
 def test_handwritten_advertiser_end_to_end(tmp_path, monkeypatch, capsys):
-    server = _VendorServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        warehouse = _configure(server, tmp_path, monkeypatch)
+    vendors = _Vendors()
+    with Loopback(vendors.answer) as server:
+        vendors.base_url = server.base_url
+        warehouse = _configure(server.base_url, tmp_path, monkeypatch)
         code = main(["--warehouse", str(warehouse), "run"])
-    finally:
-        server.shutdown()
-        server.server_close()
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     assert ("Sources: facebook_ads, google_ads, hubspot connected; linkedin_ads not connected "
             "(no configuration: nothing loaded).") in out
-    assert server.unexpected == []
+    assert vendors.unexpected == []
     # LinkedIn was never asked anything
-    assert not [r for r in server.requests if r[1].startswith("/rest/")]
+    assert not [r for r in server.requests if r.path.startswith("/rest/")]
 
     # The portal's settings, as the overview labels them and dim_portal records them.
     assert "money in SEK (portal); days in Europe/Stockholm (portal)" in out
