@@ -184,9 +184,12 @@ def test_negative_spend_is_served_as_is_and_quarantined_by_the_truth(corrupt_ser
         rows = served(corrupt_server, network, account, world.start_date, world.end_date)
         spend = {(ad, day): c for _, ad, day, c in rows}
         mine = negative[negative["account_id"] == account]
-        for ad, day in zip(mine["ad_id"], mine["date"], strict=True):
-            if (ad, day) in spend:  # (Facebook hides deleted ads' rows by default)
-                assert spend[ad, day] == daily.loc[(ad, day)] < 0
+        # (Facebook hides deleted ads' rows by default: those are not served to compare)
+        shown = [(ad, day) for ad, day in zip(mine["ad_id"], mine["date"], strict=True)
+                 if (ad, day) in spend]
+        assert shown, f"no negative ad-day of {network} account {account} was served"
+        for ad, day in shown:
+            assert spend[ad, day] == daily.loc[(ad, day)] < 0
     # The truth keeps the quarantined ad-days out of spend, impressions and clicks.
     truth = spend_by_account_day(world)
     kept = world.ad_daily()[world.ad_daily()["spend_cents"] >= 0]
