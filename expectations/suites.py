@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from expectations.iso4217 import CURRENCY_CODES
+from ingestion.common.incremental import latest_day_anywhere
 from orchestration.paths import dbt_project_var
 
 # A day's spend this many times the previous day's (when that was at least JUMP_FLOOR) is flagged.
@@ -254,11 +255,6 @@ UTC_INSTANT = r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)|\
 CRM_TIMESTAMPS = [("contacts", "createdate"), ("contacts", "lastmodifieddate"),
                   ("deals", "createdate"), ("deals", "closedate"),
                   ("page_views", "occurred_at"), ("form_submissions", "occurred_at")]
-
-
-def latest_day_anywhere() -> dt.date:
-    """Today where it is latest (UTC+14): no account's day can be after it."""
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
 
 
 def _time_zone_query() -> str:
