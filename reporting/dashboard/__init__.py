@@ -115,10 +115,14 @@ def wait_until_ready(process: subprocess.Popen, port: int, timeout: float = 30.0
 def run(warehouse: Path, port: int = 8501, *, today: dt.date | None = None,
         headless: bool = True, users: Path | None = None, no_auth: bool = False) -> int:
     """Serve the dashboard until Ctrl-C (or the server exits); return its exit code."""
+    from reporting.dashboard.users import users_file
+
     process = serve(warehouse, port, today=today, headless=headless, users=users,
                     no_auth=no_auth)
+    # `serve` has read and checked the users file: only its name is needed here (reading it
+    # again could fail with the server already started, and leave it running).
     who = ("no sign-in: every account's view" if no_auth
-           else f"viewers sign in as users of {signed_in_by(warehouse, users)}")
+           else f"viewers sign in as users of {users_file(warehouse, users)}")
     print(f"Dashboard on {url(port)} over {warehouse}, {who} (Ctrl-C stops it)", flush=True)
     try:
         return process.wait()

@@ -121,6 +121,9 @@ def test_dashboard_command_serves_the_page_and_stops_with_its_server(fixture_war
     finally:
         if process.poll() is None:
             process.kill()
+    assert (f"Dashboard on http://127.0.0.1:{port}/ over {fixture_warehouse}, viewers sign in "
+            f"as users of {users_file} (Ctrl-C stops it)") in (tmp_path / "dashboard.log"
+                                                               ).read_text()
     # the Streamlit server went with it: nothing listens on the port any more
     with pytest.raises(ConnectionRefusedError), socket.create_connection(
             ("127.0.0.1", port), timeout=5):
