@@ -419,24 +419,17 @@ def _holding(warehouse: Path):
 def _load_one_source(warehouse: Path, source: str) -> str | None:
     """Load `source` as configured into the warehouse's build; the failure in one line, or
     None."""
-    from ingestion.common import failures
-    from ingestion.common.connection import connection_of
-    from ingestion.common.http import SourceError
-    from ingestion.common.pipeline import make_pipeline, run_source
+    from ingestion.common.pipeline import LoadFailed, load_one_source, make_pipeline
     from ingestion.registry import source_factory
     from orchestration.paths import build_file
     from orchestration.publishing import prepare_build
 
     prepare_build(warehouse)
     pipeline = make_pipeline(source, warehouse, database=build_file(warehouse))
-    pipeline.activate()
     try:
-        state = connection_of(source, source_factory(source))
-        if not state.connected:
-            return state.describe()
-        run_source(state.dlt_source, pipeline)
-    except (SourceError, failures.PartialLoadError, ValueError) as exc:
-        return f"{source}: {exc}"
+        load_one_source(source, source_factory(source), pipeline)
+    except LoadFailed as exc:
+        return str(exc)
     return None
 
 

@@ -122,37 +122,45 @@ def run_source(source: Any, pipeline: dlt.Pipeline) -> LoadInfo:
     return info
 
 
-def load_from_config(source_name: str, factory: Any) -> None:
-    """`python -m ingestion.<source>`: load one source from dlt config into the warehouse.
-
-    Exits with one line naming what failed (and nothing secret) when part of the load fails.
-    """
-    import sys
-
+def load_one_source(source_name: str, factory: Any, pipeline: dlt.Pipeline) -> LoadInfo:
+    """Load source `source_name` as its dlt configuration says, through `pipeline`. Asked for by
+    name, a source the configuration does not connect is an error, not a skip. Every failure
+    is one line naming the source (and nothing secret): `LoadFailed`."""
     from ingestion.common.connection import connection_of
     from ingestion.common.http import SourceError
+
+    pipeline.activate()
+    try:
+        state = connection_of(source_name, factory)
+        if not state.connected:
+            raise LoadFailed(state.describe())
+        return run_source(state.dlt_source, pipeline)
+    except (ValueError, SourceError, failures.PartialLoadError) as exc:
+        text = str(exc)
+        raise LoadFailed(text if text.startswith(f"{source_name}:")
+                         else f"{source_name}: {text}") from None
+
+
+class LoadFailed(RuntimeError):
+    """Loading one source failed; the message is one line naming it."""
+
+
+def load_from_config(source_name: str, factory: Any) -> None:
+    """`python -m ingestion.<source>`: load one source from dlt config into the warehouse's
+    build (the next run publishes it). Exits with the failure's one line."""
+    import sys
+
     from orchestration.paths import build_file, warehouse_path
     from orchestration.publishing import prepare_build
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     warehouse = warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # Into the warehouse's build copy, as a run loads: the next run's build publishes it.
     prepare_build(warehouse)
     pipeline = make_pipeline(source_name, warehouse, progress="log",
                              database=build_file(warehouse))
-    pipeline.activate()
     try:
-        state = connection_of(source_name, factory)
-    except ValueError as exc:
+        print(load_one_source(source_name, factory, pipeline))
+    except LoadFailed as exc:
         print(exc, file=sys.stderr)
-        raise SystemExit(1) from None
-    if not state.connected:
-        # Asked for one source by name: nothing to load is an error here, not a skip.
-        print(state.describe(), file=sys.stderr)
-        raise SystemExit(1)
-    try:
-        print(run_source(state.dlt_source, pipeline))
-    except (SourceError, failures.PartialLoadError) as exc:
-        print(f"{source_name}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

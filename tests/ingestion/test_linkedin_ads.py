@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -417,3 +420,25 @@ def test_analytics_keep_only_the_days_each_request_asked_for_and_say_what_was_dr
                                f"from {DATASET}.load_windows")
     assert windows.values.tolist() == [["ad_analytics_daily", "507", "2026-05-04",
                                         "2026-05-05"]]
+
+
+def test_module_entrypoint_says_in_one_line_why_it_loads_nothing(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("SOURCES__")}
+    env.update({"ADS_ANALYTICS_WAREHOUSE": str(tmp_path / "w.duckdb"),
+                "DLT_DATA_DIR": str(tmp_path / "dlt")})
+
+    def run(**settings: str) -> tuple[int, str]:
+        done = subprocess.run([sys.executable, "-m", "ingestion.linkedin_ads"], cwd=tmp_path,
+                              env={**env, **settings, "PYTHONPATH": str(root)},
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stderr.strip().splitlines()[-1]
+
+    code, line = run()
+    assert code == 1 and line.startswith("linkedin_ads: not connected (none of ")
+    code, line = run(SOURCES__LINKEDIN_ADS__ACCESS_TOKEN="a-secret",
+                     SOURCES__LINKEDIN_ADS__ACCOUNT_IDS="[507084756]",
+                     SOURCES__LINKEDIN_ADS__START_DATE="2026-13-45")
+    assert code == 1
+    assert line == "linkedin_ads: start_date '2026-13-45' is not a date (YYYY-MM-DD)"
