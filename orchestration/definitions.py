@@ -72,7 +72,8 @@ DAILY_AT = "0 6 * * *"
 FRESH_WITHIN = dt.timedelta(hours=26)
 # The marts built from the checked facts: they run in their own step after the blocking quality
 # checks on what they read, so a failed check stops them and the run says which check.
-GUARDED_MARTS = "fct_campaign_performance_daily+ dim_ad_account_access"
+GUARDED_MARTS = ("fct_campaign_performance_daily+ fct_campaign_credit_by_model_daily+"
+                 " dim_ad_account_access")
 # Scheduled runs build models and run their data tests; dbt's unit tests (fixed inputs, no
 # warehouse data) belong to development and CI, where `make test` runs them.
 DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reporting.catalog import ADS_REPORTS, METRICS, STAGE_METRICS, Level
+from reporting.catalog import ADS_REPORTS, HIDDEN_BY_DEFAULT, METRICS, STAGE_METRICS, Level
 from reporting.dates import DateRange
+from reporting.errors import InvalidFilter
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Scope:
     networks: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     principal: tuple[str, str] | None = None  # ("user" | "team", id)
+    # False: the campaigns HubSpot hides (catalog.HIDDEN_BY_DEFAULT) are left out.
+    include_deleted: bool = False
+    # The dashboard's drill-down: "network:campaign_id" / "network:ad_group_id"; empty: all.
+    campaigns: tuple[str, ...] = ()
+    ad_groups: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,7 +65,8 @@ _PERFORMANCE_COLUMNS = {
            for share in _SHARES},
     },
 }
-# A model's credits per campaign and day, as fct_campaign_performance_daily holds them.
+# A model's credits per campaign and day, as the credit fact holds them.
+CREDIT_FACT = "fct_campaign_credit_by_model_daily"
 _CREDITED_SUMS = {**{name: f"f.{name}" for name in ("contacts", *STAGE_METRICS, "deals")},
                   "revenue": "f.revenue_company_currency"}
 _COUNTS = ("impressions", "clicks", "engagements", "likes", "interactions", "sessions")
@@ -81,14 +88,6 @@ def scope_ctes(level: Level, scope: Scope, params: dict[str, object]) -> str:
             " where x.network = a.network and x.ad_account_id = a.ad_account_id"
             " and x.principal_type = $principal_type and x.principal_id = $principal_id)")
         params["principal_type"], params["principal_id"] = scope.principal
-    status = ""
-    if scope.statuses:
-        # The campaign's status, at every level, so every level adds up to the same totals
-        # (an ad's or ad group's own status is a label of its row).
-        status = ("where exists (select 1 from marts.dim_campaigns as c"
-                  " where c.network = s.network and c.campaign_id = s.campaign_id"
-                  " and c.status in (select unnest($statuses)))")
-        params["statuses"] = list(scope.statuses)
     return f"""accounts as (
     select a.network, a.ad_account_id, a.ad_account_name, a.currency_code
     from marts.dim_ad_accounts as a
@@ -100,8 +99,36 @@ scope as (
     from marts.{level.scope} as s
     inner join accounts
         on s.network = accounts.network and s.ad_account_id = accounts.ad_account_id
-    {status}
+    {_scope_where(level, scope, params)}
 )"""
+
+
+def _scope_where(level: Level, scope: Scope, params: dict[str, object]) -> str:
+    """The level's rows the status filter, the hidden campaigns and the drill-down keep."""
+    # The campaign's status, at every level, so every level adds up to the same totals (an
+    # ad's or ad group's own status is a label of its row).
+    campaign = []
+    if scope.statuses:
+        campaign.append("c.status in (select unnest($statuses))")
+        params["statuses"] = list(scope.statuses)
+    if not scope.include_deleted:
+        network, status = HIDDEN_BY_DEFAULT
+        campaign.append(f"not (c.network = '{network}' and c.status = '{status}')")
+    where = []
+    if campaign:
+        where.append("exists (select 1 from marts.dim_campaigns as c"
+                     " where c.network = s.network and c.campaign_id = s.campaign_id"
+                     f" and {' and '.join(campaign)})")
+    if scope.campaigns:
+        where.append("s.network || ':' || s.campaign_id in (select unnest($campaigns))")
+        params["campaigns"] = list(scope.campaigns)
+    if scope.ad_groups:
+        if "ad_group_id" not in level.keys:
+            raise InvalidFilter("ad group filter at level", level.name,
+                                expected="a level under ad groups: ad_group, ad, keyword")
+        where.append("s.network || ':' || s.ad_group_id in (select unnest($ad_groups))")
+        params["ad_groups"] = list(scope.ad_groups)
+    return "where " + " and ".join(where) if where else ""
 
 
 def _join_scope(alias: str, level: Level) -> str:
@@ -159,29 +186,37 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
 
     once = scope.attribution in ADS_REPORTS
     # Under a model credits add up, so at campaign level and above the credited contacts and
-    # deals are the sums fct_campaign_performance_daily holds per campaign and day (contacts on
-    # their attributed day, deals on their close day), read in the same scan as the network
-    # metrics: the same numbers as the attribution facts' rows, from a far smaller table.
+    # deals are the sums the credit fact holds per model, campaign and day (contacts on their
+    # attributed day, deals on their close day): the same numbers as the attribution facts'
+    # rows, from a far smaller table.
     credited_by_campaign_day = (not once
                                 and level.performance == "fct_campaign_performance_daily")
     group = _group(level, grain, "f.date_day", scope.week_start)
     columns = _PERFORMANCE_COLUMNS[level.performance]
-    scanned = {**columns, **(_CREDITED_SUMS if credited_by_campaign_day else {})}
     sums = ",\n        ".join(
-        f"sum({expr}) as {name}" if expr else f"cast(null as hugeint) as {name}"
-        for name, expr in scanned.items())
-    one_model = ("and f.attribution_model = $attribution"
-                 if level.performance == "fct_campaign_performance_daily" else "")
+        f"sum({expr}) as {name}" if expr else f"cast(null as bigint) as {name}"
+        for name, expr in columns.items())
     ctes.append(f"""performance as (
     select {_select_list(group)}
         {sums}
     from marts.{level.performance} as f
     inner join scope on {_join_scope('f', level)}
-    where f.date_day between $start and $end {one_model}
+    where f.date_day between $start and $end
     {_group_by(group)}
 )""")
 
-    if not credited_by_campaign_day:
+    if credited_by_campaign_day:
+        credited = ",\n        ".join(f"sum({expr}) as {name}"
+                                      for name, expr in _CREDITED_SUMS.items())
+        ctes.append(f"""credits as (
+    select {_select_list(group)}
+        {credited}
+    from marts.{CREDIT_FACT} as f
+    inner join scope on {_join_scope('f', level)}
+    where f.date_day between $start and $end and f.attribution_model = $attribution
+    {_group_by(group)}
+)""")
+    else:
         ctes += _credited_rows(level, grain, once, scope.week_start)
 
     labels = [f"any_value({label}) as {label}" for label in level.labels]
@@ -219,13 +254,15 @@ base as (
             value = f"case when e.is_tracked then {value} end"
         metrics.append(f"{value} as {name}")
     for name in _CRM:
-        source = ("p" if credited_by_campaign_day
+        source = ("k" if credited_by_campaign_day
                   else "d" if name in ("deals", "revenue") else "c")
         metrics.append(
             f"case when e.is_tracked then cast(coalesce({source}.{name}, 0) as double) end"
             f" as {name}")
     joined = {"performance": "p"}
-    if not credited_by_campaign_day:
+    if credited_by_campaign_day:
+        joined.update(credits="k")
+    else:
         joined.update(contacts="c", deals="d")
     joins = "\n".join(
         f"left join {cte} as {alias} on "

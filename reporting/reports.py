@@ -137,7 +137,8 @@ class Reports:
             tables = {row[0] for row in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()}
-            missing = {"dim_ad_accounts", "dim_portal", "fct_campaign_performance_daily"} - tables
+            missing = {"dim_ad_accounts", "dim_portal", "fct_campaign_performance_daily",
+                       "fct_campaign_credit_by_model_daily"} - tables
             if missing:
                 raise WarehouseUnavailable(
                     f"{warehouse} has no marts ({', '.join(sorted(missing))} missing): "

@@ -20,6 +20,7 @@ from reporting.publish import WINDOW_DAYS, publish
 # The marts the published reports read.
 READS = ("dim_ad_accounts", "dim_ad_account_access", "dim_campaigns", "dim_keywords",
          "fct_ad_performance_daily", "fct_campaign_performance_daily",
+         "fct_campaign_credit_by_model_daily",
          "fct_keyword_performance_daily", "fct_contact_attribution", "fct_deal_attribution")
 REPORT_ASSETS = {
     "report_overview": "Impressions, clicks, contacts, deals, spend, revenue and ROI of the "

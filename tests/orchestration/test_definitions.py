@@ -102,7 +102,7 @@ def _upstream(graph, key: AssetKey) -> set[AssetKey]:
 
 def test_attribution_marts_reach_back_through_the_data_driven_model(location):
     _, graph = location
-    campaign_daily = _upstream(graph, AssetKey(["fct_campaign_performance_daily"]))
+    campaign_daily = _upstream(graph, AssetKey(["fct_campaign_credit_by_model_daily"]))
     for key in (["int_attribution_state_weights"], ["fct_contact_attribution"],
                 ["fct_deal_attribution"], ["raw_hubspot", "page_views"],
                 ["raw_hubspot", "form_submissions"], ["raw_hubspot", "deals"]):
@@ -221,8 +221,8 @@ def test_each_source_has_a_dbt_step_of_the_models_built_from_it_alone(location):
     assert {"int_ads_unioned", "fct_ad_performance_daily", "dim_ad_accounts",
             "fct_contact_attribution"} <= steps["dbt_warehouse"]
     # the semantic layer's time spine is built from the campaign fact's days, after it
-    assert {"fct_campaign_performance_daily", "metricflow_time_spine"} <= steps[
-        "dbt_guarded_marts"]
+    assert {"fct_campaign_performance_daily", "fct_campaign_credit_by_model_daily",
+            "metricflow_time_spine"} <= steps["dbt_guarded_marts"]
     dbt_steps = [outputs for name, outputs in steps.items() if name.startswith("dbt_")]
     every = [model for outputs in dbt_steps for model in outputs]
     assert len(every) == len(set(every)), "a model in two steps"

@@ -285,27 +285,38 @@ def build_fixture_warehouse(path: Path) -> Path:
                 cast(amount * credit as decimal(18, 6)) as revenue_company_currency
             from src_deal_credits;
 
-            -- The campaign fact as its model builds it: the ad fact summed per campaign and
-            -- day for every model, with each model's credited contacts (on their attributed
-            -- day) and deals (on their close day); CRM columns null for untracked campaigns.
+            -- The campaign facts as their models build them: the ad fact summed per campaign
+            -- and day (no model; sessions null for untracked campaigns), and each model's
+            -- credited contacts (on their attributed day) and deals (on their close day) per
+            -- tracked campaign and day.
             create table marts.fct_campaign_performance_daily as
-            with performance as (
-                select network, ad_account_id, campaign_id, date_day,
-                    sum(impressions) as impressions, sum(clicks) as clicks,
-                    sum(spend) as spend, sum(spend_company_currency) as spend_company_currency,
-                    sum(engagements) as engagements, sum(likes) as likes,
-                    sum(network_conversions) as network_conversions, sum(sessions) as sessions
-                from marts.fct_ad_performance_daily
-                group by all
-            ),
-            contacts as (
+            select p.network, p.ad_account_id, p.campaign_id, p.date_day,
+                max(p.currency_code) as currency_code,
+                cast(sum(p.impressions) as bigint) as impressions,
+                cast(sum(p.clicks) as bigint) as clicks,
+                cast(sum(p.spend) as decimal(18, 6)) as spend,
+                cast(sum(p.spend_company_currency) as decimal(18, 6)) as spend_company_currency,
+                cast(sum(p.engagements) as bigint) as engagements,
+                cast(sum(p.likes) as bigint) as likes,
+                cast(sum(p.network_conversions) as decimal(18, 4)) as network_conversions,
+                cast(if(any_value(c.is_tracked), coalesce(sum(p.sessions), 0), null) as bigint)
+                    as sessions
+            from marts.fct_ad_performance_daily as p
+            left join marts.dim_campaigns as c using (network, ad_account_id, campaign_id)
+            group by p.network, p.ad_account_id, p.campaign_id, p.date_day;
+
+            create table marts.fct_campaign_credit_by_model_daily as
+            with contacts as (
                 select attribution_model, network, ad_account_id, campaign_id,
                     attributed_date as date_day, sum(credit) as contacts,
+                    sum(if(lifecycle_stage = 'subscriber', credit, 0)) as subscribers,
                     sum(if(lifecycle_stage = 'lead', credit, 0)) as leads,
                     sum(if(lifecycle_stage = 'marketingqualifiedlead', credit, 0)) as mqls,
                     sum(if(lifecycle_stage = 'salesqualifiedlead', credit, 0)) as sqls,
                     sum(if(lifecycle_stage = 'opportunity', credit, 0)) as opportunities,
-                    sum(if(lifecycle_stage = 'customer', credit, 0)) as customers
+                    sum(if(lifecycle_stage = 'customer', credit, 0)) as customers,
+                    sum(if(lifecycle_stage = 'evangelist', credit, 0)) as evangelists,
+                    sum(if(lifecycle_stage = 'other', credit, 0)) as others
                 from marts.fct_contact_attribution
                 where campaign_id is not null
                 group by all
@@ -319,11 +330,6 @@ def build_fixture_warehouse(path: Path) -> Path:
                 group by all
             ),
             keys as (
-                select models.attribution_model, network, ad_account_id, campaign_id, date_day
-                from performance
-                cross join (select distinct attribution_model
-                            from marts.fct_contact_attribution) as models
-                union
                 select attribution_model, network, ad_account_id, campaign_id, date_day
                 from contacts
                 union
@@ -331,31 +337,25 @@ def build_fixture_warehouse(path: Path) -> Path:
                 from deals
             )
             select keys.*,
-                cast(coalesce(p.impressions, 0) as hugeint) as impressions,
-                cast(coalesce(p.clicks, 0) as hugeint) as clicks,
-                cast(coalesce(p.spend, 0) as decimal(18, 6)) as spend,
-                cast(coalesce(p.spend_company_currency, 0) as decimal(18, 6))
-                    as spend_company_currency,
-                cast(p.engagements as hugeint) as engagements,
-                cast(p.likes as hugeint) as likes,
-                cast(p.network_conversions as decimal(38, 4)) as network_conversions,
-                cast(if(c.is_tracked, coalesce(p.sessions, 0), null) as hugeint) as sessions,
-                if(c.is_tracked, coalesce(k.contacts, 0), null) as contacts,
-                if(c.is_tracked, coalesce(k.leads, 0), null) as leads,
-                if(c.is_tracked, coalesce(k.mqls, 0), null) as mqls,
-                if(c.is_tracked, coalesce(k.sqls, 0), null) as sqls,
-                if(c.is_tracked, coalesce(k.opportunities, 0), null) as opportunities,
-                if(c.is_tracked, coalesce(k.customers, 0), null) as customers,
-                if(c.is_tracked, coalesce(d.deals, 0), null) as deals,
-                cast(if(c.is_tracked, coalesce(d.revenue_company_currency, 0), null)
-                     as decimal(18, 6)) as revenue_company_currency
+                coalesce(k.contacts, 0) as contacts,
+                coalesce(k.subscribers, 0) as subscribers,
+                coalesce(k.leads, 0) as leads,
+                coalesce(k.mqls, 0) as mqls,
+                coalesce(k.sqls, 0) as sqls,
+                coalesce(k.opportunities, 0) as opportunities,
+                coalesce(k.customers, 0) as customers,
+                coalesce(k.evangelists, 0) as evangelists,
+                coalesce(k.others, 0) as others,
+                coalesce(d.deals, 0) as deals,
+                cast(coalesce(d.revenue_company_currency, 0) as decimal(18, 6))
+                    as revenue_company_currency
             from keys
-            left join performance as p using (network, ad_account_id, campaign_id, date_day)
+            inner join marts.dim_campaigns as c using (network, ad_account_id, campaign_id)
             left join contacts as k
                 using (attribution_model, network, ad_account_id, campaign_id, date_day)
             left join deals as d
                 using (attribution_model, network, ad_account_id, campaign_id, date_day)
-            left join marts.dim_campaigns as c using (network, ad_account_id, campaign_id);
+            where c.is_tracked;
 
             create table seeds.goal_campaigns as select * from src_goal_campaigns;
 
