@@ -6,6 +6,11 @@ Parquet so a pipeline run against `ads-analytics simulator serve` can be checked
 A world with corrupt vendor data (`World.generate(..., corrupt=...)`, see `corrupt.py`) has its
 corrupt rows named by `corrupt_rows`, each with what a correct pipeline does with it
 (`EXPECTED`); the spend truth is what such a pipeline keeps.
+
+The ads reports count only new contacts (`new_contacts`): a converted contact counts when its
+conversion, its first form submission or lead, created it (`NEW_CONTACT_TOLERANCE`); contacts
+created earlier by an import, a rep or the API (`old_contacts`) count nowhere, nor their deals.
+A lead (`World.leads`) is a conversion on its ad without a web session.
 """
 
 from __future__ import annotations
@@ -25,11 +30,20 @@ from ingestion.simulator.corrupt import (
     stray_rows,
 )
 from ingestion.simulator.hubspot import amount_text
-from ingestion.simulator.world import World
+from ingestion.simulator.world import World, leads_without_creative
 
 AD_KEYS = ["network", "account_id", "campaign_id", "ad_group_id", "ad_id"]
 # HubSpot's ads reports: which ad a converted contact counts for.
-REPORTS = ("first_form_submission", "last_form_submission", "last_ad_interaction")
+REPORTS = ("first_form_submission", "last_form_submission", "last_ad_interaction",
+           "all_interactions")
+# A converted contact counts for ads only when its conversion created it: its `createdate` is
+# at most this long before its conversion (a lead-ad contact's is minutes after its lead, a
+# web-form contact's is its submission, an old contact's days or months before). The
+# warehouse's models use the same rule.
+NEW_CONTACT_TOLERANCE = pd.Timedelta(minutes=5)
+# Conversion events and ad interactions: a form submission, a session or a lead.
+EVENT_COLUMNS = ["contact_id", "occurred_at", "kind", "event_id", "session_id", *AD_KEYS]
+_ID = pd.StringDtype("pyarrow")
 # Company-currency amounts keep six decimals, as the warehouse's decimal(18, 6) does.
 _MICRO = Decimal("0.000001")
 
@@ -203,12 +217,15 @@ def entity_counts(world: World) -> dict[str, int]:
         "sessions": len(world.sessions),
         "page_views": len(world.page_views),
         "form_submissions": len(world.form_submissions),
+        "leads": len(world.leads),
         "deals": len(world.deals),
         "exchange_rates": len(world.exchange_rates),
     }
     for network in ("facebook", "google", "linkedin"):
         counts[f"{network}_ads"] = int((world.ads["network"] == network).sum())
         counts[f"{network}_ad_daily_rows"] = int((world.ad_daily()["network"] == network).sum())
+    for network in ("facebook", "linkedin"):
+        counts[f"{network}_leads"] = int((world.leads["network"] == network).sum())
     return counts
 
 
@@ -221,52 +238,138 @@ def touch_paths(world: World) -> pd.DataFrame:
 
 def contacts_per_ad(world: World, report: str = "first_form_submission",
                     networks: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Distinct converted contacts per ad (`AD_KEYS`, `contacts`) under one of HubSpot's ads
-    reports. An ad interaction is a session started by a click on a tracked ad; a contact
-    converts at its first form submission, and contacts that never submitted count nowhere.
-
-    - `first_form_submission`: the ad that started the session of the contact's first form
-      submission (an organic session there counts for no ad);
-    - `last_form_submission`: the ad of the session of the contact's last form submission;
-    - `last_ad_interaction`: the contact's last ad interaction at or before its conversion.
-    """
+    """Distinct new contacts per ad (`AD_KEYS`, `contacts`) under one of HubSpot's ads reports
+    (`REPORTS`); see `attributed_contacts` for the rules. A LinkedIn lead sent without its
+    creative (a sparse world's, see `leads_without_creative`) counts on its ad group with no
+    ad (`ad_id` missing)."""
     chosen = attributed_contacts(world, report, networks)
-    return (chosen.groupby(AD_KEYS, as_index=False).agg(contacts=("contact_id", "nunique"))
-            .sort_values(["network", "ad_id"]).reset_index(drop=True))
+    return (chosen.groupby(AD_KEYS, as_index=False, dropna=False)
+            .agg(contacts=("contact_id", "nunique"))
+            .sort_values(["network", "ad_id", "ad_group_id"]).reset_index(drop=True))
 
 
 def attributed_contacts(world: World, report: str = "first_form_submission",
                         networks: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """One row per contact an ads report attributes to an ad (`contact_id` and `AD_KEYS`); see
-    `contacts_per_ad` for the reports' rules. With `networks`, only those networks are
-    connected: a click on another network's ad is no known ad interaction."""
+    """The new contacts (`new_contacts`) an ads report attributes to an ad: `contact_id` and
+    `AD_KEYS`, one row per contact (per contact and ad for `all_interactions`).
+
+    A contact's conversion events are its form submissions and its leads (`conversion_events`);
+    it converts at the earliest. Its ad interactions are its sessions started by a click on a
+    tracked ad, and its leads (`ad_interactions`).
+
+    - `first_form_submission`: the ad of its first conversion event (the session's ad when that
+      session was an ad interaction, none when it was not; the lead's ad for a lead);
+    - `last_form_submission`: the ad of its latest conversion event (ties by time, then id);
+    - `last_ad_interaction`: its last ad interaction at or before its conversion;
+    - `all_interactions`: every ad it interacted with at or before its conversion, once each.
+
+    With `networks`, only those networks are connected: a click on another network's ad is no
+    known ad interaction, and another network's leads are not loaded at all, so they are
+    neither conversion events nor ad interactions (a contact a lead of such a network created
+    then converts at its first web form, which did not create it: it does not count)."""
     if report not in REPORTS:
         raise ValueError(f"unknown report {report!r}; choose one of {REPORTS}")
-    clicks = _ad_interactions(world)
-    if networks is not None:
-        clicks = clicks[clicks["network"].isin(networks)]
-    forms = world.form_submissions
-    firsts = forms[forms["is_first"]]
-    if report == "first_form_submission":
-        chosen = firsts[["session_id"]].merge(clicks, on="session_id")
-    elif report == "last_form_submission":
-        order = np.lexsort((forms["submission_id"].astype("int64").to_numpy(),
-                            forms["submitted_at"].to_numpy(), forms["contact_id"].to_numpy()))
-        last = forms.iloc[order].drop_duplicates("contact_id", keep="last")
-        chosen = last[["session_id"]].merge(clicks, on="session_id")
+    events = conversion_events(world, networks)
+    counted = new_contacts(world, networks)
+    events = events[events["contact_id"].isin(counted)]
+    if report in ("first_form_submission", "last_form_submission"):
+        keep = "first" if report == "first_form_submission" else "last"
+        chosen = events.drop_duplicates("contact_id", keep=keep)
+        chosen = chosen[chosen["network"].notna()]
     else:
-        joined = clicks.merge(firsts[["contact_id", "submitted_at"]], on="contact_id")
-        joined = joined[joined["started_at"] <= joined["submitted_at"]]
-        chosen = joined.sort_values(["contact_id", "visit_rank"]).drop_duplicates(
-            "contact_id", keep="last")
+        converted = events.drop_duplicates("contact_id")[["contact_id", "occurred_at"]]
+        touches = ad_interactions(world, networks).merge(
+            converted.rename(columns={"occurred_at": "converted_at"}), on="contact_id")
+        touches = touches[touches["occurred_at"] <= touches["converted_at"]]
+        if report == "last_ad_interaction":
+            chosen = touches.drop_duplicates("contact_id", keep="last")
+        else:
+            chosen = touches.drop_duplicates(["contact_id", *AD_KEYS])
     return chosen[["contact_id", *AD_KEYS]].reset_index(drop=True)
+
+
+def conversion_events(world: World,
+                      networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every contact's conversion events (`EVENT_COLUMNS`), by contact, then time, then id: its
+    form submissions (`kind` "form_submission", with their session, and the session's ad when
+    the session was an ad interaction) and its leads (`kind` "lead", with their ad, no
+    session). With `networks`, only those networks' ads and leads are known."""
+    forms = world.form_submissions
+    web = pd.DataFrame({
+        "contact_id": _ids(forms["contact_id"]),
+        "occurred_at": forms["submitted_at"].array,
+        "kind": "form_submission",
+        "event_id": _ids(forms["submission_id"]),
+        "session_id": _ids(forms["session_id"]),
+    })
+    sessions = _ad_sessions(world, networks)
+    clicks = pd.DataFrame({"session_id": _ids(sessions["session_id"]),
+                           **{key: _ids(sessions[key]) for key in AD_KEYS}})
+    web = web.merge(clicks, on="session_id", how="left")
+    return _in_order(pd.concat([web, _lead_touches(world, networks)[EVENT_COLUMNS]],
+                               ignore_index=True))
+
+
+def ad_interactions(world: World, networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every contact's ad interactions (`EVENT_COLUMNS`), by contact, then time, then id:
+    sessions started by a click on a tracked ad (`kind` "session", `event_id` the session) and
+    leads (`kind` "lead"). With `networks`, only those networks' ads and leads."""
+    sessions = _ad_sessions(world, networks)
+    clicks = pd.DataFrame({
+        "contact_id": _ids(sessions["contact_id"]),
+        "occurred_at": sessions["started_at"].array,
+        "kind": "session",
+        "event_id": _ids(sessions["session_id"]),
+        "session_id": _ids(sessions["session_id"]),
+        **{key: _ids(sessions[key]) for key in AD_KEYS},
+    })
+    return _in_order(pd.concat([clicks, _lead_touches(world, networks)[EVENT_COLUMNS]],
+                               ignore_index=True))
+
+
+def conversions(world: World, networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per contact with a conversion event: `contact_id`, `converted_at` (its earliest
+    conversion event), `kind` of that event, `createdate`, and `is_new`: whether that
+    conversion created the contact, i.e. `createdate >= converted_at - NEW_CONTACT_TOLERANCE`
+    (HubSpot creates a web-form contact at the submission and a lead-ad contact a few minutes
+    after the lead; an old contact was created days or months before)."""
+    first = conversion_events(world, networks).drop_duplicates("contact_id")
+    created = pd.Series(world.contacts["createdate"].array,
+                        index=pd.Index(_ids(world.contacts["contact_id"])))
+    out = pd.DataFrame({"contact_id": first["contact_id"].array,
+                        "converted_at": first["occurred_at"].array,
+                        "kind": first["kind"].array})
+    out["createdate"] = created.reindex(out["contact_id"]).array
+    out["is_new"] = out["createdate"] >= out["converted_at"] - NEW_CONTACT_TOLERANCE
+    return out.sort_values("contact_id", key=lambda ids: ids.astype("int64")).reset_index(
+        drop=True)
+
+
+def new_contacts(world: World, networks: tuple[str, ...] | None = None) -> pd.Index:
+    """The contacts the ads reports count: converted, and created by that conversion."""
+    converted = conversions(world, networks)
+    return pd.Index(converted.loc[converted["is_new"], "contact_id"], name="contact_id")
+
+
+def old_contacts(world: World, networks: tuple[str, ...] | None = None) -> pd.Index:
+    """Converted contacts created before their conversion (by an import, a rep, the API, or a
+    lead of a network not connected): in no ads report, and neither are their deals."""
+    converted = conversions(world, networks)
+    return pd.Index(converted.loc[~converted["is_new"], "contact_id"], name="contact_id")
+
+
+def lead_contacts(world: World, networks: tuple[str, ...] | None = None) -> pd.Index:
+    """The contacts with at least one lead (of `networks`, when given), whether a lead created
+    them or came after their first web form."""
+    leads = _lead_touches(world, networks)
+    return pd.Index(pd.unique(leads["contact_id"]), name="contact_id")
 
 
 def deals_in_report(world: World, report: str = "first_form_submission",
                     networks: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The deals an ads report counts (`closed_won_deals`' columns): won, with a close date,
     and associated with a contact whose lifecycle stage is customer and whom the report
-    attributes to an ad."""
+    attributes to an ad (so never an old contact's)."""
     customers = set(world.contacts.loc[world.contacts["lifecyclestage"] == "customer",
                                        "contact_id"].astype(str))
     attributed = set(attributed_contacts(world, report, networks)["contact_id"].astype(str))
@@ -276,12 +379,46 @@ def deals_in_report(world: World, report: str = "first_form_submission",
     return won[keep].reset_index(drop=True)
 
 
-def _ad_interactions(world: World) -> pd.DataFrame:
-    """Sessions started by a click on a tracked ad: their ad, contact, start and rank."""
+def _ad_sessions(world: World, networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Sessions started by a click on a tracked ad (of `networks`, when given)."""
     sessions = world.sessions
     tracked = world.ads.loc[world.ads["is_tracked"], "ad_id"]
     clicks = sessions[sessions["ad_id"].notna() & sessions["ad_id"].isin(tracked)]
+    if networks is not None:
+        clicks = clicks[clicks["network"].isin(networks)]
     return clicks[["session_id", "contact_id", "started_at", "visit_rank", *AD_KEYS]]
+
+
+def _lead_touches(world: World, networks: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The leads (of `networks`, when given) as events (`EVENT_COLUMNS`, no session); in a
+    sparse world a LinkedIn lead sent without its creative has no ad."""
+    leads = world.leads
+    if networks is not None:
+        leads = leads[leads["network"].isin(networks)]
+    out = pd.DataFrame({
+        "contact_id": _ids(leads["contact_id"]),
+        "occurred_at": leads["created_at"].array,
+        "kind": "lead",
+        "event_id": _ids(leads["lead_id"]),
+        "session_id": pd.array([pd.NA] * len(leads), dtype=_ID),
+        **{key: _ids(leads[key]) for key in AD_KEYS},
+    })
+    if world.sparse:
+        out.loc[leads_without_creative(leads), "ad_id"] = pd.NA
+    return out
+
+
+def _ids(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Ids as Arrow-backed text (pd.NA for none), one dtype for every event's columns."""
+    return values.astype(_ID).array
+
+
+def _in_order(events: pd.DataFrame) -> pd.DataFrame:
+    """`events` by contact, then time, then id (numeric ids, compared as numbers)."""
+    order = np.lexsort((events["event_id"].astype("int64").to_numpy(),
+                        pd.DatetimeIndex(events["occurred_at"]).asi8,
+                        events["contact_id"].astype("int64").to_numpy()))
+    return events.iloc[order].reset_index(drop=True)
 
 
 def closed_won_deals(world: World) -> pd.DataFrame:
@@ -324,6 +461,8 @@ def write_truth(world: World, folder: Path) -> list[Path]:
         "spend_by_account_day": text(spend_by_account_day(world)),
         "touch_paths": touch_paths(world),
         **{f"contacts_per_ad_{report}": contacts_per_ad(world, report) for report in REPORTS},
+        "leads": world.leads,
+        "conversions": conversions(world),
         "closed_won_deals": text(closed_won_deals(world)),
         "entity_counts": pd.DataFrame(sorted(entity_counts(world).items()),
                                       columns=["entity", "rows"]),

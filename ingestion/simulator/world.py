@@ -89,6 +89,23 @@ _ORGANIC_REFERRER = {
 }
 SITE = "https://www.acme-analytics.example"
 
+# Contacts a web form did not create. "Old" ones were created earlier by an import, a sales rep
+# or the API (HubSpot's source OFFLINE, its drill-down `hs_analytics_source_data_1` one of
+# OFFLINE_SOURCES), days to months before their first visit. Lead-ad contacts were created by a
+# lead form on an ad (Facebook Lead Ads, LinkedIn Lead Gen Forms); some web-form contacts submit
+# a lead form later too.
+OLD_CONTACT_SHARE = 0.08
+LEAD_FIRST_SHARE = 0.04
+LEAD_LATER_SHARE = 0.02
+OFFLINE_SOURCES = ("IMPORT", "CRM_UI", "API")
+# Campaign types whose ads carry lead forms (tracked ones only): Facebook's lead campaigns and
+# LinkedIn's sponsored content (text ads have no lead forms).
+LEAD_CAMPAIGN_TYPES = {"facebook": "OUTCOME_LEADS", "linkedin": "SPONSORED_UPDATES"}
+LEAD_NETWORK_WEIGHTS = {"facebook": 0.5, "linkedin": 0.5}
+# How long the network's lead takes to reach HubSpot (its lead sync) and create the contact.
+LEAD_SYNC_LAG_SECONDS = (60, 900)
+ORIGINS_STREAM = 4141
+
 
 @dataclass(frozen=True)
 class Size:
@@ -163,6 +180,7 @@ class World:
     sessions: pd.DataFrame
     page_views: pd.DataFrame
     form_submissions: pd.DataFrame
+    leads: pd.DataFrame
     deals: pd.DataFrame
     deal_contacts: pd.DataFrame
     exchange_rates: pd.DataFrame
@@ -261,6 +279,9 @@ def _generate(size: Size, seed: int, end_date: dt.date, portal: Portal = Portal(
     daily, ad_index = _ad_daily(rng, size, end_date, accounts, ads)
     rates = _exchange_rates(rng, size, end_date, portal.company_currency)
     crm = _crm(rng, size, end_date, accounts, ads, keywords, daily, ad_index)
+    # From a generator of its own, so that every draw above stays what it was.
+    crm = _origins(np.random.default_rng([seed, ORIGINS_STREAM]), size, end_date, campaigns,
+                   ads, daily, ad_index, crm)
     if portal.sparse:
         crm = _sparse_crm(crm, portal.company_currency)
         users, teams, access = _sparse_access(size)
@@ -639,6 +660,141 @@ def _crm(rng, size: Size, end_date: dt.date, accounts, ads, keywords, daily,
             "form_submissions": forms, "deals": deals, "deal_contacts": deal_contacts}
 
 
+def _origins(rng, size: Size, end_date: dt.date, campaigns: pd.DataFrame, ads: pd.DataFrame,
+             daily: pd.DataFrame, ad_index: np.ndarray, crm: dict) -> dict:
+    """Contacts a web form did not create, and the leads of the networks' lead forms.
+
+    Each contact is drawn one origin: a web form (most), old (created by an import, a rep or
+    the API days to months before its first visit; `OLD_CONTACT_SHARE`), created by a lead
+    (`LEAD_FIRST_SHARE`: the lead comes an hour to 30 days before its first visit, the contact
+    `LEAD_SYNC_LAG_SECONDS` after it; half of them never submit a web form, so theirs are
+    dropped), or a web-form contact that later submits a lead too (`LEAD_LATER_SHARE`, a day to
+    60 days after its first form). A lead is on a tracked ad of a lead campaign
+    (`LEAD_CAMPAIGN_TYPES`) that had clicks on the lead's UTC day, drawn by its clicks; a
+    contact whose lead would fall outside the history or on a day without such an ad keeps its
+    web-form origin. Vectorised: no Python per contact or lead.
+    """
+    contacts, forms, sessions = crm["contacts"], crm["form_submissions"], crm["sessions"]
+    n = len(contacts)
+    start_ns = pd.Timestamp(end_date - dt.timedelta(days=size.days - 1), tz="UTC").as_unit(
+        "ns").value
+    end_ns = start_ns + size.days * _DAY_NS
+    # Sessions and first forms are in contact order (one visit_rank 0 and one first form each).
+    first_visit = _ns(sessions["started_at"])[sessions["visit_rank"].to_numpy() == 0]
+    first_form = _ns(forms["submitted_at"])[forms["is_first"].to_numpy(dtype=bool)]
+    shares = [OLD_CONTACT_SHARE, LEAD_FIRST_SHARE, LEAD_LATER_SHARE]
+    origin = rng.choice(4, size=n, p=[1 - sum(shares), *shares])
+    u_gap, u_keep, u_network, u_ad = rng.uniform(0, 1, (4, n))
+    lag = rng.integers(LEAD_SYNC_LAG_SECONDS[0], LEAD_SYNC_LAG_SECONDS[1] + 1, n) * _SECOND_NS
+    offline_source = rng.integers(0, len(OFFLINE_SOURCES), n)
+
+    created = _ns(contacts["createdate"]).copy()
+    old = origin == 1
+    before = (2 * 86_400 + np.floor(u_gap * 178 * 86_400).astype(np.int64)) * _SECOND_NS
+    created[old] = first_visit[old] - before[old]
+
+    hour = 3_600 * _SECOND_NS
+    room = first_visit - start_ns
+    gap = hour + np.floor(u_gap * (np.minimum(30 * _DAY_NS, room) - hour) / _SECOND_NS).astype(
+        np.int64) * _SECOND_NS
+    later = first_form + (86_400 + np.floor(u_gap * 59 * 86_400).astype(np.int64)) * _SECOND_NS
+    lead_at = np.where(origin == 2, first_visit - gap, later)
+    wants = ((origin == 2) & (room > 2 * hour)) | ((origin == 3) & (later < end_ns))
+    day = np.where(wants, (lead_at - start_ns) // _DAY_NS, 0)
+    row, found = _lead_ads(daily, ads, ad_index, day, u_network, u_ad)
+    has_lead = wants & found
+    first_lead = has_lead & (origin == 2)
+    created[first_lead] = lead_at[first_lead] + lag[first_lead]
+
+    who = np.flatnonzero(has_lead)
+    who = who[np.lexsort((who, lead_at[who]))]
+    leads = _lead_frame(who, lead_at[who], first_lead[who], row[who], daily, campaigns,
+                        contacts)
+    source = contacts["analytics_source"].to_numpy(dtype=object).copy()
+    source_data = np.full(n, None, dtype=object)
+    source[old] = "OFFLINE"
+    source_data[old] = np.array(OFFLINE_SOURCES, dtype=object)[offline_source[old]]
+    created_by_lead = leads["is_first"].to_numpy(dtype=bool)
+    source[who[created_by_lead]] = "PAID_SOCIAL"
+    source_data[who[created_by_lead]] = leads.loc[created_by_lead, "network"].map(
+        {"facebook": "Facebook", "linkedin": "LinkedIn"}).to_numpy(dtype=object)
+    contacts = contacts.assign(createdate=_utc(created), analytics_source=source,
+                               analytics_source_data_1=source_data)
+    # Half of the contacts a lead created never submit a web form.
+    silent = first_lead & (u_keep < 0.5)
+    form_owner = pd.Index(contacts["contact_id"]).get_indexer(forms["contact_id"])
+    forms = forms[~silent[form_owner]].reset_index(drop=True)
+    return {**crm, "contacts": contacts, "form_submissions": forms, "leads": leads}
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """UTC instants as epoch nanoseconds."""
+    return pd.DatetimeIndex(values).as_unit("ns").asi8
+
+
+def _lead_ads(daily: pd.DataFrame, ads: pd.DataFrame, ad_index: np.ndarray, day: np.ndarray,
+              u_network: np.ndarray, u_ad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per lead (its day index), the `daily` row of the ad it came from, and whether there was
+    one: a network by `LEAD_NETWORK_WEIGHTS` (the other when the first had no lead ad that
+    day), then an ad-day of that day by its clicks."""
+    clicks = daily["clicks"].to_numpy()
+    days = daily["day_index"].to_numpy(np.int64)
+    capable = ads["is_tracked"].to_numpy(dtype=bool) & np.isin(
+        ads["network"].to_numpy(dtype=object) + ":" + ads["campaign_type"].to_numpy(dtype=object),
+        [f"{net}:{kind}" for net, kind in LEAD_CAMPAIGN_TYPES.items()])
+    network = ads["network"].to_numpy(dtype=object)
+    picks, founds = [], []
+    for net in LEAD_CAMPAIGN_TYPES:
+        rows = np.flatnonzero((capable & (network == net))[ad_index] & (clicks > 0))
+        rows = rows[np.argsort(days[rows], kind="stable")]
+        if not len(rows):
+            picks.append(np.full(len(day), -1))
+            founds.append(np.zeros(len(day), dtype=bool))
+            continue
+        cum = np.cumsum(clicks[rows])
+        before = np.concatenate([[0], cum])  # clicks of the rows before each row
+        lo = np.searchsorted(days[rows], day, "left")
+        hi = np.searchsorted(days[rows], day, "right")
+        target = before[lo] + u_ad * (before[hi] - before[lo])
+        at = np.minimum(np.searchsorted(cum, target, "right"), len(rows) - 1)
+        picks.append(np.where(hi > lo, rows[at], -1))
+        founds.append(hi > lo)
+    (fb, li), (fb_found, li_found) = picks, founds
+    want_linkedin = u_network >= LEAD_NETWORK_WEIGHTS["facebook"]
+    use_linkedin = li_found & (want_linkedin | ~fb_found)
+    return np.where(use_linkedin, li, fb), fb_found | li_found
+
+
+def _lead_frame(who: np.ndarray, lead_at: np.ndarray, is_first: np.ndarray, row: np.ndarray,
+                daily: pd.DataFrame, campaigns: pd.DataFrame, contacts: pd.DataFrame):
+    """`World.leads`: one row per lead (`who`: the contacts' positions, in time order)."""
+    network = daily["network"].array.take(row)
+    is_linkedin = np.asarray(network == "linkedin", dtype=bool)
+    k = np.arange(len(who), dtype=np.int64)
+    # Facebook lead ids are long numbers; LinkedIn's response ids shorter ones. One form per
+    # campaign on each network.
+    lead_id = np.where(is_linkedin, 71_300_000 + k * 17, 2_310_470_000_000_000 + k * 7_919)
+    campaign = daily["campaign_id"].array.take(row)
+    campaign_pos = pd.Index(campaigns["campaign_id"]).get_indexer(campaign)
+    form_id = np.where(is_linkedin, 6_420_000 + campaign_pos * 37,
+                       1_093_400_000_000_000 + campaign_pos * 1_009)
+    return pd.DataFrame({
+        "lead_id": _numbers(lead_id),
+        "network": network,
+        "account_id": daily["account_id"].array.take(row),
+        "campaign_id": campaign,
+        "ad_group_id": daily["ad_group_id"].array.take(row),
+        "ad_id": daily["ad_id"].array.take(row),
+        "form_id": _numbers(form_id),
+        "created_at": _utc(lead_at),
+        "email": contacts["email"].array.take(who),
+        "first_name": contacts["firstname"].array.take(who),
+        "last_name": contacts["lastname"].array.take(who),
+        "contact_id": contacts["contact_id"].array.take(who),
+        "is_first": is_first,
+    })
+
+
 _DAY_NS = 86_400 * 10**9
 _SECOND_NS = 10**9
 # Text columns: pandas' default `str` (Arrow-backed from pandas 3 on, NaN for missing), and
@@ -973,6 +1129,15 @@ def sparse_pick(ids, every: int, salt: int = 0) -> np.ndarray:
 SALT_NO_FIRSTNAME = 11
 SALT_NO_SOURCE = 12
 SALT_NO_DEAL_CURRENCY = 13
+SALT_NO_LEAD_CREATIVE = 14
+
+
+def leads_without_creative(leads: pd.DataFrame) -> np.ndarray:
+    """Which LinkedIn leads a sparse rendering sends without `associatedEntity` (the creative
+    is documented as optional): about one in three, chosen by lead id. Such a lead names only
+    its LinkedIn campaign (our ad group), so the truth credits it there, without an ad."""
+    return (leads["network"].to_numpy(dtype=object) == "linkedin") & sparse_pick(
+        leads["lead_id"], 3, SALT_NO_LEAD_CREATIVE)
 
 
 def _sparse_hierarchy(accounts: pd.DataFrame, keywords: pd.DataFrame):

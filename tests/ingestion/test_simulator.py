@@ -74,12 +74,22 @@ def test_untracked_campaigns_bring_no_tracked_sessions(world_s):
     assert tracked["landing_url"].str.contains("hsa_ver=3").all()
 
 
-def test_every_contact_converts_once_at_a_first_form_submission(world_s):
-    firsts = world_s.form_submissions[world_s.form_submissions["is_first"]]
-    assert sorted(firsts["contact_id"]) == sorted(world_s.contacts["contact_id"])
-    created = world_s.contacts.set_index("contact_id")["createdate"]
-    assert (firsts.set_index("contact_id")["submitted_at"] == created.reindex(
-        firsts["contact_id"])).all()
+def test_every_contact_has_one_first_form_submission_unless_a_lead_created_it(world_s):
+    """Each contact has one first web form, except some a lead created (they never submit a
+    web form); a contact neither old nor created by a lead was created by that first form."""
+    forms = world_s.form_submissions
+    firsts = forms[forms["is_first"]]
+    assert not firsts["contact_id"].duplicated().any()
+    contacts = world_s.contacts.set_index("contact_id")
+    leads = world_s.leads
+    created_by_lead = set(leads.loc[leads["is_first"], "contact_id"])
+    without_form = set(contacts.index) - set(firsts["contact_id"])
+    assert without_form and without_form < created_by_lead
+    old = set(contacts.index[contacts["analytics_source"] == "OFFLINE"])
+    web = sorted(set(contacts.index) - created_by_lead - old)
+    assert len(web) > 200
+    assert (firsts.set_index("contact_id")["submitted_at"].reindex(web)
+            == contacts["createdate"].reindex(web)).all()
 
 
 def test_exchange_rates_start_before_the_first_day(world_s):
@@ -94,11 +104,17 @@ def test_truth_totals_equal_the_daily_metrics(world_s):
     assert str(truth["spend"].iloc[0]) == f"{truth['spend_cents'].iloc[0] / 100:.2f}"
 
 
-def test_first_form_submission_truth_counts_only_ad_sessions(world_s):
+def test_first_form_submission_truth_counts_only_new_contacts_from_ads(world_s):
+    """Contacts a web form created on an ad session, plus contacts a lead created."""
     truth = contacts_per_ad(world_s, "first_form_submission")
     firsts = world_s.form_submissions[world_s.form_submissions["is_first"]]
-    from_ads = firsts.merge(world_s.sessions, on="session_id")["ad_id"].notna().sum()
-    assert truth["contacts"].sum() == from_ads
+    created = world_s.contacts.set_index("contact_id")["createdate"]
+    leads = world_s.leads
+    by_web_form = firsts[(firsts["submitted_at"].to_numpy()
+                          == created.reindex(firsts["contact_id"]).to_numpy())
+                         & ~firsts["contact_id"].isin(leads.loc[leads["is_first"], "contact_id"])]
+    from_ads = by_web_form.merge(world_s.sessions, on="session_id")["ad_id"].notna().sum()
+    assert truth["contacts"].sum() == from_ads + leads["is_first"].sum()
 
 
 def test_fault_rule_is_spent_after_its_times():
