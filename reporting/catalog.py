@@ -27,14 +27,30 @@ ATTRIBUTIONS = ADS_REPORTS + MODELS
 DEFAULT_ATTRIBUTION = "first_form_submission"
 ANALYZE_ATTRIBUTION = "last_ad_interaction"
 
-# Contact metric -> the current lifecycle stage it counts.
+# Contact metric -> the current lifecycle stage it counts: HubSpot's eight default stages, in
+# their order.
 STAGE_METRICS = {
+    "subscribers": "subscriber",
     "leads": "lead",
     "mqls": "marketingqualifiedlead",
     "sqls": "salesqualifiedlead",
     "opportunities": "opportunity",
     "customers": "customer",
+    "evangelists": "evangelist",
+    "others": "other",
 }
+# Stage metric -> its cost per contact in that stage.
+STAGE_COSTS = {name: "cost_per_opportunity" if name == "opportunities"
+               else f"cost_per_{name.removesuffix('s')}" for name in STAGE_METRICS}
+
+# The spend in the ad accounts' own currency ("Amount spent", as HubSpot shows it per account):
+# shown only where the accounts in view share one currency. A metric once the measures sum the
+# facts' `spend` (reporting/queries.py); until then the reports leave it out.
+ACCOUNT_SPEND = "spend_account_currency"
+
+# HubSpot hides a connected Facebook account's deleted campaigns from its ads reports; so do the
+# reports here, unless asked to include them (their spend stays in the marts).
+HIDDEN_BY_DEFAULT = ("facebook", "deleted")  # (network, normalised campaign status)
 
 
 @dataclass(frozen=True)
@@ -71,12 +87,14 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "(contacts - customers) x contact_to_customer_rate x average_sale_price"
            " + customers x average_sale_price", "crm"),
     _ratio("ctr", "clicks / impressions", "clicks", "impressions"),
-    _ratio("cpc", "spend / clicks", "spend", "clicks"),
-    _ratio("cost_per_session", "spend / sessions (HubSpot's 'CPC')", "spend", "sessions"),
+    # HubSpot's CPC is spend per site visit that followed an ad click; the network's is spend
+    # per click. Labelled "CPC" and "CPC (network)" (reporting.output.label).
+    _ratio("cpc", "spend / clicks, the network's CPC (shown as 'CPC (network)')", "spend",
+           "clicks"),
+    _ratio("cost_per_session", "spend / sessions that followed an ad click: HubSpot's 'CPC' "
+           "(shown as 'CPC')", "spend", "sessions"),
     _ratio("cost_per_contact", "spend / contacts", "spend", "contacts"),
-    *(_ratio(f"cost_per_{name.removesuffix('s')}" if name != "opportunities"
-             else "cost_per_opportunity", f"spend / {name}", "spend", name)
-      for name in STAGE_METRICS),
+    *(_ratio(cost, f"spend / {name}", "spend", name) for name, cost in STAGE_COSTS.items()),
     _ratio("cost_per_deal", "spend / deals", "spend", "deals"),
     _ratio("conversion_rate", "network conversions / interactions (keyword level)",
            "network_conversions", "interactions"),
@@ -129,11 +147,12 @@ LEVELS: dict[str, Level] = {level.name: level for level in (
 TABLE_LEVELS = ("campaign", "ad_group", "ad", "keyword", "ad_account", "network")
 
 # The columns a report shows when none are asked for, by ROI setting.
+# HubSpot's CPC (`cost_per_session`) comes first, the network's (`cpc`) beside it.
 DEFAULT_COLUMNS = {
-    "deals": ("impressions", "clicks", "ctr", "spend", "cpc", "sessions", "contacts",
-              "cost_per_contact", "customers", "deals", "revenue", "roi"),
-    "estimate": ("impressions", "clicks", "ctr", "spend", "cpc", "sessions", "contacts",
-                 "cost_per_contact", "customers", "estimated_revenue", "roi"),
+    "deals": ("impressions", "clicks", "ctr", "spend", "cost_per_session", "cpc", "sessions",
+              "contacts", "cost_per_contact", "customers", "deals", "revenue", "roi"),
+    "estimate": ("impressions", "clicks", "ctr", "spend", "cost_per_session", "cpc", "sessions",
+                 "contacts", "cost_per_contact", "customers", "estimated_revenue", "roi"),
 }
 OVERVIEW_COLUMNS = {
     "deals": ("impressions", "clicks", "contacts", "deals", "spend", "revenue", "roi"),
@@ -157,3 +176,5 @@ ANALYZE_RANKINGS = {
     "low_cost_per_contact_campaigns": ("cost_per_contact", False),
 }
 ANALYZE_REPORTS = (*ANALYZE_SERIES, *ANALYZE_RANKINGS)
+# What a series may be split by, as HubSpot's Analyze charts split theirs.
+ANALYZE_SPLITS = ("network",)

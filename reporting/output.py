@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reporting.catalog import STAGE_METRICS
 from reporting.errors import InvalidFilter
 from reporting.files import write_atomically
 
@@ -22,14 +23,20 @@ PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "search_top_imp
            "search_absolute_top_impression_share"}
 MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "cost_per_session",
          "max_cpc", "first_page_cpc", "top_of_page_cpc"}
-CREDITED = {"contacts", "leads", "mqls", "sqls", "opportunities", "customers", "deals"}
+CREDITED = {"contacts", *STAGE_METRICS, "deals"}
 # Words a label spells differently from a name's lowercase word.
 ABBREVIATIONS = {"cpc": "CPC", "ctr": "CTR", "roi": "ROI", "mql": "MQL", "mqls": "MQLs",
                  "sql": "SQL", "sqls": "SQLs", "linkedin": "LinkedIn"}
+# Metrics shown under HubSpot's names: its "CPC" is spend per session after an ad click, so the
+# network's spend per click is the one that says whose it is.
+METRIC_LABELS = {"cost_per_session": "CPC", "cpc": "CPC (network)",
+                 "spend_account_currency": "amount spent"}
 
 
 def label(name: str) -> str:
     """`cost_per_contact` -> `cost per contact`, `ctr` -> `CTR`: a name as a reader says it."""
+    if name in METRIC_LABELS:
+        return METRIC_LABELS[name]
     return " ".join(ABBREVIATIONS.get(word, word) for word in name.split("_"))
 
 

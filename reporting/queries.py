@@ -346,18 +346,24 @@ def metric_expression(name: str, scope: Scope, params: dict[str, object]) -> str
 
 def report_sql(level: Level, scope: Scope, metrics: list[str], grain: str | None = None,
                order: list[tuple[str, bool]] | None = None, limit: int | None = None,
-               where_not_null: str | None = None) -> Query:
+               where_not_null: str | None = None, where_positive: tuple[str, ...] = ()
+               ) -> Query:
     """The report: the level's keys and labels, then the chosen metrics, ordered (nulls last,
-    then by key so ties are stable) and optionally limited."""
+    then by key so ties are stable) and optionally limited; only the rows where
+    `where_not_null` has a value and every metric of `where_positive` is above 0."""
     measures = measures_sql(level, scope, grain)
     params = measures.params
     keys = _out_keys(level, grain)
     selected = [f"m.{column}" for column in [*keys, *level.labels]]
-    selected += [f"{metric_expression(name, scope, params)} as {name}" for name in metrics]
+    shown = [*metrics, *(name for name in where_positive if name not in metrics)]
+    selected += [f"{metric_expression(name, scope, params)} as {name}" for name in shown]
     # nulls last, then by key so ties are stable
     ordering = [f"{name} {'desc' if descending else 'asc'} nulls last"
                 for name, descending in order or []] + keys
-    filter_sql = f"where {where_not_null} is not null" if where_not_null else ""
+    conditions = [f"{name} > 0" for name in where_positive]
+    if where_not_null:
+        conditions.insert(0, f"{where_not_null} is not null")
+    filter_sql = "where " + " and ".join(conditions) if conditions else ""
     limit_sql = ""
     if limit is not None:
         limit_sql = "limit $limit"
@@ -366,7 +372,7 @@ def report_sql(level: Level, scope: Scope, metrics: list[str], grain: str | None
 {measures.sql}
 )
 
-select * from (
+select {", ".join([*keys, *level.labels, *metrics])} from (
     select {", ".join(selected)}
     from measures as m
 ) as report

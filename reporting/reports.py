@@ -24,9 +24,11 @@ from ingestion.common.portal import built_settings
 from orchestration.paths import dbt_project_vars
 from orchestration.publishing import holder
 from reporting.catalog import (
+    ACCOUNT_SPEND,
     ANALYZE_RANKINGS,
     ANALYZE_REPORTS,
     ANALYZE_SERIES,
+    ANALYZE_SPLITS,
     ATTRIBUTIONS,
     DEFAULT_ATTRIBUTION,
     DEFAULT_COLUMNS,
@@ -36,13 +38,16 @@ from reporting.catalog import (
     NETWORKS,
     OVERVIEW_COLUMNS,
     ROI_SETTINGS,
+    STAGE_COSTS,
+    STAGE_METRICS,
     STATUSES,
     TABLE_LEVELS,
     TIME_GRAINS,
 )
 from reporting.dates import date_range, today_in
 from reporting.errors import InvalidFilter, ReportError
-from reporting.queries import Query, Scope, report_sql, scope_ctes
+from reporting.queries import Level, Query, Scope, report_sql, scope_ctes
+from reporting.settings import DBT_VARS, RoiInputs, roi_inputs
 
 
 class WarehouseUnavailable(ReportError):
@@ -74,6 +79,12 @@ class Filters:
     user: str | None = None
     team: str | None = None
     roi_setting: str = "deals"
+    # Deleted Facebook campaigns are hidden, as HubSpot hides them, unless this is set, status
+    # `deleted` is chosen or they are named below.
+    include_deleted: bool = False
+    # The campaign table's drill-down: campaign ids, ad group ids (or "network:id").
+    campaigns: tuple[str, ...] = ()
+    ad_groups: tuple[str, ...] = ()
 
     @property
     def has_dates(self) -> bool:
@@ -122,13 +133,22 @@ class Reports:
         self.contact_to_customer_rate = float(
             contact_to_customer_rate if contact_to_customer_rate is not None
             else project["contact_to_customer_rate"])
+        # `open` says where each came from (an option, the settings file or the dbt vars).
+        self.roi_inputs = RoiInputs(self.average_sale_price, self.contact_to_customer_rate, {
+            "average_sale_price": DBT_VARS if average_sale_price is None else "option",
+            "contact_to_customer_rate": DBT_VARS if contact_to_customer_rate is None
+            else "option"})
 
     @classmethod
     @contextmanager
     def open(cls, warehouse: Path, **settings) -> Iterator[Reports]:
+        """Reports over `warehouse`; the ROI inputs not given in `settings` come from the
+        settings file beside it, else the dbt vars (reporting/settings.py)."""
         if not Path(warehouse).exists():
             raise WarehouseUnavailable(
                 f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
+        inputs = roi_inputs(warehouse, settings.pop("average_sale_price", None),
+                            settings.pop("contact_to_customer_rate", None))
         try:
             con = duckdb.connect(str(warehouse), read_only=True)
         except duckdb.IOException as exc:
@@ -143,7 +163,10 @@ class Reports:
                 raise WarehouseUnavailable(
                     f"{warehouse} has no marts ({', '.join(sorted(missing))} missing): "
                     "run `ads-analytics run` first")
-            yield cls(con, **settings)
+            reports = cls(con, average_sale_price=inputs.average_sale_price,
+                          contact_to_customer_rate=inputs.contact_to_customer_rate, **settings)
+            reports.roi_inputs = inputs
+            yield reports
         finally:
             con.close()
 
@@ -192,6 +215,8 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         _check_all("ROI setting", [filters.roi_setting], ROI_SETTINGS)
         networks = _check_all("network", [n.lower() for n in filters.networks], NETWORKS)
         statuses = _check_all("status", [s.lower() for s in filters.statuses], STATUSES)
+        campaigns = self._drilled("campaign", filters.campaigns)
+        ad_groups = self._drilled("ad group", filters.ad_groups)
         return Scope(
             dates=dates, attribution=attribution, roi_setting=filters.roi_setting,
             accounts=self._accounts(filters.accounts), networks=networks, statuses=statuses,
@@ -199,7 +224,32 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
             average_sale_price=self.average_sale_price,
             contact_to_customer_rate=self.contact_to_customer_rate,
             week_start=self.week_start,
+            # A campaign chosen by status `deleted` or by its id is shown, whatever its network.
+            include_deleted=(filters.include_deleted or "deleted" in statuses
+                             or bool(campaigns or ad_groups)),
+            campaigns=campaigns, ad_groups=ad_groups,
         )
+
+    def _drilled(self, what: str, wanted: Sequence[str]) -> tuple[str, ...]:
+        """The campaigns (or ad groups) of the ids given, as "network:id"."""
+        if not wanted:
+            return ()
+        table, key = (("dim_campaigns", "campaign_id") if what == "campaign"
+                      else ("dim_ad_groups", "ad_group_id"))
+        known = dict(self.con.execute(
+            f"select distinct {key}, network || ':' || {key} from marts.{table}"
+            f" where {key} in (select unnest($ids))"
+            f" or network || ':' || {key} in (select unnest($ids))",
+            {"ids": list(wanted)}).fetchall())
+        chosen = []
+        for value in wanted:
+            matches = [full for plain, full in known.items() if value in (plain, full)]
+            if not matches:
+                raise InvalidFilter(what, value, expected=f"the id of a {what} in the warehouse "
+                                    f"(`ads-analytics report campaigns --level "
+                                    f"{what.replace(' ', '_')}` lists them)")
+            chosen += matches
+        return tuple(dict.fromkeys(chosen))
 
     def _accounts(self, wanted: Sequence[str]) -> tuple[str, ...]:
         if not wanted:
@@ -233,13 +283,65 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         })
         return frame
 
+    def account_currencies(self, scope: Scope, level: Level = LEVELS["total"]) -> list[str]:
+        """The currencies of the ad accounts whose rows the scope leaves in view."""
+        params: dict[str, object] = {}
+        return [row[0] for row in self.con.execute(
+            f"with {scope_ctes(level, scope, params)}\n\n"
+            "select distinct currency_code from scope order by 1", params).fetchall()]
+
+    def _metrics(self, scope: Scope, level: Level, columns: Sequence[str] | None,
+                 defaults: Sequence[str]) -> tuple[list[str], str | None]:
+        """The metrics asked for (else `defaults`, with the spend in the accounts' currency
+        after the spend when they share one), and that currency when the spend in it is
+        among them. Several currencies' spends are never added up."""
+        metrics = list(_check_all("column", list(columns or defaults), list(METRICS)))
+        if ACCOUNT_SPEND not in METRICS or columns and ACCOUNT_SPEND not in metrics:
+            return metrics, None
+        currencies = self.account_currencies(scope, level)
+        if len(currencies) > 1:
+            if columns:
+                raise InvalidFilter("column", ACCOUNT_SPEND, expected=(
+                    "one account currency in view (these accounts spend in "
+                    f"{', '.join(currencies)}): filter to one ad account, or to accounts "
+                    "that share a currency"))
+            return metrics, None
+        if not columns and "spend" in metrics:
+            metrics.insert(metrics.index("spend") + 1, ACCOUNT_SPEND)
+        return metrics, currencies[0] if currencies else None
+
+    def _account_currency(self, frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+        """The spend in the accounts' currency with that currency beside it (a column, and
+        `attrs["account_currency"]` for labels)."""
+        if ACCOUNT_SPEND in frame.columns:
+            frame.attrs["account_currency"] = currency
+            if "currency_code" not in frame.columns:
+                frame.insert(frame.columns.get_loc(ACCOUNT_SPEND), "currency_code", currency)
+        return frame
+
     def overview(self, scope: Scope, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """One row over every campaign in scope: by default impressions, clicks, contacts,
-        deals (or customers under the `estimate` ROI setting), spend, revenue and ROI."""
-        metrics = _check_all("column", list(columns or OVERVIEW_COLUMNS[scope.roi_setting]),
-                             list(METRICS))
-        query = report_sql(LEVELS["total"], scope, list(metrics))
-        return self._frame(query, scope, "Overview")
+        deals (or customers under the `estimate` ROI setting), spend (and, where the accounts
+        in view share a currency, the spend in it), revenue and ROI."""
+        metrics, currency = self._metrics(scope, LEVELS["total"], columns,
+                                          OVERVIEW_COLUMNS[scope.roi_setting])
+        query = report_sql(LEVELS["total"], scope, metrics)
+        return self._account_currency(self._frame(query, scope, "Overview"), currency)
+
+    def stages(self, scope: Scope) -> pd.DataFrame:
+        """One row per lifecycle stage, HubSpot's eight in order: the attributed contacts now
+        in it and the spend per such contact."""
+        metrics = [metric for pair in STAGE_COSTS.items() for metric in pair]
+        report = self._frame(report_sql(LEVELS["total"], scope, metrics), scope,
+                             "Lifecycle stages")
+        row = report.iloc[0]
+        frame = pd.DataFrame({
+            "lifecycle_stage": list(STAGE_METRICS.values()),
+            "contacts": [row[name] for name in STAGE_METRICS],
+            "cost_per_contact_in_stage": [row[cost] for cost in STAGE_COSTS.values()],
+        })
+        frame.attrs = dict(report.attrs)
+        return frame
 
     def campaign_table(self, scope: Scope, level: str = "campaign",
                        columns: Sequence[str] | None = None, sort: str | None = None,
@@ -249,8 +351,14 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         if level not in TABLE_LEVELS:
             raise InvalidFilter("level", level, TABLE_LEVELS)
         chosen = LEVELS[level]
-        metrics = _check_all("column", list(columns or DEFAULT_COLUMNS[scope.roi_setting]),
-                             list(METRICS))
+        for what, ids, key in (("campaign", scope.campaigns, "campaign_id"),
+                               ("ad group", scope.ad_groups, "ad_group_id")):
+            if ids and key not in chosen.keys:
+                under = [name for name in TABLE_LEVELS if key in LEVELS[name].keys]
+                raise InvalidFilter(f"{what} filter at level", level,
+                                    expected=f"a level with {what}s: {', '.join(under)}")
+        metrics, currency = self._metrics(scope, chosen, columns,
+                                          DEFAULT_COLUMNS[scope.roi_setting])
         order = []
         computed = list(metrics)
         if sort is not None:
@@ -261,25 +369,36 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         _check_limit(limit)
         query = report_sql(chosen, scope, computed, order=order, limit=limit)
         frame = self._frame(query, scope, f"{level.replace('_', ' ').title()} table")
-        return frame.drop(columns=[c for c in computed if c not in metrics])
+        return self._account_currency(
+            frame.drop(columns=[c for c in computed if c not in metrics]), currency)
 
-    def analyze(self, name: str, scope: Scope, grain: str = "day",
-                limit: int = 10) -> pd.DataFrame:
+    def analyze(self, name: str, scope: Scope, grain: str = "day", limit: int = 10,
+                by: str | None = None) -> pd.DataFrame:
         """One of the analyze reports: spend by network (`total_spend`), a metric over time
-        (`spend_over_time`, `impressions`, `clicks`, `contacts`, `customers`), or the campaigns
-        with the highest or lowest CPC or cost per contact."""
+        (`spend_over_time`, `impressions`, `clicks`, `contacts`, `customers`), one series per
+        network with `by="network"`, or the campaigns with the highest or lowest CPC or cost
+        per contact (only campaigns that spent and have clicks, or contacts)."""
         if name not in ANALYZE_REPORTS:
             raise InvalidFilter("analyze report", name, ANALYZE_REPORTS)
         _check_limit(limit)
+        if by is not None:
+            _check_all("split", [by], ANALYZE_SPLITS)
+            if name in ANALYZE_RANKINGS:
+                raise InvalidFilter("split of a ranking", by,
+                                    expected=f"a series: {', '.join(ANALYZE_SERIES)}")
         if name == "total_spend":
             query = report_sql(LEVELS["network"], scope, ["spend"])
         elif name in ANALYZE_SERIES:
             _check_all("time grain", [grain], TIME_GRAINS)
-            query = report_sql(LEVELS["total"], scope, [ANALYZE_SERIES[name]], grain=grain)
+            query = report_sql(LEVELS[by or "total"], scope, [ANALYZE_SERIES[name]],
+                               grain=grain)
         else:
             metric, highest = ANALYZE_RANKINGS[name]
+            # A campaign that spent nothing costs nothing per click or contact, and one with
+            # no clicks (contacts) has no cost per one: neither belongs in a ranking.
             query = report_sql(LEVELS["campaign"], scope, ["spend", "clicks", "contacts", metric],
-                               order=[(metric, highest)], limit=limit, where_not_null=metric)
+                               order=[(metric, highest)], limit=limit, where_not_null=metric,
+                               where_positive=("spend", METRICS[metric].denominator))
         return self._frame(query, scope, name.replace("_", " ").capitalize())
 
     def goals(self, filters: Filters) -> pd.DataFrame:

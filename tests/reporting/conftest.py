@@ -4,15 +4,21 @@ worked out on paper (the expected values in the tests are computed that way, not
 Today is Monday 2026-06-15; "last 7 days" is 2026-06-08..2026-06-14.
 
     accounts   facebook F1 (user U1), google G1 and linkedin L1 (team T1, and U2 through T1)
-    campaigns  C1 F1 active tracked · C2 F1 paused untracked · C3 G1 active · C4 G1 deleted ·
-               C5 L1 active          (ad groups AGn and ads An under Cn; C1 has ads A1a and
+    campaigns  C1 F1 active tracked · C2 F1 paused untracked · C3 G1 active · C4 G1 deleted
+               (Google's REMOVED) · C5 L1 active · C6 F1 deleted (Facebook's DELETED, hidden
+               by default)   (ad groups AGn and ads An under Cn; C1 has ads A1a and
                                       A1b, which is paused;
                Google keywords K3 in AG3, K4 in AG4)
+    money      G1 spends euros (1 EUR = 1.25 USD on every day), F1 and L1 dollars; the company
+               currency is USD
     contacts   P1 customer, converted 06-14 on A1a (also touched A1b, A3, and organic search)
                P2 lead, 06-13 on A3 keyword K3 (also touched A4 keyword K4)
                P3 MQL, 05-01 on A5 (outside the last 7 days)
                P4 MQL, 06-12 on A5 (also touched A1a)
                P5 lead, 06-14 on campaign C1, ad unknown
+               P6 subscriber 04-20 on A1a, P7 evangelist 04-21 on A3, P8 other 04-22 on A5
+               (before the last 30 days)
+               P9 lead, 06-11 on A6 (the deleted Facebook campaign)
     deals      D1 of P1, closed 06-14, 1000 in the company currency; D2 of P1, closed 04-01, 500
 """
 
@@ -39,10 +45,14 @@ CAMPAIGNS = [  # network, account, campaign, name, type, status, tracked
     ("google", "G1", "C3", "Search brand", "SEARCH", "active", True),
     ("google", "G1", "C4", "Search generic", "SEARCH", "deleted", True),
     ("linkedin", "L1", "C5", "Sponsored", "SPONSORED_UPDATES", "active", True),
+    ("facebook", "F1", "C6", "Old promo", "OUTCOME_TRAFFIC", "deleted", True),
 ]
+RAW_STATUS = {"C4": "REMOVED", "C6": "DELETED"}  # the network's own word, where it differs
+# The company currency (USD) per unit of each account's currency.
+RATES = {"F1": 1.0, "G1": 1.25, "L1": 1.0}
 ADS = [  # ad, ad group, campaign
     ("A1a", "AG1", "C1"), ("A1b", "AG1", "C1"), ("A2", "AG2", "C2"), ("A3", "AG3", "C3"),
-    ("A4", "AG4", "C4"), ("A5", "AG5", "C5"),
+    ("A4", "AG4", "C4"), ("A5", "AG5", "C5"), ("A6", "AG6", "C6"),
 ]
 AD_STATUS = {"A1b": "paused"}  # an ad paused inside an active campaign
 KEYWORDS = [  # keyword, ad group, text, match type, max cpc, first page, top of page
@@ -58,6 +68,8 @@ AD_DAYS = [  # ad, day, impressions, clicks, spend in company currency, sessions
     ("A3", "2026-05-20", 100, 10, 12.0, 2),
     ("A4", "2026-06-13", 200, 4, 8.0, 1),
     ("A5", "2026-06-12", 300, 3, 90.0, 2),
+    ("A6", "2026-06-09", 100, 5, 0.0, 1),  # clicks the network did not charge for
+    ("A6", "2026-06-11", 400, 8, 24.0, 4),
 ]
 KEYWORD_DAYS = [  # keyword, day, impressions, clicks, spend, conversions, interactions,
     #                search top and absolute top impression shares
@@ -71,7 +83,14 @@ CONTACTS = {  # contact: (converted day, current stage)
     "P3": ("2026-05-01", "marketingqualifiedlead"),
     "P4": ("2026-06-12", "marketingqualifiedlead"),
     "P5": ("2026-06-14", "lead"),
+    "P6": ("2026-04-20", "subscriber"),
+    "P7": ("2026-04-21", "evangelist"),
+    "P8": ("2026-04-22", "other"),
+    "P9": ("2026-06-11", "lead"),
 }
+# The contacts every model credits wholly to one ad.
+ONE_AD = {"P6": [("A1a", "C1", None, 1.0)], "P7": [("A3", "C3", None, 1.0)],
+          "P8": [("A5", "C5", None, 1.0)], "P9": [("A6", "C6", None, 1.0)]}
 # model -> contact -> [(ad or None, campaign, keyword or None, credit)]; a None campaign is an
 # organic touch.
 CREDITS = {
@@ -96,6 +115,8 @@ CREDITS = {
         "P5": [(None, "C1", None, 1.0)],
     },
 }
+for _credits in CREDITS.values():
+    _credits.update(ONE_AD)
 CREDITS["last_ad_interaction"] = CREDITS["first_form_submission"]
 DEALS = {"D1": ("P1", "2026-06-14", 1000.0), "D2": ("P1", "2026-04-01", 500.0)}
 ACCESS = [  # network, account, principal type, principal id, via
@@ -116,6 +137,10 @@ def _campaign(campaign_id: str) -> tuple:
     return next(c for c in CAMPAIGNS if c[2] == campaign_id)
 
 
+def _currency(account_id: str) -> str:
+    return next(a[3] for a in ACCOUNTS if a[1] == account_id)
+
+
 def _ad(ad_id: str) -> tuple:
     return next(a for a in ADS if a[0] == ad_id)
 
@@ -126,7 +151,7 @@ def _frames() -> dict[str, pd.DataFrame]:
         "network", "ad_account_id", "ad_account_name", "currency_code", "time_zone",
         "is_time_zone_aligned"])
     tables["dim_campaigns"] = pd.DataFrame(
-        [(*c[:6], c[5].upper(), c[6]) for c in CAMPAIGNS],
+        [(*c[:6], RAW_STATUS.get(c[2], c[5].upper()), c[6]) for c in CAMPAIGNS],
         columns=["network", "ad_account_id", "campaign_id", "campaign_name", "campaign_type",
                  "status", "raw_status", "is_tracked"])
     groups = sorted({(a[1], a[2]) for a in ADS})
@@ -152,11 +177,12 @@ def _frames() -> dict[str, pd.DataFrame]:
     for ad, day, impressions, clicks, spend, sessions in AD_DAYS:
         _, group, campaign = _ad(ad)
         c = _campaign(campaign)
-        rows.append((c[0], c[1], campaign, group, ad, day, impressions, clicks, spend, spend,
-                     sessions))
+        rows.append((c[0], c[1], campaign, group, ad, day, impressions, clicks,
+                     spend / RATES[c[1]], _currency(c[1]), spend, RATES[c[1]], sessions))
     ad_days = pd.DataFrame(rows, columns=[
         "network", "ad_account_id", "campaign_id", "ad_group_id", "ad_id", "date_day",
-        "impressions", "clicks", "spend", "spend_company_currency", "sessions"])
+        "impressions", "clicks", "spend", "currency_code", "spend_company_currency",
+        "exchange_rate", "sessions"])
     tables["ad_days"] = ad_days
     rows = []
     for keyword, day, impressions, clicks, spend, conversions, interactions, top, absolute \
@@ -164,8 +190,8 @@ def _frames() -> dict[str, pd.DataFrame]:
         campaign = keyword_campaign[keyword]
         c = _campaign(campaign)
         group = next(k[1] for k in KEYWORDS if k[0] == keyword)
-        rows.append((c[0], c[1], campaign, group, keyword, day, impressions, clicks, spend,
-                     spend, conversions, interactions, top, absolute))
+        rows.append((c[0], c[1], campaign, group, keyword, day, impressions, clicks,
+                     spend / RATES[c[1]], spend, conversions, interactions, top, absolute))
     tables["keyword_days"] = pd.DataFrame(rows, columns=[
         "network", "ad_account_id", "campaign_id", "ad_group_id", "keyword_id", "date_day",
         "impressions", "clicks", "spend", "spend_company_currency", "conversions",
@@ -242,9 +268,10 @@ def build_fixture_warehouse(path: Path) -> Path:
             select network, ad_account_id, campaign_id, ad_group_id, ad_id,
                 cast(date_day as date) as date_day, cast(impressions as bigint) as impressions,
                 cast(clicks as bigint) as clicks, cast(spend as decimal(18, 6)) as spend,
-                'USD' as currency_code,
+                currency_code,
                 cast(spend_company_currency as decimal(18, 6)) as spend_company_currency,
-                cast(1 as decimal(18, 8)) as exchange_rate, cast(0 as bigint) as engagements,
+                cast(exchange_rate as decimal(18, 8)) as exchange_rate,
+                cast(0 as bigint) as engagements,
                 cast(0 as bigint) as likes, cast(0 as decimal(18, 4)) as network_conversions,
                 cast(sessions as bigint) as sessions, 'load' as dlt_load_id
             from src_ad_days;
@@ -255,7 +282,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                 cast(clicks as bigint) as clicks, cast(spend as decimal(18, 6)) as spend,
                 'EUR' as currency_code,
                 cast(spend_company_currency as decimal(18, 6)) as spend_company_currency,
-                cast(1 as decimal(18, 8)) as exchange_rate,
+                cast(1.25 as decimal(18, 8)) as exchange_rate,
                 cast(conversions as decimal(18, 4)) as conversions,
                 cast(interactions as bigint) as interactions,
                 cast(conversions / interactions as decimal(18, 6)) as conversion_rate,

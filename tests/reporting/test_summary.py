@@ -2,6 +2,7 @@
 query recomputed here."""
 
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -45,8 +46,7 @@ def test_the_summary_states_the_hand_known_totals(reports):
 def allowed_numbers(reports, filters) -> set[str]:
     """Every figure a summary may print: report cells, their shares and period changes."""
     scope = reports.scope(filters)
-    previous = reports.scope(Filters(start=scope.dates.previous().start,
-                                     end=scope.dates.previous().end))
+    previous = replace(scope, dates=scope.dates.previous())  # the same filters, before
     totals = reports.overview(scope, list(TOTALS)).iloc[0]
     before = reports.overview(previous, list(TOTALS)).iloc[0]
     frames = [
