@@ -1,4 +1,5 @@
-"""Simulated Facebook Marketing API (Graph): ad accounts, campaigns, ad sets, ads, insights.
+"""Simulated Facebook Marketing API (Graph): ad accounts, campaigns, ad sets, ads, insights, and
+the leads of lead ads (an Ad's `leads` edge).
 
 Shapes follow the Graph API: `{"data": [...], "paging": {"cursors": {...}, "next": ...}}` with
 `next` absent on the last page; every count and money value is a string (`spend` in currency
@@ -46,6 +47,7 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 5000
 
 _PATH = re.compile(r"^/(v\d+\.\d+)/act_(\d+)(?:/(campaigns|adsets|ads|insights))?/?$")
+_LEADS_PATH = re.compile(r"^/(v\d+\.\d+)/(\d+)/leads/?$")
 
 # Effective statuses the simulator produces; the codes index a lookup table per request.
 STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED", "ADSET_PAUSED")
@@ -60,6 +62,11 @@ ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "acco
                   "created_time")
 DEFAULT_ACCOUNT_FIELDS = ("id", "account_id")
 DEFAULT_EDGE_FIELDS = ("id",)
+# A Lead's fields, and those Graph returns when a request names none.
+LEAD_FIELDS = ("id", "created_time", "ad_id", "ad_name", "adset_id", "adset_name", "campaign_id",
+               "campaign_name", "form_id", "field_data", "is_organic", "platform")
+DEFAULT_LEAD_FIELDS = ("created_time", "id")
+LEAD_TIME_OPERATORS = ("GREATER_THAN", "LESS_THAN")
 
 # A field the API starts sending without notice (the `new_field` fault).
 NEW_FIELDS = {
@@ -68,6 +75,7 @@ NEW_FIELDS = {
     "adsets": ("is_dynamic_creative", False),
     "ads": ("preview_shareable_link", "https://fb.me/adspreview"),
     "insights": ("quality_ranking", "AVERAGE"),
+    "leads": ("custom_disclaimer_responses", []),
 }
 
 _THROTTLE = {
@@ -203,7 +211,8 @@ class _InsightIndex:
 
 
 class FacebookApi:
-    """Serves `/{version}/act_<id>`, its `campaigns`, `adsets`, `ads` and `insights` edges."""
+    """Serves `/{version}/act_<id>`, its `campaigns`, `adsets`, `ads` and `insights` edges, and
+    `/{version}/<ad id>/leads`."""
 
     name = "facebook_ads"
 
@@ -212,10 +221,11 @@ class FacebookApi:
         self._lock = threading.RLock()
         self._entities: dict[bool, dict[str, Any]] = {}
         self._insights: tuple[int, _InsightIndex] | None = None
+        self._lead_records: dict[str, list[dict]] | None = None
 
     # -- protocol ------------------------------------------------------------------------------
     def claims(self, path: str) -> bool:
-        return _PATH.match(path) is not None
+        return _PATH.match(path) is not None or _LEADS_PATH.match(path) is not None
 
     def authorize(self, request: Request) -> Response | None:
         token = request.arg("access_token")
@@ -251,6 +261,8 @@ class FacebookApi:
         return graph_error(500, 1, f"An unknown error occurred ({kind})", transient=True)
 
     def handle(self, request: Request) -> Response:
+        if leads := _LEADS_PATH.match(request.path):
+            return self._leads(request, leads.group(2))
         match = _PATH.match(request.path)
         assert match is not None
         _, account_id, edge = match.groups()
@@ -293,6 +305,48 @@ class FacebookApi:
         for record in page:
             self._maybe_new_field(record, edge)
         return Response(200, self._envelope(request, page, offset, limit, len(keep)))
+
+    # -- leads ---------------------------------------------------------------------------------
+    def _leads(self, request: Request, ad_id: str) -> Response:
+        """`GET /{version}/{ad_id}/leads`: the leads of one ad, newest first.
+
+        Query: `fields` (of `LEAD_FIELDS`; default `created_time,id`), `limit` (default 25, at
+        most 5000), `after` (a cursor), `filtering=[{"field": "time_created", "operator":
+        "GREATER_THAN" | "LESS_THAN", "value": <unix seconds>}]` (strictly after / before; both
+        may be given). Answer: `{"data": [lead, ...], "paging": {"cursors": {"before", "after"},
+        "next"?, "previous"?}}`, `{"data": []}` for an ad without leads (in the filter's range).
+        A lead has only the fields asked for: `id` and `form_id` (numeric strings),
+        `created_time` (`2026-11-02T10:11:12+0000`), `ad_id`, `adset_id`, `campaign_id` and
+        their `*_name`, `field_data` (`[{"name": "email", "values": ["a@b.org"]}, {"name":
+        "full_name", "values": ["..."]}]`), `is_organic` (false) and `platform` ("fb" or
+        "ig"). An id that is no ad is Graph's error #100 (subcode 33)."""
+        if ad_id not in self._entity_index(self.server.world.sparse)["effective"]["ad."]:
+            return graph_error(
+                400, 100, f"Unsupported get request. Object with ID '{ad_id}' does not exist, "
+                "cannot be loaded due to missing permissions, or does not support this "
+                "operation.", type_="GraphMethodException", subcode=33)
+        if request.method != "GET":
+            return graph_error(400, 100, f"(#100) Unsupported {request.method} request.")
+        try:
+            after, before = _lead_time_filter(request)
+            fields = parse_fields(request.arg("fields")) or dict.fromkeys(DEFAULT_LEAD_FIELDS)
+            records = [r for r in self._leads_by_ad().get(ad_id, [])
+                       if after < r["_created"] < before]
+            offset, limit = self._paging(request)
+            page = [_select(r, fields, "Lead") for r in records[offset:offset + limit]]
+        except ParamError as exc:
+            return graph_error(400, 100, str(exc), type_="OAuthException")
+        for record in page:
+            self._maybe_new_field(record, "leads")
+        return Response(200, self._envelope(request, page, offset, limit, len(records)))
+
+    def _leads_by_ad(self) -> dict[str, list[dict]]:
+        """Each Facebook ad's leads, newest first, every field rendered (`_created`: unix
+        seconds, for the time filter)."""
+        with self._lock:
+            if self._lead_records is None:
+                self._lead_records = _build_leads(self.server.world)
+            return self._lead_records
 
     # -- insights ------------------------------------------------------------------------------
     def _insights_page(self, request: Request, account_id: str, sparse: bool) -> Response:
@@ -439,6 +493,7 @@ class FacebookApi:
     def warm(self) -> None:
         """Build the indexes now rather than on the first request."""
         self._insight_index()  # (it indexes the world's own rendering's records too)
+        self._leads_by_ad()
 
     def _entity_index(self, sparse: bool = False) -> dict[str, Any]:
         """The records of one rendering; accounts and effective statuses are the same in
@@ -456,6 +511,68 @@ class FacebookApi:
                 effective = self._entity_index(self.server.world.sparse)["effective"]
                 self._insights = (version, _build_insights(world, effective))
             return self._insights[1]
+
+
+def _lead_time_filter(request: Request) -> tuple[float, float]:
+    """The open range of unix seconds a leads request's `filtering` asks for (unbounded
+    without one)."""
+    after, before = float("-inf"), float("inf")
+    raw = request.arg("filtering")
+    if not raw:
+        return after, before
+    try:
+        rules = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ParamError("(#100) param filtering must be a JSON array") from None
+    if not isinstance(rules, list):
+        raise ParamError("(#100) param filtering must be an array")
+    for rule in rules:
+        if not isinstance(rule, dict) or rule.get("field") != "time_created":
+            field = rule.get("field") if isinstance(rule, dict) else rule
+            raise ParamError(f"(#100) Filtering field {field} is invalid. Lead filtering supports "
+                             "time_created")
+        operator = str(rule.get("operator", "")).upper()
+        if operator not in LEAD_TIME_OPERATORS:
+            raise ParamError(f"(#100) operator {operator} is not supported for time_created; "
+                             f"use one of {', '.join(LEAD_TIME_OPERATORS)}")
+        try:
+            value = int(rule.get("value"))
+        except (TypeError, ValueError):
+            raise ParamError("(#100) time_created takes a unix timestamp in seconds") from None
+        if operator == "GREATER_THAN":
+            after = max(after, value)
+        else:
+            before = min(before, value)
+    return after, before
+
+
+def _build_leads(world) -> dict[str, list[dict]]:
+    """Each Facebook ad's leads, newest first, with every field of `LEAD_FIELDS`."""
+    leads = world.leads[world.leads["network"] == NETWORK]
+    created = pd.DatetimeIndex(leads["created_at"]).as_unit("s").asi8
+    order = np.lexsort((leads["lead_id"].astype("int64").to_numpy(), created))[::-1]
+    leads, seconds = leads.iloc[order], created[order]
+    names = {level: frame.set_index(key)["name"].to_dict() for level, frame, key in (
+        ("campaign", world.campaigns, "campaign_id"), ("adset", world.ad_groups, "ad_group_id"),
+        ("ad", world.ads, "ad_id"))}
+    out: dict[str, list[dict]] = {}
+    for k, lead in enumerate(leads.itertuples(index=False)):
+        moment = dt.datetime.fromtimestamp(int(seconds[k]), dt.UTC)
+        out.setdefault(lead.ad_id, []).append({
+            "_created": int(seconds[k]),
+            "id": lead.lead_id, "created_time": moment.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "ad_id": lead.ad_id, "ad_name": names["ad"][lead.ad_id],
+            "adset_id": lead.ad_group_id, "adset_name": names["adset"][lead.ad_group_id],
+            "campaign_id": lead.campaign_id, "campaign_name": names["campaign"][lead.campaign_id],
+            "form_id": lead.form_id,
+            "field_data": [{"name": "email", "values": [lead.email]},
+                           {"name": "full_name",
+                            "values": [f"{lead.first_name} {lead.last_name}"]}],
+            "is_organic": False,
+            # Instagram placements of the same ad collect leads too.
+            "platform": "ig" if int(lead.lead_id) % 3 == 0 else "fb",
+        })
+    return out
 
 
 def _status_mask(request: Request, index: _InsightIndex, a: int, b: int) -> np.ndarray:

@@ -12,7 +12,10 @@ settings v3 (currencies, users, teams) and account info, in HubSpot's documented
 `write_access_config` writes the world's ad-account access partitions to the versioned config file
 the source reads (HubSpot has no public API for them).
 
-The portal's company currency and time zone are the world's. Rendered sparsely (a sparse world,
+Contacts carry `hs_analytics_source` and, for contacts created offline (OFFLINE: IMPORT,
+CRM_UI, API) or by a lead ad (PAID_SOCIAL: Facebook, LinkedIn), `hs_analytics_source_data_1`
+(null for the others). The portal's company currency and time zone are the world's. Rendered
+sparsely (a sparse world,
 or a `sparse` fault): contacts' empty properties come back null and `hs_analytics_source` is left
 out of some; a deal without a currency has no `deal_currency_code` key; events leave out an empty
 `hs_referrer` and forms their `hs_form_title`; users carry `roleIds`, `roleId` or neither and no
@@ -549,6 +552,7 @@ class HubSpotApi:
                     "lastname": _strings(c["lastname"]),
                     "lifecyclestage": _strings(c["lifecyclestage"]),
                     "hs_analytics_source": _strings(c["analytics_source"]),
+                    "hs_analytics_source_data_1": _strings(c["analytics_source_data_1"]),
                     "hs_object_id": ids,
                 },
                 datetime_ms={"createdate": created, "lastmodifieddate": modified, **stage_dates},

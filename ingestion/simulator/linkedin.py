@@ -10,6 +10,11 @@ What it reproduces, as LinkedIn documents it:
 - `GET /rest/adAnalytics?q=analytics&pivot=CREATIVE&timeGranularity=DAILY&dateRange=(...)&
   accounts=List(...)&fields=...`: not paged; at most 15,000 elements per response, and a larger
   result is silently truncated; an empty list both for no activity and for no access;
+- Lead Sync: `GET /rest/leadFormResponses?q=owner&owner=(sponsoredAccount:...)&leadType=
+  (leadType:SPONSORED)&submittedAtTimeRange=(start:..,end:..)`, the lead form responses of an
+  account's ads, and `GET /rest/leadForms/{id}` / `leadForms?q=owner&owner=(...)`, the forms
+  whose questions say which answer is the email; both paged by `start` / `count` with
+  `paging.total`;
 - numbers as LinkedIn sends them: ids of accounts, campaign groups and campaigns are JSON numbers,
   creative ids are URNs, `costInLocalCurrency` is a decimal string, counts are numbers and dates
   are `{year, month, day}` objects in UTC;
@@ -20,9 +25,11 @@ conversions rounded down (`conversions_centi // 100`).
 
 Rendered sparsely (a sparse world, or a `sparse` fault), records leave out what LinkedIn leaves
 out when unset (budgets, schedules' ends, serving statuses, formats, objectives, names of
-creatives made before version 202410), analytics elements leave out metrics that are zero, and
+creatives made before version 202410), analytics elements leave out metrics that are zero,
 creatives' `content` takes each of its documented forms: `textAd` and `spotlight` carry their
-landing page with HubSpot's tracking, a sponsored update only a `reference` to its post.
+landing page with HubSpot's tracking, a sponsored update only a `reference` to its post; and
+about one lead form response in three leaves out its (documented optional) `associatedEntity`,
+naming only its campaign (`world.leads_without_creative`).
 
 A world with corrupt data (`corrupt.py`) has its duplicate ad-days come twice in adAnalytics, and
 each account's elements there open with one for the day before the requested `dateRange` and
@@ -43,7 +50,7 @@ import pandas as pd
 
 from ingestion.simulator.corrupt import served_twice, stray_rows
 from ingestion.simulator.server import FaultRule, Request, Response
-from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
+from ingestion.simulator.world import HSA_TAIL, ad_tracking, leads_without_creative, without
 
 if TYPE_CHECKING:
     from ingestion.simulator.server import SimulatorServer
@@ -63,6 +70,20 @@ OLDEST_ACTIVE_VERSION = 202401
 # What the `new_field` fault adds: a metric LinkedIn introduced later, and an entity attribute.
 NEW_ANALYTICS_FIELD = ("averageDwellTime", 2.5)
 NEW_ENTITY_FIELD = ("associatedEntity", "urn:li:organization:2414183")
+NEW_LEAD_FIELD = ("leadAction", "CREATED")
+
+# Lead Sync: `start` / `count` paging (LinkedIn's default count is 10).
+DEFAULT_LEAD_COUNT = 10
+MAX_LEAD_COUNT = 1000
+PERSON_URN = "urn:li:person:"
+FORM_URN = "urn:li:leadGenForm:"
+# A lead form's questions: (offset of its questionId, name, label, predefinedField, the lead's
+# column answering it).
+LEAD_QUESTIONS = (
+    (1, "firstName", "First name", "FIRST_NAME", "first_name"),
+    (2, "lastName", "Last name", "LAST_NAME", "last_name"),
+    (3, "email", "Email address", "EMAIL", "email"),
+)
 
 ANALYTICS_METRICS = (
     "impressions", "clicks", "costInLocalCurrency", "likes", "totalEngagements",
@@ -224,6 +245,8 @@ class LinkedInApi:
         self._entities: dict[bool, dict[str, dict[str, list[dict]]]] = {}
         self._accounts: dict[str, dict] = {}
         self._metrics: tuple[int, dict[str, _AccountMetrics]] | None = None
+        self._leads: dict[bool, dict[str, list[dict]]] = {}
+        self._forms: dict[str, dict] | None = None
 
     # -- protocol ----------------------------------------------------------------------------
     def claims(self, path: str) -> bool:
@@ -263,6 +286,10 @@ class LinkedInApi:
         try:
             if parts == ["adAnalytics"]:
                 return self._analytics(request)
+            if parts == ["leadFormResponses"]:
+                return self._lead_responses(request)
+            if parts[0] == "leadForms" and len(parts) in (1, 2):
+                return self._lead_forms(request, parts[1] if len(parts) == 2 else None)
             if parts[0] == "adAccounts" and len(parts) in (2, 3):
                 account = self._account(parts[1])
                 if account is None:
@@ -415,6 +442,114 @@ class LinkedInApi:
             creatives.setdefault(ad.account_id, []).append(record)
         return {"adCampaignGroups": groups, "adCampaigns": campaigns, "creatives": creatives}
 
+    # -- lead sync ---------------------------------------------------------------------------
+    def _lead_responses(self, request: Request) -> Response:
+        """`GET /rest/leadFormResponses`: an ad account's lead form responses, newest first.
+
+        Query (Rest.li 2.0): `q=owner`, `owner=(sponsoredAccount:urn%3Ali%3AsponsoredAccount%3A
+        <id>)`, `leadType=(leadType:SPONSORED)` (other lead types: none here),
+        `limitedToTestLeads=false` (`true`: none, the world has no test leads),
+        `submittedAtTimeRange=(start:<ms>,end:<ms>)` (optional, either bound optional; start
+        inclusive, end exclusive), `start` (default 0) and `count` (default 10, at most 1000).
+        Answer: `{"elements": [...], "paging": {"start", "count", "total", "links": [{"rel":
+        "next" | "prev", "href", "type"}]}}`. An element: `id` (string), `owner:
+        {"sponsoredAccount": urn}`, `submitter` (`urn:li:person:...`), `leadType: "SPONSORED"`,
+        `versionedLeadGenFormUrn: "urn:li:versionedLeadGenForm:(urn:li:leadGenForm:<form id>,
+        1)"`, `submittedAt` (epoch ms), `testLead: false`, `leadMetadata:
+        {"sponsoredLeadMetadata": {"campaign": "urn:li:sponsoredCampaign:<id>"}}`,
+        `associatedEntity: {"associatedCreative": "urn:li:sponsoredCreative:<id>"}` (left out
+        of about one in three when sparse), `formResponse: {"answers": [{"questionId": <int>,
+        "answerDetails": {"textQuestionAnswer": {"answer": "..."}}}], "consentResponses":
+        []}`. An account the token cannot see is a 403."""
+        params = raw_params(request.raw_query)
+        if params.get("q") != "owner":
+            raise RestliError("leadFormResponses supports q=owner")
+        account_id = self._owner_account(params)
+        lead_type = parse_restli(params.get("leadType", ""))
+        if not isinstance(lead_type, dict) or "leadType" not in lead_type:
+            raise RestliError("leadType is required, e.g. leadType=(leadType:SPONSORED)")
+        if account_id not in self._accounts:
+            return _no_access(account_id)
+        records = self._lead_records(self.server.sparse(self.name)).get(account_id, [])
+        if lead_type["leadType"] != "SPONSORED" or _flag(params, "limitedToTestLeads"):
+            records = []
+        if "submittedAtTimeRange" in params:
+            window = parse_restli(params["submittedAtTimeRange"])
+            if not isinstance(window, dict):
+                raise RestliError("submittedAtTimeRange must be (start:<ms>,end:<ms>)")
+            start, end = (_int_param(window.get(k), k, default) for k, default in (
+                ("start", 0), ("end", 2**63 - 1)))
+            records = [r for r in records if start <= r["submittedAt"] < end]
+        if self.server.faults.active(self.name, "new_field"):
+            records = [{**r, NEW_LEAD_FIELD[0]: NEW_LEAD_FIELD[1]} for r in records]
+        return self._start_count_page(request, params, records)
+
+    def _lead_forms(self, request: Request, form_id: str | None) -> Response:
+        """`GET /rest/leadForms/{id}`: one lead form (404 for an unknown id); `GET /rest/
+        leadForms?q=owner&owner=(sponsoredAccount:<urn>)&start=&count=`: an account's forms,
+        paged as `leadFormResponses`. A form: `id` (number), `owner: {"sponsoredAccount":
+        urn}`, `name`, `state: "PUBLISHED"`, `versionId: 1`, `creationLocale`, `created` and
+        `lastModified` (epoch ms), `content: {"headline", "description", "questions":
+        [{"questionId", "name", "question": {"localized": {"en_US": ...}}, "questionDetails",
+        "predefinedField": "FIRST_NAME" | "LAST_NAME" | "EMAIL", "responseRequired"}]}`."""
+        forms = self._lead_form_records()
+        if form_id is not None:
+            form = forms.get(form_id)
+            if form is None:
+                return Response(404, error_body(404, "NOT_FOUND",
+                                                f"Not found: {FORM_URN}{form_id}"))
+            return Response(200, form)
+        params = raw_params(request.raw_query)
+        if params.get("q") != "owner":
+            raise RestliError("leadForms supports q=owner")
+        account_id = self._owner_account(params)
+        if account_id not in self._accounts:
+            return _no_access(account_id)
+        owner = ACCOUNT_URN + account_id
+        mine = [f for f in forms.values() if f["owner"]["sponsoredAccount"] == owner]
+        return self._start_count_page(request, params, mine)
+
+    def _owner_account(self, params: dict[str, str]) -> str:
+        """The ad account of `owner=(sponsoredAccount:<urn>)` (the accounts built)."""
+        owner = parse_restli(params.get("owner", ""))
+        urn = owner.get("sponsoredAccount") if isinstance(owner, dict) else None
+        if not isinstance(urn, str) or not urn.startswith(ACCOUNT_URN):
+            raise RestliError("owner must be (sponsoredAccount:urn%3Ali%3AsponsoredAccount%3A<id>)")
+        self._build_entities(self.server.sparse(self.name))
+        return urn.removeprefix(ACCOUNT_URN)
+
+    def _start_count_page(self, request: Request, params: dict[str, str],
+                          records: list[dict]) -> Response:
+        start = _int_param(params.get("start"), "start", 0)
+        count = _int_param(params.get("count"), "count", DEFAULT_LEAD_COUNT)
+        if start < 0 or not 1 <= count <= MAX_LEAD_COUNT:
+            raise RestliError(f"start must be >= 0 and count between 1 and {MAX_LEAD_COUNT}")
+        links = []
+        for rel, at in (("prev", start - count), ("next", start + count)):
+            if (rel == "prev" and start > 0) or (rel == "next" and at < len(records)):
+                query = {**params, "start": str(max(0, at)), "count": str(count)}
+                href = request.path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+                links.append({"rel": rel, "href": href, "type": "application/json"})
+        return Response(200, {"elements": records[start:start + count], "paging": {
+            "start": start, "count": count, "total": len(records), "links": links}})
+
+    def _lead_records(self, sparse: bool) -> dict[str, list[dict]]:
+        """Each account's lead form responses, newest first (sparse: some without
+        `associatedEntity`)."""
+        if sparse in self._leads:
+            return self._leads[sparse]
+        with self.server.lock:
+            if sparse not in self._leads:
+                self._leads[sparse] = _lead_responses(self.server.world, sparse)
+            return self._leads[sparse]
+
+    def _lead_form_records(self) -> dict[str, dict]:
+        if self._forms is None:
+            with self.server.lock:
+                if self._forms is None:
+                    self._forms = _lead_forms(self.server.world)
+        return self._forms
+
     # -- analytics ---------------------------------------------------------------------------
     def _analytics(self, request: Request) -> Response:
         params = raw_params(request.raw_query)
@@ -488,6 +623,8 @@ class LinkedInApi:
         """Build the indexes now rather than on the first request."""
         self._metrics_index()
         self._build_entities(self.server.world.sparse)
+        self._lead_records(self.server.world.sparse)
+        self._lead_form_records()
 
     def _metrics_index(self) -> dict[str, _AccountMetrics]:
         world = self.server.world
@@ -502,6 +639,90 @@ class LinkedInApi:
             index = _account_metrics(li, served_twice(world, li))
             self._metrics = (version, index)
             return index
+
+
+def _no_access(account_id: str) -> Response:
+    return Response(403, error_body(403, "ACCESS_DENIED", "Not enough permissions to access: "
+                                    f"{ACCOUNT_URN}{account_id}", 100))
+
+
+def _flag(params: dict[str, str], name: str) -> bool:
+    value = params.get(name, "false")
+    if value not in ("true", "false"):
+        raise RestliError(f"{name} must be true or false, not {value!r}")
+    return value == "true"
+
+
+def _int_param(value: Any, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise RestliError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _form_question_base(form_id: str) -> int:
+    """The first questionId of a form's questions: distinct numbers per form."""
+    return 3_000_000 + (int(form_id) % 1_000_000) * 10
+
+
+def _lead_forms(world) -> dict[str, dict]:
+    """The LinkedIn lead forms the world's leads were submitted on, by form id."""
+    leads = world.leads[world.leads["network"] == "linkedin"]
+    forms = leads.drop_duplicates("form_id").sort_values("form_id")
+    names = world.campaigns.set_index("campaign_id")["name"].to_dict()
+    created = _ms(world.start_date - dt.timedelta(days=30))
+    out = {}
+    for form in forms.itertuples(index=False):
+        base = _form_question_base(form.form_id)
+        out[form.form_id] = {
+            "id": int(form.form_id), "owner": {"sponsoredAccount": ACCOUNT_URN + form.account_id},
+            "name": f"{names.get(form.campaign_id, 'Campaign')} lead form", "state": "PUBLISHED",
+            "versionId": 1, "creationLocale": {"country": "US", "language": "en"},
+            "created": created, "lastModified": created + 3_600_000,
+            "content": {
+                "headline": {"localized": {"en_US": "Get the attribution guide"}},
+                "description": {"localized": {"en_US": "Tell us where to send it."}},
+                "questions": [
+                    {"questionId": base + offset, "name": name,
+                     "question": {"localized": {"en_US": label}},
+                     "questionDetails": {"textQuestionDetails": {"maxResponseLength": 300}},
+                     "predefinedField": predefined, "responseRequired": True}
+                    for offset, name, label, predefined, _ in LEAD_QUESTIONS],
+            },
+        }
+    return out
+
+
+def _lead_responses(world, sparse: bool) -> dict[str, list[dict]]:
+    """Each LinkedIn account's lead form responses, newest first (sparse: those of
+    `leads_without_creative` without `associatedEntity`)."""
+    leads = world.leads[world.leads["network"] == "linkedin"]
+    bare = leads_without_creative(leads) if sparse else np.zeros(len(leads), dtype=bool)
+    submitted = pd.DatetimeIndex(leads["created_at"]).as_unit("ms").asi8
+    order = np.lexsort((leads["lead_id"].astype("int64").to_numpy(), submitted))[::-1]
+    out: dict[str, list[dict]] = {}
+    for k, lead in zip(order, leads.iloc[order].itertuples(index=False), strict=True):
+        base = _form_question_base(lead.form_id)
+        element = {
+            "id": lead.lead_id, "owner": {"sponsoredAccount": ACCOUNT_URN + lead.account_id},
+            "submitter": f"{PERSON_URN}ACoAA{lead.contact_id}", "leadType": "SPONSORED",
+            "versionedLeadGenFormUrn": (
+                f"urn:li:versionedLeadGenForm:({FORM_URN}{lead.form_id},1)"),
+            "submittedAt": int(submitted[k]), "testLead": False,
+            "leadMetadata": {"sponsoredLeadMetadata": {
+                "campaign": CAMPAIGN_URN + lead.ad_group_id}},
+            "associatedEntity": {"associatedCreative": CREATIVE_URN + lead.ad_id},
+            "formResponse": {"answers": [
+                {"questionId": base + offset,
+                 "answerDetails": {"textQuestionAnswer": {"answer": str(getattr(lead, column))}}}
+                for offset, _, _, _, column in LEAD_QUESTIONS], "consentResponses": []},
+        }
+        if bare[k]:
+            del element["associatedEntity"]
+        out.setdefault(lead.account_id, []).append(element)
+    return out
 
 
 def _account_metrics(li: pd.DataFrame,

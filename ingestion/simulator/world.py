@@ -7,6 +7,13 @@ ad account's time zone; CRM events are UTC instants. Text columns are Arrow-back
 Python object per row); an organic session's ad ids are <NA>. URLs and referrers of sessions and
 page views are categoricals over one shared set of categories, so each distinct URL is stored once.
 
+Most contacts were created by their first web form. About 8% are older: created by an import, a
+sales rep or the API (source OFFLINE) days to months before their first visit. A few percent were
+created by a lead form on an ad (`World.leads`: Facebook Lead Ads, LinkedIn Lead Gen Forms, on
+tracked lead campaigns), a few minutes after the lead; some of those visit and submit web forms
+later, and some web-form contacts submit a lead form later too. Leads are not HubSpot form
+submissions. See `_origins`.
+
 The HubSpot portal's company currency and time zone are part of the world (USD and New York by
 default), and `sparse=True` gives the advertiser a real account's gaps: a Google customer without
 keywords, a LinkedIn account without anything in it, a portal without teams or an access file,
@@ -1165,8 +1172,10 @@ def _sparse_crm(crm: dict, company_currency: str) -> dict:
     ids = contacts["contact_id"]
     contacts["firstname"] = contacts["firstname"].where(
         ~sparse_pick(ids, 5, SALT_NO_FIRSTNAME), None)
-    contacts["analytics_source"] = contacts["analytics_source"].where(
-        ~sparse_pick(ids, 6, SALT_NO_SOURCE), None)
+    no_source = sparse_pick(ids, 6, SALT_NO_SOURCE)
+    contacts["analytics_source"] = contacts["analytics_source"].where(~no_source, None)
+    contacts["analytics_source_data_1"] = contacts["analytics_source_data_1"].where(
+        ~no_source, None)
     deals = crm["deals"].copy()
     no_currency = sparse_pick(deals["deal_id"], 6, SALT_NO_DEAL_CURRENCY)
     currency = deals["deal_currency_code"].to_numpy(dtype=object)
