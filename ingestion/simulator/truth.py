@@ -270,8 +270,8 @@ def attributed_contacts(world: World, report: str = "first_form_submission",
     if report not in REPORTS:
         raise ValueError(f"unknown report {report!r}; choose one of {REPORTS}")
     events = conversion_events(world, networks)
-    counted = new_contacts(world, networks)
-    events = events[events["contact_id"].isin(counted)]
+    converted = _conversions(world, events)
+    events = events[events["contact_id"].isin(converted.loc[converted["is_new"], "contact_id"])]
     if report in ("first_form_submission", "last_form_submission"):
         keep = "first" if report == "first_form_submission" else "last"
         chosen = events.drop_duplicates("contact_id", keep=keep)
@@ -333,7 +333,12 @@ def conversions(world: World, networks: tuple[str, ...] | None = None) -> pd.Dat
     conversion created the contact, i.e. `createdate >= converted_at - NEW_CONTACT_TOLERANCE`
     (HubSpot creates a web-form contact at the submission and a lead-ad contact a few minutes
     after the lead; an old contact was created days or months before)."""
-    first = conversion_events(world, networks).drop_duplicates("contact_id")
+    return _conversions(world, conversion_events(world, networks))
+
+
+def _conversions(world: World, events: pd.DataFrame) -> pd.DataFrame:
+    """`conversions` from the contacts' conversion events (`conversion_events`)."""
+    first = events.drop_duplicates("contact_id")
     created = pd.Series(world.contacts["createdate"].array,
                         index=pd.Index(_ids(world.contacts["contact_id"])))
     out = pd.DataFrame({"contact_id": first["contact_id"].array,

@@ -644,6 +644,9 @@ def _crm(rng, size: Size, end_date: dt.date, accounts, ads, keywords, daily,
     later = np.flatnonzero(visit_rank > convert_rank[owner])
     again = later[rng.uniform(0, 1, len(later)) < 0.25]
     again_at = started[again] + rng.integers(20, 600, len(again)) * _SECOND_NS
+    # A later session may start minutes before the first form is sent (two tabs): its form
+    # still comes after, so the first form is the earliest (it created the contact).
+    again_at = np.maximum(again_at, submitted[owner[again]] + _SECOND_NS)
     form_idx = np.concatenate([first_idx, again])
     n_forms = len(form_idx)
     forms = pd.DataFrame({
