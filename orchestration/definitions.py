@@ -48,6 +48,7 @@ from orchestration.paths import (
     WAREHOUSE_ENV,
     engine,
     environment,
+    goals_env,
     portal_time_zone,
     raw_parquet_dir,
     warehouse_path,
@@ -129,9 +130,11 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
         first = ({REGISTER_RAW_ENV: json.dumps(sorted(pending)),
                   RAW_PARQUET_ENV: str(raw_parquet_dir(warehouse.file))} if pending else {})
         # dbt builds the warehouse's build copy (profiles.yml reads its path); a run publishes
-        # it when everything is built.
+        # it when everything is built. The goal marts measure the warehouse's goals file, as it
+        # is when the step starts.
         # Its dbt holds the run's child lock and dies with the run (orchestration/locking.py).
-        with environment({**first, WAREHOUSE_ENV: str(warehouse.build),
+        with environment({**first, **goals_env(warehouse.file),
+                          WAREHOUSE_ENV: str(warehouse.build),
                           CHILD_LOCK_ENV: str(child_lock_path(warehouse.file))}):
             invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
                                  target_path=target, raise_on_error=False)

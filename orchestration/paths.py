@@ -23,6 +23,9 @@ WAREHOUSE_ENV = "ADS_ANALYTICS_WAREHOUSE"
 # Which engine builds the models (the dbt target): `duckdb` (default) or `spark`.
 ENGINE_ENV = "ADS_ANALYTICS_ENGINE"
 ENGINES = ("duckdb", "spark")
+# The goals file dbt measures (`goals_file`), set for dbt by whatever runs it when the file
+# exists; unset, the models measure the example goals of dbt_project/seeds.
+GOALS_FILE_ENV = "ADS_ANALYTICS_GOALS_FILE"
 # A folder where the sources land raw as Parquet instead of in the DuckDB file; the Spark
 # engine's default is `raw/` in its folder beside the warehouse.
 RAW_PARQUET_ENV = "ADS_ANALYTICS_RAW_PARQUET"
@@ -40,6 +43,19 @@ def build_file(warehouse: Path) -> Path:
     itself, a copy of the last complete build that each successful run replaces whole
     (orchestration/publishing.py)."""
     return warehouse.parent / f".{warehouse.stem}_build{warehouse.suffix}"
+
+
+def goals_file(warehouse: Path) -> Path:
+    """The goals users manage (`ads-analytics goals`, the dashboard's Goals): `<name>_goals.jsonl`
+    beside `warehouse`, one goal per line. A warehouse without one measures the project's
+    example goals (dbt_project/seeds)."""
+    return warehouse.parent / f"{warehouse.stem}_goals.jsonl"
+
+
+def goals_env(warehouse: Path) -> dict[str, str]:
+    """What tells dbt which goals to measure: `warehouse`'s goals file, when it has one."""
+    path = goals_file(warehouse)
+    return {GOALS_FILE_ENV: str(path)} if path.exists() else {}
 
 
 def engine() -> str:

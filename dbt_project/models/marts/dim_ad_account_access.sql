@@ -14,28 +14,15 @@ with grants as (
 
 users as (
 
-    select user_id, primary_team_id, secondary_team_ids_json, is_super_admin
-    from {{ ref('stg_hubspot__users') }}
+    select user_id, is_super_admin
+    from {{ ref('dim_users') }}
 
 ),
 
-teams as (
-
-    select team_id, user_ids_json, secondary_user_ids_json
-    from {{ ref('stg_hubspot__teams') }}
-
-),
-
--- Membership from the lists of ids (JSON arrays of id strings), matched as quoted ids.
 memberships as (
 
-    select distinct users.user_id, teams.team_id
-    from users
-    cross join teams
-    where users.primary_team_id = teams.team_id
-        or {{ dbt.position("'\"' || teams.team_id || '\"'", "coalesce(users.secondary_team_ids_json, '')") }} > 0
-        or {{ dbt.position("'\"' || users.user_id || '\"'", "coalesce(teams.user_ids_json, '')") }} > 0
-        or {{ dbt.position("'\"' || users.user_id || '\"'", "coalesce(teams.secondary_user_ids_json, '')") }} > 0
+    select user_id, team_id
+    from {{ ref('dim_team_members') }}
 
 ),
 
