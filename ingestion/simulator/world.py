@@ -776,7 +776,8 @@ def _lead_ads(daily: pd.DataFrame, ads: pd.DataFrame, ad_index: np.ndarray, day:
 
 
 def _lead_frame(who: np.ndarray, lead_at: np.ndarray, is_first: np.ndarray, row: np.ndarray,
-                daily: pd.DataFrame, campaigns: pd.DataFrame, contacts: pd.DataFrame):
+                daily: pd.DataFrame, campaigns: pd.DataFrame,
+                contacts: pd.DataFrame) -> pd.DataFrame:
     """`World.leads`: one row per lead (`who`: the contacts' positions, in time order)."""
     network = daily["network"].array.take(row)
     is_linkedin = np.asarray(network == "linkedin", dtype=bool)
