@@ -133,6 +133,38 @@ def publish(warehouse: Path) -> Publication:
                        dt.datetime.now(dt.UTC))
 
 
+def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:
+    """Replace `warehouse` with a copy of itself that `change` (called with the copy's path)
+    has written, atomically as `publish` does. For a change readers should see without a run
+    (a goal's progress, orchestration/goals.py): it starts from what readers see, never from
+    the build, which may hold a failed run's work that was not to be published. Called holding
+    the run lock, so no run publishes meanwhile; the build keeps its own state, and the next
+    run rebuilds what `change` wrote."""
+    started = time.monotonic()
+    copy = warehouse.with_name(f".{warehouse.name}.republishing")
+    wal = copy.with_name(copy.name + ".wal")
+    try:
+        _copy_synced(warehouse, copy)
+        change(copy)
+        with connect(copy) as con:
+            con.execute("checkpoint")
+        with open(copy, "rb") as handle:
+            os.fsync(handle.fileno())
+        stale_wal = warehouse.with_name(warehouse.name + ".wal")
+        if stale_wal.exists():
+            log.warning("Removing %s: the published warehouse is replaced whole, and writes "
+                        "made to it in place are not kept (write to a file of your own)",
+                        stale_wal)
+            stale_wal.unlink()
+        os.replace(copy, warehouse)
+    finally:
+        copy.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+    _sync_folder(warehouse.parent)
+    return Publication(warehouse, warehouse.stat().st_size, time.monotonic() - started,
+                       dt.datetime.now(dt.UTC))
+
+
 def newest(warehouse: Path) -> Path:
     """The newest state of `warehouse`: its build when there is one, else the published file
     (which may not exist either)."""
