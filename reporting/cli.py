@@ -2,7 +2,10 @@
 
     ads-analytics report overview  --range last_30_days --network google
     ads-analytics report campaigns --level ad_group --sort cost_per_contact --format csv
+    ads-analytics report campaigns --level ad --campaign 120210000000001   (its ads)
     ads-analytics report analyze high_cpc_campaigns --user 7000100
+    ads-analytics report analyze spend_over_time --by network --grain week
+    ads-analytics report stages    (contacts and cost per contact in each lifecycle stage)
     ads-analytics report goals
     ads-analytics report metrics   (what every column means)
     ads-analytics report extract --user 7000100 -o team.duckdb   (their accounts only)
@@ -21,6 +24,7 @@ import pandas as pd
 from reporting.catalog import (
     ANALYZE_ATTRIBUTION,
     ANALYZE_REPORTS,
+    ANALYZE_SPLITS,
     ATTRIBUTIONS,
     MAX_ROWS,
     METRICS,
@@ -34,6 +38,7 @@ from reporting.dates import PRESETS, WEEK_STARTS
 from reporting.errors import ReportError
 from reporting.files import output_target, write_atomically
 from reporting.output import FORMATS
+from reporting.settings import SETTINGS_FILE
 
 
 def _listed(values: list[str] | None) -> tuple[str, ...]:
@@ -52,13 +57,22 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--account", action="append", metavar="ID",
                        help="ad account id or network:id (repeatable, or comma-separated)")
     group.add_argument("--network", action="append", help=", ".join(NETWORKS))
-    group.add_argument("--status", action="append", help=", ".join(STATUSES))
+    group.add_argument("--status", action="append",
+                       help=f"{', '.join(STATUSES)} (deleted shows Facebook's deleted campaigns)")
+    group.add_argument("--include-deleted", action="store_true",
+                       help="include the deleted Facebook campaigns, which HubSpot (and these "
+                            "reports by default) hide; their spend is in the marts either way")
     group.add_argument("--model", dest="attribution", metavar="MODEL",
                        help=f"attribution report or model: {', '.join(ATTRIBUTIONS)}")
     group.add_argument("--user", help="only the ad accounts this HubSpot user may see")
     group.add_argument("--team", help="only the ad accounts this HubSpot team may see")
     group.add_argument("--roi", dest="roi_setting", default="deals",
                        help=f"ROI setting: {', '.join(ROI_SETTINGS)} (default deals)")
+    group.add_argument("--average-sale-price", type=float, metavar="AMOUNT",
+                       help="ROI input of --roi estimate, in the company currency (default: "
+                            f"[roi] in {SETTINGS_FILE} beside the warehouse, else the dbt vars)")
+    group.add_argument("--contact-to-customer-rate", type=float, metavar="RATE",
+                       help="ROI input of --roi estimate, 0 to 1 (default: as above)")
     group.add_argument("--today", type=dt.date.fromisoformat, default=None,
                        help="the day presets count from (default: today in the portal zone)")
     group.add_argument("--week-start", default="monday", help=", ".join(WEEK_STARTS))
@@ -76,14 +90,25 @@ def filters_of(args: argparse.Namespace):
         accounts=_listed(args.account), date_preset=args.date_preset, start=args.start,
         end=args.end, statuses=_listed(args.status), attribution=args.attribution,
         networks=_listed(args.network), user=args.user, team=args.team,
-        roi_setting=args.roi_setting,
+        roi_setting=args.roi_setting, include_deleted=args.include_deleted,
+        campaigns=_listed(getattr(args, "campaign", None)),
+        ad_groups=_listed(getattr(args, "ad_group", None)),
     )
+
+
+def open_reports(args: argparse.Namespace, warehouse: Path):
+    """The reports over `warehouse` with the options' day, week start and ROI inputs."""
+    from reporting.reports import Reports
+
+    return Reports.open(warehouse, today=args.today, week_start=args.week_start,
+                        average_sale_price=args.average_sale_price,
+                        contact_to_customer_rate=args.contact_to_customer_rate)
 
 
 def add_commands(commands: argparse._SubParsersAction,
                  warehouse: Callable[[], Path]) -> None:
     report = commands.add_parser(
-        "report", help="reports over the marts: overview, campaigns, analyze, goals",
+        "report", help="reports over the marts: overview, campaigns, analyze, stages, goals",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     reports = report.add_subparsers(dest="report", required=True)
 
@@ -96,14 +121,25 @@ def add_commands(commands: argparse._SubParsersAction,
     campaigns.add_argument("--sort", help="a metric or label column (default: by key)")
     campaigns.add_argument("--ascending", action="store_true", help="lowest first")
     campaigns.add_argument("--limit", type=int, help=f"at most this many rows (1 to {MAX_ROWS:,})")
+    campaigns.add_argument("--campaign", action="append", metavar="ID",
+                           help="drill down: only this campaign's rows (its ad groups, ads or "
+                                "keywords at those levels); id or network:id, repeatable")
+    campaigns.add_argument("--ad-group", action="append", metavar="ID",
+                           help="drill down: only this ad group's rows (levels ad_group, ad, "
+                                "keyword); id or network:id, repeatable")
     analyze = reports.add_parser("analyze", help="one of the analyze reports "
                                                  f"(default model {ANALYZE_ATTRIBUTION})")
     analyze.add_argument("name", help=", ".join(ANALYZE_REPORTS))
     analyze.add_argument("--grain", default="day", help=", ".join(TIME_GRAINS))
     analyze.add_argument("--limit", type=int, default=10,
                          help=f"campaigns in a ranking (default 10, at most {MAX_ROWS:,})")
+    analyze.add_argument("--by", metavar="SPLIT",
+                         help=f"one series per {', '.join(ANALYZE_SPLITS)}, as HubSpot's "
+                              "Analyze charts")
+    stages = reports.add_parser("stages", help="contacts and cost per contact in each "
+                                               "lifecycle stage")
     goals = reports.add_parser("goals", help="goal progress")
-    for parser in (overview, campaigns, analyze, goals):
+    for parser in (overview, campaigns, analyze, stages, goals):
         add_filter_arguments(parser)
         add_output_arguments(parser)
         parser.set_defaults(handler=lambda args: run_report(args, warehouse()))
@@ -196,21 +232,23 @@ def _has_accounts(warehouse: Path, hubspot_user: str) -> bool:
 
 def run_report(args: argparse.Namespace, warehouse: Path) -> int:
     from reporting.output import check_format, write
-    from reporting.reports import Reports
 
     check_format(args.format, args.output)
     output = output_target(args.output, warehouse) if args.output else None
     filters = filters_of(args)
-    with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
+    with open_reports(args, warehouse) as reports:
         if args.report == "goals":
             frame = reports.goals(filters)
         elif args.report == "analyze":
             scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
-            frame = reports.analyze(args.name, scope, grain=args.grain, limit=args.limit)
+            frame = reports.analyze(args.name, scope, grain=args.grain, limit=args.limit,
+                                    by=args.by)
         else:
             scope = reports.scope(filters)
             if args.report == "overview":
                 frame = reports.overview(scope)
+            elif args.report == "stages":
+                frame = reports.stages(scope)
             else:
                 frame = reports.campaign_table(
                     scope, level=args.level, columns=_listed(args.columns) or None,
@@ -259,11 +297,10 @@ def print_metrics() -> int:
 
 
 def run_summary(args: argparse.Namespace, warehouse: Path) -> int:
-    from reporting.reports import Reports
     from reporting.summary import summarise
 
     output = output_target(args.output, warehouse) if args.output else None
-    with Reports.open(warehouse, today=args.today, week_start=args.week_start) as reports:
+    with open_reports(args, warehouse) as reports:
         text = summarise(reports, filters_of(args))
     if output:
         write_atomically(output, lambda path: path.write_text(text))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from orchestration.paths import DATA_DIR, build_file, spark_home
 from reporting.errors import OutputRefused, ReportError
+from reporting.settings import settings_file
 
 USERS_FILE = "dashboard_users.toml"
 
@@ -29,6 +30,7 @@ def protected_files(warehouse: Path) -> dict[Path, str]:
         files[database.with_name(database.name + ".wal")] = f"{what}'s write-ahead log"
         files[database.with_name(database.name + ".lock")] = f"{what}'s lock"
     files[warehouse.parent / USERS_FILE] = "the dashboard's users"
+    files[settings_file(warehouse)] = "the reports' settings"
     return files
 
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reporting.catalog import STAGE_METRICS
+from reporting.catalog import ACCOUNT_SPEND, STAGE_METRICS
 from reporting.errors import InvalidFilter
 from reporting.files import write_atomically
 
 FORMATS = ("table", "csv", "json", "parquet")
-PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "search_top_impression_share",
-           "search_absolute_top_impression_share"}
-MONEY = {"spend", "revenue", "estimated_revenue", "cpc", "cost_per_session",
+PERCENT = {"ctr", "roi", "conversion_rate", "percent_of_target", "pace",
+           "search_top_impression_share", "search_absolute_top_impression_share"}
+MONEY = {"spend", ACCOUNT_SPEND, "revenue", "estimated_revenue", "cpc", "cost_per_session",
          "max_cpc", "first_page_cpc", "top_of_page_cpc"}
 CREDITED = {"contacts", *STAGE_METRICS, "deals"}
 # Words a label spells differently from a name's lowercase word.
@@ -38,6 +38,27 @@ def label(name: str) -> str:
     if name in METRIC_LABELS:
         return METRIC_LABELS[name]
     return " ".join(ABBREVIATIONS.get(word, word) for word in name.split("_"))
+
+
+HIDDEN_NOTE = "deleted Facebook campaigns hidden, as in HubSpot"
+
+
+def column_label(column: str, attrs: dict) -> str:
+    """A column's header: its label, and for the spend in the accounts' currency that currency
+    (the company currency's is the caption's)."""
+    text = label(column)
+    if column == ACCOUNT_SPEND and attrs.get("account_currency"):
+        text += f" ({attrs['account_currency']})"
+    return text
+
+
+def money_in(frame: pd.DataFrame) -> str:
+    """`money in USD`, and `amount spent in EUR` when the frame has the accounts' spend."""
+    attrs = frame.attrs
+    text = f"money in {attrs['currency']}" if attrs.get("currency") else ""
+    if ACCOUNT_SPEND in frame.columns and attrs.get("account_currency"):
+        text += f", amount spent in {attrs['account_currency']}"
+    return text
 
 
 def title(name: str) -> str:
@@ -120,8 +141,9 @@ def caption(frame: pd.DataFrame) -> str:
     for key in ("attribution", "roi_setting"):
         if attrs.get(key):
             parts.append(f"{key.replace('_', ' ')}: {attrs[key]}")
-    if attrs.get("currency"):
-        parts.append(f"money in {attrs['currency']}")
+    parts.append(money_in(frame))
+    if attrs.get("hides_deleted"):
+        parts.append(HIDDEN_NOTE)
     return " · ".join(part for part in parts if part)
 
 
@@ -135,7 +157,8 @@ def render_table(frame: pd.DataFrame, width: int = 200) -> str:
                   caption=Text(plain_text(caption(frame))))
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+        table.add_column(column_label(column, frame.attrs),
+                         justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(Text(plain_text(format_value(column, value)))
                         for column, value in zip(frame.columns, row, strict=True)))

@@ -279,7 +279,7 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         frame.attrs.update({
             "title": title, "date_range": str(scope.dates), "attribution": scope.attribution,
             "roi_setting": scope.roi_setting, "currency": self.company_currency,
-            "time_zone": self.time_zone,
+            "time_zone": self.time_zone, "hides_deleted": not scope.include_deleted,
         })
         return frame
 
@@ -290,24 +290,34 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
             f"with {scope_ctes(level, scope, params)}\n\n"
             "select distinct currency_code from scope order by 1", params).fetchall()]
 
+    def with_account_spend(self, scope: Scope, columns: Sequence[str],
+                           level: Level = LEVELS["total"]) -> list[str]:
+        """`columns`, and after their spend the spend in the ad accounts' currency when the
+        accounts in view share one other than the company currency (as the default columns
+        have it)."""
+        columns = list(columns)
+        if ACCOUNT_SPEND in METRICS and ACCOUNT_SPEND not in columns and "spend" in columns:
+            currencies = self.account_currencies(scope, level)
+            if len(currencies) == 1 and currencies[0] != self.company_currency:
+                columns.insert(columns.index("spend") + 1, ACCOUNT_SPEND)
+        return columns
+
     def _metrics(self, scope: Scope, level: Level, columns: Sequence[str] | None,
                  defaults: Sequence[str]) -> tuple[list[str], str | None]:
-        """The metrics asked for (else `defaults`, with the spend in the accounts' currency
-        after the spend when they share one), and that currency when the spend in it is
-        among them. Several currencies' spends are never added up."""
+        """The metrics asked for (else `defaults` `with_account_spend`), and the accounts'
+        currency when the spend in it is among them. Several currencies' spends are never
+        added up."""
         metrics = list(_check_all("column", list(columns or defaults), list(METRICS)))
-        if ACCOUNT_SPEND not in METRICS or columns and ACCOUNT_SPEND not in metrics:
+        if not columns:
+            metrics = self.with_account_spend(scope, metrics, level)
+        if ACCOUNT_SPEND not in metrics:
             return metrics, None
         currencies = self.account_currencies(scope, level)
         if len(currencies) > 1:
-            if columns:
-                raise InvalidFilter("column", ACCOUNT_SPEND, expected=(
-                    "one account currency in view (these accounts spend in "
-                    f"{', '.join(currencies)}): filter to one ad account, or to accounts "
-                    "that share a currency"))
-            return metrics, None
-        if not columns and "spend" in metrics:
-            metrics.insert(metrics.index("spend") + 1, ACCOUNT_SPEND)
+            raise InvalidFilter("column", ACCOUNT_SPEND, expected=(
+                "one account currency in view (these accounts spend in "
+                f"{', '.join(currencies)}): filter to one ad account, or to accounts that "
+                "share a currency"))
         return metrics, currencies[0] if currencies else None
 
     def _account_currency(self, frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
@@ -359,6 +369,8 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
                                     expected=f"a level with {what}s: {', '.join(under)}")
         metrics, currency = self._metrics(scope, chosen, columns,
                                           DEFAULT_COLUMNS[scope.roi_setting])
+        if sort == ACCOUNT_SPEND:  # sorted by, shown or not: one currency's amounts only
+            self._metrics(scope, chosen, [ACCOUNT_SPEND], ())
         order = []
         computed = list(metrics)
         if sort is not None:
@@ -401,39 +413,59 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
                                where_positive=("spend", METRICS[metric].denominator))
         return self._frame(query, scope, name.replace("_", " ").capitalize())
 
-    def goals(self, filters: Filters) -> pd.DataFrame:
-        """Goal progress (fct_goal_progress). With a date range, only goals whose period
-        overlaps it; with an account, network or user/team filter, only goals whose campaigns
-        all lie in the accounts that filter leaves visible."""
+    def goals(self, filters: Filters, owner: tuple[str, str] | None = None) -> pd.DataFrame:
+        """Goal progress (fct_goal_progress), with the owner's name (a user's email, a team's
+        name). With a date range, only goals whose period overlaps it; with an account,
+        network or user/team filter, only goals whose campaigns (dim_goal_campaigns) all lie in
+        the accounts that filter leaves visible; with `owner` (`("user", id)` or
+        `("team", id)`), only the goals it owns."""
         scope = self.scope(filters)
+        tables = {row[0] for row in self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}
+        missing = {"dim_goal_campaigns", "dim_users", "dim_teams"} - tables
+        if missing:
+            raise WarehouseUnavailable(
+                f"the marts have no {', '.join(sorted(missing))} (built by an older version): "
+                "run `ads-analytics run` to rebuild them")
         params: dict[str, object] = {}
         where = []
         if filters.has_dates:
             where.append("g.period_start <= $end and g.period_end >= $start")
             params.update(start=scope.dates.start, end=scope.dates.end)
         if scope.accounts or scope.networks or scope.principal:
-            # A goal covers the campaigns listed for it (a row without a campaign: the whole
-            # network), or every campaign when none are listed.
             where.append("""not exists (
         select 1
-        from marts.dim_campaigns as c
-        where (
-                not exists (select 1 from seeds.goal_campaigns as gc where gc.goal_id = g.goal_id)
-                or exists (
-                    select 1 from seeds.goal_campaigns as gc
-                    where gc.goal_id = g.goal_id and gc.network = c.network
-                        and (gc.campaign_id is null or gc.campaign_id = c.campaign_id)))
+        from marts.dim_goal_campaigns as gc
+        where gc.goal_id = g.goal_id
             and not exists (
                 select 1 from accounts as a
-                where a.network = c.network and a.ad_account_id = c.ad_account_id))""")
+                where a.network = gc.network and a.ad_account_id = gc.ad_account_id))""")
+        if owner is not None:
+            kind, principal = owner
+            _check_all("owner type", [kind], ("user", "team"))
+            known = [row[0] for row in self.con.execute(
+                "select user_id from marts.dim_users order by 1" if kind == "user"
+                else "select team_id from marts.dim_teams order by 1").fetchall()]
+            _check_all(kind, [str(principal)], known)
+            where.append("g.owner_type = $owner_type and g.owner_id = $owner_id")
+            params.update(owner_type=kind, owner_id=str(principal))
         visible = replace(scope, statuses=())
         sql = f"""with {scope_ctes(LEVELS['campaign'], visible, params)}
 
-select g.*
+select g.*, coalesce(u.email, t.team_name) as owner_name
 from marts.fct_goal_progress as g
+left join marts.dim_users as u
+    on g.owner_type = 'user' and u.user_id = g.owner_id
+left join marts.dim_teams as t
+    on g.owner_type = 'team' and t.team_id = g.owner_id
 {"where " + " and ".join(where) if where else ""}
 order by g.period_start, g.goal_id"""
         frame = self.con.execute(sql, params).df()
+        # the owner's name beside the owner
+        names = frame.pop("owner_name")
+        frame.insert(frame.columns.get_loc("owner_id") + 1, "owner_name", names)
         frame.attrs.update({"title": "Goals", "date_range": str(scope.dates) if filters.has_dates
-                            else "all goals", "time_zone": self.time_zone})
+                            else "all goals", "time_zone": self.time_zone,
+                            "currency": self.company_currency})
         return frame

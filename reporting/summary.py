@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from reporting.catalog import ACCOUNT_SPEND, STAGE_METRICS
 from reporting.output import (
+    HIDDEN_NOTE,
     PERCENT,
     format_value,
     is_missing,
@@ -25,15 +27,16 @@ from reporting.output import (
 )
 from reporting.queries import Scope
 from reporting.reports import Filters, Reports
+from reporting.settings import RoiInputs
 
-TOTALS = ("spend", "impressions", "clicks", "ctr", "cpc", "sessions", "cost_per_session",
-          "contacts",
-          "cost_per_contact", "leads", "mqls", "sqls", "customers", "deals", "revenue",
+# `cost_per_session` is HubSpot's CPC, `cpc` the network's (labels "CPC", "CPC (network)").
+TOTALS = ("spend", "impressions", "clicks", "ctr", "sessions", "cost_per_session", "cpc",
+          "contacts", "cost_per_contact", *STAGE_METRICS, "deals", "revenue",
           "estimated_revenue", "roi")
-NETWORK_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cpc", "cost_per_session",
+NETWORK_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cost_per_session", "cpc",
                    "contacts", "cost_per_contact", "customers", "revenue", "roi")
-CAMPAIGN_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cpc", "contacts",
-                    "cost_per_contact", "customers", "revenue", "roi")
+CAMPAIGN_COLUMNS = ("spend", "impressions", "clicks", "ctr", "cost_per_session", "cpc",
+                    "contacts", "cost_per_contact", "customers", "revenue", "roi")
 KEYWORD_COLUMNS = ("spend", "clicks", "cpc", "conversion_rate", "contacts", "cost_per_contact")
 
 
@@ -100,9 +103,15 @@ class Facts:
     campaigns: pd.DataFrame
     campaigns_before: pd.DataFrame
     keywords: pd.DataFrame
+    stages: pd.DataFrame
     currency: str
     time_zone: str
     first_loaded_day: dt.date | None
+    roi_inputs: RoiInputs
+    # The spend in the ad accounts' own currency, when every account in view has the same one
+    # and it is not the company currency.
+    account_spend: object = None
+    account_currency: str | None = None
 
 
 def gather(reports: Reports, filters: Filters) -> Facts:
@@ -111,6 +120,10 @@ def gather(reports: Reports, filters: Filters) -> Facts:
     totals = reports.campaign_table(scope, level="network", columns=list(TOTALS))
     campaign_columns = for_setting(CAMPAIGN_COLUMNS, scope.roi_setting)
     campaigns = reports.campaign_table(scope, columns=campaign_columns, sort="spend")
+    overview = reports.overview(scope)
+    account_currency = overview.attrs.get("account_currency")
+    if ACCOUNT_SPEND not in overview.columns or account_currency == reports.company_currency:
+        account_currency = None
     return Facts(
         scope=scope, previous=previous,
         totals=reports.overview(scope, list(TOTALS)).iloc[0].to_dict(),
@@ -122,8 +135,11 @@ def gather(reports: Reports, filters: Filters) -> Facts:
                                                 sort="spend"),
         keywords=reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS),
                                         sort="contacts"),
+        stages=reports.stages(scope),
         currency=reports.company_currency, time_zone=reports.time_zone,
-        first_loaded_day=reports.loaded_days()[0],
+        first_loaded_day=reports.loaded_days()[0], roi_inputs=reports.roi_inputs,
+        account_spend=overview.iloc[0][ACCOUNT_SPEND] if account_currency else None,
+        account_currency=account_currency,
     )
 
 
@@ -147,22 +163,27 @@ def as_markdown(facts: Facts) -> Facts:
     return replace(facts, networks=escaped(facts.networks), campaigns=escaped(facts.campaigns),
                    campaigns_before=escaped(facts.campaigns_before),
                    keywords=escaped(facts.keywords), currency=markdown_text(facts.currency),
-                   time_zone=markdown_text(facts.time_zone))
+                   time_zone=markdown_text(facts.time_zone),
+                   account_currency=facts.account_currency and markdown_text(
+                       facts.account_currency))
 
 
 def render(facts: Facts) -> str:
     facts = as_markdown(facts)
     scope, t = facts.scope, facts.totals
+    inputs = f" ({facts.roi_inputs.describe()})" if scope.roi_setting == "estimate" else ""
+    hidden = f"; {HIDDEN_NOTE}" if not scope.include_deleted else ""
     lines = [
         f"# Ads summary, {scope.dates}",
         "",
-        f"Attribution: `{scope.attribution}`; ROI setting: `{scope.roi_setting}`; money in "
-        f"{facts.currency}; days in {facts.time_zone}; compared with {facts.previous.dates}.",
+        f"Attribution: `{scope.attribution}`; ROI setting: `{scope.roi_setting}`{inputs}; "
+        f"money in {facts.currency}; days in {facts.time_zone}; compared with "
+        f"{facts.previous.dates}{hidden}.",
         *_coverage(facts),
         "",
         "## Totals",
         "",
-        _totals_sentence(t, facts.currency, scope.roi_setting),
+        _totals_sentence(t, facts),
         "",
         "| metric | this period | previous period | change |",
         "|---|---:|---:|---:|",
@@ -171,8 +192,8 @@ def render(facts: Facts) -> str:
         now, before = t[metric], facts.totals_before[metric]
         lines.append(f"| {label(metric)} | {_v(metric, now)} | {_v(metric, before)} | "
                      f"{change_text(metric, now, before)} |")
-    lines += ["", *_networks(facts), "", *_campaigns(facts), "", *_efficiency(facts), "",
-              *_changes(facts)]
+    lines += ["", *_stages(facts), "", *_networks(facts), "", *_campaigns(facts), "",
+              *_efficiency(facts), "", *_changes(facts)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -193,18 +214,30 @@ def _totals_shown(scope: Scope) -> list[str]:
     return [metric for metric in TOTALS if metric != other]
 
 
-def _totals_sentence(t: dict, currency: str, roi_setting: str) -> str:
+# Lifecycle stage metric -> its noun, singular.
+STAGE_NOUNS = {"subscribers": "subscriber", "leads": "lead", "mqls": "MQL", "sqls": "SQL",
+               "opportunities": "opportunity", "customers": "customer",
+               "evangelists": "evangelist", "others": "other"}
+
+
+def _totals_sentence(t: dict, facts: Facts) -> str:
+    currency, roi_setting = facts.currency, facts.scope.roi_setting
     if is_missing(t["spend"]) or float(t["spend"]) == 0 and t["impressions"] == 0:
         return "No spend and no impressions in this period."
-    text = (f"Spend was {_v('spend', t['spend'])} {currency} for "
+    in_accounts = ""
+    if facts.account_currency:
+        in_accounts = (f" (amount spent {_v('spend', facts.account_spend)} "
+                       f"{facts.account_currency} in the ad accounts' currency)")
+    text = (f"Spend was {_v('spend', t['spend'])} {currency}{in_accounts} for "
             f"{_v('impressions', t['impressions'])} impressions and {_v('clicks', t['clicks'])} "
-            f"clicks (CTR {_v('ctr', t['ctr'])}, CPC {_v('cpc', t['cpc'])}).")
+            f"clicks (CTR {_v('ctr', t['ctr'])}, CPC (network) {_v('cpc', t['cpc'])} per "
+            "click).")
     if is_missing(t["contacts"]):
         return text + " No campaign in scope is tracked, so there are no CRM results."
+    stages = [count(t[name], noun) for name, noun in STAGE_NOUNS.items()]
     text += (f" It brought {count(t['contacts'], 'contact')} (cost per contact "
              f"{_v('cost_per_contact', t['cost_per_contact'])}); of these, now "
-             f"{count(t['leads'], 'lead')}, {count(t['mqls'], 'MQL')}, "
-             f"{count(t['sqls'], 'SQL')} and {count(t['customers'], 'customer')}.")
+             f"{', '.join(stages[:-1])} and {stages[-1]}.")
     if roi_setting == "estimate":
         text += (f" Estimated revenue is {_v('estimated_revenue', t['estimated_revenue'])}, "
                  f"an ROI of {_v('roi', t['roi'])}.")
@@ -212,6 +245,19 @@ def _totals_sentence(t: dict, currency: str, roi_setting: str) -> str:
         text += (f" {count(t['deals'], 'closed-won deal')} brought "
                  f"{_v('revenue', t['revenue'])} in revenue, an ROI of {_v('roi', t['roi'])}.")
     return text
+
+
+def _stages(facts: Facts) -> list[str]:
+    lines = ["## Lifecycle stages", ""]
+    if facts.stages.contacts.isna().all():
+        return [*lines, "No campaign in scope is tracked, so no contact has a stage."]
+    lines += ["The attributed contacts by their lifecycle stage now, and the spend per contact "
+              "in each:", "", "| lifecycle stage | contacts | cost per contact in stage |",
+              "|---|---:|---:|"]
+    for row in facts.stages.to_dict("records"):
+        lines.append(f"| {row['lifecycle_stage']} | {_v('contacts', row['contacts'])} | "
+                     f"{_v('cost_per_contact_in_stage', row['cost_per_contact_in_stage'])} |")
+    return lines
 
 
 def _networks(facts: Facts) -> list[str]:
@@ -234,7 +280,7 @@ def _networks(facts: Facts) -> list[str]:
         if not is_missing(row["contacts"]) and not is_missing(total_contacts):
             contacts = percent(share(row["contacts"], total_contacts))
             sentence += f" and brought {contacts} of contacts"
-        lines.append(sentence + f"; its CPC was {_v('cpc', row['cpc'])}.")
+        lines.append(sentence + f"; its CPC (network) was {_v('cpc', row['cpc'])}.")
     priced = networks[networks.cost_per_contact.notna()]
     if len(priced) > 1:
         best = priced.sort_values(["cost_per_contact", "network"]).iloc[0]
@@ -294,9 +340,9 @@ def _efficiency(facts: Facts) -> list[str]:
                  f"({percent(share(untracked.spend.sum(), total))} of spend) that cannot be "
                  "attributed to contacts.")
     if not is_missing(facts.totals["sessions"]) and facts.totals["clicks"]:
-        lines.append(f"- Cost per session was "
+        lines.append(f"- CPC as HubSpot counts it (spend per session after an ad click) was "
                      f"{_v('cost_per_session', facts.totals['cost_per_session'])}, "
-                     f"against a CPC of {_v('cpc', facts.totals['cpc'])}: "
+                     f"against the network's CPC (per click) of {_v('cpc', facts.totals['cpc'])}: "
                      f"{_v('sessions', facts.totals['sessions'])} sessions from "
                      f"{_v('clicks', facts.totals['clicks'])} clicks.")
     keywords = facts.keywords[facts.keywords.contacts.fillna(0) > 0]
@@ -306,7 +352,7 @@ def _efficiency(facts: Facts) -> list[str]:
             lines.append(f"  - \"{row['keyword_text']}\" ({row['match_type']}): "
                          f"{count(row['contacts'], 'contact')} at "
                          f"{_v('cost_per_contact', row['cost_per_contact'])} each, CPC "
-                         f"{_v('cpc', row['cpc'])}, conversion rate "
+                         f"(network) {_v('cpc', row['cpc'])}, conversion rate "
                          f"{_v('conversion_rate', row['conversion_rate'])}.")
     return lines
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import os
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +39,7 @@ from reporting.dashboard.view import (
     CUSTOM_RANGE,
     NO_SIGN_IN,
     Viewer,
+    column_title,
     describe_scope,
     filter_options,
     filters_for,
@@ -51,11 +53,20 @@ from reporting.dashboard.view import (
 from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
 from reporting.output import MONEY, PERCENT, markdown_text
+from reporting.queries import Scope
 from reporting.reports import Filters, Reports, WarehouseUnavailable
+from reporting.settings import SETTINGS_FILE, SettingsError
 
 DEFAULT_PRESET = "last_30_days"
 RANKINGS = ("high_cpc_campaigns", "low_cpc_campaigns", "high_cost_per_contact_campaigns",
             "low_cost_per_contact_campaigns")
+# Rankings by the network's CPC (spend per click): every campaign has clicks, not sessions.
+RANKING_TITLES = {
+    "high_cpc_campaigns": "Campaigns with high CPC (network)",
+    "low_cpc_campaigns": "Campaigns with low CPC (network)",
+    "high_cost_per_contact_campaigns": "Campaigns with high cost per contact",
+    "low_cost_per_contact_campaigns": "Campaigns with low cost per contact",
+}
 SERIES = ("impressions", "clicks", "contacts", "customers")
 SECTIONS = ("Campaigns", "Analyze", "Goals")
 # Session state: the signed-in user's name and password hash (a new password signs them out).
@@ -85,7 +96,12 @@ def sidebar(reports: Reports, viewer: Viewer) -> Filters:
     networks = bar.pills("Networks", NETWORKS, selection_mode="multi", format_func=label,
                          help="None chosen: every network", key="networks")
     statuses = bar.pills("Statuses", STATUSES, selection_mode="multi", format_func=label,
-                         help="None chosen: every status", key="statuses")
+                         help="None chosen: every status (but deleted Facebook campaigns, "
+                              "as in HubSpot); Deleted shows them", key="statuses")
+    include_deleted = bar.checkbox(
+        "Include deleted Facebook campaigns", key="include_deleted",
+        help="HubSpot hides a Facebook account's deleted campaigns, and so does this page "
+             "unless this is ticked; their spend stays in the marts")
     attribution = bar.selectbox(
         "Attribution report or model", [None, *ATTRIBUTIONS],
         format_func=lambda a: (f"Default ({label(DEFAULT_ATTRIBUTION).lower()})" if a is None
@@ -105,25 +121,32 @@ def sidebar(reports: Reports, viewer: Viewer) -> Filters:
         "ROI from", ROI_SETTINGS, key="roi_setting",
         format_func={"deals": "Deals (closed-won revenue)",
                      "estimate": "Estimate (contacts and customers at the sale price)"}.get)
+    if roi_setting == "estimate":
+        bar.caption(markdown_text(f"Estimated with {reports.roi_inputs.describe()}; set them "
+                                  f"in {SETTINGS_FILE} beside the warehouse"))
     return filters_from(preset=preset, start=start, end=end, accounts=accounts,
                         networks=networks, statuses=statuses, attribution=attribution,
-                        principal=principal, roi_setting=roi_setting)
+                        principal=principal, roi_setting=roi_setting,
+                        include_deleted=include_deleted)
 
 
 def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
     config: dict[str, st.column_config.Column] = {}
     for column in frame.columns:
+        name = column_title(column, frame.attrs)
+        described = METRICS[column].description if column in METRICS else None
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            config[column] = st.column_config.DateColumn(label(column), format="YYYY-MM-DD")
+            config[column] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
         elif column in PERCENT:
-            config[column] = st.column_config.NumberColumn(label(column), format="percent")
+            config[column] = st.column_config.NumberColumn(name, format="percent",
+                                                           help=described)
         elif column in MONEY or column.startswith("cost_per_"):
-            config[column] = st.column_config.NumberColumn(label(column), format="%.2f")
+            config[column] = st.column_config.NumberColumn(name, format="%.2f", help=described)
         elif column in METRICS:
-            config[column] = st.column_config.NumberColumn(label(column), format="localized",
-                                                           help=METRICS[column].description)
+            config[column] = st.column_config.NumberColumn(name, format="localized",
+                                                           help=described)
         else:
-            config[column] = st.column_config.Column(label(column))
+            config[column] = st.column_config.Column(name)
     return config
 
 
@@ -136,20 +159,24 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
 def overview(reports: Reports, filters: Filters) -> None:
     frame = reports.overview(reports.scope(filters))
     st.caption(describe_scope(frame))
-    for column, (name, text) in zip(st.columns(6), tiles(frame), strict=True):
+    shown = tiles(frame)
+    for column, (name, text) in zip(st.columns(len(shown)), shown, strict=True):
         column.metric(name, text, border=True)
 
 
-def spend_over_time(reports: Reports, filters: Filters) -> str:
-    """The spend chart; returns the time grain chosen beside it, which the analyze charts
-    share."""
-    title, pick = st.columns([5, 1])
+def spend_over_time(reports: Reports, filters: Filters) -> tuple[str, str | None]:
+    """The spend chart; returns the time grain and the split chosen beside it, which the
+    analyze charts share."""
+    title, split, pick = st.columns([4, 1, 1])
     title.subheader(f"Spend over time ({reports.company_currency})")
+    by_network = split.toggle("By network", value=True, key="by_network",
+                              help="One series per network, as HubSpot's Analyze charts")
     grain = pick.selectbox("Time grain", TIME_GRAINS, format_func=label, key="grain")
+    by = "network" if by_network else None
     scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
-    frame = reports.analyze("spend_over_time", scope, grain=grain)
-    st.bar_chart(frame, x="period", y="spend", x_label="", y_label="", height=220)
-    return grain
+    frame = reports.analyze("spend_over_time", scope, grain=grain, by=by)
+    st.bar_chart(frame, x="period", y="spend", color=by, x_label="", y_label="", height=220)
+    return grain, by
 
 
 def campaigns(reports: Reports, filters: Filters) -> None:
@@ -166,8 +193,13 @@ def campaigns(reports: Reports, filters: Filters) -> None:
                              format_func=lambda c: "Key (network, account, id)" if c is None
                              else label(c))
     descending = direction.toggle("Highest first", value=True)
-    rows = reports.campaign_table(scope, level=level, columns=columns, sort=sort,
-                                  descending=descending)
+
+    def rows_in(scope: Scope) -> pd.DataFrame:
+        return reports.campaign_table(
+            scope, level=level, columns=reports.with_account_spend(scope, columns, chosen),
+            sort=sort, descending=descending)
+
+    rows = rows_in(scope)
     campaign = ad_group = None
     if "campaign_id" in rows.columns:
         campaigns_in = {None: "All campaigns", **parents(rows, "campaign_id", "campaign_name")}
@@ -178,14 +210,19 @@ def campaigns(reports: Reports, filters: Filters) -> None:
                      **parents(narrow(rows, campaign), "ad_group_id", "ad_group_name")}
         ad_group = pick_group.selectbox("Ad group", list(groups_in), format_func=groups_in.get,
                                         key="ad_group")
-    rows = narrow(rows, campaign, ad_group)
+    if campaign is not None or ad_group is not None:
+        # The report's drill-down filters, as `report campaigns --campaign --ad-group` has
+        # them: one campaign's rows may be of one account, shown in its currency too.
+        rows = rows_in(reports.scope(replace(
+            filters, campaigns=(campaign,) if campaign else (),
+            ad_groups=(ad_group,) if ad_group else ())))
     st.caption(f"{len(rows)} rows · {describe_scope(rows)}")
     table(rows)
 
 
-def analyze(reports: Reports, filters: Filters, grain: str) -> None:
+def analyze(reports: Reports, filters: Filters, grain: str, by: str | None) -> None:
     scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
-    series = {name: reports.analyze(name, scope, grain=grain) for name in SERIES}
+    series = {name: reports.analyze(name, scope, grain=grain, by=by) for name in SERIES}
     st.caption(describe_scope(series["contacts"]))
     left, right = st.columns(2)
     spend = reports.analyze("total_spend", scope)
@@ -194,13 +231,18 @@ def analyze(reports: Reports, filters: Filters, grain: str) -> None:
     for index, (name, frame) in enumerate(series.items()):
         where = right if index % 2 == 0 else left
         where.markdown(f"**{label(name)} over time**")
-        where.line_chart(frame, x="period", y=name, x_label="", y_label="", height=220)
+        where.line_chart(frame, x="period", y=name, color=by, x_label="", y_label="",
+                         height=220)
     for pair in (RANKINGS[:2], RANKINGS[2:]):
         for where, name in zip(st.columns(2), pair, strict=True):
             with where:
-                st.markdown(f"**{label(name)}**")
+                st.markdown(f"**{RANKING_TITLES[name]}**")
                 ranking = reports.analyze(name, scope, limit=5)
                 table(ranking, ["network", "campaign_name", *ranking.columns[-4:]])
+    st.markdown("**Contacts by lifecycle stage**")
+    stages = reports.stages(scope)
+    st.caption(f"Attributed contacts by their lifecycle stage now · {describe_scope(stages)}")
+    table(stages)
 
 
 def goals(reports: Reports, filters: Filters) -> None:
@@ -229,14 +271,14 @@ def page(reports: Reports, viewer: Viewer) -> None:
     filters = filters_for(viewer, sidebar(reports, viewer))
     try:
         overview(reports, filters)
-        grain = spend_over_time(reports, filters)
+        grain, by = spend_over_time(reports, filters)
         # Only the chosen section runs its reports and draws its charts (tabs would do all).
         section = st.radio("Section", SECTIONS, horizontal=True, key="section",
                            label_visibility="collapsed")
         if section == "Campaigns":
             campaigns(reports, filters)
         elif section == "Analyze":
-            analyze(reports, filters, grain)
+            analyze(reports, filters, grain, by)
         else:
             goals(reports, filters)
     except InvalidFilter as exc:
@@ -295,7 +337,7 @@ def main() -> None:
         with Reports.open(warehouse, today=dt.date.fromisoformat(today) if today else None) as (
                 reports):
             page(reports, viewer)
-    except WarehouseUnavailable as exc:
+    except (WarehouseUnavailable, SettingsError) as exc:
         st.title("Ads analytics")
         st.error(str(exc))
         st.button("Try again")

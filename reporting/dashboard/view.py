@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from reporting.output import format_value
+from reporting.catalog import ACCOUNT_SPEND
+from reporting.output import HIDDEN_NOTE, format_value, money_in
 from reporting.output import title as label
 from reporting.reports import Filters, Reports
 
@@ -17,13 +18,23 @@ CUSTOM_RANGE = "custom"
 
 def tiles(overview: pd.DataFrame) -> list[tuple[str, str]]:
     """The overview tiles, (label, text) in order: impressions, clicks, contacts, deals (or
-    customers under the `estimate` ROI setting), spend in the company currency, ROI."""
+    customers under the `estimate` ROI setting), spend in the company currency, the amount
+    spent in the accounts' currency when the overview has it (one currency in view), ROI."""
     row = overview.iloc[0].to_dict()
     won = "deals" if "deals" in row else "customers"
-    currency = overview.attrs.get("currency")
-    spend = f"Spend ({currency})" if currency else "Spend"
-    return [(label(column) if column != "spend" else spend, format_value(column, row[column]))
-            for column in ("impressions", "clicks", "contacts", won, "spend", "roi")]
+    named = {"spend": overview.attrs.get("currency"),
+             ACCOUNT_SPEND: overview.attrs.get("account_currency")}
+    columns = ["impressions", "clicks", "contacts", won, "spend",
+               *([ACCOUNT_SPEND] if ACCOUNT_SPEND in row else []), "roi"]
+    return [(f"{label(column)} ({named[column]})" if named.get(column) else label(column),
+             format_value(column, row[column])) for column in columns]
+
+
+def column_title(column: str, attrs: dict) -> str:
+    """A table column's title; the spend in the accounts' currency names that currency."""
+    if column == ACCOUNT_SPEND and attrs.get("account_currency"):
+        return f"{label(column)} ({attrs['account_currency']})"
+    return label(column)
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,8 @@ def filter_options(reports: Reports, viewer: Viewer = NO_SIGN_IN) -> Options:
 def filters_from(*, preset: str, start: dt.date | None = None, end: dt.date | None = None,
                  accounts: list[str] | None = None, networks: list[str] | None = None,
                  statuses: list[str] | None = None, attribution: str | None = None,
-                 principal: str | None = None, roi_setting: str = "deals") -> Filters:
+                 principal: str | None = None, roi_setting: str = "deals",
+                 include_deleted: bool = False) -> Filters:
     """The sidebar's values as report filters: a preset or the custom start and end, and
     `user:U1` / `team:T1` for the access filter. Nothing chosen in a list means all."""
     custom = preset == CUSTOM_RANGE
@@ -94,6 +106,7 @@ def filters_from(*, preset: str, start: dt.date | None = None, end: dt.date | No
         statuses=tuple(statuses or ()), attribution=attribution,
         user=principal_id if kind == "user" else None,
         team=principal_id if kind == "team" else None, roi_setting=roi_setting,
+        include_deleted=include_deleted,
     )
 
 
@@ -129,6 +142,7 @@ def describe_scope(frame: pd.DataFrame) -> str:
         parts.append(f"attribution: {label(attrs['attribution']).lower()}")
     if attrs.get("roi_setting"):
         parts.append(f"ROI from {attrs['roi_setting']}")
-    if attrs.get("currency"):
-        parts.append(f"money in {attrs['currency']}")
+    parts.append(money_in(frame))
+    if attrs.get("hides_deleted"):
+        parts.append(HIDDEN_NOTE)
     return " · ".join(part for part in parts if part)

@@ -16,7 +16,7 @@ WEEK = ["--today", "2026-06-15", "--range", "last_7_days"]
 STATE = [".warehouse_dlt/pipeline/state.json", ".warehouse_dbt/manifest.json",
          ".warehouse_dbt_read_side/manifest.json", "warehouse_spark/tables/x.parquet",
          "dagster_home/dagster.yaml", "logs/run.log", "quality/index.html",
-         "dashboard_users.toml"]
+         "dashboard_users.toml", "ads_analytics.toml"]
 WAREHOUSE_FILES = ["warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.lock",
                    ".warehouse_build.duckdb", ".warehouse_build.duckdb.wal", "other.lock"]
 
@@ -31,7 +31,8 @@ def warehouse(fixture_warehouse, tmp_path, monkeypatch) -> Path:
     shutil.copy(fixture_warehouse, copy)
     for name in [*STATE, *WAREHOUSE_FILES[1:]]:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text("state")
+        # (a TOML comment: the reports read the settings file)
+        (folder / name).write_text("# state" if name.endswith(".toml") else "state")
     monkeypatch.setenv(WAREHOUSE_ENV, str(copy))
     return copy
 

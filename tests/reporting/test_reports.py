@@ -2,11 +2,13 @@
 from the rows listed there."""
 
 import datetime as dt
+from dataclasses import replace
 
 import duckdb
+import pandas as pd
 import pytest
 
-from reporting.catalog import ANALYZE_REPORTS, METRICS, TABLE_LEVELS
+from reporting.catalog import ACCOUNT_SPEND, ANALYZE_REPORTS, METRICS, TABLE_LEVELS
 from reporting.dates import PRESETS
 from reporting.errors import InvalidFilter
 from reporting.output import is_missing
@@ -109,7 +111,9 @@ def test_sorting_puts_nulls_last_and_breaks_ties_by_key(reports):
 @pytest.mark.parametrize("metric", sorted(METRICS))
 @pytest.mark.parametrize("descending", [True, False])
 def test_every_metric_sorts_in_either_direction(reports, metric, descending):
-    table = reports.campaign_table(reports.scope(WEEK), level="ad", columns=[metric],
+    # the spend in the accounts' currency is of accounts that share one
+    filters = replace(WEEK, accounts=("G1",)) if metric == ACCOUNT_SPEND else WEEK
+    table = reports.campaign_table(reports.scope(filters), level="ad", columns=[metric],
                                    sort=metric, descending=descending)
     values = [v for v in table[metric] if not is_missing(v)]
     assert values == sorted(values, reverse=descending)
@@ -454,3 +458,249 @@ def test_the_accounts_and_the_access_list_are_read_once_per_reports(reports):
     assert sum(sql.startswith("select network, ad_account_id, ad_account_name") for sql in read
                ) == 1
     assert scope.principal == ("user", "U1") and scope.accounts == ("facebook:F1",)
+
+
+# -- deleted Facebook campaigns (hidden as HubSpot hides them) ---------------------------------
+
+WITH_DELETED = Filters(date_preset="last_7_days", include_deleted=True)
+
+
+@pytest.mark.parametrize("level", [name for name in TABLE_LEVELS if name != "keyword"])
+@pytest.mark.parametrize("filters, spend, clicks", [(WEEK, 448, 207),
+                                                    (WITH_DELETED, 448 + 24, 207 + 5 + 8)])
+def test_the_overview_is_the_sum_of_the_campaign_table_at_every_level(reports, level, filters,
+                                                                      spend, clicks):
+    scope = reports.scope(filters)
+    total = one(reports.overview(scope, ["spend", "clicks"]))
+    table = reports.campaign_table(scope, level=level, columns=["spend", "clicks"])
+    assert total["spend"] == pytest.approx(spend) == pytest.approx(table.spend.sum())
+    assert total["clicks"] == clicks == table.clicks.sum()
+
+
+def test_deleted_facebook_campaigns_are_hidden_by_default_but_not_other_networks(reports):
+    scope = reports.scope(WEEK)
+    campaigns = by(reports.campaign_table(scope), "campaign_id")
+    assert sorted(campaigns) == ["C1", "C2", "C3", "C4", "C5"]  # not C6
+    assert campaigns["C4"]["status"] == "deleted"  # Google's REMOVED campaign stays
+    row = one(reports.overview(scope))
+    assert row["spend"] == pytest.approx(448) and row["contacts"] == 4  # not C6's 24 nor P9
+    assert "A6" not in set(reports.campaign_table(scope, level="ad").ad_id)
+    assert reports.overview(scope).attrs["hides_deleted"]
+
+
+def test_the_switch_shows_them_with_their_spend_and_contacts(reports):
+    scope = reports.scope(WITH_DELETED)
+    c6 = by(reports.campaign_table(scope), "campaign_id")["C6"]
+    assert (c6["status"], c6["clicks"], c6["contacts"]) == ("deleted", 13, 1)
+    assert c6["spend"] == pytest.approx(24)
+    row = one(reports.overview(scope))
+    assert row["spend"] == pytest.approx(472) and row["contacts"] == 5  # P9 too
+    series = reports.analyze("spend_over_time", scope)
+    assert list(series.spend.round(6)) == [0, 0, 100, 24, 90, 8, 250]
+    assert not reports.overview(scope).attrs["hides_deleted"]
+
+
+def test_a_campaign_named_in_the_drill_down_is_shown_even_when_deleted(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", campaigns=("C6",)))
+    ads = reports.campaign_table(scope, level="ad", columns=["spend", "contacts"])
+    assert list(ads.ad_id) == ["A6"] and ads.spend[0] == pytest.approx(24)
+
+
+# -- HubSpot's CPC ----------------------------------------------------------------------------
+
+def test_hubspots_cpc_is_spend_per_session_beside_the_networks_spend_per_click(reports):
+    from reporting.output import label
+
+    table = reports.campaign_table(reports.scope(WEEK))
+    rows = by(table, "campaign_id")
+    # C1: 200 spent, 35 sessions, 100 clicks
+    assert rows["C1"]["cost_per_session"] == pytest.approx(200 / 35)
+    assert rows["C1"]["cpc"] == pytest.approx(2.0)
+    assert is_missing(rows["C2"]["cost_per_session"])  # untracked: no sessions
+    columns = list(table.columns)
+    assert columns.index("spend") + 1 == columns.index("cost_per_session") == \
+        columns.index("cpc") - 1
+    assert (label("cost_per_session"), label("cpc")) == ("CPC", "CPC (network)")
+
+
+# -- lifecycle stages -------------------------------------------------------------------------
+
+SPRING = Filters(start="2026-04-01", end="2026-06-14")  # every contact but P9 (hidden); 460 spent
+
+
+def test_the_stage_breakdown_covers_every_lifecycle_stage_with_its_cost(reports):
+    stages = reports.stages(reports.scope(SPRING))
+    assert list(stages.lifecycle_stage) == [
+        "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
+        "customer", "evangelist", "other"]
+    # P6; P2 and P5; P3 and P4; none; none; P1; P7; P8
+    assert list(stages.contacts) == [1, 2, 2, 0, 0, 1, 1, 1]
+    costs = list(stages.cost_per_contact_in_stage)
+    assert costs[:3] == pytest.approx([460, 230, 230])
+    assert costs[5:] == pytest.approx([460, 460, 460])
+    assert is_missing(costs[3]) and is_missing(costs[4])  # no SQL, no opportunity
+
+
+def test_every_stage_is_credited_per_campaign_under_a_model(reports):
+    scope = reports.scope(replace(SPRING, attribution="linear"))
+    columns = ["subscribers", "leads", "mqls", "customers", "evangelists", "others",
+               "cost_per_subscriber", "cost_per_mql", "cost_per_evangelist", "cost_per_other"]
+    rows = by(reports.campaign_table(scope, columns=columns), "campaign_id")
+    c1, c3, c5 = rows["C1"], rows["C3"], rows["C5"]
+    # C1: P6 whole, P5 whole, half of P4, P1's quarters on A1a and A1b
+    assert [c1[c] for c in ("subscribers", "leads", "mqls", "customers")] == pytest.approx(
+        [1, 1, 0.5, 0.5])
+    assert [c3[c] for c in ("evangelists", "leads", "customers")] == pytest.approx(
+        [1, 0.5, 0.25])
+    assert [c5[c] for c in ("others", "mqls")] == pytest.approx([1, 1.5])  # P8; P3 + half P4
+    # spent in the range: C1 200, C3 132, C5 90
+    assert c1["cost_per_subscriber"] == pytest.approx(200)
+    assert c3["cost_per_evangelist"] == pytest.approx(132)
+    assert (c5["cost_per_other"], c5["cost_per_mql"]) == pytest.approx((90, 60))
+
+
+def test_ads_reports_count_every_stage_per_ad(reports):
+    ads = by(reports.campaign_table(reports.scope(SPRING), level="ad",
+                                    columns=["subscribers", "evangelists", "others"]), "ad_id")
+    assert (ads["A1a"]["subscribers"], ads["A3"]["evangelists"], ads["A5"]["others"]) == (
+        1, 1, 1)
+    assert ads["A1b"]["subscribers"] == 0
+
+
+# -- drill-down -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level, campaign, ad_group, expected", [
+    ("campaign", "C1", None, ["C1"]),
+    ("ad_group", "C1", None, ["AG1"]),
+    ("ad", "C1", None, ["A1a", "A1b"]),
+    ("ad", "C1", "AG1", ["A1a", "A1b"]),
+    ("ad", None, "AG3", ["A3"]),
+    ("keyword", "C3", None, ["K3"]),
+    ("keyword", None, "AG4", ["K4"]),
+])
+def test_the_drill_down_keeps_the_rows_of_the_whole_table_under_it(reports, level, campaign,
+                                                                   ad_group, expected):
+    from reporting.catalog import LEVELS
+    from reporting.dashboard.view import narrow
+
+    drilled = reports.campaign_table(reports.scope(Filters(
+        date_preset="last_7_days", campaigns=(campaign,) if campaign else (),
+        ad_groups=(ad_group,) if ad_group else ())), level=level)
+    assert list(drilled[LEVELS[level].keys[-1]]) == expected
+    everything = reports.campaign_table(reports.scope(WEEK), level=level)
+    # the same rows and values (a column with nulls elsewhere is of a nullable type there;
+    # one account's rows may have its currency's spend besides)
+    pd.testing.assert_frame_equal(drilled[everything.columns],
+                                  narrow(everything, campaign, ad_group), check_dtype=False)
+
+
+def test_drill_down_ids_may_name_their_network(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", campaigns=("facebook:C1",)))
+    assert scope.campaigns == ("facebook:C1",) and scope.include_deleted
+    assert list(reports.campaign_table(scope, level="ad").ad_id) == ["A1a", "A1b"]
+
+
+@pytest.mark.parametrize("filters, level, message", [
+    ({"campaigns": ("C1",)}, "network", "invalid campaign filter at level 'network'; expected "
+                                        "a level with campaigns: campaign, ad_group, ad, keyword"),
+    ({"ad_groups": ("AG1",)}, "campaign", "invalid ad group filter at level 'campaign'; "
+                                          "expected a level with ad groups: ad_group, ad"),
+])
+def test_the_drill_down_needs_a_level_under_what_it_names(reports, filters, level, message):
+    with pytest.raises(InvalidFilter, match=message):
+        reports.campaign_table(reports.scope(Filters(**filters)), level=level)
+
+
+def test_an_unknown_drill_down_id_is_rejected(reports):
+    with pytest.raises(InvalidFilter, match="invalid campaign 'C9'; expected the id of a "
+                                            "campaign in the warehouse"):
+        reports.scope(Filters(campaigns=("C9",)))
+    with pytest.raises(InvalidFilter, match="invalid ad group 'google:AG1'"):
+        reports.scope(Filters(ad_groups=("google:AG1",)))  # AG1 is Facebook's
+
+
+# -- analyze by network -----------------------------------------------------------------------
+
+def test_series_split_by_network_add_up_to_the_total_series(reports):
+    scope = reports.scope(WEEK)
+    split = reports.analyze("spend_over_time", scope, by="network")
+    assert list(split.columns) == ["network", "period", "spend"]
+    spend = split.pivot(index="period", columns="network", values="spend").round(6)
+    assert list(spend.facebook) == [0, 0, 100, 0, 0, 0, 130]
+    assert list(spend.google) == [0, 0, 0, 0, 0, 8, 120]
+    assert list(spend.linkedin) == [0, 0, 0, 0, 90, 0, 0]
+    contacts = reports.analyze("contacts", scope, by="network").pivot(
+        index="period", columns="network", values="contacts")
+    # P4 on 06-12 (LinkedIn), P2 on 06-13 (Google), P1 and P5 on 06-14 (Facebook)
+    assert list(contacts.sum()) == [2, 1, 1]
+    assert (contacts.linkedin.iloc[4], contacts.google.iloc[5], contacts.facebook.iloc[6]) == (
+        1, 1, 2)
+
+
+def test_only_series_split_by_network(reports):
+    scope = reports.scope(WEEK)
+    with pytest.raises(InvalidFilter, match="unknown split 'device'; valid values: network"):
+        reports.analyze("clicks", scope, by="device")
+    with pytest.raises(InvalidFilter, match="invalid split of a ranking 'network'"):
+        reports.analyze("low_cpc_campaigns", scope, by="network")
+
+
+# -- rankings ---------------------------------------------------------------------------------
+
+def test_rankings_leave_out_campaigns_that_spent_nothing_or_have_no_denominator(reports):
+    may = reports.scope(Filters(start="2026-05-01", end="2026-05-31"))
+    # C5's P3 converted in May, when C5 spent nothing: no cost per contact of 0 tops the list;
+    # C3 spent 12 with no contact
+    assert reports.analyze("low_cost_per_contact_campaigns", may).empty
+    assert list(reports.analyze("low_cpc_campaigns", may).campaign_id) == ["C3"]  # 10 clicks
+    # C6's five free clicks on 06-09: a CPC of 0, left out
+    free = reports.scope(Filters(start="2026-06-09", end="2026-06-09", include_deleted=True))
+    assert reports.analyze("low_cpc_campaigns", free).empty
+    # the week: C6 paid 24 for 13 clicks, 1.85 a click
+    ranking = reports.analyze("low_cpc_campaigns", reports.scope(WITH_DELETED))
+    assert list(ranking.campaign_id) == ["C2", "C3", "C6", "C1", "C4", "C5"]
+    assert list(ranking.columns[-4:]) == ["spend", "clicks", "contacts", "cpc"]
+
+
+# -- spend in the ad accounts' currency -------------------------------------------------------
+
+needs_account_spend = pytest.mark.skipif(
+    ACCOUNT_SPEND not in METRICS,
+    reason="the measures do not sum spend_account_currency yet (reporting/queries.py)")
+
+
+@needs_account_spend
+def test_one_accounts_spend_is_shown_in_its_own_currency_too(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", accounts=("G1",)))
+    overview = reports.overview(scope)
+    row = one(overview)
+    # 120 + 8 dollars at 1.25 dollars a euro
+    assert row["spend"] == pytest.approx(128)
+    assert (row["currency_code"], row[ACCOUNT_SPEND]) == ("EUR", pytest.approx(102.4))
+    assert overview.attrs["account_currency"] == "EUR"
+    table = reports.campaign_table(scope)
+    assert list(table.columns[table.columns.get_loc("spend"):][:3]) == [
+        "spend", "currency_code", ACCOUNT_SPEND]
+    assert by(table, "campaign_id")["C3"][ACCOUNT_SPEND] == pytest.approx(96)
+    keywords = by(reports.campaign_table(scope, level="keyword", columns=[ACCOUNT_SPEND]),
+                  "keyword_id")
+    assert keywords["K3"][ACCOUNT_SPEND] == pytest.approx(72)  # 90 dollars
+
+
+@needs_account_spend
+def test_spends_in_several_currencies_are_never_added_up(reports):
+    scope = reports.scope(WEEK)
+    assert ACCOUNT_SPEND not in reports.overview(scope).columns
+    assert ACCOUNT_SPEND not in reports.campaign_table(scope).columns
+    with pytest.raises(InvalidFilter, match="these accounts spend in EUR, USD"):
+        reports.campaign_table(scope, columns=[ACCOUNT_SPEND])
+    with pytest.raises(InvalidFilter, match="these accounts spend in EUR, USD"):
+        reports.campaign_table(scope, sort=ACCOUNT_SPEND)
+
+
+@needs_account_spend
+def test_accounts_in_the_company_currency_show_their_spend_once(reports):
+    scope = reports.scope(Filters(date_preset="last_7_days", networks=("facebook", "linkedin")))
+    assert ACCOUNT_SPEND not in reports.overview(scope).columns  # the same dollars
+    row = one(reports.overview(scope, ["spend", ACCOUNT_SPEND]))
+    assert row[ACCOUNT_SPEND] == pytest.approx(row["spend"]) == pytest.approx(320)

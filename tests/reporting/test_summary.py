@@ -23,10 +23,17 @@ def test_the_summary_states_the_hand_known_totals(reports):
     assert text.startswith("# Ads summary, 2026-06-12..2026-06-14\n")
     assert "compared with 2026-06-09..2026-06-11" in text
     # 40 + 60 + 30 + 120 + 8 + 90 spent; P1, P2, P4, P5 converted; D1 closed on 06-14
-    assert ("Spend was 348.00 USD for 4,300 impressions and 157 clicks (CTR 3.65%, CPC 2.22)"
-            in text)
+    assert ("Spend was 348.00 USD for 4,300 impressions and 157 clicks (CTR 3.65%, CPC "
+            "(network) 2.22 per click)" in text)
     assert "It brought 4 contacts (cost per contact 87.00)" in text
-    assert "now 2 leads, 1 MQL, 0 SQLs and 1 customer" in text
+    assert ("now 0 subscribers, 2 leads, 1 MQL, 0 SQLs, 0 opportunities, 1 customer, "
+            "0 evangelists and 0 others" in text)
+    # every lifecycle stage, with the spend per contact in it: 348 / 2 leads, 348 / 1 MQL
+    assert "| lead | 2 | 174.00 |" in text and "| marketingqualifiedlead | 1 | 348.00 |" in text
+    assert "| subscriber | 0 | – |" in text and "| other | 0 | – |" in text
+    # HubSpot's CPC, spend per session: 348 / (5 + 10 + 30 + 1 + 2) sessions
+    assert "CPC as HubSpot counts it (spend per session after an ad click) was 7.25" in text
+    assert "deleted Facebook campaigns hidden, as in HubSpot" in text
     assert "1 closed-won deal brought 1,000.00 in revenue, an ROI of 187.36%" in text
     assert "| spend | 348.00 | 100.00 | +248.0% |" in text
     assert "| CTR | 3.65% | 5.00% | -1.35 pts |" in text
@@ -55,6 +62,7 @@ def allowed_numbers(reports, filters) -> set[str]:
         reports.campaign_table(scope, columns=for_setting(CAMPAIGN_COLUMNS, "estimate")),
         reports.campaign_table(previous, columns=for_setting(CAMPAIGN_COLUMNS, "estimate")),
         reports.campaign_table(scope, level="keyword", columns=list(KEYWORD_COLUMNS)),
+        reports.overview(scope), reports.stages(scope),
     ]
     allowed = set()
     for frame in frames:
@@ -74,6 +82,9 @@ def allowed_numbers(reports, filters) -> set[str]:
             if then:
                 allowed |= {f"{(now - then) / abs(then):+.1%}", f"{abs(now - then) / then:.1%}"}
     allowed |= {str(len(spending)), "5", "10.0%"}  # campaigns that spent, top 5, threshold
+    if scope.roi_setting == "estimate":  # the ROI inputs, as settings state them
+        allowed |= {f"{reports.average_sale_price:,.2f}",
+                    f"{reports.contact_to_customer_rate:.2%}"}
     return allowed
 
 
