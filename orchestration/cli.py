@@ -9,6 +9,7 @@
     ads-analytics repair            load a source's days again (any range), rebuild
     ads-analytics report ...        reports over the marts (overview, campaigns, analyze, goals)
     ads-analytics summary           a narrative of the period in Markdown
+    ads-analytics goals ...         create, change and remove goals (measured at once)
     ads-analytics dashboard         the local web dashboard over the marts
     ads-analytics simulator serve   the simulator alone, for pointing any source at it
     ads-analytics dev               the Dagster UI on this code location
@@ -137,9 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_check)
 
     from reporting.cli import add_commands as add_report_commands
-    from reporting.cli import add_dashboard_arguments
+    from reporting.cli import add_dashboard_arguments, add_goal_commands
 
     add_report_commands(commands, warehouse_path)
+    add_goal_commands(commands, warehouse_path)
 
     sim = commands.add_parser("simulator", help="the simulated advertiser")
     sim_commands = sim.add_subparsers(dest="simulator_command", required=True)

@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -138,7 +139,12 @@ def add_commands(commands: argparse._SubParsersAction,
                               "Analyze charts")
     stages = reports.add_parser("stages", help="contacts and cost per contact in each "
                                                "lifecycle stage")
-    goals = reports.add_parser("goals", help="goal progress")
+    goals = reports.add_parser(
+        "goals", help="goal progress (--user/--team: the goals that user or team owns)",
+        description="Each goal's progress: target, actual, percent, expected by today, pace "
+                    "and status. --user or --team shows the goals that HubSpot user or team "
+                    "owns; the other filters, the goals whose campaigns they leave visible. "
+                    "Manage goals with `ads-analytics goals`.")
     for parser in (overview, campaigns, analyze, stages, goals):
         add_filter_arguments(parser)
         add_output_arguments(parser)
@@ -238,7 +244,12 @@ def run_report(args: argparse.Namespace, warehouse: Path) -> int:
     filters = filters_of(args)
     with open_reports(args, warehouse) as reports:
         if args.report == "goals":
-            frame = reports.goals(filters)
+            # on the goals report, --user and --team choose the goals they own
+            if args.user is not None and args.team is not None:
+                raise ReportError("--user and --team choose one owner: give one of them")
+            owner = (("user", args.user) if args.user is not None
+                     else ("team", args.team) if args.team is not None else None)
+            frame = reports.goals(replace(filters, user=None, team=None), owner=owner)
         elif args.report == "analyze":
             scope = reports.scope(filters, default_attribution=ANALYZE_ATTRIBUTION)
             frame = reports.analyze(args.name, scope, grain=args.grain, limit=args.limit,
@@ -307,4 +318,159 @@ def run_summary(args: argparse.Namespace, warehouse: Path) -> int:
         print(f"Wrote the summary to {args.output}")
     else:
         print(text, end="")
+    return 0
+
+GOALS_HELP = """Create, change and remove the goals whose progress `report goals` shows.
+
+    ads-analytics goals list
+    ads-analytics goals add --name "Q3 search spend" --type spend --target 50000 \\
+        --period this_quarter --campaign google --owner team:4200
+    ads-analytics goals add --name "Cheap MQLs" --type cost_per_contact_in_stage \\
+        --stage marketingqualifiedlead --target 250 --start 2026-07-01 --end 2026-09-30
+    ads-analytics goals change q3_search_spend --target 60000
+    ads-analytics goals remove q3_search_spend
+
+Goals are kept beside the warehouse (<name>_goals.jsonl); a change is measured and published at
+once, without a run (docs/data-contract.md, Goals)."""
+
+
+def add_goal_commands(commands: argparse._SubParsersAction,
+                      warehouse: Callable[[], Path]) -> None:
+    """`ads-analytics goals list|add|change|remove`."""
+    from reporting.goals import GOAL_TYPES, LIFECYCLE_STAGES, PERIOD_PRESETS
+
+    goals = commands.add_parser("goals", help="create, change and remove goals",
+                                description=GOALS_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = goals.add_subparsers(dest="goals_command", required=True)
+    listed = actions.add_parser("list", help="the goals as defined (their progress: "
+                                             "`report goals`)")
+    add_output_arguments(listed)
+    listed.set_defaults(handler=lambda args: run_goals_list(args, warehouse()))
+    add = actions.add_parser("add", help="add a goal, measured at once")
+    change = actions.add_parser("change", help="change a goal (what is not given is kept)")
+    change.add_argument("goal_id", metavar="GOAL_ID")
+    remove = actions.add_parser("remove", help="remove a goal")
+    remove.add_argument("goal_id", metavar="GOAL_ID")
+    for parser, required in ((add, True), (change, False)):
+        parser.add_argument("--name", required=required)
+        parser.add_argument("--type", dest="goal_type", required=required,
+                            help=", ".join(GOAL_TYPES))
+        parser.add_argument("--stage", help="the lifecycle stage of a contacts_in_stage or "
+                                            f"cost_per_contact_in_stage goal: "
+                                            f"{', '.join(LIFECYCLE_STAGES)}")
+        parser.add_argument("--target", required=required,
+                            help="a count, an amount in the company currency, or a ratio "
+                                 "(cost and ROI goals), above 0; a cost is met at or below it")
+        parser.add_argument("--period", help=f"{', '.join(PERIOD_PRESETS)} (of the day "
+                                              "progress is measured on)")
+        parser.add_argument("--start", help="the period's first day, YYYY-MM-DD (portal days)")
+        parser.add_argument("--end", help="the period's last day, YYYY-MM-DD")
+        parser.add_argument("--campaign", action="append", metavar="NETWORK[:ID]",
+                            help="a campaign it covers, or a network for all of its campaigns "
+                                 "(repeatable, or comma-separated; default: every campaign)")
+        parser.add_argument("--owner", metavar="user:ID|team:ID",
+                            help="the HubSpot user or team who owns it")
+    add.add_argument("--id", dest="new_id", metavar="GOAL_ID",
+                     help="its id (default: made from its name)")
+    change.add_argument("--all-campaigns", action="store_true",
+                        help="cover every campaign again")
+    change.add_argument("--no-owner", action="store_true", help="owned by nobody")
+    for parser, handler in ((add, run_goals_add), (change, run_goals_change),
+                            (remove, run_goals_remove)):
+        parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                            help="the day progress is measured on (default: today in the "
+                                 "portal zone)")
+        parser.set_defaults(handler=lambda args, run=handler: run(args, warehouse()),
+                            writes=True)
+
+
+def _goals_held(warehouse: Path):
+    """What the published warehouse holds that a goal may name (campaigns, users, teams)."""
+    from reporting.goals import held
+    from reporting.reports import Reports
+
+    with Reports.open(warehouse) as reports:
+        return held(reports.con)
+
+
+def _waiting(warehouse: Path) -> Callable[[], None]:
+    return lambda: print(f"A run is writing {warehouse}; the goals change waits for it to "
+                         "finish ...", flush=True)
+
+
+def _describe_goal(goal, holding) -> str:
+    stage = f" ({goal.lifecycle_stage})" if goal.lifecycle_stage else ""
+    owner = ""
+    if goal.owner:
+        name = holding.owner_name(goal.owner)
+        owner = f", owned by {':'.join(goal.owner)}" + (f" ({name})" if name else "")
+    return (f"{goal.goal_id}: {goal.name!r}, {goal.goal_type}{stage} target {goal.target:g} "
+            f"over {goal.describe_period()}, {goal.describe_campaigns()}{owner}")
+
+
+def run_goals_list(args: argparse.Namespace, warehouse: Path) -> int:
+    from orchestration.paths import goals_file
+    from reporting.goals import current_goals, listing
+    from reporting.output import check_format, write
+    from reporting.reports import WarehouseUnavailable
+
+    check_format(args.format, args.output)
+    output = output_target(args.output, warehouse) if args.output else None
+    try:
+        holding = _goals_held(warehouse)
+    except (WarehouseUnavailable, ReportError):
+        holding = None  # names need the warehouse; the goals do not
+    frame = listing(current_goals(warehouse), holding)
+    if not goals_file(warehouse).exists():
+        print(f"ads-analytics: the project's example goals (dbt_project/seeds): the first change "
+              f"keeps them in {goals_file(warehouse)}", file=sys.stderr)
+    text = write(frame, args.format, output)
+    if text is not None:
+        print(text, end="")
+    else:
+        print(f"Wrote {len(frame)} rows to {args.output}")
+    return 0
+
+
+def run_goals_add(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.goals import adding, check_against, current_goals, define, save
+
+    holding = _goals_held(warehouse)
+    goal = define(name=args.name, goal_type=args.goal_type, target=args.target,
+                  period=args.period, start=args.start, end=args.end, stage=args.stage,
+                  campaigns=_listed(args.campaign), owner=args.owner, goal_id=args.new_id,
+                  taken=current_goals(warehouse))
+    check_against(goal, holding)
+    save(warehouse, adding(goal), as_of=args.today, on_wait=_waiting(warehouse))
+    print(f"Added goal {_describe_goal(goal, holding)}. Its progress: `ads-analytics report "
+          "goals`")
+    return 0
+
+
+def run_goals_change(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.goals import changed, changing, check_against, find, save
+
+    holding = _goals_held(warehouse)
+    campaigns = [] if args.all_campaigns else (_listed(args.campaign) or None)
+
+    def change(goal):
+        new = changed(goal, name=args.name, goal_type=args.goal_type, target=args.target,
+                      period=args.period, start=args.start, end=args.end, stage=args.stage,
+                      campaigns=campaigns, owner=args.owner, no_owner=args.no_owner)
+        check_against(new, holding)
+        return new
+
+    saved = save(warehouse, changing(args.goal_id, change), as_of=args.today,
+                 on_wait=_waiting(warehouse))
+    print(f"Changed goal {_describe_goal(find(saved, args.goal_id), holding)}.")
+    return 0
+
+
+def run_goals_remove(args: argparse.Namespace, warehouse: Path) -> int:
+    from reporting.goals import current_goals, find, removing, save
+
+    goal = find(current_goals(warehouse), args.goal_id)
+    save(warehouse, removing(args.goal_id), as_of=args.today, on_wait=_waiting(warehouse))
+    print(f"Removed goal {goal.goal_id} ({goal.name!r}).")
     return 0

@@ -20,11 +20,12 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from orchestration.paths import DBT_PROJECT_DIR, goals_file
 from reporting.catalog import NETWORKS, STAGE_METRICS
@@ -362,9 +363,9 @@ def check_against(goal: Goal, holding: Held) -> None:
     """`InvalidFilter` naming a campaign or owner of `goal` the warehouse does not hold."""
     for network, campaign in goal.campaigns:
         if campaign is not None and (network, campaign) not in holding.campaigns:
-            raise InvalidFilter("campaign", f"{network}:{campaign}", expected=(
-                "a campaign of the warehouse (`ads-analytics report campaigns` lists them), "
-                f"or {network} alone for every {network} campaign"))
+            raise GoalError(f"unknown campaign {network}:{campaign}: not a campaign of the "
+                            "warehouse (`ads-analytics report campaigns` lists them); "
+                            f"{network} alone covers every {network} campaign")
     if goal.owner is not None:
         kind, principal = goal.owner
         known = holding.users if kind == "user" else holding.teams
@@ -391,3 +392,60 @@ def may_manage(goal: Goal, hubspot_user: str | None, admin: bool, holding: Held,
     if hubspot_user is None or goal.owner not in owners_for(hubspot_user, holding):
         return False
     return visible is None or holding.accounts_of(goal) <= visible
+
+
+# -- saving -----------------------------------------------------------------------------------
+
+
+def save(warehouse: Path, edit: Callable[[list[Goal]], list[Goal]], *,
+         as_of: dt.date | None = None, on_wait: Callable[[], None] | None = None
+         ) -> list[Goal]:
+    """Apply `edit` to the warehouse's goals and publish their progress
+    (orchestration.goals.save_goals); the goals saved. `edit` raises on a goal it cannot keep:
+    it runs once on the goals as they are, so a bad goal is refused at once, and again holding
+    the run lock, on the goals as they are then."""
+    from orchestration.goals import save_goals
+
+    edit(current_goals(warehouse))
+    saved: list[Goal] = []
+
+    def new_goals() -> str:
+        saved[:] = edit(current_goals(warehouse))
+        return goals_text(saved)
+
+    save_goals(warehouse, new_goals, as_of=as_of, on_wait=on_wait)
+    return saved
+
+
+def adding(goal: Goal) -> Callable[[list[Goal]], list[Goal]]:
+    def edit(goals: list[Goal]) -> list[Goal]:
+        if any(existing.goal_id == goal.goal_id for existing in goals):
+            raise GoalError(f"goal {goal.goal_id!r} exists: choose another id")
+        return [*goals, goal]
+    return edit
+
+
+def changing(goal_id: str, change: Callable[[Goal], Goal]) -> Callable[[list[Goal]], list[Goal]]:
+    def edit(goals: list[Goal]) -> list[Goal]:
+        new = change(find(goals, goal_id))
+        return [new if goal.goal_id == goal_id else goal for goal in goals]
+    return edit
+
+
+def removing(goal_id: str) -> Callable[[list[Goal]], list[Goal]]:
+    def edit(goals: list[Goal]) -> list[Goal]:
+        find(goals, goal_id)
+        return [goal for goal in goals if goal.goal_id != goal_id]
+    return edit
+
+
+def listing(goals: Sequence[Goal], holding: Held | None = None) -> pd.DataFrame:
+    """The goals as a table: their definitions, not their progress (`report goals`)."""
+    return pd.DataFrame([{
+        "goal_id": goal.goal_id, "goal_name": goal.name, "goal_type": goal.goal_type,
+        "lifecycle_stage": goal.lifecycle_stage, "target": goal.target,
+        "period": goal.describe_period(), "campaigns": goal.describe_campaigns(),
+        "owner": ":".join(goal.owner) if goal.owner else None,
+        "owner_name": holding.owner_name(goal.owner) if holding else None,
+    } for goal in goals], columns=["goal_id", "goal_name", "goal_type", "lifecycle_stage",
+                                   "target", "period", "campaigns", "owner", "owner_name"])
