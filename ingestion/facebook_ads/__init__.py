@@ -1,10 +1,11 @@
-"""Facebook Ads (Marketing API, Graph) as a dlt source: accounts, campaigns, ad sets, ads and
-daily ad-level insights, loaded raw into `raw_facebook_ads`.
+"""Facebook Ads (Marketing API, Graph) as a dlt source: accounts, campaigns, ad sets, ads,
+daily ad-level insights and lead ads' leads, loaded raw into `raw_facebook_ads`.
 
 Dimensions are merged on `id`, so status changes land; insights are pulled by day with a
 look-back window per account and merged on (account_id, ad_id, date_start), so restated days
-are replaced and a re-run never duplicates spend. One failing account is recorded and skipped;
-its state does not move.
+are replaced and a re-run never duplicates spend. Leads are pulled by day of their creation
+(the account's days) with a look-back window too, and merged on the lead `id`. One failing
+account is recorded and skipped; its state does not move.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dlt
 import pyarrow as pa
@@ -25,10 +27,16 @@ from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, each_window, requested_days, windows_table
+from ingestion.common.windows import (
+    LocalDays,
+    Window,
+    each_window,
+    requested_days,
+    windows_table,
+)
 from ingestion.facebook_ads import settings
 from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
-from ingestion.facebook_ads.helpers import account_today
+from ingestion.facebook_ads.helpers import account_today, account_zone, leads_table
 
 __all__ = ["facebook_ads"]
 
@@ -55,7 +63,8 @@ def facebook_ads(
     """The Facebook Ads source.
 
     Args:
-        access_token: a Marketing API token with `ads_read` (sent as a Bearer header).
+        access_token: a Marketing API token with `ads_read`, and for leads `leads_retrieval`
+            and the Page permissions of README.md (sent as a Bearer header).
         account_ids: ad account ids, with or without `act_`; a list or a comma-separated string.
         base_url: the Graph host root, no path.
         api_version: the Graph version in every path, e.g. "v21.0".
@@ -108,18 +117,26 @@ def facebook_ads(
 
         return entities
 
+    # each account's time zone, read when its windows are planned: leads' days are local
+    zones: dict[str, ZoneInfo] = {}
+
     @dlt.resource(**tables["load_windows"].resource_hints())
     def load_windows() -> Iterator[pa.Table]:
-        """The days of insights each account is asked for in this load (its look-back before
-        the last loaded day, or `start_date`, to the end date)."""
-        state = AccountState(dlt.current.resource_state("ad_insights"))
+        """The days of insights and of leads each account is asked for in this load (each
+        report's look-back before its last loaded day, or `start_date`, to the end date)."""
+        states = {report: AccountState(dlt.current.resource_state(report))
+                  for report in ("ad_insights", "leads")}
 
         def plan(account_id: str) -> Iterator[pa.Table]:
-            until = last_day or account_today(client.account(account_id))
+            account = client.account(account_id)
+            zones[account_id] = account_zone(account)
+            until = last_day or account_today(account)
             since = first_day or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
-            window = incremental_window(state.last_day(account_id), since, lookback_days, until)
-            if window is not None:
-                yield windows_table([Window("ad_insights", account_id, *window)])
+            windows = [Window(report, account_id, *window) for report, state in states.items()
+                       if (window := incremental_window(state.last_day(account_id), since,
+                                                        lookback_days, until)) is not None]
+            if windows:
+                yield windows_table(windows)
 
         yield from or_empty(each_account(plan), tables["load_windows"])
 
@@ -142,5 +159,28 @@ def facebook_ads(
         yield from or_empty(each_window(name, windows, "ad_insights", state, failed, load),
                             tables["ad_insights"])
 
+    @dlt.transformer(data_from=load_windows, **tables["leads"].resource_hints())
+    def leads(windows: pa.Table) -> Iterator[pa.Table]:
+        """The leads created in each account's window, from the `leads` edge of each of its
+        ads worth asking (see `FacebookClient.lead_ads`); a lead created after the window's
+        last day is dropped and said, as a report row of a day not asked for is."""
+        def load(window: Window) -> Iterator[pa.Table]:
+            account_id = window.account_id
+            zone = zones.get(account_id, ZoneInfo("UTC"))
+            since = dt.datetime.combine(window.first, dt.time(), zone)
+            ads = client.lead_ads(account_id)
+            log.info("%s: account act_%s: asking %d ads for leads created %s..%s", name,
+                     account_id, len(ads), window.first, window.last)
+            pages = (leads_table(records, account_id, ad_id) for ad_id in ads
+                     for records in client.leads(account_id, ad_id, since))
+            yield from requested_days(
+                concat_pages(prefetched(pages), settings.BATCH_ROWS), window.first,
+                window.last, day=LocalDays("created_at_utc", zone.key), source=name,
+                account=f"act_{account_id}")
+
+        state = AccountState(dlt.current.resource_state())
+        yield from or_empty(each_window(name, windows, "leads", state, failed, load),
+                            tables["leads"])
+
     return [ad_accounts, edge_resource("campaigns"), edge_resource("adsets"),
-            edge_resource("ads"), load_windows, keys_unique_per_load(ad_insights)]
+            edge_resource("ads"), load_windows, keys_unique_per_load(ad_insights), leads]

@@ -16,6 +16,7 @@ from ingestion.common.http import ApiClient, ApiError, Outcome
 from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.common.validate import InvalidConfiguration
 from ingestion.facebook_ads import settings
+from ingestion.facebook_ads.helpers import lead_ads
 
 
 def graph_error(response: requests.Response) -> dict[str, Any]:
@@ -115,6 +116,11 @@ class FacebookClient:
         """
         path = settings.EDGE_PATH.format(version=self.api_version, account_id=account_id,
                                          edge=edge)
+        return self.path_pages(path, account_id, params, shape, limit)
+
+    def path_pages(self, path: str, account_id: str, params: dict[str, str],
+                   shape: PageShape | None = None, limit: int | None = None) -> Iterator[Any]:
+        """`pages` of any edge by its path (an ad's leads), on behalf of account `account_id`."""
         query = {**params, "limit": str(limit or self.page_size)}
         parse = orjson.loads if shape is None else partial(parse_page, shape=shape)
         while True:
@@ -140,6 +146,29 @@ class FacebookClient:
         params = {"fields": ",".join(fields),
                   "effective_status": orjson.dumps(list(statuses)).decode()}
         return self.pages(account_id, edge, params)
+
+    def lead_ads(self, account_id: str) -> list[str]:
+        """The account's ads worth asking for leads (`helpers.lead_ads`), whatever their status:
+        a lead stays with its ad after the ad is paused, archived or deleted."""
+        campaigns = self.pages(account_id, "campaigns", {
+            "fields": ",".join(settings.LEAD_CAMPAIGN_FIELDS),
+            "effective_status": orjson.dumps(list(settings.CAMPAIGN_STATUSES)).decode()})
+        ads = self.pages(account_id, "ads", {
+            "fields": ",".join(settings.LEAD_AD_FIELDS),
+            "effective_status": orjson.dumps(list(settings.AD_STATUSES)).decode()})
+        return lead_ads([c for page in campaigns for c in page],
+                        [ad for page in ads for ad in page])
+
+    def leads(self, account_id: str, ad_id: str, since: dt.datetime) -> Iterator[list[dict]]:
+        """Every page of the leads of one ad created after `since` (Graph filters on whole
+        seconds, strictly after)."""
+        path = settings.AD_LEADS_PATH.format(version=self.api_version, ad_id=ad_id)
+        after = int(since.timestamp()) - 1
+        params = {"fields": ",".join(settings.LEAD_FIELDS),
+                  "filtering": orjson.dumps([{"field": "time_created",
+                                              "operator": "GREATER_THAN",
+                                              "value": after}]).decode()}
+        return self.path_pages(path, account_id, params)
 
     def insights(self, account_id: str, since: dt.date, until: dt.date) -> Iterator[pa.Table]:
         """Daily ad-level insights for [since, until], deleted and archived ads included, each

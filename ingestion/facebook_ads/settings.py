@@ -26,6 +26,8 @@ DEFAULT_CHUNK_DAYS = 30
 
 ACCOUNT_PATH = "/{version}/act_{account_id}"
 EDGE_PATH = "/{version}/act_{account_id}/{edge}"
+# Lead ads' leads are an edge of each ad, not of the account.
+AD_LEADS_PATH = "/{version}/{ad_id}/leads"
 
 ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status",
                   "created_time")
@@ -63,6 +65,20 @@ EDGES = {
     "ads": ("ads", AD_FIELDS, AD_STATUSES),
 }
 
+# Leads: the documented lead fields of the Ad `leads` edge. Only ads of campaigns with a lead
+# objective are asked (one request per ad and window: an account has thousands of ads, and the
+# instant forms that collect leads run under these objectives); an ad whose campaign shows no
+# objective is asked too.
+LEAD_FIELDS = ("id", "created_time", "ad_id", "form_id", "field_data", "adset_id", "campaign_id",
+               "is_organic")
+LEAD_OBJECTIVES = frozenset({"OUTCOME_LEADS", "LEAD_GENERATION"})
+# The `field_data` names of the email questions (the standard EMAIL and WORK_EMAIL questions),
+# the first one answered wins.
+LEAD_EMAIL_FIELDS = ("email", "work_email")
+# What the source lists to choose the ads it asks for leads.
+LEAD_CAMPAIGN_FIELDS = ("id", "objective")
+LEAD_AD_FIELDS = ("id", "campaign_id")
+
 INSIGHTS_PRIMARY_KEY = ("account_id", "ad_id", "date_start")
 # A row may leave out a count it has none of; a response whose rows all lack spend did not
 # deliver it, and is refused rather than loaded as zero.
@@ -92,6 +108,12 @@ AD_COLUMNS = {**{f: _S for f in AD_FIELDS if "{" not in f},
               # a list of {website_url, display_url, ...}, kept as JSON text
               "creative__asset_feed_spec__link_urls": _S}
 INSIGHT_COLUMNS = dict.fromkeys(INSIGHT_FIELDS, _S)
+# A lead as Graph sends it (`field_data` as JSON text), and beside it what the source adds: the
+# account and the ad it was asked for (an organic lead may carry no `ad_id`), the email answer
+# out of `field_data`, and `created_time` as an instant.
+LEAD_COLUMNS = {**dict.fromkeys(LEAD_FIELDS, _S), "is_organic": pa.bool_(), "account_id": _S,
+                "requested_ad_id": _S, "email": _S,
+                "created_at_utc": pa.timestamp("us", tz="UTC")}
 # An insights page as Arrow reads it: `actions` is a list of {action_type, value} (kept as JSON).
 INSIGHTS_PAGE = PageShape("data", {**INSIGHT_COLUMNS, "actions": pa.list_(pa.struct(
     [("action_type", _S), ("value", _S)]))})
@@ -102,7 +124,8 @@ TABLES = {
     "ad_sets": RawTable("ad_sets", AD_SET_COLUMNS, ("id",)),
     "ads": RawTable("ads", AD_COLUMNS, ("id",)),
     "ad_insights": RawTable("ad_insights", INSIGHT_COLUMNS, INSIGHTS_PRIMARY_KEY),
-    # the days of insights each load asked each account for
+    "leads": RawTable("leads", LEAD_COLUMNS, ("id",)),
+    # the days of insights and of leads each load asked each account for
     "load_windows": LOAD_WINDOWS,
 }
 

@@ -1,10 +1,12 @@
 """LinkedIn Ads (Marketing API, versioned REST) as a dlt source: ad accounts, campaign groups,
-campaigns, creatives and daily creative analytics, loaded raw into `raw_linkedin_ads`.
+campaigns, creatives, daily creative analytics and Lead Gen Form responses, loaded raw into
+`raw_linkedin_ads`.
 
 Dimensions are merged on `id`, so status changes land. Analytics are pulled by UTC day with a
 look-back window per account and merged on (account_id, creative_urn, date), so restated days
-are replaced and a re-run never duplicates spend. One failing account is recorded and skipped;
-its state does not move.
+are replaced and a re-run never duplicates spend. Lead form responses are pulled by UTC day of
+submission with a look-back window too, and merged on their `id`. One failing account is
+recorded and skipped; its state does not move.
 """
 
 from __future__ import annotations
@@ -20,15 +22,27 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures, validate
 from ingestion.common.arrow import require_delivered
-from ingestion.common.incremental import AccountState, incremental_window
+from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
 from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, each_window, requested_days, windows_table
+from ingestion.common.windows import (
+    LocalDays,
+    Window,
+    each_window,
+    requested_days,
+    windows_table,
+)
 from ingestion.linkedin_ads import settings
 from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
-from ingestion.linkedin_ads.helpers import analytics_table, entity_table
+from ingestion.linkedin_ads.helpers import (
+    analytics_table,
+    email_questions,
+    entity_table,
+    lead_form_id,
+    lead_responses_table,
+)
 
 __all__ = ["linkedin_ads"]
 
@@ -56,7 +70,8 @@ def linkedin_ads(
     """The LinkedIn Ads source.
 
     Args:
-        access_token: an OAuth token with `r_ads` and `r_ads_reporting` (Bearer header).
+        access_token: an OAuth token with `r_ads` and `r_ads_reporting`, and for leads
+            `r_marketing_leadgen_automation` (Bearer header).
         account_ids: ad account ids (plain or `urn:li:sponsoredAccount:` URNs); a list, a JSON
             list or a comma-separated string.
         base_url: the API host root, no path.
@@ -64,9 +79,11 @@ def linkedin_ads(
         start_date: first UTC day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
         end_date: last UTC day to load (default: today, UTC).
         lookback_days: days before the last loaded day re-pulled every run (restatements).
-        page_size: `pageSize` of the search finders (at most 1,000).
+        page_size: `pageSize` of the search finders, `count` of leadFormResponses (at most
+            1,000).
         analytics_max_elements: adAnalytics' response cap (15,000); chunks stay under it.
-        chunk_days: days in the first adAnalytics request of an account (and at most per request).
+        chunk_days: days in the first adAnalytics request of an account (and at most per
+            request); days per leadFormResponses request.
         batch_rows: analytics rows per Arrow table handed to dlt.
         max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
     """
@@ -122,14 +139,18 @@ def linkedin_ads(
 
     @dlt.resource(**tables["load_windows"].resource_hints())
     def load_windows() -> Iterator[pa.Table]:
-        """The UTC days of analytics each account is asked for in this load (its look-back
-        before the last loaded day, or `start_date`, to the end date)."""
-        state = AccountState(dlt.current.resource_state("ad_analytics_daily"))
+        """The UTC days of analytics and of lead form responses each account is asked for in
+        this load (each report's look-back before its last loaded day, or `start_date`, to the
+        end date)."""
+        states = {report: AccountState(dlt.current.resource_state(report))
+                  for report in ("ad_analytics_daily", "lead_form_responses")}
 
         def plan(account_id: str) -> Iterator[pa.Table]:
-            window = incremental_window(state.last_day(account_id), since, lookback_days, until)
-            if window is not None:
-                yield windows_table([Window("ad_analytics_daily", account_id, *window)])
+            windows = [Window(report, account_id, *window) for report, state in states.items()
+                       if (window := incremental_window(state.last_day(account_id), since,
+                                                        lookback_days, until)) is not None]
+            if windows:
+                yield windows_table(windows)
 
         yield from or_empty(each_account(plan), tables["load_windows"])
 
@@ -153,6 +174,42 @@ def linkedin_ads(
         yield from or_empty(each_window(name, windows, "ad_analytics_daily", state, failed, load),
                             tables["ad_analytics_daily"])
 
+    # form id -> its email questions, each form read once per load
+    forms: dict[str, list[str]] = {}
+
+    def responses_table(records: list[dict], account_id: str) -> pa.Table:
+        for form_id in {lead_form_id(r.get("versionedLeadGenFormUrn")) for r in records}:
+            if form_id is not None and form_id not in forms:
+                forms[form_id] = email_questions(client.lead_form(account_id, form_id))
+        return lead_responses_table(records, account_id, forms)
+
+    @dlt.transformer(data_from=load_windows, **tables["lead_form_responses"].resource_hints())
+    def lead_form_responses(windows: pa.Table) -> Iterator[pa.Table]:
+        """The sponsored lead form responses submitted in each account's window, by requests of
+        `chunk_days` days; test leads are dropped and counted in a log line."""
+        def load(window: Window) -> Iterator[pa.Table]:
+            account_id = window.account_id
+            tests = 0
+            for start, end in date_chunks(window.first, window.last, chunk_days):
+                pages = []
+                for records in client.lead_responses(account_id, start, end):
+                    real = [r for r in records if r.get("testLead") is not True]
+                    tests += len(records) - len(real)
+                    if real:
+                        pages.append(responses_table(real, account_id))
+                yield from requested_days(
+                    concat_pages(pages, batch_rows), start, end,
+                    day=LocalDays("submitted_at_utc", "UTC"), source=name, account=account_id)
+            if tests:
+                log.info("%s: account %s: dropped %d test lead%s submitted %s..%s", name,
+                         account_id, tests, "" if tests == 1 else "s", window.first,
+                         window.last)
+
+        state = AccountState(dlt.current.resource_state())
+        yield from or_empty(
+            each_window(name, windows, "lead_form_responses", state, failed, load),
+            tables["lead_form_responses"])
+
     return [ad_accounts, search_resource("adCampaignGroups"), search_resource("adCampaigns"),
             search_resource("creatives"), load_windows,
-            keys_unique_per_load(ad_analytics_daily)]
+            keys_unique_per_load(ad_analytics_daily), lead_form_responses]

@@ -133,6 +133,40 @@ class LinkedInClient:
                 return
             params = {**params, "pageToken": restli_leaf(token)}
 
+    def lead_responses(self, account_id: str, start: dt.date,
+                       end: dt.date) -> Iterator[list[dict]]:
+        """Every page of the account's sponsored lead form responses submitted in the UTC days
+        [start, end]: `start`/`count` paging to `paging.total`, or, without a total, to an
+        empty page (a page shorter than `count` may only mean the server caps `count`)."""
+        begin, stop = (int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000)
+                       for day in (start, end + dt.timedelta(days=1)))
+        params = {
+            "q": "owner",
+            "owner": f"(sponsoredAccount:{restli_leaf(settings.ACCOUNT_URN + account_id)})",
+            "leadType": f"(leadType:{settings.LEAD_TYPE})",
+            "limitedToTestLeads": "false",
+            "submittedAtTimeRange": f"(start:{begin},end:{stop})",
+            "count": str(self.page_size),
+        }
+        path = settings.LEAD_RESPONSES_PATH
+        offset = 0
+        while True:
+            body = self._body(self.http.get(
+                path, account=account_id,
+                params=query_string({**params, "start": str(offset)})), account_id, path)
+            elements = body.get("elements") or []
+            if elements:
+                yield elements
+            offset += len(elements)
+            total = (body.get("paging") or {}).get("total")
+            if not elements or (isinstance(total, int) and offset >= total):
+                return
+
+    def lead_form(self, account_id: str, form_id: str) -> dict[str, Any]:
+        """One lead form (`content.questions` says which question asks what)."""
+        path = settings.LEAD_FORM_PATH.format(form_id=form_id)
+        return self._body(self.http.get(path, account=account_id), account_id, path)
+
     def analytics(self, account_id: str, start: dt.date, end: dt.date) -> pa.Table:
         """One adAnalytics request: daily metrics per creative of one account for [start, end],
         as the Arrow table of its elements."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from functools import reduce
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,6 +46,52 @@ def analytics_table(elements: pa.Table, account_id: str) -> pa.Table:
 
 # The first URN of the JSON list `pivotValues` (URNs hold no quotes or backslashes).
 _FIRST_PIVOT = r'^\[\s*"(?P<urn>[^"\\]+)"'
+
+
+def lead_form_id(versioned_form_urn: Any) -> str | None:
+    """The form id in `urn:li:versionedLeadGenForm:(urn:li:leadGenForm:<id>,<version>)`."""
+    match = re.search(settings.LEAD_FORM_URN, str(versioned_form_urn or ""))
+    return match.group(1) if match else None
+
+
+def email_questions(form: Mapping[str, Any]) -> list[str]:
+    """The ids of a lead form's email questions (`content.questions[].predefinedField`), in
+    `LEAD_EMAIL_FIELDS`' order."""
+    questions = [q for q in (form.get("content") or {}).get("questions") or []
+                 if isinstance(q, dict) and q.get("questionId") is not None]
+    return [str(q["questionId"]) for field in settings.LEAD_EMAIL_FIELDS
+            for q in questions if q.get("predefinedField") == field]
+
+
+def lead_email(answers: Any, questions: Sequence[str]) -> str | None:
+    """The text answer to the first of `questions` the response answered, as delivered."""
+    texts = {}
+    for answer in answers if isinstance(answers, list) else []:
+        if isinstance(answer, dict):
+            text = ((answer.get("answerDetails") or {}).get("textQuestionAnswer") or {}).get(
+                "answer")
+            texts[str(answer.get("questionId"))] = text
+    return next((texts[q] for q in questions if texts.get(q) not in (None, "")), None)
+
+
+def lead_responses_table(records: list[dict], account_id: str,
+                         forms: Mapping[str, Sequence[str]]) -> pa.Table:
+    """Lead form responses as delivered, with the account asked, the form id, the email answer
+    (by the email questions of each form, `forms`) and `submittedAt` as an instant."""
+    rows = []
+    for record in records:
+        form_id = lead_form_id(record.get("versionedLeadGenFormUrn"))
+        answers = (record.get("formResponse") or {}).get("answers")
+        rows.append({**record, "form_id": form_id,
+                     "email": lead_email(answers, forms.get(form_id or "", ()))})
+    table = to_table(rows, known=settings.LEAD_RESPONSE_COLUMNS,
+                     extra={"account_id": account_id})
+    submitted = (table.column("submittedAt") if "submittedAt" in table.column_names
+                 else pa.nulls(table.num_rows, pa.int64()))
+    instants = pc.cast(pc.cast(submitted, pa.int64()), pa.timestamp("ms", tz="UTC")).cast(
+        settings.LEAD_RESPONSE_COLUMNS["submitted_at_utc"])
+    table = table.append_column(pa.field("submitted_at_utc", instants.type), instants)
+    return _keys_required(table, ("id",), account_id, "lead_form_responses")
 
 
 def entity_table(table: str, records: list[dict], account_id: str) -> pa.Table:

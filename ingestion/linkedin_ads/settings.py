@@ -32,9 +32,20 @@ BATCH_ROWS = 50_000
 ACCOUNT_PATH = "/rest/adAccounts/{account_id}"
 SEARCH_PATH = "/rest/adAccounts/{account_id}/{collection}"
 ANALYTICS_PATH = "/rest/adAnalytics"
+LEAD_RESPONSES_PATH = "/rest/leadFormResponses"
+LEAD_FORM_PATH = "/rest/leadForms/{form_id}"
 
 ACCOUNT_URN = "urn:li:sponsoredAccount:"
 CREATIVE_URN = "urn:li:sponsoredCreative:"
+
+# Lead Gen Form responses of ads (leadType SPONSORED; EVENT, COMPANY and ORGANIZATION_PRODUCT
+# leads are organic), paged with `start`/`count` and asked for by chunks of `chunk_days` UTC
+# days of `submittedAt`. A response names its form by `versionedLeadGenFormUrn`,
+# `urn:li:versionedLeadGenForm:(urn:li:leadGenForm:<id>,<version>)`; which answer is the email
+# is in the form's questions (`predefinedField`), the first of these answered wins.
+LEAD_TYPE = "SPONSORED"
+LEAD_FORM_URN = r"urn:li:leadGenForm:(\d+)"
+LEAD_EMAIL_FIELDS = ("EMAIL", "WORK_EMAIL")
 
 # Every status, so canceled and archived entities (whose spend still counts) come back too.
 CAMPAIGN_GROUP_STATUSES = ("ACTIVE", "ARCHIVED", "CANCELED", "DRAFT", "PAUSED",
@@ -95,6 +106,17 @@ CREATIVE_COLUMNS = {"id": _S, "account": _S, "campaign": _S, "name": _S, "intend
                     "content__spotlight__landingPage": _S,
                     "leadgenCallToAction__destination": _S, "createdAt": _I, "createdBy": _S,
                     "lastModifiedAt": _I, "lastModifiedBy": _S, "servingHoldReasons": _S}
+# A lead form response as LinkedIn sends it (`associatedEntity` is documented optional; the
+# answers and consents lists as JSON text), and beside it what the source adds: the account it
+# was asked for, the form id out of the versioned form URN, the email answer, and `submittedAt`
+# (epoch milliseconds) as an instant.
+LEAD_RESPONSE_COLUMNS = {"id": _S, "owner__sponsoredAccount": _S, "submitter": _S,
+                         "leadType": _S, "versionedLeadGenFormUrn": _S, "submittedAt": _I,
+                         "testLead": _B, "leadMetadata__sponsoredLeadMetadata__campaign": _S,
+                         "associatedEntity__associatedCreative": _S,
+                         "formResponse__answers": _S, "formResponse__consentResponses": _S,
+                         "account_id": _S, "form_id": _S, "email": _S,
+                         "submitted_at_utc": pa.timestamp("us", tz="UTC")}
 ANALYTICS_COLUMNS = {"account_id": _S, "creative_urn": _S, "date": _S, "pivotValues": _S,
                      "dateRange__start__year": _I, "dateRange__start__month": _I,
                      "dateRange__start__day": _I, "dateRange__end__year": _I,
@@ -115,7 +137,8 @@ TABLES = {
     "creatives": RawTable("creatives", CREATIVE_COLUMNS, ("id",)),
     "ad_analytics_daily": RawTable("ad_analytics_daily", ANALYTICS_COLUMNS,
                                    ANALYTICS_PRIMARY_KEY),
-    # the UTC days of analytics each load asked each account for
+    "lead_form_responses": RawTable("lead_form_responses", LEAD_RESPONSE_COLUMNS, ("id",)),
+    # the UTC days of analytics and of lead form responses each load asked each account for
     "load_windows": LOAD_WINDOWS,
 }
 COLUMNS = {name: table.columns for name, table in TABLES.items()}

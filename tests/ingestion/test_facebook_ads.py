@@ -548,9 +548,10 @@ def test_insights_keep_only_the_days_each_request_asked_for_and_say_what_was_dro
     assert "2026-05-04..2026-05-04" in first and "2 rows" in first
     assert "2026-05-03 (1)" in first and "2026-05-05 (1)" in first
     assert "2026-05-03 (1)" in second and "2026-05-04 (1)" in second
-    windows = table(warehouse, "load_windows")
+    windows = table(warehouse, "load_windows").sort_values("report")
     assert windows[["report", "account_id", "start_date", "end_date"]].values.tolist() == [
-        ["ad_insights", "1010", "2026-05-04", "2026-05-05"]]
+        ["ad_insights", "1010", "2026-05-04", "2026-05-05"],
+        ["leads", "1010", "2026-05-04", "2026-05-05"]]
     assert windows["requested_at"].notna().all() and windows["_dlt_load_id"].notna().all()
 
 

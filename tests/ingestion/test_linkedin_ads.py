@@ -417,9 +417,10 @@ def test_analytics_keep_only_the_days_each_request_asked_for_and_say_what_was_dr
     assert all(m.startswith("linkedin_ads: account 507: ") and "2 rows" in m for m in dropped)
     assert "2026-05-03 (1)" in dropped[0] and "2026-05-05 (1)" in dropped[0]
     windows = query(warehouse, f"select report, account_id, start_date, end_date "
-                               f"from {DATASET}.load_windows")
-    assert windows.values.tolist() == [["ad_analytics_daily", "507", "2026-05-04",
-                                        "2026-05-05"]]
+                               f"from {DATASET}.load_windows order by report")
+    assert windows.values.tolist() == [
+        ["ad_analytics_daily", "507", "2026-05-04", "2026-05-05"],
+        ["lead_form_responses", "507", "2026-05-04", "2026-05-05"]]
 
 
 def test_module_entrypoint_says_in_one_line_why_it_loads_nothing(tmp_path):

@@ -10,11 +10,11 @@ from orchestration.definitions import MAIN_JOB, build_definitions
 
 RAW_TABLES = {
     "raw_facebook_ads": {"ad_accounts", "campaigns", "ad_sets", "ads", "ad_insights",
-                         "load_windows"},
+                         "leads", "load_windows"},
     "raw_google_ads": {"customers", "campaigns", "ad_groups", "ads", "keywords",
                        "ad_performance_daily", "keyword_performance_daily", "load_windows"},
     "raw_linkedin_ads": {"ad_accounts", "campaign_groups", "campaigns", "creatives",
-                         "ad_analytics_daily", "load_windows"},
+                         "ad_analytics_daily", "lead_form_responses", "load_windows"},
     "raw_hubspot": {"account_info", "contacts", "deals", "deal_contact_associations",
                     "page_views", "form_submissions", "exchange_rates", "users", "teams",
                     "ad_account_access"},
