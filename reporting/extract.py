@@ -23,8 +23,9 @@ from reporting.reports import Filters, Reports
 
 # Marts of no ad account that say nothing about any account.
 SHARED = ("dim_portal", "metricflow_time_spine")
-# Marts of an ad account that still say more than its rows: who else may see it.
-WITHHELD = ("dim_ad_account_access",)
+# Marts of an ad account that still say more than its rows: who else may see it, which goals
+# also cover other accounts (their progress, fct_goal_progress, is left out too).
+WITHHELD = ("dim_ad_account_access", "dim_goal_campaigns")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.paths import DATA_DIR, build_file, spark_home
+from orchestration.paths import DATA_DIR, build_file, goals_file, spark_home
 from reporting.errors import OutputRefused, ReportError
 from reporting.settings import settings_file
 
@@ -31,6 +31,7 @@ def protected_files(warehouse: Path) -> dict[Path, str]:
         files[database.with_name(database.name + ".lock")] = f"{what}'s lock"
     files[warehouse.parent / USERS_FILE] = "the dashboard's users"
     files[settings_file(warehouse)] = "the reports' settings"
+    files[goals_file(warehouse)] = "the goals (`ads-analytics goals` writes them)"
     return files
 
 
@@ -43,6 +44,7 @@ def protected_folders(warehouse: Path) -> dict[Path, str]:
         folder / f".{stem}_dlt": "dlt's pipeline state",  # ingestion.common.pipeline
         folder / f".{stem}_dbt": "dbt's target folder",  # orchestration.dbt
         folder / f".{stem}_dbt_read_side": "the read side's dbt target",  # read_side
+        folder / f".{stem}_dbt_goals": "the goals' dbt target",  # orchestration.goals
         spark_home(warehouse): "the Spark engine's folder",
         folder / "dagster_home": "the Dagster instance",  # orchestration.jobs
         DATA_DIR / "dagster_home": "the Dagster instance",

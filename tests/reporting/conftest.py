@@ -124,12 +124,15 @@ ACCESS = [  # network, account, principal type, principal id, via
     ("google", "G1", "team", "T1", "direct"), ("linkedin", "L1", "team", "T1", "direct"),
     ("google", "G1", "user", "U2", "team"), ("linkedin", "L1", "user", "U2", "team"),
 ]
-GOALS = [  # id, type, start, end, covered (network, campaign) or none for every campaign
+USERS_AND_TEAMS = {  # the HubSpot users and teams: id -> email or name; T1's member is U2
+    "user": {"U1": "u1@example.com", "U2": "u2@example.com"}, "team": {"T1": "Search team"}}
+MEMBERS = [("T1", "U2")]
+GOALS = [  # id, type, start, end, covered (network, campaign) or none for every campaign, owner
     ("facebook_leads_june", "contacts_first_form_submission", "2026-06-01", "2026-06-30",
-     [("facebook", None)]),
-    ("all_spend_june", "spend", "2026-06-01", "2026-06-30", []),
+     [("facebook", None)], ("user", "U1")),
+    ("all_spend_june", "spend", "2026-06-01", "2026-06-30", [], ("team", "T1")),
     ("brand_search_january", "network_conversions", "2026-01-01", "2026-01-31",
-     [("google", "C3")]),
+     [("google", "C3")], None),
 ]
 
 
@@ -221,11 +224,21 @@ def _frames() -> dict[str, pd.DataFrame]:
     tables["dim_ad_account_access"] = pd.DataFrame(ACCESS, columns=[
         "network", "ad_account_id", "principal_type", "principal_id", "access_via"])
     tables["goals"] = pd.DataFrame(
-        [(g[0], g[0].replace("_", " "), g[1], g[2], g[3]) for g in GOALS],
-        columns=["goal_id", "goal_name", "goal_type", "period_start", "period_end"])
-    tables["goal_campaigns"] = pd.DataFrame(
-        [(g[0], network, campaign) for g in GOALS for network, campaign in g[4]],
-        columns=["goal_id", "network", "campaign_id"])
+        [(g[0], g[0].replace("_", " "), g[1], *(g[5] or (None, None)), g[2], g[3])
+         for g in GOALS],
+        columns=["goal_id", "goal_name", "goal_type", "owner_type", "owner_id", "period_start",
+                 "period_end"])
+    tables["dim_goal_campaigns"] = pd.DataFrame(
+        [(g[0], c[0], c[1], c[2]) for g in GOALS for c in CAMPAIGNS
+         if not g[4] or any(c[0] == network and campaign in (None, c[2])
+                            for network, campaign in g[4])],
+        columns=["goal_id", "network", "ad_account_id", "campaign_id"])
+    tables["dim_users"] = pd.DataFrame(
+        [(user, email, None, False) for user, email in USERS_AND_TEAMS["user"].items()],
+        columns=["user_id", "email", "primary_team_id", "is_super_admin"])
+    tables["dim_teams"] = pd.DataFrame(list(USERS_AND_TEAMS["team"].items()),
+                                       columns=["team_id", "team_name"])
+    tables["dim_team_members"] = pd.DataFrame(MEMBERS, columns=["team_id", "user_id"])
     return tables
 
 
@@ -255,7 +268,8 @@ def build_fixture_warehouse(path: Path) -> Path:
                    'America/New_York' as time_zone, 'portal' as time_zone_source,
                    'America/New_York' as portal_time_zone""")
         for name in ("dim_ad_accounts", "dim_campaigns", "dim_ad_groups", "dim_ads",
-                     "dim_ad_account_access"):
+                     "dim_ad_account_access", "dim_goal_campaigns", "dim_teams",
+                     "dim_team_members"):
             con.execute(f"create table marts.{name} as select * from src_{name}")
         con.execute("""
             create table marts.dim_keywords as
@@ -384,14 +398,17 @@ def build_fixture_warehouse(path: Path) -> Path:
                 using (attribution_model, network, ad_account_id, campaign_id, date_day)
             where c.is_tracked;
 
-            create table seeds.goal_campaigns as select * from src_goal_campaigns;
+            create table marts.dim_users as
+            select * replace (cast(primary_team_id as varchar) as primary_team_id)
+            from src_dim_users;
 
             create table marts.fct_goal_progress as
             select goal_id, goal_name, goal_type, cast(null as varchar) as lifecycle_stage,
+                cast(owner_type as varchar) as owner_type, cast(owner_id as varchar) as owner_id,
                 cast(period_start as date) as period_start,
                 cast(period_end as date) as period_end, date '2026-06-15' as as_of_date,
                 100.0 as target, 50.0 as actual, 0.5 as percent_of_target,
-                50.0 as expected_by_today, 'on_track' as status
+                50.0 as expected_by_today, 1.0 as pace, 'on_track' as status
             from src_goals;
         """.replace("{credited_target}", CREDITED_TARGET))
     return path

@@ -130,14 +130,17 @@ def test_the_protected_state_is_where_its_owners_put_it(tmp_path):
     from expectations.runner import quality_dir
     from ingestion.common.pipeline import pipelines_dir_for
     from orchestration.dbt import dbt_target_dir
+    from orchestration.goals import goals_target
     from orchestration.locking import lock_path
-    from orchestration.paths import spark_home
+    from orchestration.paths import goals_file, spark_home
     from orchestration.read_side import read_side_target
     from reporting.files import refusal
 
     warehouse = tmp_path / "warehouse.duckdb"
     for folder in (pipelines_dir_for(warehouse), dbt_target_dir(warehouse),
-                   read_side_target(warehouse), spark_home(warehouse), quality_dir(warehouse)):
+                   read_side_target(warehouse), spark_home(warehouse), quality_dir(warehouse),
+                   goals_target(warehouse)):
         assert refusal(folder / "any" / "file", warehouse), folder
     assert refusal(lock_path(warehouse), warehouse)
+    assert refusal(goals_file(warehouse), warehouse)
     assert refusal(tmp_path / "campaigns.csv", warehouse) is None

@@ -342,6 +342,24 @@ def test_goals_shown_are_those_in_scope(reports, filters, goals):
     assert list(reports.goals(filters).goal_id) == goals
 
 
+@pytest.mark.parametrize("owner, goals", [
+    (("user", "U1"), ["facebook_leads_june"]),
+    (("team", "T1"), ["all_spend_june"]),
+    (("user", "U2"), []),  # T1's member, but the team owns the goal, not U2
+])
+def test_an_owner_shows_the_goals_it_owns_with_its_name(reports, owner, goals):
+    frame = reports.goals(Filters(), owner=owner)
+    assert list(frame.goal_id) == goals
+    names = {"U1": "u1@example.com", "T1": "Search team"}
+    assert list(frame.owner_name) == [names.get(owner[1])] * len(goals)
+    assert list(frame.columns[4:7]) == ["owner_type", "owner_id", "owner_name"]
+
+
+def test_an_unknown_owner_lists_the_known_ones(reports):
+    with pytest.raises(InvalidFilter, match="unknown team 'T9'; valid values: T1"):
+        reports.goals(Filters(), owner=("team", "T9"))
+
+
 # -- bad and hostile input --------------------------------------------------------------------
 
 HOSTILE = "x' or '1'='1'; drop table marts.dim_campaigns; --"
