@@ -171,7 +171,9 @@ def as_markdown(facts: Facts) -> Facts:
 def render(facts: Facts) -> str:
     facts = as_markdown(facts)
     scope, t = facts.scope, facts.totals
-    inputs = f" ({facts.roi_inputs.describe()})" if scope.roi_setting == "estimate" else ""
+    # (the settings file's name is the user's: shown as text)
+    inputs = (f" ({markdown_text(facts.roi_inputs.describe())})"
+              if scope.roi_setting == "estimate" else "")
     hidden = f"; {HIDDEN_NOTE}" if not scope.include_deleted else ""
     lines = [
         f"# Ads summary, {scope.dates}",

@@ -16,17 +16,26 @@ from pathlib import Path
 import pytest
 
 from orchestration.paths import WAREHOUSE_ENV
+from reporting.catalog import ACCOUNT_SPEND, METRICS
 from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
 from reporting.dashboard.view import filters_from, label, tiles
 from tests.reporting.conftest import TODAY, USERS
 
 LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals": "1",
                 "Spend (USD)": "460.00", "ROI": "117.39%"}  # (1000 - 460) / 460
+# and the deleted Facebook campaign C6: 500 impressions, 13 clicks, 24 spent, P9
+WITH_DELETED = {"Impressions": "5,900", "Clicks": "230", "Contacts": "5", "Deals": "1",
+                "Spend (USD)": "484.00", "ROI": "106.61%"}  # (1000 - 484) / 484
 # C3 (120 + 12 on 05-20) and C4 (8); P2 is the one contact; D1 is P1's, on facebook
+# and G1's euros at 1.25 dollars, once the measures sum them (reporting/queries.py)
+IN_EUROS = ACCOUNT_SPEND in METRICS
 GOOGLE_LAST_30_DAYS = {"Impressions": "1,100", "Clicks": "94", "Contacts": "1", "Deals": "0",
-                       "Spend (USD)": "140.00", "ROI": "-100.00%"}
+                       "Spend (USD)": "140.00",
+                       **({"Amount spent (EUR)": "112.00"} if IN_EUROS else {}),
+                       "ROI": "-100.00%"}
 GOOGLE_LAST_7_DAYS = {**GOOGLE_LAST_30_DAYS, "Impressions": "1,000", "Clicks": "84",
-                      "Spend (USD)": "128.00"}
+                      "Spend (USD)": "128.00",
+                      **({"Amount spent (EUR)": "102.40"} if IN_EUROS else {})}
 
 
 # F1 only (C1, C2): A1a, A1b and A2's rows; P1 and P5 converted on C1; D1 is P1's
@@ -95,6 +104,69 @@ def test_choosing_a_campaign_narrows_the_ad_group_and_ad_tables_to_it(page):
     assert not page.exception
     assert page.selectbox(key="campaign").value is None
     assert rows_of(page, "keyword_id") == ["K3", "K4"]
+
+
+def column_labels(app, index: int = 0) -> dict[str, str]:
+    import json
+
+    return {name: config.get("label") for name, config in json.loads(
+        app.dataframe[index].proto.columns).items()}
+
+
+def test_deleted_facebook_campaigns_show_when_ticked_or_chosen_by_status(page):
+    page.run()
+    assert "deleted Facebook campaigns hidden, as in HubSpot" in page.caption[0].value
+    page.checkbox(key="include_deleted").check().run()
+    assert tiles_of(page) == WITH_DELETED
+    assert rows_of(page, "campaign_id") == ["C1", "C2", "C6", "C3", "C4", "C5"]  # by key
+    assert "hidden" not in page.caption[0].value
+    page.checkbox(key="include_deleted").uncheck().run()
+    assert tiles_of(page) == LAST_30_DAYS
+    page.button_group(key="statuses").set_value(["deleted"]).run()
+    assert rows_of(page, "campaign_id") == ["C6", "C4"]  # Facebook's and Google's
+
+
+def test_the_campaign_table_shows_hubspots_cpc_under_its_name(page):
+    page.run()
+    labels = column_labels(page)
+    assert (labels["cost_per_session"], labels["cpc"]) == ("CPC", "CPC (network)")
+    columns = list(page.dataframe[0].value.columns)
+    assert columns.index("cost_per_session") + 1 == columns.index("cpc")
+    # C1: 200 spent in the last 30 days for 35 sessions
+    assert page.dataframe[0].value.set_index("campaign_id").cost_per_session["C1"] == \
+        pytest.approx(200 / 35)
+
+
+@pytest.mark.skipif(not IN_EUROS, reason="the measures do not sum spend_account_currency yet")
+def test_drilling_into_one_accounts_campaign_shows_its_currency_too(page):
+    page.run()
+    page.selectbox(key="campaign").set_value("C3").run()
+    rows = page.dataframe[0].value
+    assert list(rows.campaign_id) == ["C3"]
+    assert rows.spend_account_currency[0] == pytest.approx(105.6)  # 132 dollars
+    assert column_labels(page)["spend_account_currency"] == "Amount spent (EUR)"
+
+
+def test_analyze_splits_the_series_by_network_and_lists_every_stage(page):
+    page.run()
+    page.radio(key="section").set_value("Analyze").run()
+    assert not page.exception and not page.error
+    stages = next(frame.value for frame in page.dataframe
+                  if "lifecycle_stage" in frame.value.columns)
+    # last 30 days, last ad interaction: P2 and P5 leads, P4 an MQL, P1 a customer
+    assert list(stages.contacts) == [0, 2, 1, 0, 0, 1, 0, 0]
+    assert list(stages.cost_per_contact_in_stage.round(2).fillna(-1)) == [
+        -1, 230, 460, -1, -1, 460, -1, -1]
+    assert [m.value for m in page.markdown if "CPC" in m.value] == [
+        "**Campaigns with high CPC (network)**", "**Campaigns with low CPC (network)**"]
+    assert page.toggle(key="by_network").value  # HubSpot's Analyze charts split by network
+
+
+def test_the_estimate_says_which_inputs_it_used(page):
+    page.run()
+    page.radio(key="roi_setting").set_value("estimate").run()
+    assert any("average sale price 1,000.00" in caption.value
+               for caption in page.sidebar.caption)
 
 
 def test_estimate_roi_setting_shows_customers_instead_of_deals(page):
@@ -431,3 +503,39 @@ def test_in_the_browser_a_viewer_sees_only_their_accounts_and_no_other_users(das
     options = [option.text for option in browser.find_elements(By.CSS_SELECTOR,
                                                                 '[role="option"]')]
     assert options == ["Facebook US (facebook:F1)"]
+
+
+def main_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, '[data-testid="stMain"]').text
+
+
+def test_in_the_browser_deleted_campaigns_stages_and_series_by_network_show(dashboard,
+                                                                           browser):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sign_in_with_browser(browser, dashboard, "ana")
+    wait_for_tiles(browser, LAST_30_DAYS, '[data-testid="stDataFrame"] canvas')
+    assert "deleted Facebook campaigns hidden, as in HubSpot" in main_text(browser)
+    click_text(browser, ".st-key-include_deleted label", "Include deleted Facebook campaigns")
+    wait_for_tiles(browser, WITH_DELETED, '[data-testid="stDataFrame"] canvas')
+    assert "\n6 rows · 2026-05-16 – 2026-06-14" in main_text(browser)
+
+    click_text(browser, ".st-key-section label", "Analyze")
+    WebDriverWait(browser, WAIT, poll_frequency=0.2,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: drawn(d, '[data-testid="stVegaLiteChart"] svg')
+        and "Contacts by lifecycle stage" in main_text(d))
+    text = main_text(browser)
+    for title in ("Campaigns with high CPC (network)", "Campaigns with low cost per contact",
+                  "Contacts by lifecycle stage"):
+        assert title in text
+    # every over-time chart has a legend titled network, of the three networks
+    charts = [chart.text.splitlines() for chart in browser.find_elements(
+        By.CSS_SELECTOR, '[data-testid="stVegaLiteChart"]')]
+    split = [lines for lines in charts
+             if lines[-4:] == ["facebook", "google", "linkedin", "network"]]
+    assert len(split) == 5, charts  # spend, impressions, clicks, contacts, customers

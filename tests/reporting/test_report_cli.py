@@ -91,6 +91,83 @@ def test_bad_input_is_one_line_and_exit_code_1(fixture_warehouse, capsys, args, 
     assert err.count("\n") == 1 and message in err
 
 
+def csv_rows(text: str) -> list[dict]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_deleted_facebook_campaigns_show_only_when_asked_for(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--format", "csv") == 0
+    assert "C6" not in [row["campaign_id"] for row in csv_rows(capsys.readouterr().out)]
+    for asked in (["--include-deleted"], ["--status", "deleted"]):
+        assert report(fixture_warehouse, "campaigns", *WEEK, *asked, "--format", "csv") == 0
+        rows = {row["campaign_id"]: row for row in csv_rows(capsys.readouterr().out)}
+        assert rows["C6"]["spend"] == "24.0" and rows["C6"]["status"] == "deleted"
+    assert report(fixture_warehouse, "overview", *WEEK, "--include-deleted") == 0
+    out = " ".join(capsys.readouterr().out.split())  # the caption wraps
+    assert "472.00" in out and "deleted Facebook campaigns hidden" not in out
+    assert report(fixture_warehouse, "overview", *WEEK) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "448.00" in out and "deleted Facebook campaigns hidden, as in HubSpot" in out
+
+
+def test_the_campaign_table_drills_down_like_the_dashboard(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--level", "ad", "--campaign", "C1",
+                  "--columns", "spend", "--format", "csv") == 0
+    rows = csv_rows(capsys.readouterr().out)
+    assert [(row["ad_id"], row["spend"]) for row in rows] == [("A1a", "140.0"),
+                                                              ("A1b", "60.0")]
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--level", "keyword", "--ad-group",
+                  "google:AG4", "--format", "csv") == 0
+    assert [row["keyword_id"] for row in csv_rows(capsys.readouterr().out)] == ["K4"]
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--level", "network", "--campaign",
+                  "C1") == 1
+    assert "invalid campaign filter at level 'network'" in capsys.readouterr().err
+
+
+def test_analyze_splits_a_series_by_network(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "analyze", "spend_over_time", *WEEK, "--by", "network",
+                  "--format", "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 * 7
+    assert {"network": "facebook", "period": "2026-06-14", "spend": 130.0} in rows
+
+
+def test_stages_lists_every_lifecycle_stage_with_its_cost(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "stages", "--today", "2026-06-15", "--start",
+                  "2026-04-01", "--format", "csv") == 0
+    rows = csv_rows(capsys.readouterr().out)
+    assert [(row["lifecycle_stage"], row["contacts"], row["cost_per_contact_in_stage"])
+            for row in rows] == [
+        ("subscriber", "1.0", "460.0"), ("lead", "2.0", "230.0"),
+        ("marketingqualifiedlead", "2.0", "230.0"), ("salesqualifiedlead", "0.0", ""),
+        ("opportunity", "0.0", ""), ("customer", "1.0", "460.0"),
+        ("evangelist", "1.0", "460.0"), ("other", "1.0", "460.0")]
+
+
+def test_the_table_names_hubspots_cpc_and_the_networks(fixture_warehouse, capsys):
+    assert report(fixture_warehouse, "campaigns", *WEEK, "--columns",
+                  "cost_per_session,cpc") == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if "campaign id" in line)
+    assert [cell.strip() for cell in header.strip("┃ ").split("┃")][-2:] == [
+        "CPC", "CPC (network)"]
+
+
+def test_the_spend_in_the_accounts_currency_is_labelled_with_that_currency():
+    from reporting.output import render_table
+
+    frame = pd.DataFrame({"spend": [128.0], "currency_code": ["EUR"],
+                          "spend_account_currency": [102.4]})
+    frame.attrs.update(currency="USD", account_currency="EUR")
+    text = " ".join(render_table(frame).split())
+    assert "┃ spend ┃ currency code ┃ amount spent (EUR) ┃" in text
+    assert "│ 128.00 │ EUR │ 102.40 │" in text
+    assert "money in USD, amount spent in EUR" in text
+    assert "amount spent in" not in " ".join(render_table(frame[["spend"]]).split())
+
+
 def test_a_missing_warehouse_is_named(tmp_path, capsys):
     assert main(["--warehouse", str(tmp_path / "none.duckdb"), "report", "overview"]) == 1
     assert "no warehouse at" in capsys.readouterr().err
