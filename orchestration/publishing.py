@@ -111,8 +111,10 @@ def publish(warehouse: Path) -> Publication:
     if not build.exists():
         raise FileNotFoundError(f"nothing to publish: no build at {build}")
     started = time.monotonic()
-    # Every write in the file, none left in its write-ahead log (the copy takes the file alone).
     with connect(build) as con:
+        _drop_load_leftovers(con)
+        # Every write in the file, none left in its write-ahead log (the copy takes the file
+        # alone).
         con.execute("checkpoint")
     temporary = warehouse.with_name(f".{warehouse.name}.publishing")
     try:
@@ -131,6 +133,17 @@ def publish(warehouse: Path) -> Publication:
     _sync_folder(warehouse.parent)
     return Publication(warehouse, warehouse.stat().st_size, time.monotonic() - started,
                        dt.datetime.now(dt.UTC))
+
+
+def _drop_load_leftovers(con) -> None:
+    """Drop the loader's staging schemas (`raw_<source>_staging`: where dlt stages a merge
+    before applying it), so analysts browsing the warehouse see only its own schemas. The loader
+    creates them again on its next merge."""
+    leftovers = [row[0] for row in con.execute(
+        "select schema_name from information_schema.schemata"
+        " where schema_name like 'raw\\_%\\_staging' escape '\\'").fetchall()]
+    for schema in leftovers:
+        con.execute(f'drop schema if exists "{schema}" cascade')
 
 
 def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:

@@ -67,11 +67,35 @@ def _assert_crm_equals_truth(warehouse, world) -> None:
     assert loaded == expected
 
 
+def _assert_analysts_cannot_misread(warehouse: Path) -> None:
+    """What an analyst browsing the published warehouse sees: a comment on every mart and on
+    every column of it (from the models' docs), counts as BIGINT (not DuckDB's 128-bit sums),
+    no loader staging schemas, and a naive sum of the campaign fact's spend that is the spend."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute("""select table_name, comment from duckdb_tables()
+                                where schema_name = 'marts'
+                                union all
+                                select view_name, comment from duckdb_views()
+                                where schema_name = 'marts'""").fetchall()
+        columns = con.execute("""select table_name, column_name, data_type, comment
+                                 from duckdb_columns() where schema_name = 'marts'""").fetchall()
+        schemas = {row[0] for row in con.execute(
+            "select schema_name from information_schema.schemata").fetchall()}
+        campaign_spend, ad_spend = con.execute("""
+            select (select sum(spend_company_currency) from marts.fct_campaign_performance_daily),
+                   (select sum(spend_company_currency) from marts.fct_ad_performance_daily)
+        """).fetchone()
+    assert len(tables) >= 14 and [name for name, comment in tables if not comment] == []
+    assert [(t, c) for t, c, _, comment in columns if not comment] == []
+    assert [(t, c) for t, c, kind, _ in columns if kind == "HUGEINT"] == []
+    assert not [name for name in schemas if name.endswith("_staging")], schemas
+    assert campaign_spend == ad_spend > 0
+
+
 # What a reader reads in one connection: totals of two marts and of a raw table.
 READ = """
 select (select sum(spend) from marts.fct_ad_performance_daily),
-       (select sum(spend) from marts.fct_campaign_performance_daily
-        where attribution_model = 'first_interaction'),
+       (select sum(spend) from marts.fct_campaign_performance_daily),
        (select count(*) from raw_facebook_ads.ad_insights)
 """
 def _read(warehouse: Path) -> tuple[str, ...]:
@@ -141,6 +165,7 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
     mart = _mart(warehouse)
     _assert_equals_truth(mart, pipeline_env.world)
     _assert_crm_equals_truth(warehouse, pipeline_env.world)
+    _assert_analysts_cannot_misread(warehouse)
 
     # The networks restate their recent days and the run after it is watched by a reader (a
     # dashboard, a BI tool) polling the warehouse every 100 ms: the run succeeds, and every

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingestion.simulator.truth import contacts_per_ad
+from ingestion.simulator.truth import (
+    REPORTS,
+    contacts_per_ad,
+    conversions,
+    lead_contacts,
+    new_contacts,
+    old_contacts,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
 
@@ -44,14 +51,17 @@ def test_every_session_gets_its_true_channel_and_ad(built):
     assert ads.loc[ads["network"] == "facebook", "fbclid"].notna().all()
 
 
-def test_first_form_submission_contacts_per_ad_equal_the_truth(built):
-    truth = contacts_per_ad(built.server.world, "first_form_submission").rename(
+@pytest.mark.parametrize("report", REPORTS)
+def test_every_ads_report_contacts_per_ad_equal_the_truth(built, report):
+    """Per ad, the new contacts each of HubSpot's ads reports credits, lead-ad leads included
+    and contacts created before their conversion left out, as the simulator's truth has them."""
+    truth = contacts_per_ad(built.server.world, report).rename(
         columns={"account_id": "ad_account_id"})
-    marts = built.query("""
+    marts = built.query(f"""
         select network, ad_account_id, campaign_id, ad_group_id, ad_id,
                count(distinct contact_id) as contacts
         from marts.fct_contact_attribution
-        where attribution_model = 'first_form_submission'
+        where attribution_model = '{report}' and ad_id is not null
         group by all""")
     key = AD_COLUMNS
     left = truth.astype({c: str for c in key}).sort_values(key).reset_index(drop=True)
@@ -59,6 +69,42 @@ def test_first_form_submission_contacts_per_ad_equal_the_truth(built):
     assert len(left) > 10
     pd.testing.assert_frame_equal(left[[*key, "contacts"]], right[[*key, "contacts"]],
                                   check_dtype=False)
+
+
+def test_only_new_contacts_count_and_lead_ad_contacts_do(built):
+    """The world has contacts created before their first conversion (imports, reps, the API)
+    and contacts a lead-ad lead created; the first are in no model's credits and none of their
+    deals is credited, the second are credited to their lead's ad."""
+    world = built.server.world
+    old, leads = set(old_contacts(world)), set(lead_contacts(world))
+    assert len(old) >= 5 and len(leads) >= 5
+    credited = set(built.query(
+        "select distinct contact_id from marts.fct_contact_attribution")["contact_id"])
+    assert credited and not credited & old
+    converted = set(built.query(
+        "select contact_id from intermediate.int_contact_conversions")["contact_id"])
+    assert converted == set(new_contacts(world))
+    by_lead = built.query("""
+        select distinct a.contact_id, a.network, a.ad_id
+        from marts.fct_contact_attribution as a
+        join intermediate.int_contact_conversions as c using (contact_id)
+        where a.attribution_model = 'first_form_submission'
+            and c.conversion_session_id like 'lead:%'""")
+    # the contacts whose first conversion was a lead, credited to that lead's ad
+    firsts = conversions(world)
+    by_a_lead = set(firsts.loc[firsts["is_new"] & (firsts["kind"] == "lead"), "contact_id"])
+    first_leads = world.leads.sort_values("created_at").drop_duplicates("contact_id")
+    expected = {(str(r.contact_id), r.network, str(r.ad_id)) for r in first_leads.itertuples()
+                if str(r.contact_id) in by_a_lead}
+    assert len(expected) >= 3
+    assert set(map(tuple, by_lead[["contact_id", "network", "ad_id"]].astype(str).to_numpy())
+               ) == expected
+    old_deals = set(world.deal_contacts.loc[
+        world.deal_contacts["contact_id"].astype(str).isin(old), "deal_id"].astype(str))
+    credited_deals = set(built.query(
+        "select distinct deal_id from marts.fct_deal_attribution")["deal_id"])
+    assert not credited_deals & (old_deals - set(world.deal_contacts.loc[
+        world.deal_contacts["contact_id"].astype(str).isin(converted), "deal_id"].astype(str)))
 
 
 def test_credits_sum_to_one_per_contact_and_deal_for_every_fractional_model(built):
@@ -90,16 +136,41 @@ def test_models_agree_on_a_path_of_one_touch(built):
     assert (per_contact["targets"] == 1).all()
 
 
-def test_all_interactions_counts_at_least_every_single_ad_report(built):
+def test_all_interactions_counts_at_least_every_report_of_touches_up_to_conversion(built):
+    """all_interactions credits every ad touched up to the conversion, so at least every
+    report over those touches; `last_form_submission` may credit a later one, and no credit of
+    all_interactions lies after its contact's conversion."""
     counts = built.query("""
         select attribution_model, network, ad_id, count(distinct contact_id) as contacts
         from marts.fct_contact_attribution
         where ad_id is not null
         group by all""").pivot_table(index=["network", "ad_id"], columns="attribution_model",
                                      values="contacts", fill_value=0)
-    for report in ("first_form_submission", "last_form_submission", "last_ad_interaction",
-                   *FRACTIONAL):
+    for report in ("first_form_submission", "last_ad_interaction", *FRACTIONAL):
         assert (counts["all_interactions"] >= counts[report]).all(), report
+    after = built.query("""
+        select count(*) as n
+        from marts.fct_contact_attribution as credited
+        inner join intermediate.int_contact_conversions as conversions
+            using (contact_id)
+        where credited.attribution_model = 'all_interactions'
+            and not exists (
+                select 1 from intermediate.int_attribution_touches as touches
+                where touches.contact_id = credited.contact_id
+                    and touches.network = credited.network
+                    and touches.ad_id = credited.ad_id
+                    and touches.started_at <= conversions.converted_at)""")
+    assert after["n"][0] == 0
+    # The simulated contacts who converted again later have ads only the later submission
+    # credits: last_form_submission credits them, all_interactions does not.
+    later_only = built.query("""
+        select count(*) as n from marts.fct_contact_attribution as last
+        where last.attribution_model = 'last_form_submission'
+            and not exists (
+                select 1 from marts.fct_contact_attribution as every
+                where every.attribution_model = 'all_interactions'
+                    and every.contact_id = last.contact_id and every.ad_id = last.ad_id)""")
+    assert later_only["n"][0] > 0
     contacts = built.query("select count(*) as n from intermediate.int_contact_conversions")
     attributed = built.query("""
         select attribution_model, count(distinct contact_id) as n
@@ -138,17 +209,32 @@ def test_campaign_metrics_are_null_for_untracked_campaigns_and_sum_the_credits(b
     untracked = daily[~daily["is_tracked"]]
     tracked = daily[daily["is_tracked"]]
     assert len(untracked) > 0 and len(tracked) > 0
-    for column in ("sessions", "contacts", "customers", "deals", "revenue_company_currency"):
-        assert untracked[column].isna().all(), column
-        assert tracked[column].notna().all(), column
+    assert untracked["sessions"].isna().all() and tracked["sessions"].notna().all()
+    # One row per campaign-day, with no model: a plain sum is the spend.
+    assert not daily.duplicated(["network", "campaign_id", "date_day"]).any()
+    sums = built.query("""
+        select (select sum(spend_company_currency) from marts.fct_campaign_performance_daily)
+                   as campaigns,
+               (select sum(spend_company_currency) from marts.fct_ad_performance_daily) as ads""")
+    assert sums["campaigns"][0] == sums["ads"][0] > 0
+    credit = built.query("""
+        select f.*, c.is_tracked
+        from marts.fct_campaign_credit_by_model_daily f
+        join marts.dim_campaigns c using (network, campaign_id)""")
+    assert credit["is_tracked"].all() and len(credit) > 0
     credited = built.query("""
         select attribution_model, sum(credit) as contacts
-        from marts.fct_contact_attribution where campaign_id is not null group by all""")
-    summed = tracked.groupby("attribution_model")["contacts"].sum()
+        from marts.fct_contact_attribution as a
+        join marts.dim_campaigns c using (network, campaign_id)
+        where c.is_tracked group by all""")
+    summed = credit.groupby("attribution_model")["contacts"].sum()
     for row in credited.itertuples():
         assert summed[row.attribution_model] == pytest.approx(row.contacts)
+    stages = ["subscribers", "leads", "mqls", "sqls", "opportunities", "customers",
+              "evangelists", "others"]
+    assert credit[stages].sum(axis=1).to_numpy() == pytest.approx(credit["contacts"].to_numpy())
     # The estimate ROI setting: (contacts - customers) x rate x price + customers x price.
-    row = tracked[tracked["contacts"] > tracked["customers"]].iloc[0]
+    row = credit[credit["contacts"] > credit["customers"]].iloc[0]
     expected = (row.contacts - row.customers) * 0.1 * 1000 + row.customers * 1000
     assert float(row.estimated_revenue_company_currency) == pytest.approx(expected, abs=1e-5)
 

@@ -3,7 +3,8 @@
     ad, LinkedIn creative). `is_tracked`: HubSpot tracks the ad's campaign. The evidence is an ad
     of the campaign whose URL settings carry HubSpot's tracking parameters (its own, or Google's
     campaign-level suffix or template), or sessions that landed with an ad's `hsa_ad` (LinkedIn
-    sponsored content shows no destination URL, so what was observed is the evidence there).
+    sponsored content shows no destination URL, so what was observed is the evidence there), or
+    lead-ad leads on an ad of the campaign (HubSpot's lead sync attributes those without a URL).
 -#}
 with facebook as (
 
@@ -50,8 +51,15 @@ ads as (
 
 observed as (
 
-    select distinct network, ad_id
+    select network, ad_id
     from {{ ref('int_sessions') }}
+    where ad_id is not null
+
+    union
+
+    -- an ad that collected leads through its lead form: HubSpot's lead sync attributes them
+    select network, ad_id
+    from {{ ref('int_leads_unioned') }}
     where ad_id is not null
 
 ),

@@ -1,7 +1,9 @@
 {#-
-    One row per touch on a contact's path: the contact's sessions in time order (ties by session
-    id), up to and including its conversion for converting contacts, all of them for the others
-    (the non-converting paths the data-driven models need). `is_lead` marks lead creation, the
+    One row per touch on a contact's path: the contact's sessions and lead-ad leads
+    (int_attribution_touches) in time order (ties by touch id), up to and including its
+    conversion for converting contacts, all of them for the others (the non-converting paths the
+    data-driven models need; a contact that existed before its first conversion is one of
+    them, see int_contact_conversions). `is_lead` marks lead creation, the
     last touch at or before conversion. Ad touches carry their resolved ad; the others only their
     channel. `campaign_state` is the touch's state for campaign-level data-driven models: the ad
     campaign for ad touches, the channel otherwise.
@@ -17,13 +19,13 @@ touches as (
 
     select
         touchpoints.contact_id,
-        touchpoints.session_id,
+        touchpoints.touch_id as session_id,
         touchpoints.started_at,
         touchpoints.is_ad_interaction,
         {{ touch_target('touchpoints') }},
         conversions.converted_at,
-        touchpoints.session_id = conversions.conversion_session_id as is_conversion_session
-    from {{ ref('int_touchpoints_classified') }} as touchpoints
+        touchpoints.touch_id = conversions.conversion_session_id as is_conversion_session
+    from {{ ref('int_attribution_touches') }} as touchpoints
     left join conversions
         on touchpoints.contact_id = conversions.contact_id
     where touchpoints.contact_id is not null

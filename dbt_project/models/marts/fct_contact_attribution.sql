@@ -6,9 +6,10 @@
     - Ads reports (a contact counts 0 or 1 per ad, credit 1): `first_form_submission` (the ad
       that started the session of the contact's first form submission), `last_form_submission`
       (of its latest submission; attributed at that submission), `last_ad_interaction` (the
-      last ad touch at or before conversion), `all_interactions` (every ad touched up to
-      conversion, or up to the latest submission for contacts that submitted again, so it
-      credits every ad the other reports do; totals across ads may exceed contacts).
+      last ad touch at or before conversion), `all_interactions` (every ad touched up to the
+      conversion, not after it; totals across ads may exceed contacts). A lead-ad lead is an ad
+      touch with no session (int_attribution_touches); only new contacts count
+      (int_contact_conversions).
     - Rule-based models (macros/attribution.sql) and the data-driven `markov` and `shapley`
       (campaign-level state weights from int_attribution_state_weights, a state's weight split
       equally among its touches on the path) give fractional credits over all the contact's
@@ -61,8 +62,8 @@ last_form_submission as (
         {{ target_columns_of('touchpoints') }}, 1.0 as credit,
         conversions.last_submitted_at as attributed_at
     from {{ ref('int_contact_conversions') }} as conversions
-    inner join {{ ref('int_touchpoints_classified') }} as touchpoints
-        on conversions.last_submission_session_id = touchpoints.session_id
+    inner join {{ ref('int_attribution_touches') }} as touchpoints
+        on conversions.last_submission_session_id = touchpoints.touch_id
     where touchpoints.is_ad_interaction
 
 ),
@@ -87,17 +88,15 @@ last_ad_interaction as (
 
 all_interactions as (
 
-    -- every ad touched up to the contact's last form submission (its first, for most), so this
-    -- report credits every ad any single-ad report credits
+    -- every ad the contact interacted with up to its conversion, and none after it
     select distinct
         'all_interactions' as attribution_model, touchpoints.contact_id,
         {{ target_columns_of('touchpoints') }}, 1.0 as credit,
         conversions.converted_at as attributed_at
     from {{ ref('int_contact_conversions') }} as conversions
-    inner join {{ ref('int_touchpoints_classified') }} as touchpoints
+    inner join {{ ref('int_attribution_touches') }} as touchpoints
         on conversions.contact_id = touchpoints.contact_id
-        and touchpoints.started_at <= greatest(conversions.converted_at,
-            conversions.last_submitted_at)
+        and touchpoints.started_at <= conversions.converted_at
     where touchpoints.is_ad_interaction
 
 ),

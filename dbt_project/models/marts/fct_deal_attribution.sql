@@ -54,7 +54,7 @@ deal_touches as (
 
     select
         deals.deal_id,
-        touchpoints.session_id,
+        touchpoints.touch_id as session_id,
         touchpoints.started_at,
         {{ touch_target('touchpoints') }},
         deals.closed_at,
@@ -64,7 +64,7 @@ deal_touches as (
             / 86400 as age_days,
         row_number() over (
             partition by deals.deal_id
-            order by touchpoints.started_at asc nulls last, touchpoints.session_id asc nulls last
+            order by touchpoints.started_at asc nulls last, touchpoints.touch_id asc nulls last
         ) as touch_number,
         count(*) over (partition by deals.deal_id) as touch_count
     from deals
@@ -72,7 +72,7 @@ deal_touches as (
         on deals.deal_id = deal_contacts.deal_id
     inner join lead_created
         on deals.deal_id = lead_created.deal_id
-    inner join {{ ref('int_touchpoints_classified') }} as touchpoints
+    inner join {{ ref('int_attribution_touches') }} as touchpoints
         on deal_contacts.contact_id = touchpoints.contact_id
         and touchpoints.started_at <= deals.closed_at
 
