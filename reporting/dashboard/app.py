@@ -33,7 +33,7 @@ from reporting.catalog import (
     TABLE_LEVELS,
     TIME_GRAINS,
 )
-from reporting.dashboard import NO_AUTH_ENV, TODAY_ENV
+from reporting.dashboard import NO_AUTH_ENV, TODAY_ENV, goals_section
 from reporting.dashboard.users import User, UsersError, authenticate, load_users, users_file
 from reporting.dashboard.view import (
     CUSTOM_RANGE,
@@ -245,21 +245,15 @@ def analyze(reports: Reports, filters: Filters, grain: str, by: str | None) -> N
     table(stages)
 
 
-def goals(reports: Reports, filters: Filters) -> None:
-    frame = reports.goals(filters)
-    if frame.empty:
-        st.info("No goals in scope: goals are set in dbt_project/seeds "
-                "(docs/data-contract.md, Goals).")
+def goals(reports: Reports, filters: Filters, viewer: Viewer) -> None:
+    holding = goals_section.holding_of(reports)
+    if holding is None:
         return
-    for goal in frame.to_dict("records"):
-        share = goal["percent_of_target"]
-        share = 0.0 if pd.isna(share) else float(share)
-        st.progress(min(max(share, 0.0), 1.0),
-                    text=f"**{goal['goal_name']}** ({label(goal['goal_type']).lower()}, "
-                         f"{goal['period_start']:%Y-%m-%d} – {goal['period_end']:%Y-%m-%d}): "
-                         f"{goal['actual']:,.2f} of {goal['target']:,.2f} ({share:.0%}), "
-                         f"{label(str(goal['status'])).lower()}")
-    table(frame, [c for c in frame.columns if c not in ("goal_id", "lifecycle_stage")])
+    frame = goals_section.progress(reports, filters, viewer, holding)
+    if not frame.empty:
+        table(frame, [c for c in frame.columns
+                      if c not in ("goal_id", "lifecycle_stage", "owner_type", "owner_id")])
+    goals_section.manage(reports, warehouse_path(), viewer, holding)
 
 
 def page(reports: Reports, viewer: Viewer) -> None:
@@ -280,7 +274,7 @@ def page(reports: Reports, viewer: Viewer) -> None:
         elif section == "Analyze":
             analyze(reports, filters, grain, by)
         else:
-            goals(reports, filters)
+            goals(reports, filters, viewer)
     except InvalidFilter as exc:
         # the valid values name accounts and users, which only an admin may see
         shown = str(exc) if viewer.admin or exc.valid is None else (
