@@ -243,3 +243,34 @@ def test_the_email_is_the_first_answered_email_question():
     assert lead_email([field("email"), field("work_email", "w@b.org")]) == "w@b.org"
     assert lead_email([field("full_name", "Ana")]) is None
     assert lead_email(None) is None
+
+
+def test_the_simulated_leads_load_as_the_world_made_them(simulator, warehouse, pipelines_dir):
+    """Against the simulator's Ad `leads` edge: every Facebook lead of the world whose day (in
+    its account's time zone) the load asked for, with its ad, ad set, campaign, form, email and
+    time; only ads of lead campaigns are asked."""
+    world = simulator.world
+    accounts = world.accounts[world.accounts["network"] == "facebook"]
+    source = facebook_ads(access_token=simulator.tokens["facebook_ads"],
+                          base_url=simulator.base_url,
+                          account_ids=accounts["account_id"].tolist(),
+                          start_date=world.start_date.isoformat(),
+                          end_date=world.end_date.isoformat(), **QUICK_RETRIES)
+    pipeline = make_pipeline("facebook_ads", warehouse, pipelines_dir)
+    run_source(source.with_resources("load_windows", "leads"), pipeline)
+
+    truth = world.leads[world.leads["network"] == "facebook"].merge(
+        accounts[["account_id", "time_zone"]], on="account_id")
+    local_day = [t.tz_convert(z).date() for t, z in zip(truth["created_at"],
+                                                        truth["time_zone"], strict=True)]
+    truth = truth[[world.start_date <= d <= world.end_date for d in local_day]]
+    loaded = raw_table(warehouse, "raw_facebook_ads", "leads").set_index("id")
+    assert len(truth) > 0 and sorted(loaded.index) == sorted(truth["lead_id"])
+    truth = truth.set_index("lead_id").loc[loaded.index]
+    for raw, world_column in (("ad_id", "ad_id"), ("adset_id", "ad_group_id"),
+                              ("campaign_id", "campaign_id"), ("form_id", "form_id"),
+                              ("account_id", "account_id"), ("email", "email")):
+        assert (loaded[raw] == truth[world_column]).all(), raw
+    assert (loaded["created_at_utc"] == truth["created_at"].dt.floor("s")).all()
+    campaigns = world.campaigns.set_index("campaign_id")["campaign_type"]
+    assert set(campaigns[truth["campaign_id"]]) == {"OUTCOME_LEADS"}

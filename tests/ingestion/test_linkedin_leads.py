@@ -15,6 +15,9 @@ from ingestion.common.failures import PartialLoadError
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.linkedin_ads import linkedin_ads
 from ingestion.linkedin_ads.helpers import email_questions, lead_email, lead_form_id
+from ingestion.simulator.server import SimulatorServer
+from ingestion.simulator.world import World, leads_without_creative
+from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, Request, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
@@ -255,3 +258,33 @@ def test_form_ids_email_questions_and_answers():
     answers = [answer(1, "w@x.org"), answer(2, "")]
     assert lead_email(answers, ["2", "1"]) == "w@x.org"
     assert lead_email(None, ["1"]) is None
+
+
+def test_the_simulated_responses_load_as_the_world_made_them(warehouse, pipelines_dir):
+    """Against the simulator's leadFormResponses and leadForms, sparse (some responses without
+    their creative): every LinkedIn lead of the world, with its account, LinkedIn campaign,
+    creative when sent, form, the email by the form's EMAIL question, and time."""
+    world = World.generate("S", SEED, END_DATE, sparse=True)
+    with SimulatorServer(world) as server:
+        source = linkedin_ads(
+            access_token=server.tokens["linkedin_ads"], base_url=server.base_url,
+            account_ids=world.accounts.loc[world.accounts["network"] == "linkedin",
+                                           "account_id"].tolist(),
+            start_date=world.start_date.isoformat(), end_date=world.end_date.isoformat(),
+            page_size=1, **FAST_RETRIES)
+        pipeline = make_pipeline("linkedin_ads", warehouse, pipelines_dir)
+        run_source(source.with_resources("load_windows", "lead_form_responses"), pipeline)
+
+    truth = world.leads[world.leads["network"] == "linkedin"].set_index("lead_id")
+    loaded = responses(warehouse)
+    assert len(truth) > 0 and sorted(loaded) == sorted(truth.index)
+    without_creative = set(truth.index[leads_without_creative(truth.reset_index())])
+    for lead_id, row in loaded.items():
+        lead = truth.loc[lead_id]
+        assert (row["account_id"], row["form_id"], row["email"]) == (
+            lead["account_id"], lead["form_id"], lead["email"])
+        assert row["lead_metadata__sponsored_lead_metadata__campaign"] == (
+            f"urn:li:sponsoredCampaign:{lead['ad_group_id']}")
+        assert row["associated_entity__associated_creative"] == (
+            None if lead_id in without_creative else f"urn:li:sponsoredCreative:{lead['ad_id']}")
+        assert row["submitted_at_utc"] == lead["created_at"].floor("ms")
