@@ -21,6 +21,7 @@ import streamlit as st
 
 from orchestration.paths import warehouse_path
 from reporting.catalog import (
+    ACCOUNT_SPEND,
     ANALYZE_ATTRIBUTION,
     ATTRIBUTIONS,
     DEFAULT_ATTRIBUTION,
@@ -184,7 +185,9 @@ def campaigns(reports: Reports, filters: Filters) -> None:
     pick_level, pick_campaign, pick_group = st.columns(3)
     level = pick_level.selectbox("Level", TABLE_LEVELS, format_func=label, key="level",
                                  help="Choose a campaign (and ad group) to drill down")
-    columns = st.multiselect("Columns", list(METRICS), format_func=label,
+    # (the amount spent in the accounts' currency comes by itself where they share one)
+    columns = st.multiselect("Columns", [m for m in METRICS if m != ACCOUNT_SPEND],
+                             format_func=label,
                              default=list(DEFAULT_COLUMNS[scope.roi_setting]),
                              key=f"columns_{scope.roi_setting}")
     chosen = LEVELS[level]
