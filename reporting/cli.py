@@ -320,6 +320,7 @@ def run_summary(args: argparse.Namespace, warehouse: Path) -> int:
         print(text, end="")
     return 0
 
+
 GOALS_HELP = """Create, change and remove the goals whose progress `report goals` shows.
 
     ads-analytics goals list
@@ -451,6 +452,10 @@ def run_goals_add(args: argparse.Namespace, warehouse: Path) -> int:
 def run_goals_change(args: argparse.Namespace, warehouse: Path) -> int:
     from reporting.goals import changed, changing, check_against, find, save
 
+    if args.all_campaigns and args.campaign:
+        raise ReportError("--all-campaigns and --campaign contradict each other: choose one")
+    if args.no_owner and args.owner:
+        raise ReportError("--no-owner and --owner contradict each other: choose one")
     holding = _goals_held(warehouse)
     campaigns = [] if args.all_campaigns else (_listed(args.campaign) or None)
 

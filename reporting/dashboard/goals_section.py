@@ -89,7 +89,11 @@ def owner_text(owner: tuple[str, str] | None, holding: Held) -> str:
 def manage(reports: Reports, warehouse: Path, viewer: Viewer, holding: Held) -> None:
     """Forms to add a goal, or change or remove one the viewer may manage."""
     st.subheader("Manage goals")
-    goals = current_goals(warehouse)
+    try:
+        goals = current_goals(warehouse)
+    except GoalError as exc:  # a goals file that cannot be read, said in one line
+        st.error(markdown_text(str(exc)))
+        return
     visible = None if viewer.admin else set(reports.visible_accounts(
         Filters(user=viewer.hubspot_user)))
     mine = [goal for goal in goals

@@ -136,3 +136,15 @@ def test_changing_or_removing_an_unknown_goal_names_the_goals(warehouse, capsys)
 def test_the_goals_report_takes_one_owner(warehouse, capsys):
     assert run(warehouse, "report", "goals", "--user", "U1", "--team", "T1") == 1
     assert "--user and --team choose one owner" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--all-campaigns", "--campaign", "google"],
+     "--all-campaigns and --campaign contradict each other: choose one"),
+    (["--no-owner", "--owner", "user:U1"],
+     "--no-owner and --owner contradict each other: choose one"),
+])
+def test_a_change_that_contradicts_itself_is_refused(warehouse, capsys, args, message):
+    assert run(warehouse, "goals", "change", "contacts_this_month", *args) == 1
+    assert capsys.readouterr().err == f"ads-analytics: error: {message}\n"
+    assert not goals_file(warehouse).exists()
