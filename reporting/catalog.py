@@ -44,8 +44,7 @@ STAGE_COSTS = {name: "cost_per_opportunity" if name == "opportunities"
                else f"cost_per_{name.removesuffix('s')}" for name in STAGE_METRICS}
 
 # The spend in the ad accounts' own currency ("Amount spent", as HubSpot shows it per account):
-# shown only where the accounts in view share one currency. A metric once the measures sum the
-# facts' `spend` (reporting/queries.py); until then the reports leave it out.
+# shown only where the accounts in view share one currency (the measures sum the facts' `spend`).
 ACCOUNT_SPEND = "spend_account_currency"
 
 # HubSpot hides a connected Facebook account's deleted campaigns from its ads reports; so do the
@@ -73,6 +72,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("impressions", "impressions, from the network", "network"),
     Metric("clicks", "clicks, from the network", "network"),
     Metric("spend", "spend in the company currency at each day's rate", "network"),
+    Metric(ACCOUNT_SPEND, "spend in the ad accounts' own currency (shown only where the "
+           "accounts in view share one)", "network"),
     Metric("engagements", "engagements, from the network (not per keyword)", "network"),
     Metric("likes", "likes, from the network (not per keyword)", "network"),
     Metric("network_conversions", "conversions the network counted", "network"),

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reporting.catalog import ADS_REPORTS, HIDDEN_BY_DEFAULT, METRICS, STAGE_METRICS, Level
+from reporting.catalog import (
+    ACCOUNT_SPEND,
+    ADS_REPORTS,
+    HIDDEN_BY_DEFAULT,
+    METRICS,
+    STAGE_METRICS,
+    Level,
+)
 from reporting.dates import DateRange
 from reporting.errors import InvalidFilter
 
@@ -45,7 +52,7 @@ _SHARES = ("search_top_impression_share", "search_absolute_top_impression_share"
 _SHARE_PARTS = [f"{share}_{part}" for share in _SHARES for part in ("weighted", "impressions")]
 _NETWORK_METRICS = {
     "impressions": "f.impressions", "clicks": "f.clicks", "spend": "f.spend_company_currency",
-    "engagements": "f.engagements", "likes": "f.likes",
+    ACCOUNT_SPEND: "f.spend", "engagements": "f.engagements", "likes": "f.likes",
     "network_conversions": "f.network_conversions", "interactions": None,
     "sessions": "f.sessions", **dict.fromkeys(_SHARE_PARTS),
 }
@@ -55,7 +62,8 @@ _PERFORMANCE_COLUMNS = {
     "fct_ad_performance_daily": _NETWORK_METRICS,
     "fct_keyword_performance_daily": {
         "impressions": "f.impressions", "clicks": "f.clicks",
-        "spend": "f.spend_company_currency", "engagements": None, "likes": None,
+        "spend": "f.spend_company_currency", ACCOUNT_SPEND: "f.spend", "engagements": None,
+        "likes": None,
         "network_conversions": "f.conversions", "interactions": "f.interactions",
         "sessions": None,
         # Impression shares over a range: each day's share weighted by its impressions, over
@@ -246,7 +254,7 @@ base as (
             value = f"cast(null as {'bigint' if name in _COUNTS else 'double'})"
         elif name in _COUNTS:
             value = f"cast(coalesce(p.{name}, 0) as bigint)"
-        elif name in ("spend", "network_conversions"):
+        elif name in ("spend", ACCOUNT_SPEND, "network_conversions"):
             value = f"cast(coalesce(p.{name}, 0) as double)"
         else:
             value = f"coalesce(p.{name}, 0)"

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from orchestration.paths import WAREHOUSE_ENV
-from reporting.catalog import ACCOUNT_SPEND, METRICS
 from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
 from reporting.dashboard.view import filters_from, label, tiles
 from tests.reporting.conftest import TODAY, USERS
@@ -27,15 +26,14 @@ LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals
 WITH_DELETED = {"Impressions": "5,900", "Clicks": "230", "Contacts": "5", "Deals": "1",
                 "Spend (USD)": "484.00", "ROI": "106.61%"}  # (1000 - 484) / 484
 # C3 (120 + 12 on 05-20) and C4 (8); P2 is the one contact; D1 is P1's, on facebook
-# and G1's euros at 1.25 dollars, once the measures sum them (reporting/queries.py)
-IN_EUROS = ACCOUNT_SPEND in METRICS
+# and G1's euros at 1.25 dollars
 GOOGLE_LAST_30_DAYS = {"Impressions": "1,100", "Clicks": "94", "Contacts": "1", "Deals": "0",
                        "Spend (USD)": "140.00",
-                       **({"Amount spent (EUR)": "112.00"} if IN_EUROS else {}),
+                       "Amount spent (EUR)": "112.00",
                        "ROI": "-100.00%"}
 GOOGLE_LAST_7_DAYS = {**GOOGLE_LAST_30_DAYS, "Impressions": "1,000", "Clicks": "84",
                       "Spend (USD)": "128.00",
-                      **({"Amount spent (EUR)": "102.40"} if IN_EUROS else {})}
+                      "Amount spent (EUR)": "102.40"}
 
 
 # F1 only (C1, C2): A1a, A1b and A2's rows; P1 and P5 converted on C1; D1 is P1's
@@ -137,7 +135,6 @@ def test_the_campaign_table_shows_hubspots_cpc_under_its_name(page):
         pytest.approx(200 / 35)
 
 
-@pytest.mark.skipif(not IN_EUROS, reason="the measures do not sum spend_account_currency yet")
 def test_drilling_into_one_accounts_campaign_shows_its_currency_too(page):
     page.run()
     page.selectbox(key="campaign").set_value("C3").run()

@@ -682,12 +682,6 @@ def test_rankings_leave_out_campaigns_that_spent_nothing_or_have_no_denominator(
 
 # -- spend in the ad accounts' currency -------------------------------------------------------
 
-needs_account_spend = pytest.mark.skipif(
-    ACCOUNT_SPEND not in METRICS,
-    reason="the measures do not sum spend_account_currency yet (reporting/queries.py)")
-
-
-@needs_account_spend
 def test_one_accounts_spend_is_shown_in_its_own_currency_too(reports):
     scope = reports.scope(Filters(date_preset="last_7_days", accounts=("G1",)))
     overview = reports.overview(scope)
@@ -705,7 +699,6 @@ def test_one_accounts_spend_is_shown_in_its_own_currency_too(reports):
     assert keywords["K3"][ACCOUNT_SPEND] == pytest.approx(72)  # 90 dollars
 
 
-@needs_account_spend
 def test_spends_in_several_currencies_are_never_added_up(reports):
     scope = reports.scope(WEEK)
     assert ACCOUNT_SPEND not in reports.overview(scope).columns
@@ -716,7 +709,6 @@ def test_spends_in_several_currencies_are_never_added_up(reports):
         reports.campaign_table(scope, sort=ACCOUNT_SPEND)
 
 
-@needs_account_spend
 def test_accounts_in_the_company_currency_show_their_spend_once(reports):
     scope = reports.scope(Filters(date_preset="last_7_days", networks=("facebook", "linkedin")))
     assert ACCOUNT_SPEND not in reports.overview(scope).columns  # the same dollars
