@@ -130,7 +130,7 @@ def fact_totals(engine: str, warehouse: Path) -> list:
             row = con.execute(FACT_TOTALS.format(
                 relation="marts.fct_ad_performance_daily")).fetchone()
     else:
-        folder = spark_home(warehouse) / "tables" / "marts.db" / "fct_ad_performance_daily"
+        folder = spark_home(warehouse) / "tables" / "intermediate.db" / "int_ad_performance_daily"
         with duckdb.connect() as con:
             row = con.execute(FACT_TOTALS.format(
                 relation=f"read_parquet('{folder}/date_day=*/*.parquet', "

@@ -371,7 +371,8 @@ def test_missing_exchange_rate_fails_the_build_naming_currency_and_day(built):
         where from_currency_code = '{currency}' and effective_at = (
             select min(effective_at) from raw_hubspot.exchange_rates
             where from_currency_code = '{currency}')""")
-    result = warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh")
+    result = warehouse.dbt("run", "--select", "int_ad_performance_daily fct_ad_performance_daily",
+                           "--full-refresh")
     assert not result.success
     message = " ".join(m for _, _, m in result.failures)
     assert f"missing exchange rate: {currency} to USD on {first.isoformat()}" in message
@@ -384,7 +385,8 @@ def test_a_row_without_a_required_field_fails_naming_the_table_and_field(built):
     warehouse.execute(f"""
         update raw_facebook_ads.ad_insights set campaign_id = null
         where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
-    result = warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh")
+    result = warehouse.dbt("run", "--select", "int_ad_performance_daily fct_ad_performance_daily",
+                           "--full-refresh")
     assert not result.success
     message = " ".join(m for _, _, m in result.failures)
     assert (f"raw_facebook_ads.ad_insights: the row account_id={row.account_id}, "
@@ -405,7 +407,8 @@ def _rate(warehouse, currency: str, day: dt.date) -> Decimal:
 def test_company_currency_override_converts_through_the_portal_currency(built):
     warehouse = built.copy("override_eur")
     result = warehouse.dbt("build", "--select", "int_exchange_rates_daily",
-                           "fct_ad_performance_daily", "dim_portal", "--full-refresh",
+                           "int_ad_performance_daily", "fct_ad_performance_daily", "dim_portal",
+                           "--full-refresh",
                            "--vars", "{company_currency: EUR}", "--exclude-resource-type",
                            "unit_test")
     assert result.success, result.failures
@@ -467,7 +470,7 @@ def test_negative_spend_and_duplicate_rows_fail_tests_naming_the_rows(built):
         select * from raw_facebook_ads.ad_insights
         where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
     warehouse.dbt("run", "--select", "+fct_ad_performance_daily", "--full-refresh")
-    result = warehouse.dbt("test", "--select", "fct_ad_performance_daily",
+    result = warehouse.dbt("test", "--select", "int_ad_performance_daily fct_ad_performance_daily",
                            "--store-failures")
     assert not result.success
     failed = {name for name, status, _ in result.failures if status == "fail"}

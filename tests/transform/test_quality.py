@@ -63,7 +63,8 @@ def test_negative_spend_fails_naming_the_account_day_and_ad(built):
     warehouse.execute(f"""
         update raw_facebook_ads.ad_insights set spend = '-5.00'
         where ad_id = '{row.ad_id}' and date_start = '{row.date_start}'""")
-    assert warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh").success
+    assert warehouse.dbt("run", "--select", "int_ad_performance_daily fct_ad_performance_daily",
+                         "--full-refresh").success
     result = run_suite(SPEND, warehouse.path)
     assert not result.success
     failure = _failed(result, "expect_column_values_to_be_between", "negative_spend_rows")
@@ -109,7 +110,8 @@ def test_a_dropped_raw_day_fails_naming_the_day_after_the_gap(built):
     warehouse.execute(f"""
         delete from raw_linkedin_ads.ad_analytics_daily
         where account_id = '{account}' and "date" = '{day}'""")
-    assert warehouse.dbt("run", "--select", "fct_ad_performance_daily", "--full-refresh").success
+    assert warehouse.dbt("run", "--select", "int_ad_performance_daily fct_ad_performance_daily",
+                         "--full-refresh").success
     result = run_suite(SPEND, warehouse.path)
     failure = _failed(result, "expect_column_values_to_be_between", "days_since_previous")
     assert failure.unexpected_count == 1
@@ -125,7 +127,7 @@ def test_a_spend_jump_is_flagged_as_a_warning(built):
         where network = 'facebook' group by all having sum(spend) >= 10
         order by ad_account_id, date_day limit 1 offset 20""").iloc[0]
     warehouse.execute(f"""
-        update marts.fct_ad_performance_daily set spend = spend * 100
+        update intermediate.int_ad_performance_daily set spend = spend * 100
         where network = 'facebook' and ad_account_id = '{account}'
             and date_day = date '{day:%Y-%m-%d}' + 1""")
     result = run_suite(SPEND_JUMPS, warehouse.path)
@@ -153,7 +155,7 @@ def test_spend_without_a_rate_fails_the_currency_suite(built):
         select min(currency_code) as c from marts.fct_ad_performance_daily
         where currency_code <> 'USD'""")["c"][0]
     warehouse.execute(f"""
-        update marts.fct_ad_performance_daily set exchange_rate = null
+        update intermediate.int_ad_performance_daily set exchange_rate = null
         where currency_code = '{currency}'""")
     result = run_suite(CURRENCY, warehouse.path)
     failure = _failed(result, "expect_column_values_to_be_between", "days_without_rate")
@@ -202,9 +204,9 @@ def test_a_fact_day_outside_the_loaded_range_fails_naming_the_account(built):
     # A fact row a day before anything was loaded for the account (a stale row a full refresh
     # would drop, or a model bug): nothing raw backs it.
     warehouse.execute(f"""
-        insert into marts.fct_ad_performance_daily
+        insert into intermediate.int_ad_performance_daily
         select * replace (date_day - interval 1 day as date_day)
-        from marts.fct_ad_performance_daily
+        from intermediate.int_ad_performance_daily
         where network = 'linkedin' and ad_account_id = '{account}' and date_day = '{first}'
         limit 1""")
     result = run_suite(TIME_ZONE, warehouse.path)
@@ -267,8 +269,8 @@ def test_the_check_command_reports_every_suite_and_fails_on_a_blocking_one(built
     assert "PASS spend on fct_ad_performance_daily" in out
     assert "WARN time_zone_alignment on dim_ad_accounts failed" in out
     assert "Data Docs: " in out and "index.html" in out
-    warehouse.execute("update marts.fct_ad_performance_daily set spend = -spend "
-                      "where ad_id = (select min(ad_id) from marts.fct_ad_performance_daily)")
+    warehouse.execute("update intermediate.int_ad_performance_daily set spend = -spend where"
+                      " ad_id = (select min(ad_id) from intermediate.int_ad_performance_daily)")
     assert main(["--warehouse", str(warehouse.path), "check", "--suite", "spend"]) == 1
     captured = capsys.readouterr()
     assert "FAIL spend on fct_ad_performance_daily failed" in captured.out

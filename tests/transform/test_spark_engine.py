@@ -140,7 +140,8 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     # of their date_day partitions; the staging views read the new load). Google's days then
     # hold the simulator's restated numbers, and the other networks' days (not reloaded) what
     # they held.
-    facts = ("fct_ad_performance_daily", "fct_keyword_performance_daily")
+    facts = ("int_ad_performance_daily", "int_keyword_performance_daily",
+             "fct_ad_performance_daily", "fct_keyword_performance_daily")
     with duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side:
         before = ad_days(read_side)
     world = World.generate("S", SEED, END_DATE)

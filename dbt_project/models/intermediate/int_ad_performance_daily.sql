@@ -8,7 +8,8 @@
     )
 }}
 {#-
-    One row per network + ad + date_day (the ad account's day).
+    One row per network + ad + date_day (the ad account's day): the incremental table behind the
+    mart fct_ad_performance_daily, which shows it without `dlt_load_id`.
 
     Incremental: a run rebuilds whole account-days, and only those whose inputs changed since the
     last build:

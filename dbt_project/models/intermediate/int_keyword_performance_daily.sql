@@ -8,10 +8,12 @@
     )
 }}
 {#-
-    One row per Google keyword + date_day (the customer's day). A criterion id is unique only
-    within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and position estimates
-    are the keyword's current values (Google reports them as settings, not per day).
-    Incremental like fct_ad_performance_daily: whole customer-days with metrics loaded since the
+    One row per Google keyword + date_day (the customer's day): the incremental table behind the
+    mart fct_keyword_performance_daily, which shows it without `dlt_load_id`. A criterion id is
+    unique only within its ad group, so a keyword is (ad_group_id, keyword_id). Bids and
+    position estimates are the keyword's current values (Google reports them as settings, not
+    per day).
+    Incremental like int_ad_performance_daily: whole customer-days with metrics loaded since the
     last build that differ from the built rows, whose exchange rate or currency is no longer
     the one they were converted with, or with a keyword whose bids or position estimates
     changed (the fact carries the keyword's current ones on every day); found before the model
@@ -92,7 +94,7 @@ rates as (
         and built.keyword_id = rebid.keyword_id
 {%- endset %}
 {#- The customer-days to rebuild are found before the model runs and written in as constants,
-    as in fct_ad_performance_daily. -#}
+    as in int_ad_performance_daily. -#}
 {%- set rebuild = account_days_to_rebuild(inputs, changed_days, ['ad_account_id']) %}
 with {{ inputs }},
 
