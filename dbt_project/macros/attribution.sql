@@ -300,3 +300,16 @@ multi_touch_credits as (
 
 )
 {% endmacro %}
+
+
+{#- Where a touch with ad tracking lands in the networks' hierarchy, from its joins to the known
+    ads (`ads`) and, when the ad is unknown, to the known campaigns (`campaigns`): `resolved_to`
+    ('ad', 'campaign' or null), then the account and campaign of whichever resolved. -#}
+{% macro resolved_ad_columns(ads='ads', campaigns='campaigns') -%}
+        case
+            when {{ ads }}.ad_id is not null then 'ad'
+            when {{ campaigns }}.campaign_id is not null then 'campaign'
+        end as resolved_to,
+        coalesce({{ ads }}.ad_account_id, {{ campaigns }}.ad_account_id) as ad_account_id,
+        coalesce({{ ads }}.campaign_id, {{ campaigns }}.campaign_id) as campaign_id
+{%- endmacro %}

@@ -51,13 +51,8 @@ resolved_leads as (
         {{ local_date('leads.submitted_at', "'" ~ portal_time_zone() ~ "'") }} as session_date,
         'paid_social' as channel,
         coalesce(ads.ad_id, campaigns.campaign_id) is not null as is_ad_interaction,
-        case
-            when ads.ad_id is not null then 'ad'
-            when campaigns.campaign_id is not null then 'campaign'
-        end as resolved_to,
         leads.network,
-        coalesce(ads.ad_account_id, campaigns.ad_account_id) as ad_account_id,
-        coalesce(ads.campaign_id, campaigns.campaign_id) as campaign_id,
+        {{ resolved_ad_columns() }},
         ads.ad_group_id,
         ads.ad_id,
         cast(null as {{ dbt.type_string() }}) as keyword_id,
@@ -92,4 +87,19 @@ from {{ ref('int_touchpoints_classified') }}
 
 union all
 
-select * from resolved_leads
+select
+    touch_id,
+    contact_id,
+    started_at,
+    session_date,
+    channel,
+    is_ad_interaction,
+    resolved_to,
+    network,
+    ad_account_id,
+    campaign_id,
+    ad_group_id,
+    ad_id,
+    keyword_id,
+    is_lead_form
+from resolved_leads

@@ -42,13 +42,8 @@ resolved as (
         sessions.started_at,
         sessions.session_date,
         sessions.channel,
-        case
-            when ads.ad_id is not null then 'ad'
-            when campaigns.campaign_id is not null then 'campaign'
-        end as resolved_to,
         sessions.network,
-        coalesce(ads.ad_account_id, campaigns.ad_account_id) as ad_account_id,
-        coalesce(ads.campaign_id, campaigns.campaign_id) as campaign_id,
+        {{ resolved_ad_columns() }},
         ads.ad_group_id,
         ads.ad_id,
         keywords.keyword_id,
