@@ -49,7 +49,9 @@ ACCOUNT_SPEND = "spend_account_currency"
 
 # HubSpot hides a connected Facebook account's deleted campaigns from its ads reports; so do the
 # reports here, unless asked to include them (their spend stays in the marts).
-HIDDEN_BY_DEFAULT = ("facebook", "deleted")  # (network, normalised campaign status)
+# Deleted only: Facebook's archived campaigns (also `deleted` once normalised) are still served
+# by its API and stay in view; `raw_status` tells them apart.
+HIDDEN_BY_DEFAULT = ("facebook", "DELETED")  # (network, the campaign's raw status)
 
 
 @dataclass(frozen=True)

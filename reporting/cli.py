@@ -360,7 +360,8 @@ def add_goal_commands(commands: argparse._SubParsersAction,
         parser.add_argument("--stage", help="the lifecycle stage of a contacts_in_stage or "
                                             f"cost_per_contact_in_stage goal: "
                                             f"{', '.join(LIFECYCLE_STAGES)}")
-        parser.add_argument("--target", required=required,
+        # not `target`: the top-level `--target` is the engine (orchestration/cli.py)
+        parser.add_argument("--target", dest="goal_target", required=required,
                             help="a count, an amount in the company currency, or a ratio "
                                  "(cost and ROI goals), above 0; a cost is met at or below it")
         parser.add_argument("--period", help=f"{', '.join(PERIOD_PRESETS)} (of the day "
@@ -438,7 +439,7 @@ def run_goals_add(args: argparse.Namespace, warehouse: Path) -> int:
     from reporting.goals import adding, check_against, current_goals, define, save
 
     holding = _goals_held(warehouse)
-    goal = define(name=args.name, goal_type=args.goal_type, target=args.target,
+    goal = define(name=args.name, goal_type=args.goal_type, target=args.goal_target,
                   period=args.period, start=args.start, end=args.end, stage=args.stage,
                   campaigns=_listed(args.campaign), owner=args.owner, goal_id=args.new_id,
                   taken=current_goals(warehouse))
@@ -460,7 +461,7 @@ def run_goals_change(args: argparse.Namespace, warehouse: Path) -> int:
     campaigns = [] if args.all_campaigns else (_listed(args.campaign) or None)
 
     def change(goal):
-        new = changed(goal, name=args.name, goal_type=args.goal_type, target=args.target,
+        new = changed(goal, name=args.name, goal_type=args.goal_type, target=args.goal_target,
                       period=args.period, start=args.start, end=args.end, stage=args.stage,
                       campaigns=campaigns, owner=args.owner, no_owner=args.no_owner)
         check_against(new, holding)

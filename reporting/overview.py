@@ -16,7 +16,8 @@ _HIDDEN_NETWORK, _HIDDEN_STATUS = HIDDEN_BY_DEFAULT
 _ADS = f"""
 with ads as (
     select f.*,
-        coalesce(c.network = '{_HIDDEN_NETWORK}' and c.status = '{_HIDDEN_STATUS}', false)
+        coalesce(c.network = '{_HIDDEN_NETWORK}' and upper(c.raw_status) = '{_HIDDEN_STATUS}',
+                 false)
             as is_hidden
     from marts.fct_ad_performance_daily as f
     left join marts.dim_campaigns as c

@@ -121,7 +121,7 @@ def _scope_where(level: Level, scope: Scope, params: dict[str, object]) -> str:
         params["statuses"] = list(scope.statuses)
     if not scope.include_deleted:
         network, status = HIDDEN_BY_DEFAULT
-        campaign.append(f"not (c.network = '{network}' and c.status = '{status}')")
+        campaign.append(f"not (c.network = '{network}' and upper(c.raw_status) = '{status}')")
     where = []
     if campaign:
         where.append("exists (select 1 from marts.dim_campaigns as c"

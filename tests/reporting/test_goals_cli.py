@@ -7,12 +7,13 @@ spent 254 (A1a 100 + 40, A1b 60, A2 30, A6 0 + 24) and had two new leads under
 first_form_submission (P9 on C6, P5 on C1)."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
 
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV, goals_file
+from orchestration.paths import ENGINE_ENV, WAREHOUSE_ENV, goals_file
 from reporting.goals import example_goals, read_goals
 from tests.reporting.conftest import build_fixture_warehouse
 
@@ -40,7 +41,9 @@ def progress(warehouse, capsys, *filters) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_goals_added_changed_and_removed_show_in_progress_at_once(warehouse, capsys):
+def test_goals_added_changed_and_removed_show_in_progress_at_once(warehouse, capsys,
+                                                                  monkeypatch):
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
     assert run(warehouse, "goals", "add", "--name", "Facebook June spend", "--type", "spend",
                "--target", "500", *JUNE, "--campaign", "facebook", "--owner", "user:U1",
                *TODAY) == 0
@@ -48,6 +51,8 @@ def test_goals_added_changed_and_removed_show_in_progress_at_once(warehouse, cap
     assert said.startswith("Added goal facebook_june_spend: 'Facebook June spend', spend target "
                            "500 over 2026-06-01..2026-06-30, every facebook campaign, owned by "
                            "user:U1 (u1@example.com)")
+    # a goal's --target is not the command's engine (--target duckdb|spark)
+    assert ENGINE_ENV not in os.environ
     # 500 x 15/30 = 250 expected; 254 spent: pace 254/250
     goal = progress(warehouse, capsys, "--user", "U1").loc["facebook_june_spend"]
     assert (goal.actual, goal.expected_by_today, goal.status) == (254, 250, "on_track")

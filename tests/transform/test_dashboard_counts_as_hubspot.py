@@ -38,7 +38,7 @@ def test_the_contacts_tile_counts_new_contacts_from_ads_lead_ads_included(built,
     # HubSpot's default report, first_form_submission, without the campaigns it hides
     hidden = set(built.query("""
         select campaign_id from marts.dim_campaigns
-        where network = 'facebook' and status = 'deleted'""")["campaign_id"])
+        where network = 'facebook' and raw_status = 'DELETED'""")["campaign_id"])
     credited = attributed_contacts(world, "first_form_submission")
     credited = credited[~credited["campaign_id"].astype(str).isin(hidden)]
     expected = credited["contact_id"].nunique()
