@@ -45,9 +45,10 @@ from benchmarks.ingestion import machine
 from benchmarks.warehouse import dbt_step
 from orchestration.paths import BENCHMARK_RESULTS_DIR
 
-ATTRIBUTION_MODELS = ["int_contact_conversions", "int_attribution_paths",
-                      "int_attribution_state_weights", "fct_contact_attribution",
-                      "fct_deal_attribution", "fct_campaign_performance_daily"]
+ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
+                      "int_attribution_paths", "int_attribution_state_weights",
+                      "fct_contact_attribution", "fct_deal_attribution",
+                      "fct_campaign_credit_by_model_daily"]
 
 
 def synthetic_paths(n_paths: int, n_states: int, seed: int = 11,
@@ -151,7 +152,7 @@ def run_warehouse(warehouse: Path) -> dict:
         copy = workdir / "bench.duckdb"
         shutil.copy(warehouse, copy)
         env = dict(os.environ)
-        prepared = dbt_step(["run", "--select", "+fct_campaign_performance_daily",
+        prepared = dbt_step(["run", "--select", "+fct_campaign_credit_by_model_daily",
                              "--exclude", *ATTRIBUTION_MODELS], copy, workdir, env)
         step = dbt_step(["run", "--select", *ATTRIBUTION_MODELS], copy, workdir, env)
 
@@ -160,7 +161,7 @@ def run_warehouse(warehouse: Path) -> dict:
                      for schema, name in [("intermediate", "int_attribution_paths"),
                                           ("marts", "fct_contact_attribution"),
                                           ("marts", "fct_deal_attribution"),
-                                          ("marts", "fct_campaign_performance_daily")]}
+                                          ("marts", "fct_campaign_credit_by_model_daily")]}
             sizes["contacts"] = con.execute(
                 "select count(*) from staging.stg_hubspot__contacts").fetchone()[0]
             sizes["sessions"] = con.execute(
@@ -198,7 +199,7 @@ def record(kind: str, payload: dict | list) -> Path:
                   f"{rows['int_attribution_paths']:,} path touches, "
                   f"{rows['fct_contact_attribution']:,} contact credits, "
                   f"{rows['fct_deal_attribution']:,} deal credits, "
-                  f"{rows['fct_campaign_performance_daily']:,} campaign-days.\n",
+                  f"{rows['fct_campaign_credit_by_model_daily']:,} credited campaign-days.\n",
                   "| model | seconds |", "|---|---:|"]
         for name in ATTRIBUTION_MODELS:
             lines.append(f"| {name} | {payload['models'].get(name, float('nan')):.1f} |")

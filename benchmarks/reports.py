@@ -30,7 +30,8 @@ from reporting.publish import latest_day
 from reporting.reports import Filters, Reports
 
 TARGET_MS = 200
-TABLES = ("fct_campaign_performance_daily", "fct_ad_performance_daily",
+TABLES = ("fct_campaign_performance_daily", "fct_campaign_credit_by_model_daily",
+          "fct_ad_performance_daily",
           "fct_contact_attribution", "fct_deal_attribution", "dim_campaigns", "dim_ads")
 
 
