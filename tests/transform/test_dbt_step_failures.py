@@ -27,7 +27,7 @@ def test_a_failed_model_and_a_failed_test_are_named_with_dbts_reason(built, monk
     """)["account_id"][0]
     warehouse.execute(f"""
         update raw_facebook_ads.ad_accounts set currency = 'XYZ' where account_id = '{account}';
-        drop table marts.fct_ad_performance_daily""")
+        drop table intermediate.int_ad_performance_daily""")
     outcome = _transform(warehouse, monkeypatch)
     assert not outcome.success
     message = outcome.failure_message()
