@@ -50,6 +50,11 @@ class Suite:
     # Other tables the query reads (shown as the check's extra dependencies).
     reads: list[str] = field(default_factory=list)
 
+    @property
+    def check_name(self) -> str:
+        """The name Dagster shows the suite's asset check under (and `check --suite` takes)."""
+        return f"gx_{self.name}"
+
 
 # -- spend --------------------------------------------------------------------------------------
 

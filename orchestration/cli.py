@@ -134,7 +134,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="run the data-quality suites on the warehouse")
     check.add_argument("--suite", action="append", dest="suites", metavar="NAME",
-                       help="only this suite (repeatable); default: all")
+                       help="only this check, by the name Dagster shows (gx_spend) or the suite's "
+                            "(spend); repeatable; default: all")
     check.set_defaults(handler=cmd_check)
 
     from reporting.cli import add_commands as add_report_commands
@@ -172,10 +173,34 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.set_defaults(handler=cmd_dashboard)
     add_dashboard_arguments(dashboard, warehouse_path)
 
-    dev = commands.add_parser("dev", help="open the Dagster UI on this code location")
+    dev = commands.add_parser(
+        "dev", help="open the Dagster UI on this code location",
+        description="Start `dagster dev` on this project's definitions and warehouse. Anything "
+                    "after `--` goes to dagster dev as it is (`ads-analytics dev -- --host "
+                    "0.0.0.0`).")
+    dev.add_argument("--port", type=int, default=None,
+                     help="the UI's port (dagster's default: 3000)")
+    dev.add_argument("dagster_args", nargs=argparse.REMAINDER,
+                     help="after --: more options for dagster dev")
     _add_target(dev)
     dev.set_defaults(handler=cmd_dev)
+    _global_options_anywhere(parser)
     return parser
+
+
+def _global_options_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept `--warehouse` and `-v` after the subcommand too (`ads-analytics report campaigns
+    --warehouse FILE`): every subcommand's parser, at any depth, gets them with no default of
+    its own, so a value given there wins and one given before the subcommand stays."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in {id(p): p for p in action.choices.values()}.values():
+            sub.add_argument("--warehouse", default=argparse.SUPPRESS,
+                             help="DuckDB file (as before the subcommand)")
+            sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="show pipeline logs (as before the subcommand)")
+            _global_options_anywhere(sub)
 
 
 def _add_world_options(command: argparse.ArgumentParser) -> None:
@@ -458,11 +483,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     warehouse = warehouse_path()
     if not warehouse.exists():
         raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
-    names = [suite.name for suite in SUITES]
-    unknown = sorted(set(args.suites or []) - set(names))
+    # a suite by its check's name, as Dagster shows it (gx_spend), or by its own (spend)
+    names = [suite.check_name for suite in SUITES]
+    known = set(names) | {suite.name for suite in SUITES}
+    unknown = sorted(set(args.suites or []) - known)
     if unknown:
-        raise CliError(f"unknown suite {', '.join(unknown)}; the suites are {', '.join(names)}")
-    chosen = [suite for suite in SUITES if not args.suites or suite.name in args.suites]
+        raise CliError(f"unknown check {', '.join(unknown)}; the checks are {', '.join(names)}")
+    chosen = [suite for suite in SUITES
+              if not args.suites or {suite.name, suite.check_name} & set(args.suites)]
     try:
         results, docs = run_suites(chosen, warehouse)
     except SuiteError as exc:
@@ -470,9 +498,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     blocking_failures = []
     for suite, result in results:
         status = "PASS" if result.success else ("FAIL" if suite.blocking else "WARN")
-        print(f"{status} {result.describe()}")
+        print(f"{status} {suite.check_name}: {result.describe()}")
         if not result.success and suite.blocking:
-            blocking_failures.append(suite.name)
+            blocking_failures.append(suite.check_name)
     print(f"Data Docs: {docs}")
     if blocking_failures:
         raise CliError(f"blocking checks failed: {', '.join(blocking_failures)}")
@@ -545,10 +573,21 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
            WAREHOUSE_ENV: str(warehouse_path())}
-    dagster = Path(sys.executable).parent / "dagster"
-    os.execve(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions",
-                             "--working-directory", str(REPO_ROOT)], env)
+    command = dev_command(args)
+    os.execve(command[0], command, env)
     return 0
+
+
+def dev_command(args: argparse.Namespace) -> list[str]:
+    """The `dagster dev` command line `ads-analytics dev` runs: this project's definitions, the
+    port asked for, and whatever came after `--`."""
+    dagster = Path(sys.executable).parent / "dagster"
+    extra = list(args.dagster_args or [])
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    port = ["--port", str(args.port)] if args.port is not None else []
+    return [str(dagster), "dev", "-m", "orchestration.definitions",
+            "--working-directory", str(REPO_ROOT), *port, *extra]
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def to_check_result(suite: Suite, result: "SuiteResult", docs: Path | None = Non
 
 
 def check_name(suite: Suite) -> str:
-    return f"gx_{suite.name}"
+    return suite.check_name
 
 
 def _spec(suite: Suite) -> AssetCheckSpec:

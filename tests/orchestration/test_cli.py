@@ -97,7 +97,7 @@ def test_check_names_unknown_suites_and_missing_tables_in_one_line(tmp_path, cap
     duckdb.connect(str(warehouse)).close()
     assert main(["--warehouse", str(warehouse), "check", "--suite", "nope"]) == 1
     err = capsys.readouterr().err
-    assert "unknown suite nope; the suites are spend, spend_jumps" in err
+    assert "unknown check nope; the checks are gx_spend, gx_spend_jumps" in err
     assert main(["--warehouse", str(warehouse), "check", "--suite", "spend"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("ads-analytics: error: suite spend could not run:")
@@ -113,3 +113,26 @@ def test_a_warehouse_folder_that_cannot_be_written_is_one_line(tmp_path, capsys)
         assert err.count("\n") == 0 and "Traceback" not in err
         assert err.startswith("ads-analytics: error: the warehouse's folder "
                               "/sys/ads-analytics cannot be written (Operation not permitted)")
+
+
+def test_global_options_are_taken_after_the_subcommand_too(tmp_path, monkeypatch, capsys):
+    """`--warehouse` (and `-v`) before the subcommand or after it, at any depth; after it wins."""
+    monkeypatch.delenv("ADS_ANALYTICS_WAREHOUSE", raising=False)
+    before, after = tmp_path / "before.duckdb", tmp_path / "after.duckdb"
+    assert main(["report", "campaigns", "--warehouse", str(after), "-v"]) == 1
+    assert f"no warehouse at {after}" in capsys.readouterr().err
+    assert main(["--warehouse", str(before), "report", "campaigns"]) == 1
+    assert f"no warehouse at {before}" in capsys.readouterr().err
+    assert main(["--warehouse", str(before), "check", "--warehouse", str(after)]) == 1
+    err = capsys.readouterr().err
+    assert str(after) in err and str(before) not in err
+
+
+def test_dev_takes_a_port_and_passes_what_follows_the_double_dash_to_dagster():
+    from orchestration.cli import _parser, dev_command
+
+    args = _parser().parse_args(["dev", "--port", "3001", "--", "--host", "0.0.0.0"])
+    command = dev_command(args)
+    assert command[1:3] == ["dev", "-m"] and "orchestration.definitions" in command
+    assert command[-4:] == ["--port", "3001", "--host", "0.0.0.0"]
+    assert "--port" not in dev_command(_parser().parse_args(["dev"]))

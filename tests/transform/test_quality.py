@@ -266,12 +266,12 @@ def test_the_check_command_reports_every_suite_and_fails_on_a_blocking_one(built
     warehouse = built.copy("cli_check")
     assert main(["--warehouse", str(warehouse.path), "check"]) == 0
     out = capsys.readouterr().out
-    assert "PASS spend on fct_ad_performance_daily" in out
-    assert "WARN time_zone_alignment on dim_ad_accounts failed" in out
+    assert "PASS gx_spend: spend on fct_ad_performance_daily" in out
+    assert "WARN gx_time_zone_alignment: time_zone_alignment on dim_ad_accounts failed" in out
     assert "Data Docs: " in out and "index.html" in out
     warehouse.execute("update intermediate.int_ad_performance_daily set spend = -spend where"
                       " ad_id = (select min(ad_id) from intermediate.int_ad_performance_daily)")
-    assert main(["--warehouse", str(warehouse.path), "check", "--suite", "spend"]) == 1
+    assert main(["--warehouse", str(warehouse.path), "check", "--suite", "gx_spend"]) == 1
     captured = capsys.readouterr()
-    assert "FAIL spend on fct_ad_performance_daily failed" in captured.out
+    assert "FAIL gx_spend: spend on fct_ad_performance_daily failed" in captured.out
     assert "ads-analytics: error: blocking checks failed: spend" in captured.err
