@@ -274,4 +274,4 @@ def test_the_check_command_reports_every_suite_and_fails_on_a_blocking_one(built
     assert main(["--warehouse", str(warehouse.path), "check", "--suite", "gx_spend"]) == 1
     captured = capsys.readouterr()
     assert "FAIL gx_spend: spend on fct_ad_performance_daily failed" in captured.out
-    assert "ads-analytics: error: blocking checks failed: spend" in captured.err
+    assert "ads-analytics: error: blocking checks failed: gx_spend" in captured.err
