@@ -296,23 +296,34 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
         accounts in view share one other than the company currency (as the default columns
         have it)."""
         columns = list(columns)
-        if ACCOUNT_SPEND in METRICS and ACCOUNT_SPEND not in columns and "spend" in columns:
-            currencies = self.account_currencies(scope, level)
-            if len(currencies) == 1 and currencies[0] != self.company_currency:
-                columns.insert(columns.index("spend") + 1, ACCOUNT_SPEND)
+        if ACCOUNT_SPEND in columns or "spend" not in columns:
+            return columns
+        return self._with_account_spend(columns, self.account_currencies(scope, level))
+
+    def _with_account_spend(self, columns: list[str], currencies: list[str]) -> list[str]:
+        """`with_account_spend` given the currencies in view."""
+        if (ACCOUNT_SPEND not in columns and "spend" in columns and len(currencies) == 1
+                and currencies[0] != self.company_currency):
+            columns = [*columns]
+            columns.insert(columns.index("spend") + 1, ACCOUNT_SPEND)
         return columns
 
     def _metrics(self, scope: Scope, level: Level, columns: Sequence[str] | None,
-                 defaults: Sequence[str]) -> tuple[list[str], str | None]:
+                 defaults: Sequence[str], sort: str | None = None
+                 ) -> tuple[list[str], str | None]:
         """The metrics asked for (else `defaults` `with_account_spend`), and the accounts'
-        currency when the spend in it is among them. Several currencies' spends are never
-        added up."""
+        currency when the spend in it is among them or sorts the rows. Several currencies'
+        spends are never added up. The currencies in view are read once, and only when the
+        spend in them may be wanted."""
         metrics = list(_check_all("column", list(columns or defaults), list(METRICS)))
-        if not columns:
-            metrics = self.with_account_spend(scope, metrics, level)
-        if ACCOUNT_SPEND not in metrics:
+        wanted = ACCOUNT_SPEND in metrics or sort == ACCOUNT_SPEND
+        if not (wanted or (not columns and "spend" in metrics)):
             return metrics, None
         currencies = self.account_currencies(scope, level)
+        if not columns:
+            metrics = self._with_account_spend(metrics, currencies)
+        if ACCOUNT_SPEND not in metrics and sort != ACCOUNT_SPEND:
+            return metrics, None
         if len(currencies) > 1:
             raise InvalidFilter("column", ACCOUNT_SPEND, expected=(
                 "one account currency in view (these accounts spend in "
@@ -367,10 +378,9 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
                 under = [name for name in TABLE_LEVELS if key in LEVELS[name].keys]
                 raise InvalidFilter(f"{what} filter at level", level,
                                     expected=f"a level with {what}s: {', '.join(under)}")
+        # sorted by the spend in the accounts' currency, shown or not: one currency's amounts
         metrics, currency = self._metrics(scope, chosen, columns,
-                                          DEFAULT_COLUMNS[scope.roi_setting])
-        if sort == ACCOUNT_SPEND:  # sorted by, shown or not: one currency's amounts only
-            self._metrics(scope, chosen, [ACCOUNT_SPEND], ())
+                                          DEFAULT_COLUMNS[scope.roi_setting], sort=sort)
         order = []
         computed = list(metrics)
         if sort is not None:

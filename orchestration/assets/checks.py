@@ -41,7 +41,7 @@ def to_check_result(suite: Suite, result: "SuiteResult", docs: Path | None = Non
         metadata["data_docs"] = MetadataValue.path(str(docs))
     return AssetCheckResult(
         asset_key=AssetKey([suite.asset]),
-        check_name=check_name(suite),
+        check_name=suite.check_name,
         passed=result.success,
         severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
         description=result.describe(),
@@ -49,13 +49,9 @@ def to_check_result(suite: Suite, result: "SuiteResult", docs: Path | None = Non
     )
 
 
-def check_name(suite: Suite) -> str:
-    return suite.check_name
-
-
 def _spec(suite: Suite) -> AssetCheckSpec:
     return AssetCheckSpec(
-        name=check_name(suite),
+        name=suite.check_name,
         asset=AssetKey([suite.asset]),
         additional_deps=[AssetKey([name]) for name in suite.reads],
         blocking=suite.blocking,
@@ -78,7 +74,7 @@ def build_quality_checks() -> AssetsDefinition:
 
         selected = {key.name for key in context.selected_asset_check_keys}
         results, docs = run_suites(
-            [suite for suite in SUITES if check_name(suite) in selected], warehouse.build)
+            [suite for suite in SUITES if suite.check_name in selected], warehouse.build)
         for suite, result in results:
             yield to_check_result(suite, result, docs)
 

@@ -68,38 +68,14 @@ resolved_leads as (
 
 )
 
-select
-    session_id as touch_id,
-    contact_id,
-    started_at,
-    session_date,
-    channel,
-    is_ad_interaction,
-    resolved_to,
-    network,
-    ad_account_id,
-    campaign_id,
-    ad_group_id,
-    ad_id,
-    keyword_id,
-    false as is_lead_form
+{#- the two kinds of touch in one column order -#}
+{%- set touch_columns = ['contact_id', 'started_at', 'session_date', 'channel',
+                         'is_ad_interaction', 'resolved_to', 'network', 'ad_account_id',
+                         'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id'] %}
+select session_id as touch_id, {{ touch_columns | join(', ') }}, false as is_lead_form
 from {{ ref('int_touchpoints_classified') }}
 
 union all
 
-select
-    touch_id,
-    contact_id,
-    started_at,
-    session_date,
-    channel,
-    is_ad_interaction,
-    resolved_to,
-    network,
-    ad_account_id,
-    campaign_id,
-    ad_group_id,
-    ad_id,
-    keyword_id,
-    is_lead_form
+select touch_id, {{ touch_columns | join(', ') }}, is_lead_form
 from resolved_leads
