@@ -469,3 +469,19 @@ def hostile_warehouse(tmp_path_factory) -> Path:
             con.execute("update marts.dim_keywords set keyword_text = $text"
                         " where keyword_id = $id", {"text": text, "id": keyword})
     return path
+
+
+def signed_out_app(warehouse: Path, users_file: Path, monkeypatch):
+    """The dashboard page over `warehouse` in Streamlit's in-process AppTest, before signing in:
+    the fixed today of the hand-built warehouse, the users of `users_file`, sign-in required."""
+    from streamlit.testing.v1 import AppTest
+
+    from orchestration.paths import WAREHOUSE_ENV
+    from reporting.dashboard import APP, NO_AUTH_ENV, TODAY_ENV
+    from reporting.dashboard.users import USERS_ENV
+
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
+    monkeypatch.setenv(USERS_ENV, str(users_file))
+    monkeypatch.delenv(NO_AUTH_ENV, raising=False)
+    return AppTest.from_file(str(APP), default_timeout=30)

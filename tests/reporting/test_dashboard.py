@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.paths import WAREHOUSE_ENV
-from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
+from reporting.dashboard import serve, stop, url, wait_until_ready
 from reporting.dashboard.view import filters_from, label, tiles
-from tests.reporting.conftest import TODAY, USERS
+from tests.reporting.conftest import TODAY, USERS, signed_out_app
 
 LAST_30_DAYS = {"Impressions": "5,400", "Clicks": "217", "Contacts": "4", "Deals": "1",
                 "Spend (USD)": "460.00", "ROI": "117.39%"}  # (1000 - 460) / 460
@@ -44,16 +44,7 @@ U1_LAST_30_DAYS = {"Impressions": "4,000", "Clicks": "120", "Contacts": "2", "De
 
 @pytest.fixture
 def signed_out(fixture_warehouse, users_file, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from reporting.dashboard import NO_AUTH_ENV
-    from reporting.dashboard.users import USERS_ENV
-
-    monkeypatch.setenv(WAREHOUSE_ENV, str(fixture_warehouse))
-    monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
-    monkeypatch.setenv(USERS_ENV, str(users_file))
-    monkeypatch.delenv(NO_AUTH_ENV, raising=False)
-    return AppTest.from_file(str(APP), default_timeout=30)
+    return signed_out_app(fixture_warehouse, users_file, monkeypatch)
 
 
 def sign_in(app, name: str, password: str | None = None):
@@ -435,11 +426,21 @@ def sign_in_with_browser(driver, url: str, name: str) -> None:
 
 
 def click_text(driver, css: str, text: str) -> None:
+    """Click the first `css` element reading `text`; a redraw may replace it between finding
+    and clicking (stale), so find it again until a click lands, or fail after WAIT."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    matches = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.text == text]
-    assert matches, f"nothing reading {text!r} in {css}"
-    matches[0].click()
+    def clicked(d) -> bool:
+        matches = [e for e in d.find_elements(By.CSS_SELECTOR, css) if e.text == text]
+        if matches:
+            matches[0].click()
+        return bool(matches)
+
+    WebDriverWait(driver, WAIT, poll_frequency=0.2,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(
+        clicked, f"nothing reading {text!r} in {css}")
 
 
 def assert_is_a_drawn_page(png: Path, tiles: list[tuple[int, int, int, int]]) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from orchestration.paths import WAREHOUSE_ENV, goals_file
-from reporting.dashboard import APP, TODAY_ENV, serve, stop, url, wait_until_ready
+from orchestration.paths import goals_file
+from reporting.dashboard import serve, stop, url, wait_until_ready
 from reporting.goals import Goal, goals_text, read_goals
-from tests.reporting.conftest import TODAY, build_fixture_warehouse
+from tests.reporting.conftest import TODAY, build_fixture_warehouse, signed_out_app
 from tests.reporting.test_dashboard import (
     WAIT,
     browser,  # noqa: F401 (the fixture)
@@ -44,16 +44,7 @@ def warehouse(tmp_path):
 
 @pytest.fixture
 def signed_out(warehouse, users_file, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from reporting.dashboard import NO_AUTH_ENV
-    from reporting.dashboard.users import USERS_ENV
-
-    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
-    monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
-    monkeypatch.setenv(USERS_ENV, str(users_file))
-    monkeypatch.delenv(NO_AUTH_ENV, raising=False)
-    return AppTest.from_file(str(APP), default_timeout=30)
+    return signed_out_app(warehouse, users_file, monkeypatch)
 
 
 def goals_page(signed_out, name: str):
