@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
 from benchmarks.warehouse import dbt_step
-from orchestration.paths import BENCHMARK_RESULTS_DIR
+from core.paths import BENCHMARK_RESULTS_DIR
 
 ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
                       "int_attribution_paths", "int_attribution_state_weights",

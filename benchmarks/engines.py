@@ -34,15 +34,10 @@ import requests
 
 from benchmarks.ingestion import machine, start_simulator
 from benchmarks.warehouse import dbt_step, load_all
-from orchestration.dbt import dbt_executable
-from orchestration.paths import (
-    BENCHMARK_RESULTS_DIR,
-    DBT_PROJECT_DIR,
-    RAW_PARQUET_ENV,
-    REPO_ROOT,
-    spark_home,
-)
-from orchestration.spark import engine_env, raw_tables_with_files
+from core.layout import WarehouseLayout
+from core.paths import BENCHMARK_RESULTS_DIR, DBT_PROJECT_DIR, REPO_ROOT, dbt_executable
+from core.settings import RAW_PARQUET_ENV, Settings
+from orchestration.read_side import raw_tables_with_files
 
 ENGINES = ("duckdb", "spark")
 
@@ -130,7 +125,8 @@ def fact_totals(engine: str, warehouse: Path) -> list:
             row = con.execute(FACT_TOTALS.format(
                 relation="marts.fct_ad_performance_daily")).fetchone()
     else:
-        folder = spark_home(warehouse) / "tables" / "intermediate.db" / "int_ad_performance_daily"
+        folder = (WarehouseLayout(warehouse).spark_home / "tables" / "intermediate.db"
+                  / "int_ad_performance_daily")
         with duckdb.connect() as con:
             row = con.execute(FACT_TOTALS.format(
                 relation=f"read_parquet('{folder}/date_day=*/*.parquet', "
@@ -146,8 +142,9 @@ def engine_places(tmp: Path, settings: dict[str, str]) -> dict[str, tuple[Path, 
         workdir = tmp / engine
         workdir.mkdir()
         warehouse = workdir / "warehouse.duckdb"
-        places[engine] = (warehouse, workdir,
-                          {**os.environ, **settings, **engine_env(warehouse, engine)})
+        dbt = Settings(warehouse=warehouse, engine=engine).dbt_environment(
+            database=warehouse, child_lock=False)
+        places[engine] = (warehouse, workdir, {**os.environ, **settings, **dbt})
     return places
 
 

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import requests
 
-from ingestion.common.pipeline import load_memory_limit
+from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
+from core.settings import Settings
 from ingestion.registry import SOURCE_NAMES
-from orchestration.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
 
 SOURCES = list(SOURCE_NAMES)
 # The daily metrics ("insight") tables per source; HubSpot's biggest table is its page views.
@@ -101,15 +101,17 @@ def load_one(source: str, warehouse: Path) -> dict:
     """Child process: load one source from the configured simulator; report time, rows, memory."""
     import duckdb
 
+    from core.settings import Settings
     from ingestion.common.pipeline import DATASETS, make_pipeline, run_source
     from ingestion.registry import source_factory
-    from orchestration.paths import raw_parquet_dir
 
-    pipeline = make_pipeline(source, warehouse)
+    settings = Settings.from_environment(warehouse=warehouse)
+    raw_parquet = settings.raw_parquet_dir
+    pipeline = make_pipeline(source, warehouse, raw_parquet=raw_parquet,
+                             memory_limit=settings.load_memory_limit)
     started = time.monotonic()
     run_source(source_factory(source)(), pipeline)
     seconds = time.monotonic() - started
-    raw_parquet = raw_parquet_dir(warehouse.resolve())
     if raw_parquet is not None:  # the Spark engine's raw layer: every load's rows
         import pyarrow.dataset as ds
 
@@ -190,7 +192,7 @@ def load_in_child(source: str, settings: dict[str, str], size: str) -> dict:
 def start_record(path: Path, replay: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — {machine()}; DuckDB load "
-             f"memory limit {load_memory_limit()}"
+             f"memory limit {Settings.from_environment().load_memory_limit}"
              + ("; replayed answers (the simulator's rendering not measured)" if replay else "")
              + "\n",
              "| size | source | fact rows | all rows | seconds | fact rows/s | all rows/s | "

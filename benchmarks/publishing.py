@@ -3,7 +3,7 @@
     python -m benchmarks.publishing --gib 0.5 4        synthetic warehouses of those sizes
     python -m benchmarks.publishing --warehouse FILE   a real warehouse (its build is made from it)
 
-A run's last step copies its build over the warehouse readers open (orchestration/publishing.py):
+A run's last step copies its build over the warehouse readers open (core/publishing.py):
 the cost grows with the file, not with what is in it, so a synthetic file of a warehouse's size
 (random numbers and text, which DuckDB cannot compress away) measures it as well as the real
 one. Meanwhile a reader process opens the warehouse read-only every 100 ms and reads a count;
@@ -26,8 +26,9 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.ingestion import machine
-from orchestration.paths import BENCHMARK_RESULTS_DIR, build_file
-from orchestration.publishing import prepare_build, publish
+from core.layout import WarehouseLayout
+from core.paths import BENCHMARK_RESULTS_DIR
+from core.publishing import prepare_build, publish
 
 # A reader in its own process, as a dashboard or a BI tool is: it opens the warehouse
 # read-only every 100 ms, runs a query, closes, and writes what it read (or its error) and how
@@ -121,7 +122,7 @@ def main() -> None:
             result = measure(warehouse)
             record(f"synthetic {gib} GiB", result)
             print(result, flush=True)
-            build_file(warehouse).unlink()
+            WarehouseLayout(warehouse).build.unlink()
             shutil.rmtree(folder)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks.ingestion import machine, start_simulator
 from benchmarks.warehouse import dbt_step, load_all
-from orchestration.paths import BENCHMARK_RESULTS_DIR
+from core.paths import BENCHMARK_RESULTS_DIR
 from reporting.publish import latest_day
 from reporting.reports import Filters, Reports
 

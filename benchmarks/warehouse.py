@@ -36,14 +36,10 @@ from pathlib import Path
 import requests
 
 from benchmarks.ingestion import machine, start_simulator
+from core.paths import BENCHMARK_RESULTS_DIR, DBT_PROJECT_DIR, REPO_ROOT, dbt_executable
+from core.portal import loaded_settings
+from core.settings import Settings
 from ingestion.registry import SOURCE_NAMES
-from orchestration.dbt import dbt_executable
-from orchestration.paths import (
-    BENCHMARK_RESULTS_DIR,
-    DBT_PROJECT_DIR,
-    REPO_ROOT,
-    portal_time_zone,
-)
 
 # The attribution models and everything downstream of them: benchmarked apart.
 ATTRIBUTION = ["int_contact_conversions+", "int_touchpoints_classified+",
@@ -219,7 +215,8 @@ def run_size(size: str, seed: int, path: Path, keep: Path | None = None,
             floor = floor_step(warehouse, env)
             floor_sessions = floor_step(
                 warehouse, env,
-                FLOOR_WITH_SESSIONS_SQL.replace("{time_zone}", portal_time_zone(warehouse)))
+                FLOOR_WITH_SESSIONS_SQL.replace("{time_zone}", loaded_settings(
+                    warehouse, Settings.from_environment().portal_overrides).time_zone))
             print(f"  floor: {floor['seconds']:.1f} s wall, "
                   f"{floor_sessions['seconds']:.1f} s with sessions", flush=True)
             full = dbt_step(["run", "--full-refresh", "--exclude", *ATTRIBUTION], warehouse,

@@ -21,6 +21,8 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from core.layout import WarehouseLayout
+
 if TYPE_CHECKING:
     from expectations.suites import Suite
 
@@ -167,7 +169,7 @@ def docs_index(docs_root: Path) -> Path:
 
 def quality_dir(warehouse: Path) -> Path:
     """The Great Expectations project (suites, results, Data Docs) kept beside a warehouse."""
-    return warehouse.parent / "quality"
+    return WarehouseLayout(warehouse).quality
 
 
 def run_suite(suite: Suite, warehouse: Path, docs_root: Path | None = None) -> SuiteResult:

@@ -17,9 +17,9 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.paths import dbt_project_var
 from expectations.iso4217 import CURRENCY_CODES
 from ingestion.common.incremental import latest_day_anywhere
-from orchestration.paths import dbt_project_var
 
 # A day's spend this many times the previous day's (when that was at least JUMP_FLOOR) is flagged.
 JUMP_FACTOR = 10

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.layout import WarehouseLayout
+from core.portal import loaded_settings
+from core.settings import FIRST_DAY_ENV, Settings
 from ingestion.common.incremental import date_chunks
 
 
@@ -31,7 +34,7 @@ class BackfillOutcome:
 
 
 def progress_path(warehouse: Path, start: dt.date, end: dt.date, chunk_days: int) -> Path:
-    return warehouse.parent / "backfills" / f"{warehouse.stem}_{start}_{end}_{chunk_days}d.json"
+    return WarehouseLayout(warehouse).backfills / f"{start}_{end}_{chunk_days}d.json"
 
 
 def _read_done(path: Path) -> set[str]:
@@ -60,7 +63,7 @@ def run_backfill(
     start: dt.date,
     end: dt.date,
     chunk_days: int,
-    warehouse: Path,
+    settings: Settings,
     run_job: Callable[[str, dict[str, str]], object],
     say: Callable[[str], None] = print,
 ) -> BackfillOutcome:
@@ -69,13 +72,14 @@ def run_backfill(
     `run_job(name, tags)` runs a job of the definitions with those run tags and returns its
     outcome (with `success` and `failure_message()`); a failed chunk raises RuntimeError naming
     the chunk, after recording the chunks before it."""
-    from orchestration.assets.ingestion import FIRST_DAY_ENV, daily_partitions
+    from orchestration.assets.ingestion import daily_partitions
     from orchestration.definitions import LOAD_JOB, TRANSFORM_JOB
-    from orchestration.paths import portal_time_zone
 
     if end < start:
         raise ValueError(f"the backfill ends ({end}) before it starts ({start})")
-    partitions = daily_partitions(portal_time_zone(warehouse))
+    warehouse = settings.warehouse
+    time_zone = loaded_settings(warehouse, settings.portal_overrides).time_zone
+    partitions = daily_partitions(time_zone, settings.first_day)
     first_day = partitions.start.date()
     last_day = dt.date.fromisoformat(partitions.get_last_partition_key())
     if start < first_day:

@@ -27,13 +27,8 @@ import time
 import warnings
 from pathlib import Path
 
-from orchestration.paths import (
-    ENGINE_ENV,
-    ENGINES,
-    REPO_ROOT,
-    WAREHOUSE_ENV,
-    warehouse_path,
-)
+from core.paths import REPO_ROOT
+from core.settings import ENGINE_ENV, ENGINES, WAREHOUSE_ENV, InvalidSetting, Settings
 from reporting.errors import ReportError
 
 log = logging.getLogger("ads_analytics")
@@ -55,14 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     # Libraries raise their own loggers' levels; the handler decides what reaches the terminal.
     for handler in logging.getLogger().handlers:
         handler.setLevel(level)
-    if args.warehouse:
-        os.environ[WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
-    if getattr(args, "target", None):
-        os.environ[ENGINE_ENV] = args.target
     try:
+        # read once, here; every command gets them as `args.settings`
+        args.settings = Settings.from_environment(warehouse=args.warehouse,
+                                                  engine=getattr(args, "target", None))
         if getattr(args, "writes", False):
-            _check_writable(warehouse_path().parent)
+            _check_writable(args.settings.warehouse.parent)
         return args.handler(args)
+    except InvalidSetting as exc:
+        print(f"ads-analytics: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -141,8 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     from reporting.cli import add_commands as add_report_commands
     from reporting.cli import add_dashboard_arguments, add_goal_commands
 
-    add_report_commands(commands, warehouse_path)
-    add_goal_commands(commands, warehouse_path)
+    add_report_commands(commands, _warehouse)
+    add_goal_commands(commands, _warehouse)
 
     sim = commands.add_parser("simulator", help="the simulated advertiser")
     sim_commands = sim.add_subparsers(dest="simulator_command", required=True)
@@ -171,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--open-browser", action="store_true",
                            help="open the page in the default browser")
     dashboard.set_defaults(handler=cmd_dashboard)
-    add_dashboard_arguments(dashboard, warehouse_path)
+    add_dashboard_arguments(dashboard, _warehouse)
 
     dev = commands.add_parser(
         "dev", help="open the Dagster UI on this code location",
@@ -186,6 +183,10 @@ def _parser() -> argparse.ArgumentParser:
     dev.set_defaults(handler=cmd_dev)
     _global_options_anywhere(parser)
     return parser
+
+
+def _warehouse(args: argparse.Namespace) -> Path:
+    return args.settings.warehouse
 
 
 def _global_options_anywhere(parser: argparse.ArgumentParser) -> None:
@@ -258,12 +259,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with SimulatorServer(world) as server:
         print(f"Simulator serving Facebook, Google, LinkedIn and HubSpot APIs at {server.base_url}")
         try:
-            settings = source_settings(server, networks=_networks(args))
+            sources = source_settings(server, networks=_networks(args))
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        apply_environment(settings)
-        _run_main_job()
-    _print_overview()
+        # (the sources' dlt configuration, which dlt reads from the environment)
+        apply_environment(sources)
+        _run_main_job(args.settings)
+    _print_overview(args.settings.warehouse)
     print(f"Done in {time.monotonic() - started:.0f} s.")
     return 0
 
@@ -283,18 +285,17 @@ def _check_writable(folder: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _check_connections()
-    _run_main_job()
-    _print_overview()
+    _check_connections(args.settings)
+    _run_main_job(args.settings)
+    _print_overview(args.settings.warehouse)
     return 0
 
 
-def _check_connections() -> None:
+def _check_connections(settings: Settings) -> None:
     """Say which sources the configuration connects, and refuse a run that could build nothing:
     no source connected, or ad networks without the HubSpot portal whose settings (company
     currency, time zone) the marts need and no override of them."""
     from ingestion.common.connection import InvalidConfiguration
-    from ingestion.common.portal import overrides
     from ingestion.registry import SOURCE_NAMES, connection
 
     states, unusable = [], []
@@ -307,7 +308,7 @@ def _check_connections() -> None:
                 unusable.append(str(exc))
         for state in states:
             state.require_complete()
-        forced = overrides()
+        forced = settings.portal_overrides
     except ValueError as exc:  # a source configured by halves, or an override unusable
         raise CliError(str(exc)) from None
     connected = [state.name for state in states if state.connected]
@@ -327,15 +328,16 @@ def _check_connections() -> None:
                        "ADS_ANALYTICS_COMPANY_CURRENCY and ADS_ANALYTICS_PORTAL_TIME_ZONE")
 
 
-def _run_main_job() -> None:
-    from orchestration.jobs import run_main_job
-    from orchestration.publishing import WarehouseBusy
+def _run_main_job(settings: Settings) -> None:
+    from core.publishing import WarehouseBusy
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import instance, run_main_job
     from orchestration.read_side import EngineMismatchError
 
-    warehouse = warehouse_path()
-    print(f"Running the main job into {warehouse}")
+    print(f"Running the main job into {settings.warehouse}")
     try:
-        result = run_main_job(show_progress=True)
+        result = run_main_job(build_definitions(settings), instance(settings),
+                              show_progress=True)
     except (EngineMismatchError, WarehouseBusy) as exc:
         raise CliError(str(exc)) from None
     for line in result.summary_lines():
@@ -344,13 +346,13 @@ def _run_main_job() -> None:
         raise CliError(result.failure_message())
 
 
-def _print_overview() -> None:
+def _print_overview(warehouse: Path) -> None:
     from reporting.overview import overview, render
+    from reporting.publish import reports_dir
 
-    warehouse = warehouse_path()
     print(render(overview(warehouse)))
     print(f"Warehouse: {warehouse}  (marts in schema `marts`; open it read-only with duckdb)")
-    summary = warehouse.parent / "reports" / "summary.md"
+    summary = reports_dir(warehouse) / "summary.md"
     if summary.exists():
         print(f"Reports of the last 30 loaded days: {summary.parent}; more with "
               "`ads-analytics report campaigns --help` and `ads-analytics summary`")
@@ -359,17 +361,18 @@ def _print_overview() -> None:
 def cmd_backfill(args: argparse.Namespace) -> int:
     from orchestration.backfill import run_backfill
     from orchestration.definitions import build_definitions
-    from orchestration.jobs import run_job
+    from orchestration.jobs import instance, run_job
 
     if args.chunk_days < 1:
         raise CliError(f"--chunk-days must be at least 1, got {args.chunk_days}")
-    warehouse = warehouse_path()
-    print(f"Backfilling {args.start}..{args.end} into {warehouse}")
-    defs = build_definitions()
+    settings = args.settings
+    print(f"Backfilling {args.start}..{args.end} into {settings.warehouse}")
+    defs = build_definitions(settings)
+    dagster = instance(settings)
     try:
-        outcome = run_backfill(args.start, args.end, args.chunk_days, warehouse,
-                               lambda name, tags: run_job(name, defs, show_progress=True,
-                                                          tags=tags))
+        outcome = run_backfill(args.start, args.end, args.chunk_days, settings,
+                               lambda name, tags: run_job(name, defs, dagster,
+                                                          show_progress=True, tags=tags))
     except (RuntimeError, ValueError) as exc:
         raise CliError(str(exc)) from None
     build = outcome.transform
@@ -384,7 +387,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from orchestration.quarantine import in_quarantine, quarantine, restore
 
-    warehouse = warehouse_path()
+    warehouse = args.settings.warehouse
     if args.list:
         held = in_quarantine(warehouse)
         for moved in held:
@@ -408,16 +411,15 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 0
     if args.dry_run:
         return 0
-    return _rebuild(warehouse)
+    return _rebuild(args.settings)
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from orchestration.assets.ingestion import source_window
     from orchestration.quarantine import set_aside
 
     if args.start > args.end:
         raise CliError(f"--start {args.start} is after --end {args.end}")
-    warehouse = warehouse_path()
+    warehouse = args.settings.warehouse
     with _holding(warehouse):
         try:
             moved = set_aside(warehouse, args.source, args.start, args.end, args.accounts)
@@ -426,49 +428,56 @@ def cmd_repair(args: argparse.Namespace) -> int:
         for item in moved:
             print(f"set aside: {item.describe()}")
         print(f"Loading {args.source} for {args.start}..{args.end} again ...", flush=True)
-        with source_window(args.start, args.end):
-            error = _load_one_source(warehouse, args.source)
+        error = _load_one_source(args.settings, args.source, args.start, args.end)
     if error:
         raise CliError(f"{error}; the rows set aside are in quarantine: put them back with "
                        f"`ads-analytics quarantine --restore --reason "
                        f"'repaired {args.start}..{args.end}'`")
-    return _rebuild(warehouse)
+    return _rebuild(args.settings)
 
 
 def _holding(warehouse: Path):
     """The warehouse's run lock, saying so when a run holds it first."""
-    from orchestration.locking import warehouse_lock
+    from core.locking import warehouse_lock
 
     return warehouse_lock(warehouse, on_wait=lambda: print(
         f"A run is writing {warehouse}; waiting for it to finish ...", flush=True))
 
 
-def _load_one_source(warehouse: Path, source: str) -> str | None:
-    """Load `source` as configured into the warehouse's build; the failure in one line, or
-    None."""
+def _load_one_source(settings: Settings, source: str, start: dt.date,
+                     end: dt.date) -> str | None:
+    """Load `source`'s days [start, end] as configured into the warehouse's build; the failure
+    in one line, or None."""
+    import functools
+
+    from core.publishing import prepare_build
     from ingestion.common.pipeline import LoadFailed, load_one_source, make_pipeline
     from ingestion.registry import source_factory
-    from orchestration.paths import build_file
-    from orchestration.publishing import prepare_build
+    from orchestration.assets.ingestion import window_arguments
+    from orchestration.engines import engine_for
 
-    prepare_build(warehouse)
-    pipeline = make_pipeline(source, warehouse, database=build_file(warehouse))
+    prepare_build(settings.warehouse)
+    pipeline = make_pipeline(source, settings.warehouse, database=settings.layout.build,
+                             raw_parquet=engine_for(settings).raw_parquet,
+                             memory_limit=settings.load_memory_limit)
+    factory = functools.partial(source_factory(source),
+                                **window_arguments(source, start, end, settings.time_zone))
     try:
-        load_one_source(source, source_factory(source), pipeline)
+        load_one_source(source, factory, pipeline)
     except LoadFailed as exc:
         return str(exc)
     return None
 
 
-def _rebuild(warehouse: Path) -> int:
+def _rebuild(settings: Settings) -> int:
     """Rebuild every model from scratch (rows left raw, which incremental models would not
     see) and publish, as a run does."""
     from orchestration.definitions import FULL_REFRESH_TAG, TRANSFORM_JOB, build_definitions
-    from orchestration.jobs import run_job
+    from orchestration.jobs import instance, run_job
 
     print("Rebuilding the marts from scratch ...", flush=True)
-    outcome = run_job(TRANSFORM_JOB, build_definitions(warehouse), show_progress=True,
-                      tags={FULL_REFRESH_TAG: "true"})
+    outcome = run_job(TRANSFORM_JOB, build_definitions(settings), instance(settings),
+                      show_progress=True, tags={FULL_REFRESH_TAG: "true"})
     for line in outcome.summary_lines():
         print(line)
     if not outcome.success:
@@ -480,7 +489,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from expectations.runner import SuiteError, run_suites
     from expectations.suites import SUITES
 
-    warehouse = warehouse_path()
+    warehouse = args.settings.warehouse
     if not warehouse.exists():
         raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
     # a suite by its check's name, as Dagster shows it (gx_spend), or by its own (spend)
@@ -553,7 +562,7 @@ def cmd_simulator_serve(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from reporting.dashboard import run
 
-    warehouse = warehouse_path()
+    warehouse = args.settings.warehouse
     if not warehouse.exists():
         raise CliError(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) first")
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop also stops the page
@@ -563,16 +572,16 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     from orchestration.jobs import dagster_home
-    from orchestration.paths import engine
     from orchestration.read_side import EngineMismatchError, check_engine
 
+    settings = args.settings
     try:
-        check_engine(warehouse_path(), engine())
+        check_engine(settings.warehouse, settings.engine)
     except EngineMismatchError as exc:
         raise CliError(str(exc)) from None
-
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
-           WAREHOUSE_ENV: str(warehouse_path())}
+    dagster_home(settings)
+    # the code location reads these settings back from its environment
+    env = {**os.environ, **settings.environment()}
     command = dev_command(args)
     os.execve(command[0], command, env)
     return 0

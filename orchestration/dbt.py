@@ -6,7 +6,6 @@ import fcntl
 import importlib.metadata
 import logging
 import shutil
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -22,33 +21,14 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from orchestration.paths import (
-    DBT_PROFILES_DIR,
-    DBT_PROJECT_DIR,
-    WAREHOUSE_ENV,
-    build_file,
-    engine,
-    environment,
-)
+from core.layout import WarehouseLayout
+from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, installed_beside
+from core.settings import WAREHOUSE_ENV, environment
 
 log = logging.getLogger(__name__)
 
 OWNER = "team:data-engineering"
 LAYERS = ("staging", "intermediate", "marts")
-def dbt_executable() -> str:
-    """dbt from this interpreter's environment, so a venv works without being activated: the
-    project's `ads-analytics-dbt` (dbt that can also run Python models on a local Spark;
-    orchestration/dbt_cli.py), else plain dbt."""
-    for name in ("ads-analytics-dbt", "dbt"):
-        beside = Path(sys.executable).parent / name
-        if beside.exists():
-            return str(beside)
-    return shutil.which("ads-analytics-dbt") or shutil.which("dbt") or "dbt"
-
-
-def installed_beside(executable: str) -> bool:
-    """Whether `executable` is this interpreter's environment's own (as `dbt_executable` picks)."""
-    return Path(executable).parent == Path(sys.executable).parent
 
 
 class StepDbtResource(DbtCliResource):
@@ -90,12 +70,12 @@ def dbt_target_dir(warehouse: Path) -> Path:
     profile names the warehouse file. Runs on two warehouses that shared one target folder (two
     test workers, a test beside a demo) threw each other's parse away, and then every dbt step of
     their runs parsed the whole project again."""
-    return warehouse.parent / f".{warehouse.stem}_dbt"
+    return WarehouseLayout(warehouse).dbt_target
 
 
-def dbt_project(warehouse: Path) -> DbtProject:
+def dbt_project(warehouse: Path, engine: str = "duckdb") -> DbtProject:
     """The project with the warehouse's target folder, and a manifest in it that matches the
-    models on disk and the warehouse (parsed again when either changed)."""
+    models on disk, the warehouse and the engine (parsed again when any changed)."""
     target = dbt_target_dir(warehouse)
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR,
                          target_path=target)
@@ -103,23 +83,25 @@ def dbt_project(warehouse: Path) -> DbtProject:
     target.mkdir(parents=True, exist_ok=True)
     parsed_for = target / ".parsed_for_warehouse"
     # the profile's target follows the engine, and some models' configs do too
-    parsed_with = f"{build_file(warehouse)}\n{engine()}"
+    parsed_with = f"{WarehouseLayout(warehouse).build}\n{engine}"
     # One process parses at a time, and nobody reads a manifest another is still writing.
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stale_for = not parsed_for.exists() or parsed_for.read_text() != parsed_with
         if not manifest.exists() or stale_for or _sources_newer_than(manifest):
-            parse_manifest(warehouse, target)
+            parse_manifest(warehouse, target, engine)
             parsed_for.write_text(parsed_with)
     return project
 
 
-def parse_manifest(warehouse: Path, target: Path) -> None:
+def parse_manifest(warehouse: Path, target: Path, engine: str = "duckdb") -> None:
     from dbt.cli.main import dbtRunner
 
-    # dbt reads the file it builds from the environment (profiles.yml): the warehouse's build
-    # copy, as in the steps, or the parse would not be theirs.
-    with environment({WAREHOUSE_ENV: str(build_file(warehouse))}):
+    from core.settings import ENGINE_ENV
+
+    # dbt reads the file it builds and its target from the environment (profiles.yml): the
+    # warehouse's build copy and the engine, as in the steps, or the parse would not be theirs.
+    with environment({WAREHOUSE_ENV: str(WarehouseLayout(warehouse).build), ENGINE_ENV: engine}):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
              str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet"]

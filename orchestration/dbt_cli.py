@@ -66,7 +66,7 @@ def allow_python_models_on_a_spark_session() -> None:
 def builds_on_spark(args: list[str]) -> bool:
     """Whether this dbt command uses the `spark` target: `ADS_ANALYTICS_ENGINE` (which the
     profile's default target follows), or `--target`/`-t spark` on the command line."""
-    from orchestration.paths import ENGINE_ENV
+    from core.settings import ENGINE_ENV
 
     chosen = os.environ.get(ENGINE_ENV, "").strip().lower() == "spark"
     for flag, value in zip(args, args[1:], strict=False):
@@ -184,7 +184,7 @@ def end_with_the_run(poll_seconds: float = 0.5) -> None:
     """In a dbt a run started (`CHILD_LOCK_ENV` set): hold the run's child lock, and exit when
     the process that started this one is gone (a run killed with `kill -9` cannot stop its
     children; this one then stops itself within `poll_seconds`, freeing the warehouse)."""
-    from orchestration.locking import hold_as_child
+    from core.locking import hold_as_child
 
     global _CHILD_LOCK
     _CHILD_LOCK = hold_as_child()  # kept open (and locked) for the process's life

@@ -3,7 +3,6 @@
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 from dagster import (
@@ -23,6 +22,9 @@ from dagster import (
 from dagster_dbt import DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource
 
+from core.paths import dbt_executable
+from core.portal import loaded_settings
+from core.settings import Settings, environment
 from orchestration import dbt_errors
 from orchestration.assets.checks import build_quality_checks
 from orchestration.assets.ingestion import (
@@ -35,32 +37,12 @@ from orchestration.assets.reports import build_report_assets
 from orchestration.dbt import (
     AdsDbtTranslator,
     StepDbtResource,
-    dbt_executable,
     dbt_project,
     models_of_one_source,
     step_target_path,
 )
-from orchestration.dbt_cli import REGISTER_RAW_ENV
-from orchestration.locking import CHILD_LOCK_ENV, child_lock_path
-from orchestration.paths import (
-    PORTAL_TIME_ZONE_ENV,  # noqa: F401 (where users and tests look for it)
-    RAW_PARQUET_ENV,
-    WAREHOUSE_ENV,
-    engine,
-    environment,
-    goals_env,
-    portal_time_zone,
-    raw_parquet_dir,
-    warehouse_path,
-)
-from orchestration.read_side import (
-    ReadSideError,
-    mark_registered,
-    pending_raw,
-    publish_built,
-)
+from orchestration.engines import Engine, engine_for
 from orchestration.resources import Warehouse
-from orchestration.spark import engine_env
 
 MAIN_JOB = "main"
 LOAD_JOB = "load_sources"
@@ -86,112 +68,99 @@ class DbtStepError(RuntimeError):
     """A dbt step failed; the message is dbt's reason on its first line."""
 
 
-def build_dbt_assets(project: DbtProject, on_spark: bool = False) -> list[AssetsDefinition]:
+def build_dbt_assets(project: DbtProject, engine: Engine) -> list[AssetsDefinition]:
     """The dbt steps, so that a source that fails stops only what is built from it:
     - per source, the models built from it alone (`dbt_facebook_ads`, ...);
     - the warehouse: the models that read several sources (the cross-network facts and
       dimensions, the CRM and attribution models);
     - the marts the blocking checks guard, after those checks.
-    `on_spark`: each step then also publishes what it built into the DuckDB file, the read side
-    the checks and reports open (orchestration/read_side.py)."""
+    Each builds on `engine` (orchestration/engines.py)."""
     manifest = json.loads(project.manifest_path.read_text())
     own = models_of_one_source(manifest)
-    steps = [_dbt_step(project, manifest, f"dbt_{source.removeprefix('raw_')}", on_spark,
+    steps = [_dbt_step(project, manifest, f"dbt_{source.removeprefix('raw_')}", engine,
                        select=" ".join(models))
              for source, models in own.items()]
     of_one_source = " ".join(model for models in own.values() for model in models)
     return [*steps,
-            _dbt_step(project, manifest, "dbt_warehouse", on_spark,
+            _dbt_step(project, manifest, "dbt_warehouse", engine,
                       exclude=f"{GUARDED_MARTS} {of_one_source}"),
-            _dbt_step(project, manifest, "dbt_guarded_marts", on_spark, select=GUARDED_MARTS)]
+            _dbt_step(project, manifest, "dbt_guarded_marts", engine, select=GUARDED_MARTS)]
 
 
-def _dbt_step(project: DbtProject, manifest: dict, name: str, on_spark: bool,
+def dbt_build_args(context: AssetExecutionContext) -> list[str]:
+    """`dbt build` for a step's run. A whole step runs the tests whose every parent it builds or
+    reads (dbt's "buildable"): a test between a CRM staging model and an attribution mart runs
+    with the mart, not in the HubSpot step, before the mart exists; a subset picks its tests
+    itself. A run tagged to rebuild from scratch (after rows left raw: `ads-analytics
+    quarantine`, `repair`), which the incremental models would not see, adds --full-refresh."""
+    args = [*DBT_BUILD] if context.is_subset else [*DBT_BUILD, "--indirect-selection", "buildable"]
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        args.append("--full-refresh")
+    return args
+
+
+def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
               **selection: str) -> AssetsDefinition:
     """One dbt step over `selection` of the manifest (read once for every step)."""
     @dbt_assets(manifest=manifest, project=project,
                 dagster_dbt_translator=AdsDbtTranslator(), pool=WAREHOUSE_POOL, name=name,
                 **selection)
     def _models(context: AssetExecutionContext, dbt: StepDbtResource, warehouse: Warehouse):
-        # A whole step runs the tests whose every parent it builds or reads (dbt's "buildable"):
-        # a test between a CRM staging model and an attribution mart runs with the mart, not in
-        # the HubSpot step, before the mart exists. A subset picks its tests itself.
-        selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
-        # A run tagged to rebuild from scratch (after rows left raw: `ads-analytics quarantine`,
-        # `repair`), which the incremental models would not see.
-        if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-            selection.append("--full-refresh")
+        # (`warehouse`: its setup readies the build copy a step builds in)
         target = step_target_path(project, context.op_execution_context.op.name,
                                   context.run.run_id)
-        # On Spark, the raw tables loaded since the last registration are registered first,
-        # in the build's own session.
-        pending = pending_raw(warehouse.file) if on_spark else {}
-        # (with the raw folder it reads them from)
-        first = ({REGISTER_RAW_ENV: json.dumps(sorted(pending)),
-                  RAW_PARQUET_ENV: str(raw_parquet_dir(warehouse.file))} if pending else {})
-        # dbt builds the warehouse's build copy (profiles.yml reads its path); a run publishes
-        # it when everything is built. The goal marts measure the warehouse's goals file, as it
-        # is when the step starts.
-        # Its dbt holds the run's child lock and dies with the run (orchestration/locking.py).
-        with environment({**first, **goals_env(warehouse.file),
-                          WAREHOUSE_ENV: str(warehouse.build),
-                          CHILD_LOCK_ENV: str(child_lock_path(warehouse.file))}):
-            invocation = dbt.cli([*DBT_BUILD, *selection], context=context,
-                                 target_path=target, raise_on_error=False)
-        # A failed test's result waits for the invocation's end, when dbt's run results give
-        # its reason (dagster-dbt leaves it without one).
-        failed_tests = []
-        for event in invocation.stream():
-            if isinstance(event, AssetCheckResult) and not event.passed:
-                failed_tests.append(event)
-            else:
-                yield event
-        failed = not invocation.is_successful()
-        # (run results read, and failed tests' rows queried, only when something failed)
-        reasons = dbt_errors.failures(target, None if on_spark else warehouse.build) if (
-            failed or failed_tests) else {}
-        for check in failed_tests:
-            unique_id = (check.metadata or {}).get("unique_id")
-            unique_id = getattr(unique_id, "text", unique_id)
-            yield check._replace(description=check.description or reasons.get(unique_id))
-        if pending and not failed:
-            mark_registered(warehouse.file, pending)
-        if on_spark:
-            # What this step built, readable from DuckDB, also when some of it failed (then
-            # dbt's error is the step's error, and a publishing error only logged).
-            try:
-                published = publish_built(warehouse.file, target)
-                context.log.info(f"Published {len(published)} Spark relations to the read side")
-            except ReadSideError as exc:
-                if not failed:
-                    raise
-                context.log.error(f"Publishing what this step built failed: {exc}")
-        if failed:
-            reason = dbt_errors.step_reason(reasons)
-            if reason is None:
-                raise invocation.get_error()
-            raise DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
+        # dbt builds the warehouse's build copy, which the run publishes when all is built; it
+        # holds the run's child lock and dies with the run (core/locking.py).
+        step = engine.dbt_step()
+        with environment(step.environment):
+            invocation = dbt.cli(dbt_build_args(context), context=context, target_path=target,
+                                 raise_on_error=False)
+        failed = yield from _with_reasons(invocation, target, engine)
+        step.finish(target, failed is not None, context.log.info)
+        if failed is not None:
+            raise failed
 
     return _models
 
 
-def build_definitions(warehouse: Path | None = None) -> Definitions:
-    """Everything, bound to one warehouse file (the configured one unless given) and the
-    configured engine (`ADS_ANALYTICS_ENGINE`: DuckDB builds in the file; Spark builds beside
-    it, and the file is the read side)."""
-    warehouse = (warehouse or warehouse_path()).resolve()
+def _with_reasons(invocation, target: Path, engine: Engine):
+    """The invocation's events, a failed test's with dbt's reason (which dagster-dbt leaves
+    without one: it waits for the run results); returns the step's error, or None."""
+    failed_tests = []
+    for event in invocation.stream():
+        if isinstance(event, AssetCheckResult) and not event.passed:
+            failed_tests.append(event)
+        else:
+            yield event
+    failed = not invocation.is_successful()
+    # (run results read, and failed tests' rows queried, only when something failed)
+    reasons = (dbt_errors.failures(target, engine.failed_rows_database)
+               if failed or failed_tests else {})
+    for check in failed_tests:
+        unique_id = (check.metadata or {}).get("unique_id")
+        unique_id = getattr(unique_id, "text", unique_id)
+        yield check._replace(description=check.description or reasons.get(unique_id))
+    if not failed:
+        return None
+    reason = dbt_errors.step_reason(reasons)
+    if reason is None:
+        return invocation.get_error()
+    return DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
+
+
+def build_definitions(settings: Settings | Path | None = None) -> Definitions:
+    """Everything, bound to one deployment's settings (the environment's unless given; a path
+    is the environment's settings with that warehouse file): its warehouse file and its engine
+    (DuckDB builds in the file; Spark builds beside it, and the file is the read side)."""
+    if not isinstance(settings, Settings):
+        settings = Settings.from_environment(warehouse=settings)
+    warehouse = settings.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    on_spark = engine() == "spark"
-    # dbt and dlt read the warehouse path (profiles.yml) and the engine's folders from the
-    # environment.
-    # (Not the raw Parquet folder: the loads derive it from the warehouse, and a folder set
-    # here would outlive these definitions in the process.)
-    os.environ.update({key: value for key, value in engine_env(warehouse, engine()).items()
-                       if key != RAW_PARQUET_ENV})
-    project = dbt_project(warehouse)
+    engine = engine_for(settings)
+    project = dbt_project(warehouse, settings.engine)
     # The portal's time zone as loaded (or its override): the schedule's and the partitions'.
-    time_zone = portal_time_zone(warehouse)
-    source_assets = [build_source_assets(entry, warehouse, time_zone)
+    time_zone = loaded_settings(warehouse, settings.portal_overrides).time_zone
+    source_assets = [build_source_assets(entry, settings, engine, time_zone)
                      for entry in source_entries()]
     main = define_asset_job(
         MAIN_JOB,
@@ -225,7 +194,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         for check in build_last_update_freshness_checks(
             assets=[source], lower_bound_delta=FRESH_WITHIN)
     ]
-    built = [*build_dbt_assets(project, on_spark), build_report_assets()]
+    built = [*build_dbt_assets(project, engine), build_report_assets()]
     # Last: the build, published to the file readers open when all of it was built.
     published = build_publish_asset([key for step in built for key in step.keys])
     return Definitions(
@@ -241,7 +210,7 @@ def build_definitions(warehouse: Path | None = None) -> Definitions:
         resources={
             "dlt": DagsterDltResource(),
             "dbt": StepDbtResource(project_dir=project, dbt_executable=dbt_executable()),
-            "warehouse": Warehouse(path=str(warehouse)),
+            "warehouse": Warehouse(path=str(warehouse), engine=settings.engine),
         },
     )
 

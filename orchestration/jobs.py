@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +18,13 @@ from dagster import (
     RunsFilter,
 )
 
+from core.layout import WarehouseLayout
+from core.locking import warehouse_lock
+from core.publishing import published_at
+from core.settings import Settings
 from orchestration.assets.ingestion import CONNECTED
 from orchestration.assets.publish import PUBLISHED
-from orchestration.locking import warehouse_lock
-from orchestration.paths import DATA_DIR, engine
 from orchestration.progress import StepProgress, progress_logger
-from orchestration.publishing import published_at
 from orchestration.read_side import check_engine
 
 
@@ -127,8 +127,9 @@ def _first_line(message: str) -> str:
 
 
 def run_log_path(warehouse: Path, job: str) -> Path:
-    """Where a run's dbt and dlt output goes: `logs/<job>-<UTC time>.log` beside the warehouse."""
-    folder = warehouse.parent / "logs"
+    """Where a run's dbt and dlt output goes: `<name>_logs/<job>-<UTC time>.log` beside the
+    warehouse."""
+    folder = WarehouseLayout(warehouse).logs
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{job}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
 
@@ -150,30 +151,31 @@ run_monitoring:
 """
 
 
-def dagster_home() -> Path:
-    """`DAGSTER_HOME`, default data/dagster_home, with a dagster.yaml in it (the project's
-    defaults when there is none; an existing one is left as it is)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or DATA_DIR / "dagster_home")
+def dagster_home(settings: Settings | None = None) -> Path:
+    """The Dagster instance's folder (`DAGSTER_HOME`, default data/dagster_home), with a
+    dagster.yaml in it (the project's defaults when there is none; an existing one is left as it
+    is)."""
+    home = (settings or Settings.from_environment()).dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    settings = home / "dagster.yaml"
-    if not settings.exists() or not settings.read_text().strip():
-        settings.write_text(INSTANCE_DEFAULTS)
-    os.environ["DAGSTER_HOME"] = str(home)
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text().strip():
+        config.write_text(INSTANCE_DEFAULTS)
     return home
 
 
-def instance() -> DagsterInstance:
+def instance(settings: Settings | None = None) -> DagsterInstance:
     """The persistent instance, so runs started here show in `ads-analytics dev`. Created under
     a lock: two processes creating a new instance's storage at once would collide."""
-    home = dagster_home()
+    home = dagster_home(settings)
     with open(home / ".instance.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return DagsterInstance.get()
+        return DagsterInstance.from_config(str(home))
 
 
 def run_main_job(
     defs=None, dagster_instance: DagsterInstance | None = None, show_progress: bool = False
 ) -> JobOutcome:
+    """The main job of `defs` (the environment's settings' definitions unless given)."""
     from orchestration.definitions import MAIN_JOB
 
     return run_job(MAIN_JOB, defs, dagster_instance, show_progress)
@@ -191,12 +193,13 @@ def run_job(
         defs = build_definitions()
     job = defs.resolve_job_def(name)
     dagster_instance = dagster_instance or instance()
-    warehouse = defs.resources["warehouse"].file
+    resource = defs.resources["warehouse"]
+    warehouse = resource.file
     with warehouse_lock(warehouse, on_wait=lambda: print(
             f"Another run is writing {warehouse}; waiting for it to finish ...", flush=True)):
         # (the run's warehouse resource waits for a killed run's dbt and starts the build copy
         # when there is none: orchestration/resources.py)
-        check_engine(warehouse, engine())
+        check_engine(warehouse, resource.engine)
         for line in fail_interrupted_runs(dagster_instance, warehouse):
             print(line, flush=True)
         return _execute(job, dagster_instance,

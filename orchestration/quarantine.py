@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publishing import connect, newest, prepare_build
+from core.publishing import connect, newest, prepare_build
 
 SCHEMA = "quarantine"
 REASON = "quarantine_reason"

@@ -31,18 +31,11 @@ from urllib.parse import unquote
 
 import duckdb
 
+from core.layout import WarehouseLayout
+from core.paths import DBT_PROJECT_DIR, dbt_executable
+from core.publishing import WarehouseBusy, connect, newest
+from core.settings import RAW_PARQUET_ENV, Settings
 from orchestration.dbt_cli import SPARK_RELATIONS_FILE, built_relations
-from orchestration.locking import CHILD_LOCK_ENV, child_lock_path
-from orchestration.paths import (
-    DBT_PROJECT_DIR,
-    ENGINE_ENV,
-    RAW_PARQUET_ENV,
-    WAREHOUSE_ENV,
-    build_file,
-    spark_home,
-)
-from orchestration.publishing import WarehouseBusy, connect, newest
-from orchestration.spark import engine_env, raw_tables_with_files
 
 # The DuckDB type of each Spark type the models produce; anything else (arrays, maps, structs)
 # is read with the type its Parquet gives.
@@ -120,21 +113,27 @@ def table_view_sql(con: duckdb.DuckDBPyConnection, relation: dict) -> str:
             "hive_types_autocast = false, union_by_name = true)")
 
 
+def raw_tables_with_files(root: Path | None) -> list[str]:
+    """`schema.table` of every raw table dlt has written Parquet files for under `root`."""
+    if root is None or not root.exists():
+        return []
+    return sorted(f"{table.parent.name}.{table.name}"
+                  for table in root.glob("raw_*/*") if table.is_dir()
+                  and not table.name.startswith("_") and any(table.glob("*.parquet")))
+
+
 def read_side_target(warehouse: Path) -> Path:
     """dbt's target folder for the read side's DuckDB builds (its own parse: another target)."""
-    return warehouse.parent / f".{warehouse.stem}_dbt_read_side"
+    return WarehouseLayout(warehouse).dbt_read_side_target
 
 
 def run_dbt(warehouse: Path, args: list[str], raw_root: Path | None = None) -> None:
     """One dbt command on the DuckDB target, building `warehouse`'s read side in its build file
     (which the run publishes), with `raw_root` as the raw Parquet folder (else the Spark
     folder's); its errors in the exception."""
-    from orchestration.dbt import dbt_executable
-
     target = read_side_target(warehouse)
-    env = {**os.environ, **engine_env(warehouse, "spark"), ENGINE_ENV: "duckdb",
-           WAREHOUSE_ENV: str(build_file(warehouse)),
-           CHILD_LOCK_ENV: str(child_lock_path(warehouse))}
+    spark = Settings(warehouse=warehouse, engine="spark")
+    env = {**os.environ, **spark.dbt_environment(engine="duckdb")}
     if raw_root is not None:
         env[RAW_PARQUET_ENV] = str(raw_root)
     completed = subprocess.run(
@@ -163,9 +162,9 @@ def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
     tables = [r for r in relations if r["kind"] == "table"]
     views = [r for r in relations if r["kind"] == "view"]
     try:
-        con = connect(build_file(warehouse))
+        con = connect(WarehouseLayout(warehouse).build)
     except (duckdb.Error, WarehouseBusy) as exc:
-        raise ReadSideError(f"opening {build_file(warehouse)} to publish Spark's tables "
+        raise ReadSideError(f"opening {WarehouseLayout(warehouse).build} to publish Spark's tables "
                             f"failed: {exc}") from None
     with con:
         for relation in tables:
@@ -233,7 +232,7 @@ def mark_registered(warehouse: Path, tables: dict[str, list[str]]) -> None:
 def _read_state(warehouse: Path, name: str) -> dict:
     """A registration record in the Spark folder; empty when the metastore is gone (Spark
     then knows no table, whatever the record says)."""
-    home = spark_home(warehouse)
+    home = WarehouseLayout(warehouse).spark_home
     path = home / name
     metastore_gone = name == REGISTERED_FILE and not (home / "metastore_db").exists()
     if metastore_gone or not path.exists():
@@ -242,7 +241,7 @@ def _read_state(warehouse: Path, name: str) -> dict:
 
 
 def _write_state(warehouse: Path, name: str, state: dict) -> None:
-    home = spark_home(warehouse)
+    home = WarehouseLayout(warehouse).spark_home
     home.mkdir(parents=True, exist_ok=True)
     (home / name).write_text(json.dumps(state, indent=1, sort_keys=True))
 

@@ -6,15 +6,16 @@ from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
 
-from orchestration.paths import build_file
+from core.layout import WarehouseLayout
 
 
 class Warehouse(ConfigurableResource):
     """The warehouse: `file`, the DuckDB file readers open, and `build`, the copy beside it
     that runs load and build, published over `file` when a run completes
-    (orchestration/publishing.py)."""
+    (core/publishing.py); `engine` builds it (orchestration/engines.py)."""
 
     path: str
+    engine: str = "duckdb"
 
     @property
     def file(self) -> Path:
@@ -22,11 +23,11 @@ class Warehouse(ConfigurableResource):
 
     @property
     def build(self) -> Path:
-        return build_file(self.file)
+        return WarehouseLayout(self.file).build
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        from orchestration.locking import wait_for_children
-        from orchestration.publishing import prepare_build
+        from core.locking import wait_for_children
+        from core.publishing import prepare_build
 
         # Every run, from the CLI or the Dagster daemon: a dbt of a run killed a moment ago ends
         # within a second; wait for it.

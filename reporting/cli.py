@@ -107,7 +107,7 @@ def open_reports(args: argparse.Namespace, warehouse: Path):
 
 
 def add_commands(commands: argparse._SubParsersAction,
-                 warehouse: Callable[[], Path]) -> None:
+                 warehouse: Callable[[argparse.Namespace], Path]) -> None:
     report = commands.add_parser(
         "report", help="reports over the marts: overview, campaigns, analyze, stages, goals",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -148,7 +148,7 @@ def add_commands(commands: argparse._SubParsersAction,
     for parser in (overview, campaigns, analyze, stages, goals):
         add_filter_arguments(parser)
         add_output_arguments(parser)
-        parser.set_defaults(handler=lambda args: run_report(args, warehouse()))
+        parser.set_defaults(handler=lambda args: run_report(args, warehouse(args)))
     extract = reports.add_parser(
         "extract", help="a DuckDB file with only the marts' rows of the ad accounts a user or "
                         "team may see, for a BI tool (docs/reports.md)")
@@ -156,18 +156,18 @@ def add_commands(commands: argparse._SubParsersAction,
     extract.add_argument("--team", help="the HubSpot team whose ad accounts it holds")
     extract.add_argument("-o", "--output", type=Path, required=True,
                          help="the DuckDB file to write (replaced whole)")
-    extract.set_defaults(handler=lambda args: run_extract(args, warehouse()))
+    extract.set_defaults(handler=lambda args: run_extract(args, warehouse(args)))
     metrics = reports.add_parser("metrics", help="what every report column means")
     metrics.set_defaults(handler=lambda args: print_metrics())
 
     summary = commands.add_parser("summary", help="a narrative of the period in Markdown")
     add_filter_arguments(summary)
     summary.add_argument("-o", "--output", type=Path, help="write the Markdown to this file")
-    summary.set_defaults(handler=lambda args: run_summary(args, warehouse()))
+    summary.set_defaults(handler=lambda args: run_summary(args, warehouse(args)))
 
 
 def add_dashboard_arguments(dashboard: argparse.ArgumentParser,
-                            warehouse: Callable[[], Path]) -> None:
+                            warehouse: Callable[[argparse.Namespace], Path]) -> None:
     """Who may sign in to `ads-analytics dashboard`, and `dashboard add-user`."""
     dashboard.add_argument("--users", type=Path, metavar="FILE",
                            help="the dashboard's users (default: $ADS_ANALYTICS_DASHBOARD_USERS "
@@ -185,7 +185,7 @@ def add_dashboard_arguments(dashboard: argparse.ArgumentParser,
     add_user.add_argument("--users", type=Path, metavar="FILE", help="the users file")
     add_user.add_argument("--password-stdin", action="store_true",
                           help="read the password from the first line of stdin")
-    add_user.set_defaults(handler=lambda args: run_add_user(args, warehouse()))
+    add_user.set_defaults(handler=lambda args: run_add_user(args, warehouse(args)))
 
 
 def run_add_user(args: argparse.Namespace, warehouse: Path) -> int:
@@ -336,7 +336,7 @@ once, without a run (docs/data-contract.md, Goals)."""
 
 
 def add_goal_commands(commands: argparse._SubParsersAction,
-                      warehouse: Callable[[], Path]) -> None:
+                      warehouse: Callable[[argparse.Namespace], Path]) -> None:
     """`ads-analytics goals list|add|change|remove`."""
     from reporting.goals import GOAL_TYPES, LIFECYCLE_STAGES, PERIOD_PRESETS
 
@@ -347,7 +347,7 @@ def add_goal_commands(commands: argparse._SubParsersAction,
     listed = actions.add_parser("list", help="the goals as defined (their progress: "
                                              "`report goals`)")
     add_output_arguments(listed)
-    listed.set_defaults(handler=lambda args: run_goals_list(args, warehouse()))
+    listed.set_defaults(handler=lambda args: run_goals_list(args, warehouse(args)))
     add = actions.add_parser("add", help="add a goal, measured at once")
     change = actions.add_parser("change", help="change a goal (what is not given is kept)")
     change.add_argument("goal_id", metavar="GOAL_ID")
@@ -383,7 +383,7 @@ def add_goal_commands(commands: argparse._SubParsersAction,
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                             help="the day progress is measured on (default: today in the "
                                  "portal zone)")
-        parser.set_defaults(handler=lambda args, run=handler: run(args, warehouse()),
+        parser.set_defaults(handler=lambda args, run=handler: run(args, warehouse(args)),
                             writes=True)
 
 
@@ -412,7 +412,7 @@ def _describe_goal(goal, holding) -> str:
 
 
 def run_goals_list(args: argparse.Namespace, warehouse: Path) -> int:
-    from orchestration.paths import goals_file
+    from core.layout import WarehouseLayout
     from reporting.goals import current_goals, listing
     from reporting.output import check_format, write
     from reporting.reports import WarehouseUnavailable
@@ -424,9 +424,9 @@ def run_goals_list(args: argparse.Namespace, warehouse: Path) -> int:
     except (WarehouseUnavailable, ReportError):
         holding = None  # names need the warehouse; the goals do not
     frame = listing(current_goals(warehouse), holding)
-    if not goals_file(warehouse).exists():
+    if not WarehouseLayout(warehouse).goals.exists():
         print(f"ads-analytics: the project's example goals (dbt_project/seeds): the first change "
-              f"keeps them in {goals_file(warehouse)}", file=sys.stderr)
+              f"keeps them in {WarehouseLayout(warehouse).goals}", file=sys.stderr)
     text = write(frame, args.format, output)
     if text is not None:
         print(text, end="")

@@ -14,45 +14,36 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.paths import DATA_DIR, build_file, goals_file, spark_home
+from core.layout import WarehouseLayout
+from core.paths import DEFAULT_DAGSTER_HOME
+from core.settings import Settings
 from reporting.errors import OutputRefused, ReportError
-from reporting.settings import settings_file
-
-USERS_FILE = "dashboard_users.toml"
 
 
 def protected_files(warehouse: Path) -> dict[Path, str]:
     """The files beside `warehouse` no report may replace, each with what it is."""
+    layout = WarehouseLayout(warehouse)
+    settings = Settings.from_environment(warehouse=warehouse)
     files = {}
-    for database, what in ((warehouse, "the warehouse"),
-                           (build_file(warehouse), "the warehouse's build copy")):
+    for database, what in ((layout.file, "the warehouse"),
+                           (layout.build, "the warehouse's build copy")):
         files[database] = what
         files[database.with_name(database.name + ".wal")] = f"{what}'s write-ahead log"
         files[database.with_name(database.name + ".lock")] = f"{what}'s lock"
-    files[warehouse.parent / USERS_FILE] = "the dashboard's users"
-    files[settings_file(warehouse)] = "the reports' settings"
-    files[goals_file(warehouse)] = "the goals (`ads-analytics goals` writes them)"
+    files[layout.dashboard_users] = "the dashboard's users"
+    files[settings.dashboard_users] = "the dashboard's users"
+    files[settings.report_settings] = "the reports' settings"
+    files[layout.goals] = "the goals (`ads-analytics goals` writes them)"
     return files
 
 
 def protected_folders(warehouse: Path) -> dict[Path, str]:
-    """The folders whose contents belong to runs, as the modules that own them name them
-    (spelled out here where the owner imports dlt, dbt or Great Expectations, too much to load
-    for a report; tests/reporting/test_files.py checks them against their owners)."""
-    folder, stem = warehouse.parent, warehouse.stem
-    folders = {
-        folder / f".{stem}_dlt": "dlt's pipeline state",  # ingestion.common.pipeline
-        folder / f".{stem}_dbt": "dbt's target folder",  # orchestration.dbt
-        folder / f".{stem}_dbt_read_side": "the read side's dbt target",  # read_side
-        folder / f".{stem}_dbt_goals": "the goals' dbt target",  # orchestration.goals
-        spark_home(warehouse): "the Spark engine's folder",
-        folder / "dagster_home": "the Dagster instance",  # orchestration.jobs
-        DATA_DIR / "dagster_home": "the Dagster instance",
-        folder / "logs": "the run logs",  # orchestration.jobs
-        folder / "quality": "the data-quality project",  # expectations.runner
-    }
-    if os.environ.get("DAGSTER_HOME"):
-        folders[Path(os.environ["DAGSTER_HOME"]).expanduser()] = "the Dagster instance"
+    """The folders whose contents belong to runs (core/layout.py names them), and the Dagster
+    instance's."""
+    folders = dict(WarehouseLayout(warehouse).state_folders())
+    folders[DEFAULT_DAGSTER_HOME] = "the Dagster instance"
+    folders[Path(warehouse).parent / "dagster_home"] = "the Dagster instance"
+    folders[Settings.from_environment(warehouse=warehouse).dagster_home] = "the Dagster instance"
     return {path.resolve(): what for path, what in folders.items()}
 
 

@@ -6,11 +6,11 @@ and the checks a new or changed goal passes before it is kept.
                   campaigns=["google:123", "facebook"], owner="team:4100", taken=goals)
     check_against(goal, held(reports))                     # its campaigns and owner exist
 
-Goals live beside the warehouse in `<name>_goals.jsonl` (orchestration.paths.goals_file), one
+Goals live beside the warehouse in `<name>_goals.jsonl` (`WarehouseLayout.goals`), one
 JSON object per line, which the goal marts read (dbt_project/macros/goals.sql). A warehouse
 without one shows the project's example goals (dbt_project/seeds/goals.csv): the first change
 starts the file from them, so nothing a user saw disappears unless they remove it.
-`orchestration.goals.save_goals` writes the file and shows the change in the published goal
+`reporting.goal_marts.save_goals` writes the file and shows the change in the published goal
 progress without a run.
 """
 
@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.paths import DBT_PROJECT_DIR, goals_file
+from core.layout import WarehouseLayout
+from core.paths import DBT_PROJECT_DIR
 from reporting.catalog import NETWORKS, STAGE_METRICS
 from reporting.errors import InvalidFilter, ReportError
 
@@ -156,7 +157,7 @@ def example_goals(folder: Path = EXAMPLES) -> list[Goal]:
 
 def current_goals(warehouse: Path) -> list[Goal]:
     """The warehouse's goals: its goals file's, else the project's example goals."""
-    path = goals_file(warehouse)
+    path = WarehouseLayout(warehouse).goals
     return read_goals(path) if path.exists() else example_goals()
 
 
@@ -401,10 +402,10 @@ def save(warehouse: Path, edit: Callable[[list[Goal]], list[Goal]], *,
          as_of: dt.date | None = None, on_wait: Callable[[], None] | None = None
          ) -> list[Goal]:
     """Apply `edit` to the warehouse's goals and publish their progress
-    (orchestration.goals.save_goals); the goals saved. `edit` raises on a goal it cannot keep:
+    (reporting.goal_marts.save_goals); the goals saved. `edit` raises on a goal it cannot keep:
     it runs once on the goals as they are, so a bad goal is refused at once, and again holding
     the run lock, on the goals as they are then."""
-    from orchestration.goals import save_goals
+    from reporting.goal_marts import save_goals
 
     edit(current_goals(warehouse))
     saved: list[Goal] = []

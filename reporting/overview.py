@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.common.portal import built_settings
+from core.portal import built_settings
 from reporting.catalog import HIDDEN_BY_DEFAULT
 
 _HIDDEN_NETWORK, _HIDDEN_STATUS = HIDDEN_BY_DEFAULT

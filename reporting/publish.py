@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.layout import WarehouseLayout
 from reporting.catalog import OVERVIEW_COLUMNS
 from reporting.files import write_atomically
 from reporting.output import is_missing, render_table
@@ -31,7 +32,7 @@ class Published:
 
 
 def reports_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "reports"
+    return WarehouseLayout(warehouse).reports
 
 
 def latest_day(reports: Reports) -> dt.date | None:

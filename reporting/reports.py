@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.common.portal import built_settings
-from orchestration.paths import dbt_project_vars
-from orchestration.publishing import holder
+from core.paths import dbt_project_vars
+from core.portal import built_settings
+from core.publishing import holder
 from reporting.catalog import (
     ACCOUNT_SPEND,
     ANALYZE_RANKINGS,
@@ -59,7 +59,7 @@ def _unopenable(warehouse: Path, error: duckdb.IOException) -> str:
     process = holder(error)
     if process is None:
         return f"cannot open {warehouse} read-only: {str(error).splitlines()[0]}"
-    # Runs never write the published file (orchestration/publishing.py), so waiting for the
+    # Runs never write the published file (core/publishing.py), so waiting for the
     # run to end would not help: the holder is some other tool.
     return (f"cannot open {warehouse} read-only: {process} holds it open for writing; runs "
             "never do, so close that process (or give it a copy of its own)")

@@ -14,16 +14,16 @@ vars (`dbt_project.yml`).
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.paths import dbt_project_vars
+from core.layout import REPORT_SETTINGS_FILE as SETTINGS_FILE  # noqa: F401 (its name here)
+from core.paths import dbt_project_vars
+from core.settings import REPORT_SETTINGS_ENV as SETTINGS_ENV  # noqa: F401 (its name here)
+from core.settings import Settings
 from reporting.errors import ReportError
 
-SETTINGS_FILE = "ads_analytics.toml"
-SETTINGS_ENV = "ADS_ANALYTICS_SETTINGS"
 ROI_KEYS = ("average_sale_price", "contact_to_customer_rate")
 DBT_VARS = "dbt_project.yml"
 
@@ -50,9 +50,7 @@ class RoiInputs:
 
 def settings_file(warehouse: Path) -> Path:
     """`ADS_ANALYTICS_SETTINGS`, else `ads_analytics.toml` beside the warehouse."""
-    if os.environ.get(SETTINGS_ENV):
-        return Path(os.environ[SETTINGS_ENV]).expanduser().resolve()
-    return Path(warehouse).resolve().parent / SETTINGS_FILE
+    return Settings.from_environment(warehouse=warehouse).report_settings
 
 
 def checked(name: str, value: object, where: str) -> float:

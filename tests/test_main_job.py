@@ -18,13 +18,15 @@ import pytest
 from dagster import DagsterInstance
 
 from benchmarks.publishing import READER
+from core.layout import WarehouseLayout
+from core.paths import REPO_ROOT
+from core.settings import WAREHOUSE_ENV
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
 from orchestration import jobs
 from orchestration.cli import main
 from orchestration.definitions import LOAD_JOB, MAIN_JOB, TRANSFORM_JOB, build_definitions
 from orchestration.jobs import JobOutcome, run_job, run_main_job
-from orchestration.paths import REPO_ROOT, WAREHOUSE_ENV, build_file
 
 pytestmark = pytest.mark.slow
 
@@ -189,7 +191,7 @@ def test_main_job_builds_marts_equal_to_truth_and_reruns_idempotently(
     # A LinkedIn day disappears from raw after it was built: raw and marts no longer reconcile,
     # the blocking spend check fails, and the marts it guards are not rebuilt. Readers keep the
     # last complete build.
-    with duckdb.connect(str(build_file(warehouse))) as con:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build)) as con:
         account, day = con.execute("""
             select account_id, min("date") from raw_linkedin_ads.ad_analytics_daily
             group by account_id order by account_id limit 1""").fetchone()
@@ -243,7 +245,7 @@ def test_a_failing_source_stops_only_what_is_built_from_it(
     # holds what loaded.
     assert not warehouse.exists() and not failed.published
     truth = spend_by_account_day(world)
-    with duckdb.connect(str(build_file(warehouse)), read_only=True) as con:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as con:
         staged = con.execute("""select ad_account_id as account_id,
                                        cast(date_day as varchar) as date,
                                        sum(spend) as spend

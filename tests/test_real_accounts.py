@@ -15,13 +15,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from ingestion.simulator import truth
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 from orchestration import jobs
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from tests.conftest import END_DATE, SEED
 
 pytestmark = pytest.mark.slow
@@ -112,7 +112,7 @@ def _assert_labels_name_the_portal(warehouse: Path, out: str, currency: str, zon
     portal = _query(warehouse, "select * from marts.dim_portal")
     assert portal.loc[0, ["company_currency_code", "time_zone", "company_currency_source",
                           "time_zone_source"]].tolist() == [currency, zone, "portal", "portal"]
-    published = (warehouse.parent / "reports" / "summary.md").read_text()
+    published = (warehouse.parent / f"{warehouse.stem}_reports" / "summary.md").read_text()
     assert f"money in {currency}; days in {zone}" in published
     assert main(["--warehouse", str(warehouse), "summary", "--range", "last_30_days",
                  "--today", (END_DATE + dt.timedelta(days=1)).isoformat()]) == 0

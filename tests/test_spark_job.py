@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -23,11 +24,11 @@ from dagster import (
     in_process_executor,
 )
 
+from core.layout import WarehouseLayout
+from core.settings import ENGINE_ENV, RAW_PARQUET_ENV, Settings
 from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
-from orchestration.paths import ENGINE_ENV, RAW_PARQUET_ENV, build_file, spark_home
-from orchestration.read_side import REGISTERED_FILE, pending_raw
-from orchestration.spark import engine_env, raw_tables_with_files
+from orchestration.read_side import REGISTERED_FILE, pending_raw, raw_tables_with_files
 
 pytestmark = [
     pytest.mark.spark,
@@ -37,6 +38,12 @@ pytestmark = [
 
 # (int_contact_conversions reads the lead-ad leads too: it is built with the warehouse)
 HUBSPOT_STEP_MODELS = {"int_sessions", "stg_hubspot__contacts", "stg_hubspot__page_views"}
+
+
+def engine_env(warehouse: Path, engine: str) -> dict[str, str]:
+    """What dbt and dlt read to build `warehouse` itself with `engine`."""
+    return Settings(warehouse=warehouse, engine=engine).dbt_environment(database=warehouse,
+                                                                        child_lock=False)
 
 
 def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
@@ -74,7 +81,7 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
     # The raw Parquet, the Spark tables and the Spark views, all read from the DuckDB file (its
     # build: a job of two steps does not publish).
     world = fresh_simulator.world
-    with duckdb.connect(str(build_file(warehouse)), read_only=True) as con:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as con:
         def count(relation: str) -> int:
             return con.execute(f"select count(*) from {relation}").fetchone()[0]
 
@@ -86,9 +93,10 @@ def test_hubspot_loads_builds_on_spark_and_reads_through_duckdb(
             select table_name, table_type from information_schema.tables
             where table_schema in ('staging', 'intermediate')""").fetchall())
         assert kinds["int_sessions"] == kinds["stg_hubspot__contacts"] == "VIEW"
-    tables = spark_home(warehouse) / "tables" / "intermediate.db" / "int_sessions"
+    tables = WarehouseLayout(warehouse).spark_home / "tables" / "intermediate.db" / "int_sessions"
     assert list(tables.glob("*.parquet"))
     # the load left its tables to Spark's build, which registered them in its own session
-    registered = json.loads((spark_home(warehouse) / REGISTERED_FILE).read_text())
-    assert sorted(registered) == raw_tables_with_files(spark_home(warehouse) / "raw")
+    home = WarehouseLayout(warehouse).spark_home
+    registered = json.loads((home / REGISTERED_FILE).read_text())
+    assert sorted(registered) == raw_tables_with_files(home / "raw")
     assert len(registered) == 10 and pending_raw(warehouse) == {}

@@ -28,7 +28,7 @@
     {{ return('override' if portal_override(name) else 'portal') }}
 {%- endmacro %}
 
-{#- The override of `name`, as everything outside dbt reads it too (ingestion/common/portal.py):
+{#- The override of `name`, as everything outside dbt reads it too (core/portal.py):
     a currency trimmed and in capitals, a zone trimmed; none when not set. -#}
 {% macro portal_override(name) -%}
     {%- set value = (var(name, none) or '') | string | trim -%}

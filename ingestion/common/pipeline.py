@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,8 @@ from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltResource
 
+from core.layout import WarehouseLayout
+from core.settings import DEFAULT_LOAD_MEMORY_LIMIT
 from ingestion.common import failures
 
 log = logging.getLogger(__name__)
@@ -26,45 +27,38 @@ DATASETS = {
 
 def pipelines_dir_for(warehouse: str | Path) -> Path:
     """dlt's local state lives beside its warehouse, so two warehouses never share state."""
-    warehouse = Path(warehouse)
-    return warehouse.parent / f".{warehouse.stem}_dlt"
+    return WarehouseLayout(Path(warehouse)).dlt_state
 
 
 # DuckDB takes up to 80% of the machine's memory by default; a load's merge of millions of rows
 # then grows with the data. Capped, it spills to disk instead and the loader's memory stays
 # nearly flat whatever the size (measured: 0.4-0.6 GB at size M, 0.5-0.6 GB at L, 30 times the
 # rows; the merge is about 10% slower than with 1 GB). `ADS_ANALYTICS_LOAD_MEMORY_LIMIT` (a
-# DuckDB size such as "2GB") trades memory for merge speed.
-LOAD_MEMORY_LIMIT = "256MB"
-
-
-def load_memory_limit() -> str:
-    return os.environ.get("ADS_ANALYTICS_LOAD_MEMORY_LIMIT") or LOAD_MEMORY_LIMIT
+# DuckDB size such as "2GB": `Settings.load_memory_limit`) trades memory for merge speed.
+LOAD_MEMORY_LIMIT = DEFAULT_LOAD_MEMORY_LIMIT
 
 
 def make_pipeline(source_name: str, warehouse: str | Path,
                   pipelines_dir: str | Path | None = None, progress: str | None = None,
                   raw_parquet: str | Path | None = None,
-                  database: str | Path | None = None) -> dlt.Pipeline:
+                  database: str | Path | None = None,
+                  memory_limit: str = LOAD_MEMORY_LIMIT) -> dlt.Pipeline:
     """The dlt pipeline for one source: DuckDB file `warehouse`, dataset `raw_<source>`.
 
     `database` is the file dlt writes when it is not `warehouse` itself (the orchestration's
     runs load the warehouse's build copy, and `warehouse` still names the state kept beside it).
 
-    With `raw_parquet` (default: `raw_parquet_dir(warehouse)`, set when Spark is the engine),
-    the source lands as Parquet files in `<raw_parquet>/raw_<source>/<table>/` through dlt's
+    With `raw_parquet` (`Settings.raw_parquet_dir`: set when Spark is the engine), the source
+    lands as Parquet files in `<raw_parquet>/raw_<source>/<table>/` through dlt's
     filesystem destination instead. Plain Parquet has no merge: every load appends, and the dbt
     sources keep each key's newest row (`register_raw_parquet`).
 
     `progress="log"` prints dlt's extract/normalize/load counters (for `python -m`); runs under
     Dagster report through Dagster instead.
     """
-    from orchestration.paths import raw_parquet_dir
-
     # Arrow tables get `_dlt_load_id` too (dict rows always do): the incremental marts rebuild
     # what was loaded since their last build.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    raw_parquet = raw_parquet or raw_parquet_dir(Path(warehouse).resolve())
     if raw_parquet is not None:
         # Microsecond, UTC-adjusted timestamps: what Spark and DuckDB both read as instants.
         dlt.config["normalize.data_writer.coerce_timestamps"] = "us"
@@ -72,7 +66,7 @@ def make_pipeline(source_name: str, warehouse: str | Path,
         destination = dlt.destinations.filesystem(Path(raw_parquet).resolve().as_uri())
     else:
         destination = dlt.destinations.duckdb(DuckDbCredentials(
-            str(database or warehouse), global_config={"memory_limit": load_memory_limit()}))
+            str(database or warehouse), global_config={"memory_limit": memory_limit}))
     return dlt.pipeline(
         pipeline_name=f"ads_analytics_{source_name}",
         destination=destination,
@@ -150,15 +144,18 @@ def load_from_config(source_name: str, factory: Any) -> None:
     build (the next run publishes it). Exits with the failure's one line."""
     import sys
 
-    from orchestration.paths import build_file, warehouse_path
-    from orchestration.publishing import prepare_build
+    from core.publishing import prepare_build
+    from core.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    warehouse = warehouse_path()
+    settings = Settings.from_environment()
+    warehouse = settings.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     prepare_build(warehouse)
     pipeline = make_pipeline(source_name, warehouse, progress="log",
-                             database=build_file(warehouse))
+                             database=settings.layout.build,
+                             raw_parquet=settings.raw_parquet_dir,
+                             memory_limit=settings.load_memory_limit)
     try:
         print(load_one_source(source_name, factory, pipeline))
     except LoadFailed as exc:

@@ -2,7 +2,7 @@
 is refused before anything loads, in one line naming the source and the setting, and only that
 source fails (`connection_of` hands it on as it is).
 
-Nothing here imports dlt: the portal's settings (ingestion/common/portal.py), which every dbt
+Nothing here imports dlt: the portal's settings (core/portal.py), which every dbt
 step's process reads, are checked with it too.
 """
 

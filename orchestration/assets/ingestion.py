@@ -5,12 +5,10 @@ table as a source, so the graph is one piece from API to mart.
 """
 
 
-import contextlib
 import datetime as dt
-import os
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -28,34 +26,31 @@ from dagster import (
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
+from core.settings import Settings
 from ingestion.common import failures
 from ingestion.common.connection import connection_of
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
-from ingestion.common.portal import overrides as portal_overrides
 from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
-from ingestion.registry import SOURCE_NAMES, source_factory, source_tables
+from ingestion.registry import source_factory, source_tables
 from orchestration.dbt import OWNER
-from orchestration.paths import build_file, environment, raw_parquet_dir
+from orchestration.engines import Engine
 from orchestration.resources import Warehouse
 
 WAREHOUSE_POOL = "warehouse"
-# The first day a backfill may load (the first daily partition of the raw tables).
-FIRST_DAY_ENV = "ADS_ANALYTICS_FIRST_DAY"
-DEFAULT_FIRST_DAY = "2024-01-01"
 # A Dagster backfill of the raw tables runs this many days per run.
 DAYS_PER_BACKFILL_RUN = 30
 # A look-back this long makes every source's window start at the window's first day.
 WHOLE_RANGE_LOOKBACK = 36_500
 
 
-def daily_partitions(time_zone: str) -> DailyPartitionsDefinition:
-    """The raw tables' days in the portal's time zone, from the first day to today. A run for a
-    partition or a range of them loads exactly those days; a run without one (the schedule)
-    loads what the sources' config says: up to today, re-pulling the look-back window."""
-    return DailyPartitionsDefinition(
-        start_date=os.environ.get(FIRST_DAY_ENV) or DEFAULT_FIRST_DAY,
-        timezone=time_zone, end_offset=1)
+def daily_partitions(time_zone: str, first_day: dt.date) -> DailyPartitionsDefinition:
+    """The raw tables' days in the portal's time zone, from `first_day` (the first a backfill
+    may load) to today. A run for a partition or a range of them loads exactly those days; a
+    run without one (the schedule) loads what the sources' config says: up to today, re-pulling
+    the look-back window."""
+    return DailyPartitionsDefinition(start_date=first_day.isoformat(), timezone=time_zone,
+                                     end_offset=1)
 
 
 def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] | None:
@@ -66,24 +61,20 @@ def partition_window(context: AssetExecutionContext) -> tuple[dt.date, dt.date] 
     return window.start.date(), (window.end - dt.timedelta(days=1)).date()
 
 
-@contextlib.contextmanager
-def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
-    """Every source's config set to load exactly the portal days [start, end] (dlt reads the
-    environment)."""
-    overrides = {}
-    for source in SOURCE_NAMES:
-        prefix = f"SOURCES__{source.upper()}__"
-        overrides.update({prefix + "START_DATE": start.isoformat(),
-                          prefix + "END_DATE": end.isoformat(),
-                          prefix + "LOOKBACK_DAYS": str(WHOLE_RANGE_LOOKBACK)})
-    # HubSpot's events are instants, and a partition key is a portal day: the source counts
-    # days in the portal's own zone, which it reads from the account info (or the override).
-    # The definitions know that zone only from an earlier load; before one, the partitions'
-    # own bounds ("today") are UTC days, but the days loaded are still the portal's.
-    overrides["SOURCES__HUBSPOT__TIME_ZONE"] = (portal_overrides().get("time_zone")
-                                                or PORTAL_ZONE)
-    with environment(overrides):
-        yield
+def window_arguments(source: str, start: dt.date, end: dt.date,
+                     time_zone: str | None = None) -> dict[str, Any]:
+    """The arguments that make source `source` load exactly the portal days [start, end],
+    whatever its configuration says.
+
+    HubSpot's events are instants, and a partition key is a portal day: the source counts days
+    in the portal's own zone, `time_zone` (the override), else the one it reads from the account
+    info. The definitions know that zone only from an earlier load; before one, the partitions'
+    own bounds ("today") are UTC days, but the days loaded are still the portal's."""
+    arguments: dict[str, Any] = {"start_date": start.isoformat(), "end_date": end.isoformat(),
+                                 "lookback_days": WHOLE_RANGE_LOOKBACK}
+    if source == "hubspot":
+        arguments["time_zone"] = time_zone or PORTAL_ZONE
+    return arguments
 
 
 @dataclass(frozen=True)
@@ -128,13 +119,15 @@ LOADED_CHECK = "every_account_loaded"
 CONNECTED = "connected"
 
 
-def build_source_assets(entry: SourceEntry, warehouse: Path,
+def build_source_assets(entry: SourceEntry, settings: Settings, engine: Engine,
                         time_zone: str) -> AssetsDefinition:
     """The source's tables as one multi-asset (one dlt run), partitioned by the days of
     `time_zone` (the portal's), each table with a check that every account loaded."""
-    # dlt loads the warehouse's build copy; the run publishes it when it completes.
-    pipeline = make_pipeline(entry.name, warehouse, database=build_file(warehouse))
-    raw_root = raw_parquet_dir(warehouse)
+    # dlt loads the warehouse's build copy (or the engine's raw Parquet); the run publishes it
+    # when it completes.
+    pipeline = make_pipeline(entry.name, settings.warehouse, database=settings.layout.build,
+                             raw_parquet=engine.raw_parquet,
+                             memory_limit=settings.load_memory_limit)
     # The tables as each source declares them, without building the source from its
     # configuration: a setting it cannot use fails that source's step when it runs (one line
     # naming source and setting), not the definitions of every source.
@@ -153,32 +146,28 @@ def build_source_assets(entry: SourceEntry, warehouse: Path,
     whole = "load_windows" in source_tables(entry.name)
 
     @multi_asset(specs=specs, check_specs=checks, name=f"{entry.name}_raw", can_subset=not whole,
-                 pool=WAREHOUSE_POOL, partitions_def=daily_partitions(time_zone),
+                 pool=WAREHOUSE_POOL,
+                 partitions_def=daily_partitions(time_zone, settings.first_day),
                  backfill_policy=BackfillPolicy.multi_run(DAYS_PER_BACKFILL_RUN))
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource,
                 warehouse: Warehouse) -> Iterator[Any]:
         window = partition_window(context)
-        if window is None:
-            yield from load(context, dlt, entry, pipeline)
-        else:
+        factory = entry.factory
+        if window is not None:
             context.log.info(f"Loading {entry.name} for {window[0]}..{window[1]}")
-            with source_window(*window):
-                yield from load(context, dlt, entry, pipeline)
-        if raw_root is not None:
-            # Raw Parquet (the Spark engine): the dbt sources and the DuckDB read side name it.
-            from orchestration.read_side import register_raw
-
-            changed = register_raw(warehouse.file, raw_root, DATASETS[entry.name])
-            context.log.info(f"Raw Parquet of {entry.name} registered for the read side; "
-                             "Spark's next build registers "
-                             f"{', '.join(changed) or 'nothing: no table new or changed'}")
+            factory = functools.partial(factory, **window_arguments(
+                entry.name, *window, settings.time_zone))
+        yield from load(context, dlt, entry, pipeline, factory)
+        if (done := engine.after_load(DATASETS[entry.name])) is not None:
+            context.log.info(f"{entry.name}: {done}")
 
     return _assets
 
 
 def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceEntry,
-         pipeline: Any):
-    """Load the source from its configuration.
+         pipeline: Any, factory: Callable[..., Any] | None = None):
+    """Load the source from its configuration (through `factory`, the source's own unless
+    given: with a partition's window, say).
 
     A source with none of its required settings is not connected (the user does not use that
     network): nothing is loaded, its tables exist with their documented columns (empty unless
@@ -194,7 +183,7 @@ def load(context: AssetExecutionContext, dlt: DagsterDltResource, entry: SourceE
     # The source reads its config when it is built: under its own pipeline, not the last one
     # created (dlt looks config up under the active pipeline's name first).
     pipeline.activate()
-    state = connection_of(entry.name, entry.factory)
+    state = connection_of(entry.name, factory or entry.factory)
     state.require_complete()
     context.log.info(state.describe())
     source = state.dlt_source if state.connected else not_connected_source(

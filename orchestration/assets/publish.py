@@ -16,7 +16,7 @@ PUBLISHED = "published_warehouse"
 def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     """`published_warehouse`, after every model and report: when they were all built and no
     blocking check failed, the run's build replaces the published file whole
-    (orchestration/publishing.py); otherwise it does not run, and readers keep the last
+    (core/publishing.py); otherwise it does not run, and readers keep the last
     complete build."""
 
     @asset(name=PUBLISHED, group_name="publish", deps=list(upstream), pool=WAREHOUSE_POOL,
@@ -25,7 +25,7 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                        "a copy of the run's build, replaced atomically when every model and "
                        "report of the run was built and no blocking check failed.")
     def published_warehouse(warehouse: Warehouse) -> MaterializeResult:
-        from orchestration.publishing import publish
+        from core.publishing import publish
 
         publication = publish(warehouse.file)
         return MaterializeResult(metadata={

@@ -1,5 +1,5 @@
 """Report assets: the overview, the campaign table and the summary of the last 30 loaded days,
-written beside the warehouse (reports/) after the marts and their blocking checks.
+written beside the warehouse (`<name>_reports/`) after the marts and their blocking checks.
 
 The overview's numbers are also materialization metadata, so the asset's page in the Dagster UI
 plots spend, contacts and ROI run over run.
@@ -24,11 +24,11 @@ READS = ("dim_ad_accounts", "dim_ad_account_access", "dim_campaigns", "dim_keywo
          "fct_keyword_performance_daily", "fct_contact_attribution", "fct_deal_attribution")
 REPORT_ASSETS = {
     "report_overview": "Impressions, clicks, contacts, deals, spend, revenue and ROI of the "
-                       f"last {WINDOW_DAYS} loaded days (reports/overview.json).",
+                       f"last {WINDOW_DAYS} loaded days (<name>_reports/overview.json).",
     "report_campaigns": f"The campaign table of the last {WINDOW_DAYS} loaded days, by spend "
-                        "(reports/campaigns.parquet).",
+                        "(<name>_reports/campaigns.parquet).",
     "report_summary": f"The Markdown summary of the last {WINDOW_DAYS} loaded days against the "
-                      "30 before (reports/summary.md).",
+                      "30 before (<name>_reports/summary.md).",
 }
 
 

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from orchestration.paths import WAREHOUSE_ENV
+from core.settings import WAREHOUSE_ENV
 
 APP = Path(__file__).with_name("app.py")
 # A fixed "today" for the date presets (tests, screenshots); unset: today in the portal zone.

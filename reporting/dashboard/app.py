@@ -19,7 +19,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from orchestration.paths import warehouse_path
+from core.settings import Settings
 from reporting.catalog import (
     ACCOUNT_SPEND,
     ANALYZE_ATTRIBUTION,
@@ -73,6 +73,10 @@ SECTIONS = ("Campaigns", "Analyze", "Goals")
 # Session state: the signed-in user's name and password hash (a new password signs them out).
 SIGNED_IN = "signed_in"
 
+
+# Read once per run of the page: `serve` passes the warehouse and the users file in the
+# environment.
+SETTINGS = Settings.from_environment()
 
 def sidebar(reports: Reports, viewer: Viewer) -> Filters:
     options = filter_options(reports, viewer)
@@ -256,7 +260,7 @@ def goals(reports: Reports, filters: Filters, viewer: Viewer) -> None:
     if not frame.empty:
         table(frame, [c for c in frame.columns
                       if c not in ("goal_id", "lifecycle_stage", "owner_type", "owner_id")])
-    goals_section.manage(reports, warehouse_path(), viewer, holding)
+    goals_section.manage(reports, SETTINGS.warehouse, viewer, holding)
 
 
 def page(reports: Reports, viewer: Viewer) -> None:
@@ -290,7 +294,7 @@ def signed_in_viewer() -> Viewer | None:
     if os.environ.get(NO_AUTH_ENV) == "1":
         return NO_SIGN_IN
     try:
-        users = load_users(users_file(warehouse_path()))
+        users = load_users(users_file(SETTINGS.warehouse))
     except UsersError as exc:
         users, problem = {}, str(exc)
     else:
@@ -329,7 +333,7 @@ def main() -> None:
     if viewer is None:
         return
     today = os.environ.get(TODAY_ENV)
-    warehouse = warehouse_path()
+    warehouse = SETTINGS.warehouse
     try:
         with Reports.open(warehouse, today=dt.date.fromisoformat(today) if today else None) as (
                 reports):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import tomllib
@@ -24,10 +23,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from core.settings import DASHBOARD_USERS_ENV as USERS_ENV  # noqa: F401 (its name here)
+from core.settings import Settings
 from reporting.errors import ReportError
-from reporting.files import USERS_FILE, write_atomically
+from reporting.files import write_atomically
 
-USERS_ENV = "ADS_ANALYTICS_DASHBOARD_USERS"
 # scrypt's interactive-login cost (16 MiB, tens of milliseconds); each hash names its own, so a
 # later, higher cost applies to passwords set from then on.
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -51,9 +51,7 @@ def users_file(warehouse: Path, given: Path | None = None) -> Path:
     """`given`, else `ADS_ANALYTICS_DASHBOARD_USERS`, else the file beside the warehouse."""
     if given is not None:
         return Path(given).expanduser().resolve()
-    if os.environ.get(USERS_ENV):
-        return Path(os.environ[USERS_ENV]).expanduser().resolve()
-    return Path(warehouse).resolve().parent / USERS_FILE
+    return Settings.from_environment(warehouse=warehouse).dashboard_users
 
 
 def hash_password(password: str) -> str:

@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from tests.ingestion.loopback import Loopback, Request
 
 # -- the advertiser ---------------------------------------------------------------------------

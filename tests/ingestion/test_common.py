@@ -418,15 +418,14 @@ def test_a_portal_override_that_cannot_be_used_is_one_line_naming_it(monkeypatch
     """The portal's time zone override sets the days of every source, the schedule and the
     partitions: one that is no IANA zone is refused naming the variable (it was a
     ZoneInfoNotFoundError from wherever it was first used)."""
-    from ingestion.common.portal import PORTAL_TIME_ZONE_ENV, overrides
-    from ingestion.common.validate import InvalidConfiguration
+    from core.settings import PORTAL_TIME_ZONE_ENV, InvalidSetting, Settings
 
     monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Mars/Base")
-    with pytest.raises(InvalidConfiguration, match=r"^ADS_ANALYTICS_PORTAL_TIME_ZONE 'Mars/Base' "
-                                                  r"is not an IANA time zone"):
-        overrides()
+    with pytest.raises(InvalidSetting, match=r"^ADS_ANALYTICS_PORTAL_TIME_ZONE 'Mars/Base' "
+                                             r"is not an IANA time zone"):
+        Settings.from_environment()
     monkeypatch.setenv(PORTAL_TIME_ZONE_ENV, "Europe/Stockholm")
-    assert overrides()["time_zone"] == "Europe/Stockholm"
+    assert Settings.from_environment().portal_overrides["time_zone"] == "Europe/Stockholm"
 
 
 # -- a base_url nothing answers on --------------------------------------------------------------

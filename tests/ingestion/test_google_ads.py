@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import requests
 
+from core.layout import WarehouseLayout
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.http import AuthError, Outcome
 from ingestion.common.pipeline import make_pipeline, run_source
@@ -24,7 +25,6 @@ from ingestion.google_ads.helpers import batched_tables, rows_to_table
 from ingestion.simulator.google import GoogleAdsApi, parse_gaql
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import RESTATEMENT_DAYS, World
-from orchestration.paths import build_file
 from tests.conftest import END_DATE
 from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
@@ -270,7 +270,7 @@ def test_module_entrypoint_loads_into_the_configured_warehouse(simulator, tmp_pa
     assert done.returncode == 0, done.stderr[-2000:]
     assert simulator.tokens["google_ads"] not in done.stdout + done.stderr
     # into the warehouse's build, as a run's loads (the next run's build publishes it)
-    loaded = table(build_file(warehouse), "ad_performance_daily")
+    loaded = table(WarehouseLayout(warehouse).build, "ad_performance_daily")
     assert len(loaded) == int((google(world.ad_daily())["date"] >= start).sum())
 
 

@@ -248,8 +248,8 @@ def test_serving_leaves_the_repositorys_access_file_alone(tmp_path, monkeypatch,
     import signal
     import threading
 
+    from core.paths import DATA_DIR
     from orchestration import cli
-    from orchestration.paths import DATA_DIR
 
     data = tmp_path / "data"
     data.mkdir()

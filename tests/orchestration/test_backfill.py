@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from core.settings import FIRST_DAY_ENV, Settings
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.truth import spend_by_account_day
-from orchestration.assets.ingestion import FIRST_DAY_ENV
 from orchestration.backfill import progress_path, run_backfill
 from orchestration.definitions import LOAD_JOB, build_definitions
 from orchestration.jobs import run_job
@@ -44,13 +44,15 @@ def test_a_resumed_backfill_loads_exactly_the_range(fresh_simulator, tmp_path, m
 
     messages: list[str] = []
     with pytest.raises(RuntimeError) as failed:
-        run_backfill(start, end, 20, backfilled, job, say=messages.append)
+        run_backfill(start, end, 20, Settings.from_environment(warehouse=backfilled), job,
+                     say=messages.append)
     second = f"{start + dt.timedelta(days=20)}..{start + dt.timedelta(days=39)}"
     assert f"chunk {second} failed" in str(failed.value) and "linkedin_ads" in str(failed.value)
     assert progress_path(backfilled, start, end, 20).exists()
 
     fresh_simulator.faults.clear()
-    resumed = run_backfill(start, end, 20, backfilled, job, say=messages.append)
+    resumed = run_backfill(start, end, 20, Settings.from_environment(warehouse=backfilled), job,
+                           say=messages.append)
     assert resumed.skipped == [(start, start + dt.timedelta(days=19))]
     assert [first for first, _ in resumed.loaded] == [start + dt.timedelta(days=20),
                                                       start + dt.timedelta(days=40)]
@@ -106,10 +108,12 @@ def test_a_backfill_outside_the_partitioned_days_is_refused_up_front(tmp_path, m
     monkeypatch.setenv(FIRST_DAY_ENV, "2025-01-01")
     never = []
     with pytest.raises(ValueError, match=f"before the first day partitioned.*{FIRST_DAY_ENV}"):
-        run_backfill(dt.date(2024, 12, 1), dt.date(2025, 1, 31), 30, tmp_path / "w.duckdb",
+        run_backfill(dt.date(2024, 12, 1), dt.date(2025, 1, 31), 30,
+                     Settings.from_environment(warehouse=tmp_path / "w.duckdb"),
                      lambda name, tags: never.append(name))
     three_days_ahead = dt.date.today() + dt.timedelta(days=3)
     with pytest.raises(ValueError, match="after today"):
-        run_backfill(dt.date(2025, 1, 1), three_days_ahead, 30, tmp_path / "w.duckdb",
+        run_backfill(dt.date(2025, 1, 1), three_days_ahead, 30,
+                     Settings.from_environment(warehouse=tmp_path / "w.duckdb"),
                      lambda name, tags: never.append(name))
     assert never == []

@@ -12,8 +12,8 @@ import sys
 import pytest
 import requests
 
+from core.paths import REPO_ROOT
 from orchestration.cli import main
-from orchestration.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

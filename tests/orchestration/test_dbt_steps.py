@@ -43,8 +43,9 @@ def test_the_steps_dbt_resource_knows_the_version_dbt_reports_without_asking_it(
 
     from dagster_dbt import DbtCliResource
 
-    from orchestration.dbt import StepDbtResource, dbt_executable
-    from orchestration.paths import DBT_PROJECT_DIR
+    from core.paths import DBT_PROJECT_DIR
+    from core.paths import dbt_executable
+    from orchestration.dbt import StepDbtResource
 
     # what the resource leaves out is still what dagster-dbt does before each dbt command
     assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))

@@ -162,8 +162,8 @@ def test_main_job_and_quality_checks_exist(location):
 def test_code_location_builds_on_load_not_on_import(location, monkeypatch):
     from dagster import Definitions
 
+    from core.settings import WAREHOUSE_ENV
     from orchestration import definitions
-    from orchestration.paths import WAREHOUSE_ENV
 
     monkeypatch.setenv(WAREHOUSE_ENV, str(_warehouse(location)))
     loaded = definitions.defs()

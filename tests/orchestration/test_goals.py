@@ -1,4 +1,4 @@
-"""Saving goals without a run (orchestration/goals.py) on the hand-built warehouse of
+"""Saving goals without a run (reporting/goal_marts.py) on the hand-built warehouse of
 tests/reporting/conftest.py: what is published, what is left alone, and a failure that changes
 nothing."""
 
@@ -11,9 +11,9 @@ import time
 import duckdb
 import pytest
 
-from orchestration.goals import GoalsNotSaved, save_goals
-from orchestration.locking import warehouse_lock
-from orchestration.paths import build_file, goals_file
+from core.layout import WarehouseLayout
+from core.locking import warehouse_lock
+from reporting.goal_marts import GoalsNotSaved, save_goals
 from reporting.goals import Goal, goals_text
 from tests.reporting.conftest import build_fixture_warehouse
 
@@ -36,7 +36,7 @@ def tables(path) -> set[str]:
 @pytest.mark.slow
 def test_saved_goals_publish_their_progress_from_the_published_file_not_the_build(warehouse):
     # a build holding a failed run's work, which must not reach readers
-    build = build_file(warehouse)
+    build = WarehouseLayout(warehouse).build
     build_fixture_warehouse(build)
     with duckdb.connect(str(build)) as con:
         con.execute("create table marts.unpublished_work as select 1 as x")
@@ -47,7 +47,7 @@ def test_saved_goals_publish_their_progress_from_the_published_file_not_the_buil
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select goal_id, actual from marts.fct_goal_progress").fetchall() == [
             ("june_spend", 254.0)]
-    assert goals_file(warehouse).read_text() == goals_text([SPEND])
+    assert WarehouseLayout(warehouse).goals.read_text() == goals_text([SPEND])
     # nothing left beside the warehouse but what belongs there
     assert sorted(p.name for p in warehouse.parent.iterdir() if not p.is_dir()) == sorted([
         "warehouse.duckdb", build.name, "warehouse_goals.jsonl", "warehouse.duckdb.lock",
@@ -61,7 +61,7 @@ def test_goals_the_marts_refuse_change_nothing(warehouse):
     with pytest.raises(GoalsNotSaved, match="measuring the goals failed, nothing was changed: "):
         save_goals(warehouse, lambda: unmeasurable, as_of=AS_OF)
     assert warehouse.read_bytes() == before
-    assert not goals_file(warehouse).exists()
+    assert not WarehouseLayout(warehouse).goals.exists()
     assert sorted(p.name for p in warehouse.parent.iterdir() if not p.is_dir()) == sorted([
         "warehouse.duckdb", "warehouse.duckdb.lock", "warehouse.duckdb.children.lock"])
 

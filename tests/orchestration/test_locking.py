@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from orchestration.locking import warehouse_lock
+from core.locking import warehouse_lock
 
 
 def test_a_second_run_waits_for_the_first(tmp_path):
@@ -61,11 +61,12 @@ def test_a_runs_child_holds_the_child_lock_and_ends_with_its_run(tmp_path):
     import subprocess
     import sys
 
-    from orchestration.locking import CHILD_LOCK_ENV, child_lock_path, wait_for_children
-    from orchestration.paths import REPO_ROOT
+    from core.layout import WarehouseLayout
+    from core.locking import CHILD_LOCK_ENV, wait_for_children
+    from core.paths import REPO_ROOT
 
     warehouse = tmp_path / "w.duckdb"
-    lock = child_lock_path(warehouse)
+    lock = WarehouseLayout(warehouse).children_lock
     env = {**os.environ, CHILD_LOCK_ENV: str(lock)}
     run = subprocess.Popen([sys.executable, "-c", RUN, CHILD], cwd=REPO_ROOT, env=env,
                            stdout=subprocess.PIPE, text=True)

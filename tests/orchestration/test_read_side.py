@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from core.layout import WarehouseLayout
 from orchestration.dbt_cli import SPARK_RELATIONS_FILE, built_relations, command, target_path
-from orchestration.paths import build_file
 from orchestration.read_side import (
     ReadSideError,
     built_by,
@@ -88,7 +88,7 @@ def spark_build(tmp_path) -> tuple[Path, Path, Path]:
 def read(warehouse: Path, sql: str) -> list[tuple]:
     """`sql` on the warehouse's build, where a step publishes what Spark built (the run
     publishes the build to readers at its end)."""
-    with duckdb.connect(str(build_file(warehouse)), read_only=True) as con:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
@@ -138,7 +138,7 @@ def test_a_table_without_a_location_is_named_in_the_error(spark_build):
 
 def test_a_build_without_a_listing_publishes_nothing_unless_it_built_something(tmp_path):
     assert publish_built(tmp_path / "warehouse.duckdb", tmp_path) == []
-    assert not build_file(tmp_path / "warehouse.duckdb").exists()
+    assert not WarehouseLayout(tmp_path / "warehouse.duckdb").build.exists()
     # dbt built a model, but not through `ads-analytics-dbt`: no list of what Spark made
     (tmp_path / "manifest.json").write_text(json.dumps({"nodes": {"model.p.a": {
         "resource_type": "model", "schema": "marts", "name": "a", "alias": "a"}}}))

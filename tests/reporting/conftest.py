@@ -476,7 +476,7 @@ def signed_out_app(warehouse: Path, users_file: Path, monkeypatch):
     the fixed today of the hand-built warehouse, the users of `users_file`, sign-in required."""
     from streamlit.testing.v1 import AppTest
 
-    from orchestration.paths import WAREHOUSE_ENV
+    from core.settings import WAREHOUSE_ENV
     from reporting.dashboard import APP, NO_AUTH_ENV, TODAY_ENV
     from reporting.dashboard.users import USERS_ENV
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.paths import WAREHOUSE_ENV
+from core.settings import WAREHOUSE_ENV
 from reporting.dashboard import serve, stop, url, wait_until_ready
 from reporting.dashboard.view import filters_from, label, tiles
 from tests.reporting.conftest import TODAY, USERS, signed_out_app

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from orchestration.paths import goals_file
+from core.layout import WarehouseLayout
 from reporting.dashboard import serve, stop, url, wait_until_ready
 from reporting.goals import Goal, goals_text, read_goals
 from tests.reporting.conftest import TODAY, build_fixture_warehouse, signed_out_app
@@ -38,7 +38,7 @@ GOALS = [
 @pytest.fixture
 def warehouse(tmp_path):
     path = build_fixture_warehouse(tmp_path / "warehouse.duckdb")
-    goals_file(path).write_text(goals_text(GOALS))
+    WarehouseLayout(path).goals.write_text(goals_text(GOALS))
     return path
 
 
@@ -90,7 +90,7 @@ def test_a_goal_a_viewer_may_not_keep_is_refused_and_nothing_is_saved(
     app.multiselect(key="goal_campaigns_new").set_value(campaigns)
     app.button(key="goal_save_new").click().run()
     assert [error.value for error in app.error] == [f"The goal was not saved: {message}"]
-    assert read_goals(goals_file(warehouse)) == GOALS
+    assert read_goals(WarehouseLayout(warehouse).goals) == GOALS
 
 
 # -- in the browser ---------------------------------------------------------------------------
@@ -198,5 +198,5 @@ def test_in_the_browser_a_viewer_creates_changes_and_removes_a_goal(
     press(browser, ".st-key-goal_remove button")
     wait_for_text(browser, "Removed goal Facebook June spend (facebook_june_spend).", SAVE_WAIT)
     wait_for_text(browser, "Facebook June spend (spend", absent=True)
-    assert [goal.goal_id for goal in read_goals(goals_file(warehouse))] == [
+    assert [goal.goal_id for goal in read_goals(WarehouseLayout(warehouse).goals)] == [
         goal.goal_id for goal in GOALS]

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 
 PASSWORD = "correct horse battery"
 

@@ -4,8 +4,8 @@ user or team may see (accounts and access of tests/reporting/conftest.py)."""
 import duckdb
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 
 
 @pytest.fixture(autouse=True)

@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 
 WEEK = ["--today", "2026-06-15", "--range", "last_7_days"]
 # Everything a run keeps beside data/warehouse.duckdb, as the modules that own it name it.
 STATE = [".warehouse_dlt/pipeline/state.json", ".warehouse_dbt/manifest.json",
          ".warehouse_dbt_read_side/manifest.json", "warehouse_spark/tables/x.parquet",
-         "dagster_home/dagster.yaml", "logs/run.log", "quality/index.html",
+         "dagster_home/dagster.yaml", "warehouse_logs/run.log", "warehouse_quality/index.html",
          "dashboard_users.toml", "ads_analytics.toml"]
 WAREHOUSE_FILES = ["warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.lock",
                    ".warehouse_build.duckdb", ".warehouse_build.duckdb.wal", "other.lock"]
@@ -68,7 +68,7 @@ def test_output_never_overwrites_the_warehouse_or_its_state(warehouse, capsys, c
 def test_a_path_that_leads_to_the_warehouse_another_way_is_refused(warehouse, tmp_path, capsys):
     link = tmp_path / "report.csv"
     link.symlink_to(warehouse)
-    roundabout = warehouse.parent / "logs" / ".." / "warehouse.duckdb"
+    roundabout = warehouse.parent / "warehouse_logs" / ".." / "warehouse.duckdb"
     before = digests(warehouse.parent)
     for target in (link, roundabout):
         assert run(warehouse, *COMMANDS["report csv"], "-o", str(target)) == 2
@@ -127,20 +127,20 @@ def test_a_rewritten_report_replaces_the_old_one_whole(warehouse, tmp_path, caps
 
 
 def test_the_protected_state_is_where_its_owners_put_it(tmp_path):
+    from core.layout import WarehouseLayout
     from expectations.runner import quality_dir
     from ingestion.common.pipeline import pipelines_dir_for
     from orchestration.dbt import dbt_target_dir
-    from orchestration.goals import goals_target
-    from orchestration.locking import lock_path
-    from orchestration.paths import goals_file, spark_home
     from orchestration.read_side import read_side_target
     from reporting.files import refusal
+    from reporting.goal_marts import goals_target
 
     warehouse = tmp_path / "warehouse.duckdb"
+    layout = WarehouseLayout(warehouse)
     for folder in (pipelines_dir_for(warehouse), dbt_target_dir(warehouse),
-                   read_side_target(warehouse), spark_home(warehouse), quality_dir(warehouse),
-                   goals_target(warehouse)):
+                   read_side_target(warehouse), layout.spark_home, quality_dir(warehouse),
+                   goals_target(warehouse), layout.logs, layout.backfills):
         assert refusal(folder / "any" / "file", warehouse), folder
-    assert refusal(lock_path(warehouse), warehouse)
-    assert refusal(goals_file(warehouse), warehouse)
+    assert refusal(layout.run_lock, warehouse)
+    assert refusal(WarehouseLayout(warehouse).goals, warehouse)
     assert refusal(tmp_path / "campaigns.csv", warehouse) is None

@@ -12,8 +12,9 @@ import os
 import pandas as pd
 import pytest
 
+from core.layout import WarehouseLayout
+from core.settings import ENGINE_ENV, WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import ENGINE_ENV, WAREHOUSE_ENV, goals_file
 from reporting.goals import example_goals, read_goals
 from tests.reporting.conftest import build_fixture_warehouse
 
@@ -83,7 +84,7 @@ def test_goals_added_changed_and_removed_show_in_progress_at_once(warehouse, cap
     shown = progress(warehouse, capsys)
     assert "facebook_june_spend" not in shown.index
     # the first change kept the example goals the warehouse showed before
-    kept = [goal.goal_id for goal in read_goals(goals_file(warehouse))]
+    kept = [goal.goal_id for goal in read_goals(WarehouseLayout(warehouse).goals)]
     assert kept == [*(goal.goal_id for goal in example_goals()), "cheap_facebook_leads"]
     assert sorted(shown.index) == sorted(kept)
 
@@ -126,7 +127,7 @@ def test_a_goal_that_cannot_be_measured_is_one_line_and_nothing_is_saved(
     err = capsys.readouterr().err
     assert err.startswith(f"ads-analytics: error: {message}")
     assert err.count("\n") == 1
-    assert not goals_file(warehouse).exists()
+    assert not WarehouseLayout(warehouse).goals.exists()
 
 
 def test_changing_or_removing_an_unknown_goal_names_the_goals(warehouse, capsys):
@@ -135,7 +136,7 @@ def test_changing_or_removing_an_unknown_goal_names_the_goals(warehouse, capsys)
         "ads-analytics: error: unknown goal 'nope'; valid values: contacts_this_month, ")
     assert run(warehouse, "goals", "change", "nope", "--target", "3") == 1
     assert "unknown goal 'nope'" in capsys.readouterr().err
-    assert not goals_file(warehouse).exists()
+    assert not WarehouseLayout(warehouse).goals.exists()
 
 
 def test_the_goals_report_takes_one_owner(warehouse, capsys):
@@ -152,4 +153,4 @@ def test_the_goals_report_takes_one_owner(warehouse, capsys):
 def test_a_change_that_contradicts_itself_is_refused(warehouse, capsys, args, message):
     assert run(warehouse, "goals", "change", "contacts_this_month", *args) == 1
     assert capsys.readouterr().err == f"ads-analytics: error: {message}\n"
-    assert not goals_file(warehouse).exists()
+    assert not WarehouseLayout(warehouse).goals.exists()

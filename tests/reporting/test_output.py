@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from reporting.output import write
 from reporting.reports import Filters, Reports
 from reporting.summary import summarise
@@ -101,7 +101,7 @@ def test_published_reports_show_vendor_names_as_text(hostile_warehouse, tmp_path
     shutil.copy(hostile_warehouse, warehouse)
     by_key = {result.asset_key.to_user_string(): result.metadata
               for result in materializations(publish(warehouse))}
-    assert_shown_as_text(rendered((tmp_path / "reports" / "summary.md").read_text()))
+    assert_shown_as_text(rendered((tmp_path / "warehouse_reports" / "summary.md").read_text()))
     assert_shown_as_text(rendered(by_key["report_summary"]["summary"].value))
     preview = MarkdownIt("commonmark", {"html": True}).parse(
         by_key["report_campaigns"]["top_10_by_spend"].value)

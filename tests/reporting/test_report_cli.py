@@ -10,8 +10,8 @@ import urllib.request
 import pandas as pd
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from reporting.dashboard import wait_until_ready
 from tests.reporting.test_dashboard import free_port
 

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from reporting.reports import Filters, Reports
 from reporting.settings import SETTINGS_ENV, SettingsError
 from tests.reporting.conftest import TODAY

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pandas as pd
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV
 from reporting.output import format_value
 from reporting.reports import Filters
 from reporting.summary import CAMPAIGN_COLUMNS, KEYWORD_COLUMNS, TOTALS, for_setting, summarise

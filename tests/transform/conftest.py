@@ -14,13 +14,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.paths import DBT_PROJECT_DIR
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.registry import SOURCE_NAMES, source_factory
 from ingestion.simulator.config import source_settings
 from ingestion.simulator.server import SimulatorServer
 from ingestion.simulator.world import World
 from orchestration.dbt import dbt_executable
-from orchestration.paths import DBT_PROJECT_DIR
 from tests.conftest import END_DATE, SEED
 
 

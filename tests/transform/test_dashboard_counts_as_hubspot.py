@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
+from core.settings import WAREHOUSE_ENV
 from ingestion.simulator.truth import attributed_contacts, conversion_events
-from orchestration.paths import WAREHOUSE_ENV
 from tests.conftest import END_DATE
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterInstance
 
+from core.settings import WAREHOUSE_ENV
 from orchestration.definitions import TRANSFORM_JOB, build_definitions
 from orchestration.jobs import run_job
-from orchestration.paths import WAREHOUSE_ENV
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.layout import WarehouseLayout
+from core.settings import WAREHOUSE_ENV
 from ingestion.simulator.config import source_settings
 from orchestration.cli import main
-from orchestration.paths import WAREHOUSE_ENV, build_file
 from orchestration.quarantine import in_quarantine, restore
 
 pytestmark = pytest.mark.slow
@@ -112,7 +113,7 @@ def test_bad_rows_are_quarantined_and_a_range_repaired(built, tmp_path, monkeypa
     # Nothing was lost: the rows come back on request.
     back = restore(path, "duplicate")
     assert [(m.table, m.rows) for m in back] == [("raw_facebook_ads.ad_insights", 1)]
-    with duckdb.connect(str(build_file(path)), read_only=True) as con:
+    with duckdb.connect(str(WarehouseLayout(path).build), read_only=True) as con:
         copies = con.execute(f"""select count(*) from raw_facebook_ads.ad_insights
                                  where {same} and date_start = '{row.date_start}'""").fetchone()
     assert copies == (2,)

@@ -23,7 +23,8 @@ from metricflow_semantics.model.dbt_manifest_parser import (
 )
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
-from orchestration.paths import DBT_PROJECT_DIR, REPO_ROOT, WAREHOUSE_ENV
+from core.paths import DBT_PROJECT_DIR, REPO_ROOT
+from core.settings import WAREHOUSE_ENV
 
 JAN_1, JAN_2, JAN_3, FEB_1 = (dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3),
                               dt.date(2026, 2, 1))

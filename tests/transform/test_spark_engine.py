@@ -30,6 +30,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
+from core.layout import WarehouseLayout
+from core.paths import DBT_PROJECT_DIR
+from core.settings import RAW_PARQUET_ENV, Settings
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.registry import SOURCE_NAMES, source_factory
 from ingestion.simulator.config import source_settings
@@ -38,9 +41,13 @@ from ingestion.simulator.truth import cents_to_decimal, spend_by_account_day
 from ingestion.simulator.world import World
 from orchestration.dbt import dbt_executable
 from orchestration.dbt_cli import REGISTER_RAW_ENV
-from orchestration.paths import DBT_PROJECT_DIR, RAW_PARQUET_ENV, build_file, spark_home
-from orchestration.read_side import mark_registered, pending_raw, publish_built, register_raw
-from orchestration.spark import engine_env, raw_tables_with_files
+from orchestration.read_side import (
+    mark_registered,
+    pending_raw,
+    publish_built,
+    raw_tables_with_files,
+    register_raw,
+)
 from tests.conftest import END_DATE, SEED
 
 pytestmark = [
@@ -50,6 +57,12 @@ pytestmark = [
 ]
 
 LOAD_ONLY = {"dlt_load_id"}
+
+
+def engine_env(warehouse: Path, engine: str) -> dict[str, str]:
+    """What dbt and dlt read to build `warehouse` itself with `engine`."""
+    return Settings(warehouse=warehouse, engine=engine).dbt_environment(database=warehouse,
+                                                                        child_lock=False)
 
 
 def dbt(warehouse: Path, env: dict[str, str], *args: str) -> dict:
@@ -100,7 +113,8 @@ def load_as_parquet(server: SimulatorServer, warehouse: Path,
             patch.setenv(key, value)
         for name in sources:
             run_source(source_factory(name)(),
-                       make_pipeline(name, warehouse, warehouse.parent / "dlt"))
+                       make_pipeline(name, warehouse, warehouse.parent / "dlt",
+                                     raw_parquet=Path(env[RAW_PARQUET_ENV])))
         return register_raw(warehouse, Path(env[RAW_PARQUET_ENV]))
 
 
@@ -113,7 +127,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     # One test for the whole comparison: test workers each build their own module fixtures,
     # and this one is a Spark build.
     warehouse, manifest, registered = spark_built
-    raw = spark_home(warehouse) / "raw"
+    raw = WarehouseLayout(warehouse).spark_home / "raw"
     assert len(registered) == len(raw_tables_with_files(raw)) == 32
     page_views = ds.dataset(raw / "raw_hubspot" / "page_views", format="parquet")
     assert page_views.schema.field("occurred_at_utc").type == pa.timestamp("us", tz="UTC")
@@ -127,7 +141,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     names = marts(manifest)
     assert "fct_ad_performance_daily" in names and len(names) >= 13
     with (duckdb.connect(str(built.path), read_only=True) as ours,
-          duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side):
+          duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as read_side):
         for name in names:
             assert_same_rows(name, ours.sql(f"select * from marts.{name}").to_arrow_table(),
                              read_side.sql(f"select * from marts.{name}").to_arrow_table())
@@ -142,7 +156,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     # they held.
     facts = ("int_ad_performance_daily", "int_keyword_performance_daily",
              "fct_ad_performance_daily", "fct_keyword_performance_daily")
-    with duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as read_side:
         before = ad_days(read_side)
     world = World.generate("S", SEED, END_DATE)
     with SimulatorServer(world) as server:
@@ -150,7 +164,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
         # the same columns: nothing for Spark to register again
         assert load_as_parquet(server, warehouse, ("google_ads",)) == []
     dbt(warehouse, engine_env(warehouse, "spark"), "run", "--select", " ".join(facts))
-    with duckdb.connect(str(build_file(warehouse)), read_only=True) as read_side:
+    with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as read_side:
         after = ad_days(read_side)
         assert keyword_days(read_side) == keyword_days_truth(world)
 

@@ -8,7 +8,7 @@ daemon queue by the instance's concurrency settings (`dagster_home()` writes the
 A run's dbt is a process of its own, which a `kill -9` of the run does not reach. Each dbt the
 steps start holds a shared lock on a second file (`<warehouse>.children.lock`, named to it in
 `CHILD_LOCK_ENV`) for as long as it lives, and ends within a second of its run
-(`orchestration/dbt_cli.py`); a run waits, holding the run lock, until no process of an earlier
+(orchestration/dbt_cli.py); a run waits, holding the run lock, until no process of an earlier
 run holds it.
 """
 
@@ -21,16 +21,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from core.layout import WarehouseLayout
+
 # The child lock a process started by a run takes (a shared `flock` held until it exits).
-CHILD_LOCK_ENV = "ADS_ANALYTICS_RUN_CHILD_LOCK"
-
-
-def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
-
-
-def child_lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".children.lock")
+from core.settings import CHILD_LOCK_ENV
 
 
 def hold_as_child() -> object | None:
@@ -48,7 +42,7 @@ def wait_for_children(warehouse: Path, on_wait: Callable[[], None] | None = None
                       poll_seconds: float = 0.1) -> float:
     """Wait until no process started by an earlier run of `warehouse` lives (called holding the
     run lock); how long it waited (seconds)."""
-    with _exclusive(child_lock_path(warehouse), on_wait, poll_seconds) as waited:
+    with _exclusive(WarehouseLayout(warehouse).children_lock, on_wait, poll_seconds) as waited:
         return waited
 
 
@@ -57,7 +51,7 @@ def warehouse_lock(warehouse: Path, on_wait: Callable[[], None] | None = None,
                    poll_seconds: float = 0.5) -> Iterator[float]:
     """Hold the warehouse's run lock; `on_wait` is called once if another run holds it.
     Yields how long it waited (seconds)."""
-    with _exclusive(lock_path(warehouse), on_wait, poll_seconds) as waited:
+    with _exclusive(WarehouseLayout(warehouse).run_lock, on_wait, poll_seconds) as waited:
         yield waited
 
 

@@ -1,28 +1,23 @@
 """The portal's settings outside dbt: its company currency and its time zone.
 
 Both are HubSpot's account settings (the account info API, loaded as `raw_hubspot.account_info`).
-Each has one override, an environment variable, which dbt reads too (dbt_project.yml): a portal
-that wants another reporting currency or another day boundary sets it once, and the models, the
-schedule, the daily partitions and the reports all follow. What the marts were built with is
-`marts.dim_portal`, which the reports read.
+Each has one override (core/settings.py), an environment variable, which dbt reads too
+(dbt_project.yml): a portal that wants another reporting currency or another day boundary sets
+it once, and the models, the schedule, the daily partitions and the reports all follow. What the
+marts were built with is `marts.dim_portal`, which the reports read.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ingestion.common.validate import InvalidConfiguration
-
 log = logging.getLogger(__name__)
 
-COMPANY_CURRENCY_ENV = "ADS_ANALYTICS_COMPANY_CURRENCY"
-PORTAL_TIME_ZONE_ENV = "ADS_ANALYTICS_PORTAL_TIME_ZONE"
 # Before any portal is loaded (a first run, a warehouse without HubSpot) and without an
 # override, days are counted in UTC.
 FALLBACK_TIME_ZONE = "UTC"
@@ -47,27 +42,10 @@ class PortalSettings:
     time_zone_source: str = "unknown"
 
 
-def overrides() -> dict[str, str]:
-    """The settings the environment overrides: {"company_currency": ..., "time_zone": ...}.
-    One that cannot be used is refused, naming its variable: it sets every source's days or
-    money, the schedule and the partitions."""
-    found = {"company_currency": os.environ.get(COMPANY_CURRENCY_ENV, "").strip().upper(),
-             "time_zone": os.environ.get(PORTAL_TIME_ZONE_ENV, "").strip()}
-    currency, zone = found["company_currency"], found["time_zone"]
-    if currency and not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
-        raise InvalidConfiguration(f"{COMPANY_CURRENCY_ENV} {currency!r} is not a currency code "
-                                   "like SEK")
-    if zone:
-        try:
-            zoneinfo.ZoneInfo(zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InvalidConfiguration(f"{PORTAL_TIME_ZONE_ENV} {zone!r} is not an IANA time "
-                                       "zone (like Europe/Stockholm)") from None
-    return {key: value for key, value in found.items() if value}
-
-
-def loaded_settings(warehouse: Path) -> PortalSettings:
-    """The portal's settings as loaded into `warehouse` (read-only), with the overrides on top.
+def loaded_settings(warehouse: Path, overrides: Mapping[str, str] | None = None
+                    ) -> PortalSettings:
+    """The portal's settings as loaded into `warehouse` (read-only), with `overrides`
+    (`Settings.portal_overrides`) on top.
     A warehouse that cannot be read now (missing, no HubSpot yet, being written by a run) gives
     the overrides, else UTC and an unknown currency."""
     portal_id = zone = currency = None
@@ -83,12 +61,11 @@ def loaded_settings(warehouse: Path) -> PortalSettings:
             log.warning("the portal's time zone could not be read from %s (%s): UTC (or the "
                         "override) is used for the schedule and the partitions", warehouse,
                         str(exc).splitlines()[0])
-    return _with_overrides(portal_id, zone, currency)
+    return _with_overrides(portal_id, zone, currency, overrides or {})
 
 
-def _with_overrides(portal_id: str | None, zone: str | None,
-                    currency: str | None) -> PortalSettings:
-    forced = overrides()
+def _with_overrides(portal_id: str | None, zone: str | None, currency: str | None,
+                    forced: Mapping[str, str]) -> PortalSettings:
     return PortalSettings(
         company_currency=forced.get("company_currency") or currency,
         time_zone=forced.get("time_zone") or zone or FALLBACK_TIME_ZONE,

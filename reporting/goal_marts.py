@@ -1,7 +1,7 @@
 """A change to a warehouse's goals, shown in its published goal progress without a run.
 
 The goal marts (`dim_goal_campaigns`, `fct_goal_progress`) measure the goals file beside the
-warehouse (`paths.goals_file`). A change (`ads-analytics goals ...`, the dashboard's Goals)
+warehouse (`WarehouseLayout.goals`). A change (`ads-analytics goals ...`, the dashboard's Goals)
 holds the warehouse's run lock, so it waits for a run in progress and no run starts meanwhile,
 and then:
 1. writes the new goals beside the goals file;
@@ -9,7 +9,7 @@ and then:
    goals, with their tests (dbt on the DuckDB target, a few seconds: they read the other marts,
    which the copy has);
 3. moves the new goals over the goals file, and the copy over the published warehouse, each
-   atomically (`publishing.republish`).
+   atomically (`core.publishing.republish`).
 If 1 or 2 fails, the goals file and the published warehouse stay as they were. The copy starts
 from what readers see, not from the build, which may hold a failed run's work that was not to
 be published; every later run measures the same file.
@@ -23,15 +23,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.locking import CHILD_LOCK_ENV, child_lock_path, warehouse_lock
-from orchestration.paths import (
-    DBT_PROJECT_DIR,
-    ENGINE_ENV,
-    GOALS_FILE_ENV,
-    WAREHOUSE_ENV,
-    goals_file,
-)
-from orchestration.publishing import Publication, republish
+from core.layout import WarehouseLayout
+from core.locking import warehouse_lock
+from core.paths import DBT_PROJECT_DIR, dbt_executable
+from core.publishing import Publication, republish
+from core.settings import GOALS_FILE_ENV, Settings
 from reporting.errors import ReportError
 
 GOAL_MARTS = ("dim_goal_campaigns", "fct_goal_progress")
@@ -44,7 +40,7 @@ class GoalsNotSaved(ReportError):
 def goals_target(warehouse: Path) -> Path:
     """dbt's target folder for rebuilding `warehouse`'s goal marts (`.<name>_dbt_goals`: a parse
     of its own, for the copy it builds)."""
-    return warehouse.parent / f".{warehouse.stem}_dbt_goals"
+    return WarehouseLayout(warehouse).dbt_goals_target
 
 
 def save_goals(warehouse: Path, new_goals: Callable[[], str], *, as_of: dt.date | None = None,
@@ -57,7 +53,7 @@ def save_goals(warehouse: Path, new_goals: Callable[[], str], *, as_of: dt.date 
     if not warehouse.exists():
         raise GoalsNotSaved(f"no warehouse at {warehouse}: run `ads-analytics run` (or demo) "
                             "first; goals are measured against its campaigns and users")
-    path = goals_file(warehouse)
+    path = WarehouseLayout(warehouse).goals
     pending = path.with_name(f".{path.name}.saving")
     with warehouse_lock(warehouse, on_wait=on_wait):
         text = new_goals()
@@ -82,15 +78,15 @@ def build_goal_marts(warehouse: Path, database: Path, goals: Path,
                      as_of: dt.date | None = None) -> None:
     """Build the goal marts (and run their tests) in `database`, a copy of `warehouse`, over
     the goals file `goals`; `GoalsNotSaved` with dbt's error when they fail."""
-    from orchestration.dbt import dbt_executable
-
     target = goals_target(warehouse)
     args = ["build", "--select", *GOAL_MARTS, "--exclude-resource-type", "unit_test",
             "--target", "duckdb"]
     if as_of is not None:
         args += ["--vars", f"{{goals_as_of: '{as_of.isoformat()}'}}"]
-    env = {**os.environ, ENGINE_ENV: "duckdb", WAREHOUSE_ENV: str(database),
-           GOALS_FILE_ENV: str(goals), CHILD_LOCK_ENV: str(child_lock_path(warehouse))}
+    # (always DuckDB: the goal marts are built in a copy of the published file)
+    settings = Settings.from_environment(warehouse=warehouse)
+    env = {**os.environ, **settings.dbt_environment(database, engine="duckdb"),
+           GOALS_FILE_ENV: str(goals)}
     completed = subprocess.run(
         [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),

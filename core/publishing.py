@@ -6,8 +6,8 @@ would make the next run's loads fail; a run writing it would shut the readers ou
 a warehouse half rebuilt.
 
 So the file a user points readers at (`warehouse.duckdb`) is never written in place. Runs load
-and build `.<name>_build.duckdb` beside it (`paths.build_file`), and the last step of a run that
-built everything and passed its blocking checks publishes: the build is copied to a temporary
+and build `.<name>_build.duckdb` beside it (`WarehouseLayout.build`), and the last step of a run
+that built everything and passed its blocking checks publishes: the build is copied to a temporary
 file beside the warehouse and renamed over it. The rename is atomic: a reader that opens the
 warehouse gets the previous build or the new one, whole; a reader that has it open keeps
 reading the build it opened (the old file lives on until its last reader closes it); no reader
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.paths import build_file
+from core.layout import WarehouseLayout
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def connect(path: Path, read_only: bool = False,
 def prepare_build(warehouse: Path) -> Path:
     """The build file, started from the published warehouse when there is none (a warehouse
     from before runs built a copy, or whose copy was deleted): nothing loaded is lost."""
-    build = build_file(warehouse)
+    build = WarehouseLayout(warehouse).build
     if build.exists() or not warehouse.exists():
         return build
     wal = warehouse.with_name(warehouse.name + ".wal")
@@ -107,7 +107,7 @@ def prepare_build(warehouse: Path) -> Path:
 
 def publish(warehouse: Path) -> Publication:
     """Replace `warehouse` with a copy of its build, atomically (see the module docstring)."""
-    build = build_file(warehouse)
+    build = WarehouseLayout(warehouse).build
     if not build.exists():
         raise FileNotFoundError(f"nothing to publish: no build at {build}")
     started = time.monotonic()
@@ -149,7 +149,7 @@ def _drop_load_leftovers(con) -> None:
 def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:
     """Replace `warehouse` with a copy of itself that `change` (called with the copy's path)
     has written, atomically as `publish` does. For a change readers should see without a run
-    (a goal's progress, orchestration/goals.py): it starts from what readers see, never from
+    (a goal's progress, reporting/goal_marts.py): it starts from what readers see, never from
     the build, which may hold a failed run's work that was not to be published. Called holding
     the run lock, so no run publishes meanwhile; the build keeps its own state, and the next
     run rebuilds what `change` wrote."""
@@ -181,7 +181,7 @@ def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:
 def newest(warehouse: Path) -> Path:
     """The newest state of `warehouse`: its build when there is one, else the published file
     (which may not exist either)."""
-    build = build_file(warehouse)
+    build = WarehouseLayout(warehouse).build
     return build if build.exists() else warehouse
 
 
