@@ -43,8 +43,7 @@ def test_the_steps_dbt_resource_knows_the_version_dbt_reports_without_asking_it(
 
     from dagster_dbt import DbtCliResource
 
-    from core.paths import DBT_PROJECT_DIR
-    from core.paths import dbt_executable
+    from core.paths import DBT_PROJECT_DIR, dbt_executable
     from orchestration.dbt import StepDbtResource
 
     # what the resource leaves out is still what dagster-dbt does before each dbt command
