@@ -23,11 +23,11 @@ from dagster import (
     in_process_executor,
 )
 
-from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
 from orchestration.paths import ENGINE_ENV, RAW_PARQUET_ENV, build_file, spark_home
 from orchestration.read_side import REGISTERED_FILE, pending_raw
 from orchestration.spark import engine_env, raw_tables_with_files
+from simulator.config import source_settings
 
 pytestmark = [
     pytest.mark.spark,

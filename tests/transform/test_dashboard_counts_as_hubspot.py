@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from ingestion.simulator.truth import attributed_contacts, conversion_events
 from orchestration.paths import WAREHOUSE_ENV
+from simulator.truth import attributed_contacts, conversion_events
 from tests.conftest import END_DATE
 
 

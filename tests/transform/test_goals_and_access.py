@@ -8,9 +8,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingestion.simulator import truth
-from ingestion.simulator.world import PORTAL_TIME_ZONE
 from orchestration.paths import GOALS_FILE_ENV
+from simulator import truth
+from simulator.world import PORTAL_TIME_ZONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
 

@@ -8,10 +8,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingestion.simulator.config import source_settings
 from orchestration.cli import main
 from orchestration.paths import WAREHOUSE_ENV, build_file
 from orchestration.quarantine import in_quarantine, restore
+from simulator.config import source_settings
 
 pytestmark = pytest.mark.slow
 
