@@ -224,8 +224,8 @@ def _add_world_options(command: argparse.ArgumentParser) -> None:
 
 
 def _world(args: argparse.Namespace, size):
-    from ingestion.simulator.corrupt import CORRUPTIONS
-    from ingestion.simulator.world import World
+    from simulator.corrupt import CORRUPTIONS
+    from simulator.world import World
 
     corrupt = [k.strip().lower() for k in args.corrupt.split(",") if k.strip()]
     try:
@@ -250,13 +250,13 @@ def _add_target(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingestion.simulator.config import apply_environment, source_settings
-    from ingestion.simulator.server import SimulatorServer
+    from simulator.apis import simulator_server
+    from simulator.config import apply_environment, source_settings
 
     started = time.monotonic()
     print(f"Generating the simulated advertiser (size {args.size.upper()}, seed {args.seed}) ...")
     world = _world(args, args.size)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         print(f"Simulator serving Facebook, Google, LinkedIn and HubSpot APIs at {server.base_url}")
         try:
             sources = source_settings(server, networks=_networks(args))
@@ -521,16 +521,16 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_simulator_serve(args: argparse.Namespace) -> int:
-    from ingestion.simulator.config import source_settings
-    from ingestion.simulator.server import SimulatorServer
-    from ingestion.simulator.truth import write_truth
-    from ingestion.simulator.world import size_spec, with_history
+    from simulator.apis import simulator_server
+    from simulator.config import source_settings
+    from simulator.truth import write_truth
+    from simulator.world import size_spec, with_history
 
     size = size_spec(args.size)
     if args.days is not None:
         size = with_history(size, args.days)
     world = _world(args, size)
-    server = SimulatorServer(world, port=args.port)
+    server = simulator_server(world, port=args.port)
     server.replay = args.replay
     print("Indexing the world for each API ...", flush=True)
     server.warm()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World
+from simulator.apis import simulator_server
+from simulator.server import SimulatorServer
+from simulator.world import World
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -57,7 +58,7 @@ def world_s() -> World:
 @pytest.fixture(scope="session")
 def simulator(world_s: World) -> Iterator[SimulatorServer]:
     """A server on the shared world. Tests that add faults or restate use `fresh_simulator`."""
-    with SimulatorServer(world_s) as server:
+    with simulator_server(world_s) as server:
         server.warm()  # as `simulator serve` does; `fresh_simulator` indexes lazily
         yield server
 
@@ -65,7 +66,7 @@ def simulator(world_s: World) -> Iterator[SimulatorServer]:
 @pytest.fixture
 def fresh_simulator() -> Iterator[SimulatorServer]:
     """A server on its own world, for tests that inject faults or restate days."""
-    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+    with simulator_server(World.generate("S", SEED, END_DATE)) as server:
         yield server
 
 

@@ -21,12 +21,12 @@ from benchmarks.publishing import READER
 from core.layout import WarehouseLayout
 from core.paths import REPO_ROOT
 from core.settings import WAREHOUSE_ENV
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.truth import spend_by_account_day
 from orchestration import jobs
 from orchestration.cli import main
 from orchestration.definitions import LOAD_JOB, MAIN_JOB, TRANSFORM_JOB, build_definitions
 from orchestration.jobs import JobOutcome, run_job, run_main_job
+from simulator.config import source_settings
+from simulator.truth import spend_by_account_day
 
 pytestmark = pytest.mark.slow
 
@@ -406,9 +406,9 @@ def test_corrupt_vendor_rows_stop_the_run_until_quarantined(tmp_path, monkeypatc
     fail the run, which publishes nothing and names them; `quarantine` moves them out of raw
     and the rebuilt marts equal the truth (which counts a duplicate once and leaves a negative
     ad-day out)."""
-    from ingestion.simulator.server import SimulatorServer
-    from ingestion.simulator.world import World
     from orchestration.quarantine import in_quarantine
+    from simulator.apis import simulator_server
+    from simulator.world import World
     from tests.conftest import END_DATE, SEED
 
     world = World.generate("S", SEED, END_DATE,
@@ -416,7 +416,7 @@ def test_corrupt_vendor_rows_stop_the_run_until_quarantined(tmp_path, monkeypatc
     warehouse = tmp_path / "corrupt.duckdb"
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))  # the command sets it; restored after
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         for key, value in source_settings(server, tmp_path).items():
             monkeypatch.setenv(key, value)
         assert main(["--warehouse", str(warehouse), "run"]) == 1

@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 
 from core.settings import WAREHOUSE_ENV
-from ingestion.simulator import truth
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World
 from orchestration import jobs
 from orchestration.cli import main
+from simulator import truth
+from simulator.apis import simulator_server
+from simulator.config import source_settings
+from simulator.server import SimulatorServer
+from simulator.world import World
 from tests.conftest import END_DATE, SEED
 
 pytestmark = pytest.mark.slow
@@ -125,7 +126,7 @@ def _run(world: World, networks: tuple[str, ...], folder: Path, monkeypatch,
          capsys) -> tuple[Path, str]:
     """`ads-analytics run` against `world` with only `networks` (and HubSpot) configured: it
     exits 0 and every check passes. The warehouse and what the run printed."""
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         _configure(server, folder, monkeypatch, networks)
         warehouse = folder / "warehouse.duckdb"
         code, outcome = _cli_run(warehouse, monkeypatch)

@@ -26,9 +26,9 @@ from dagster import (
 
 from core.layout import WarehouseLayout
 from core.settings import ENGINE_ENV, RAW_PARQUET_ENV, Settings
-from ingestion.simulator.config import source_settings
 from orchestration.definitions import build_definitions
 from orchestration.read_side import REGISTERED_FILE, pending_raw, raw_tables_with_files
+from simulator.config import source_settings
 
 pytestmark = [
     pytest.mark.spark,

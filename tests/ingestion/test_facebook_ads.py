@@ -22,9 +22,10 @@ from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.facebook_ads import facebook_ads, settings
 from ingestion.facebook_ads.client import classify, describe_error, parse_account_ids
 from ingestion.facebook_ads.helpers import account_today
-from ingestion.simulator.facebook import decimal_count, money
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World
+from simulator.apis import simulator_server
+from simulator.facebook import decimal_count, money
+from simulator.server import SimulatorServer
+from simulator.world import World
 from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
@@ -354,7 +355,7 @@ def test_deleted_and_archived_ads_spend_is_loaded(world_with_deleted, warehouse,
     world = world_with_deleted
     gone = set(fb(world.ads).loc[fb(world.ads)["raw_status"].isin(["DELETED", "ARCHIVED"]),
                                   "ad_id"])
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         account = fb(world.ads).loc[fb(world.ads)["ad_id"].isin(gone), "account_id"].iloc[0]
         # The API hides them by default, as Graph does for level=ad insights and edges.
         plain = get(server, f"/v21.0/act_{account}/insights", **insights_params(world)).json()
@@ -459,7 +460,7 @@ def test_a_sparse_advertiser_loads_every_documented_column(warehouse, pipelines_
     campaign budget or a page-tab link, and the columns are there anyway, typed; each
     creative's destination sits in one of its documented homes."""
     world = World.generate("S", SEED, END_DATE, sparse=True)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         load(server, warehouse, pipelines_dir)
     for name, declared in settings.TABLES.items():
         columns = raw_column_types(warehouse, "raw_facebook_ads", name)

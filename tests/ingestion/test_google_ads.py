@@ -22,9 +22,10 @@ from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.google_ads import google_ads, parse_customer_ids, settings
 from ingestion.google_ads.client import classify, describe_error
 from ingestion.google_ads.helpers import batched_tables, rows_to_table
-from ingestion.simulator.google import GoogleAdsApi, parse_gaql
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import RESTATEMENT_DAYS, World
+from simulator.apis import simulator_server
+from simulator.google import GoogleAdsApi, parse_gaql
+from simulator.server import SimulatorServer
+from simulator.world import RESTATEMENT_DAYS, World
 from tests.conftest import END_DATE
 from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
@@ -583,7 +584,7 @@ def test_a_sparse_advertiser_loads_every_documented_column(warehouse, pipelines_
     search ads have no name, a customer no descriptive name, keywords no bid of their own, and
     one customer no keywords at all (its query has no `results`). Every column is there."""
     world = World.generate("S", 7, END_DATE, sparse=True)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         load(server, warehouse, pipelines_dir)
     for name, declared in settings.TABLES.items():
         types = column_types(warehouse, name)

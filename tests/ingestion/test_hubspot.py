@@ -21,9 +21,10 @@ from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.hubspot import hubspot_source, settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import AccessConfigError, load_access_config, parse_instant
-from ingestion.simulator.hubspot import NEW_FIELD, HubSpotApi, write_access_config
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
+from simulator.apis import simulator_server
+from simulator.hubspot import NEW_FIELD, HubSpotApi, write_access_config
+from simulator.server import SimulatorServer
+from simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, dropped_days
 
@@ -394,7 +395,7 @@ def test_a_portal_without_teams_users_roles_or_access_file_loads_every_table(
     role or none, deals without a currency, no access file. Every table is there."""
     world = World.generate("S", SEED, END_DATE, company_currency="EUR",
                            portal_time_zone="Europe/Stockholm", sparse=True)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         load(server, warehouse, pipelines_dir, access_config_path=None)
     assert set(settings.TABLES) <= tables_in(warehouse)
     assert read(warehouse, "teams").empty and read(warehouse, "ad_account_access").empty

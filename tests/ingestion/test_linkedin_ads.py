@@ -29,14 +29,15 @@ from ingestion.linkedin_ads.client import (
     restli_date_range,
     restli_list,
 )
-from ingestion.simulator.linkedin import (
+from simulator.apis import simulator_server
+from simulator.linkedin import (
     NEW_ANALYTICS_FIELD,
     NEW_ENTITY_FIELD,
     LinkedInApi,
     parse_restli,
 )
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import SIZES, World
+from simulator.server import SimulatorServer
+from simulator.world import SIZES, World
 from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, dropped_days
 
@@ -126,7 +127,7 @@ def two_account_simulator() -> Iterator[SimulatorServer]:
     """A world with two LinkedIn accounts (USD and EUR), for failure isolation."""
     size = dataclasses.replace(SIZES["S"], name="S-li2",
                                accounts={"facebook": 1, "google": 1, "linkedin": 2})
-    with SimulatorServer(World.generate(size, SEED, END_DATE)) as server:
+    with simulator_server(World.generate(size, SEED, END_DATE)) as server:
         yield server
 
 
@@ -361,7 +362,7 @@ def test_a_sparse_advertiser_and_an_empty_account_load_every_documented_column(
     variant of their type (or show none), and a newly connected account has nothing: every
     column and table is there anyway."""
     world = World.generate("S", SEED, END_DATE, sparse=True)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         run(source_for(server), warehouse, pipelines_dir)
     normalize = NamingConvention().normalize_path
     for name, declared in linkedin_settings.TABLES.items():

@@ -15,8 +15,8 @@ from ingestion.common.failures import PartialLoadError
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.linkedin_ads import linkedin_ads
 from ingestion.linkedin_ads.helpers import email_questions, lead_email, lead_form_id
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World, leads_without_creative
+from simulator.apis import simulator_server
+from simulator.world import World, leads_without_creative
 from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, Request, dropped_days
 from tests.warehouse import raw_column_types, raw_table
@@ -265,7 +265,7 @@ def test_the_simulated_responses_load_as_the_world_made_them(warehouse, pipeline
     their creative): every LinkedIn lead of the world, with its account, LinkedIn campaign,
     creative when sent, form, the email by the form's EMAIL question, and time."""
     world = World.generate("S", SEED, END_DATE, sparse=True)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         source = linkedin_ads(
             access_token=server.tokens["linkedin_ads"], base_url=server.base_url,
             account_ids=world.accounts.loc[world.accounts["network"] == "linkedin",

@@ -13,11 +13,11 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from core.settings import FIRST_DAY_ENV, Settings
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.truth import spend_by_account_day
 from orchestration.backfill import progress_path, run_backfill
 from orchestration.definitions import LOAD_JOB, build_definitions
 from orchestration.jobs import run_job
+from simulator.config import source_settings
+from simulator.truth import spend_by_account_day
 
 pytestmark = pytest.mark.slow
 

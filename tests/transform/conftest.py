@@ -14,13 +14,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core.paths import DBT_PROJECT_DIR
+from core.paths import DBT_PROJECT_DIR, dbt_executable
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.registry import SOURCE_NAMES, source_factory
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World
-from orchestration.dbt import dbt_executable
+from simulator.apis import simulator_server
+from simulator.config import source_settings
+from simulator.server import SimulatorServer
+from simulator.world import World
 from tests.conftest import END_DATE, SEED
 
 
@@ -108,7 +108,7 @@ def built(tmp_path_factory) -> Iterator[Warehouse]:
     """Size S loaded from its own simulator and built with `dbt build`, once for every module
     (tests read it, and spoil only copies of it: `built.copy(name)`, each name once)."""
     workdir = tmp_path_factory.mktemp("transform")
-    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+    with simulator_server(World.generate("S", SEED, END_DATE)) as server:
         server.warm()
         warehouse = Warehouse(workdir / "warehouse.duckdb", server, workdir)
         warehouse.load()

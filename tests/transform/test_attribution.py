@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingestion.simulator.truth import (
+from simulator.truth import (
     REPORTS,
     contacts_per_ad,
     conversions,

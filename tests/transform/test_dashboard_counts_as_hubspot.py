@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from core.settings import WAREHOUSE_ENV
-from ingestion.simulator.truth import attributed_contacts, conversion_events
+from simulator.truth import attributed_contacts, conversion_events
 from tests.conftest import END_DATE
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from core.settings import GOALS_FILE_ENV
-from ingestion.simulator import truth
-from ingestion.simulator.world import PORTAL_TIME_ZONE
+from simulator import truth
+from simulator.world import PORTAL_TIME_ZONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
 

@@ -12,11 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.paths import DBT_PROJECT_DIR
+from core.paths import DBT_PROJECT_DIR, dbt_executable
 from ingestion.common.pipeline import make_pipeline
 from ingestion.common.schema import not_connected_source
 from ingestion.registry import source_tables
-from orchestration.dbt import dbt_executable
 from tests.ingestion import test_facebook_leads as fb
 from tests.ingestion import test_linkedin_leads as li
 

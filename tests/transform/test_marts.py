@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.truth import rates_in_effect, spend_by_account_day
-from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
+from simulator.apis import simulator_server
+from simulator.truth import rates_in_effect, spend_by_account_day
+from simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("transform")]
@@ -220,7 +220,7 @@ def _audit_table(warehouse, name: str) -> str:
 
 def test_incremental_run_after_a_restatement_equals_a_full_refresh(built):
     # Its own simulator, so the shared world's truth stays as the other tests read it.
-    with SimulatorServer(World.generate("S", SEED, END_DATE)) as server:
+    with simulator_server(World.generate("S", SEED, END_DATE)) as server:
         warehouse = built.copy("incremental", server)
         # The last two days of page views arrive late: built without them first.
         warehouse.execute(f"""

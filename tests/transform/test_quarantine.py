@@ -10,9 +10,9 @@ import pytest
 
 from core.layout import WarehouseLayout
 from core.settings import WAREHOUSE_ENV
-from ingestion.simulator.config import source_settings
 from orchestration.cli import main
 from orchestration.quarantine import in_quarantine, restore
+from simulator.config import source_settings
 
 pytestmark = pytest.mark.slow
 

@@ -31,15 +31,10 @@ import pyarrow.dataset as ds
 import pytest
 
 from core.layout import WarehouseLayout
-from core.paths import DBT_PROJECT_DIR
+from core.paths import DBT_PROJECT_DIR, dbt_executable
 from core.settings import RAW_PARQUET_ENV, Settings
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.registry import SOURCE_NAMES, source_factory
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.truth import cents_to_decimal, spend_by_account_day
-from ingestion.simulator.world import World
-from orchestration.dbt import dbt_executable
 from orchestration.dbt_cli import REGISTER_RAW_ENV
 from orchestration.read_side import (
     mark_registered,
@@ -48,6 +43,11 @@ from orchestration.read_side import (
     raw_tables_with_files,
     register_raw,
 )
+from simulator.apis import simulator_server
+from simulator.config import source_settings
+from simulator.server import SimulatorServer
+from simulator.truth import cents_to_decimal, spend_by_account_day
+from simulator.world import World
 from tests.conftest import END_DATE, SEED
 
 pytestmark = [
@@ -159,7 +159,7 @@ def test_every_mart_is_the_same_on_spark_as_on_duckdb(built, spark_built):
     with duckdb.connect(str(WarehouseLayout(warehouse).build), read_only=True) as read_side:
         before = ad_days(read_side)
     world = World.generate("S", SEED, END_DATE)
-    with SimulatorServer(world) as server:
+    with simulator_server(world) as server:
         server.restate()
         # the same columns: nothing for Spark to register again
         assert load_as_parquet(server, warehouse, ("google_ads",)) == []

@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 import requests
 
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.truth import (
+from simulator.apis import simulator_server
+from simulator.server import SimulatorServer
+from simulator.truth import (
     NEW_CONTACT_TOLERANCE,
     REPORTS,
     attributed_contacts,
@@ -33,9 +34,9 @@ from ingestion.simulator.truth import (
     old_contacts,
     write_truth,
 )
-from ingestion.simulator.world import OFFLINE_SOURCES, World
+from simulator.world import OFFLINE_SOURCES, World
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.simulator_http import LINKEDIN_HEADERS, accounts, linkedin_get
+from tests.simulator.simulator_http import LINKEDIN_HEADERS, accounts, linkedin_get
 
 GRAPH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
 
@@ -47,7 +48,7 @@ def world_m() -> World:
 
 @pytest.fixture(scope="module")
 def sparse_server() -> Iterator[SimulatorServer]:
-    with SimulatorServer(World.generate("S", SEED, END_DATE, sparse=True)) as server:
+    with simulator_server(World.generate("S", SEED, END_DATE, sparse=True)) as server:
         yield server
 
 

@@ -28,19 +28,16 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import orjson
 import pandas as pd
 
-from ingestion.simulator.corrupt import served_twice, stray_rows
-from ingestion.simulator.server import FaultRule, Request, Response
-from ingestion.simulator.world import HSA_TAIL, ad_tracking, without
-
-if TYPE_CHECKING:
-    from ingestion.simulator.server import SimulatorServer
+from simulator.corrupt import served_twice, stray_rows
+from simulator.protocol import FaultRule, Host, Request, Response
+from simulator.world import HSA_TAIL, ad_tracking, without
 
 NETWORK = "facebook"
 DEFAULT_LIMIT = 25
@@ -216,7 +213,7 @@ class FacebookApi:
 
     name = "facebook_ads"
 
-    def __init__(self, server: SimulatorServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self._lock = threading.RLock()
         self._entities: dict[bool, dict[str, Any]] = {}

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 import requests
 
-from ingestion.simulator.server import FaultRule, Faults, SimulatorServer
-from ingestion.simulator.truth import contacts_per_ad, spend_by_account_day
-from ingestion.simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
+from simulator.protocol import FaultRule, Faults
+from simulator.server import SimulatorServer
+from simulator.truth import contacts_per_ad, spend_by_account_day
+from simulator.world import RESTATEMENT_DAYS, SIZES, World, with_history
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.simulator_http import accounts, google_search
+from tests.simulator.simulator_http import accounts, google_search
 
 
 def test_same_seed_gives_the_same_world(world_s):
@@ -154,7 +155,7 @@ def test_sizes_scale_the_world():
 
 
 def test_google_rows_rendered_as_text_equal_the_assembled_records():
-    from ingestion.simulator.jsonrows import records, rows_json
+    from simulator.jsonrows import records, rows_json
 
     columns = [(("campaign", "resourceName"), ["customers/1/campaigns/2", 'say "hi"\\\n']),
                (("campaign", "id"), ["2", "3"]), (("metrics", "clicks"), ["5", "6"]),

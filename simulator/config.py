@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingestion.simulator.server import SimulatorServer
+from simulator.server import SimulatorServer
 
 # network -> (dlt source name, the key its account ids go under)
 NETWORK_SOURCES = {
@@ -25,7 +25,7 @@ def source_settings(server: SimulatorServer, folder: Path | None = None,
     the listed ad networks' and HubSpot's. The world's ad-account access file is written into
     `folder` (default: the server's own, see `SimulatorServer.folder`) and named; a sparse
     world's portal has none, so none is written or named."""
-    from ingestion.simulator.hubspot import write_access_config
+    from simulator.hubspot import write_access_config
 
     world = server.world
     networks = tuple(networks)

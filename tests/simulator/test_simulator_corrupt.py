@@ -16,23 +16,24 @@ import pandas as pd
 import pytest
 import requests
 
-from ingestion.simulator.corrupt import (
+from simulator.apis import simulator_server
+from simulator.corrupt import (
     CORRUPTIONS,
     HOSTILE_NAMES,
     INVALID_TIME_ZONE,
     UNKNOWN_CURRENCY,
 )
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.truth import (
+from simulator.server import SimulatorServer
+from simulator.truth import (
     EXPECTED,
     corrupt_rows,
     out_of_window_rows,
     spend_by_account_day,
     write_truth,
 )
-from ingestion.simulator.world import World
+from simulator.world import World
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.simulator_http import (
+from tests.simulator.simulator_http import (
     accounts,
     facebook_edge,
     google_search,
@@ -50,7 +51,7 @@ def corrupt_world() -> World:
 
 @pytest.fixture(scope="module")
 def corrupt_server(corrupt_world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(corrupt_world) as server:
+    with simulator_server(corrupt_world) as server:
         yield server
 
 

@@ -17,22 +17,24 @@ import pandas as pd
 import pytest
 import requests
 
-from ingestion.simulator.config import source_settings
-from ingestion.simulator.facebook import CREATIVE_HOMES
-from ingestion.simulator.server import FAULT_KINDS, SimulatorServer
-from ingestion.simulator.truth import (
+from simulator.apis import simulator_server
+from simulator.config import source_settings
+from simulator.facebook import CREATIVE_HOMES
+from simulator.protocol import FAULT_KINDS
+from simulator.server import SimulatorServer
+from simulator.truth import (
     REPORTS,
     closed_won_deals,
     contacts_per_ad,
     spend_by_account_day,
     write_truth,
 )
-from ingestion.simulator.truth import (
+from simulator.truth import (
     attributed_contacts as truth_attributed,
 )
-from ingestion.simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
+from simulator.world import COMPANY_CURRENCY, PORTAL_TIME_ZONE, World
 from tests.conftest import END_DATE, SEED
-from tests.ingestion.simulator_http import (
+from tests.simulator.simulator_http import (
     accounts,
     facebook_edge,
     google_search,
@@ -51,7 +53,7 @@ def sparse_world() -> World:
 
 @pytest.fixture(scope="module")
 def sparse_server(sparse_world: World) -> Iterator[SimulatorServer]:
-    with SimulatorServer(sparse_world) as server:
+    with simulator_server(sparse_world) as server:
         yield server
 
 

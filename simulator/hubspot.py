@@ -33,23 +33,21 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from ingestion.simulator.world import (
+from simulator.protocol import FaultRule, Host, Request, Response
+from simulator.world import (
     LIFECYCLE_STAGES,
     SALT_NO_FIRSTNAME,
     SALT_NO_SOURCE,
     World,
     sparse_pick,
 )
-
-if TYPE_CHECKING:
-    from ingestion.simulator.server import FaultRule, Request, Response, SimulatorServer
 
 PORTAL_ID = 24_681_357
 PAGE_VIEW_EVENT = "e_visited_page"
@@ -183,7 +181,7 @@ class HubSpotApi:
     name = "hubspot"
     prefixes = ("/crm/", "/events/", "/settings/", "/account-info/")
 
-    def __init__(self, server: SimulatorServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.world: World = server.world
         # Tests may lower the search cap to exercise windowing, or switch `occurredAt` to epoch
@@ -219,8 +217,6 @@ class HubSpotApi:
         return self._error(401, "INVALID_AUTHENTICATION", message)
 
     def fault(self, kind: str, rule: FaultRule) -> Response:
-        from ingestion.simulator.server import Response
-
         if kind == "rate_limit":
             body = {"status": "error", "message": "You have reached your ten_secondly_rolling "
                     "limit.", "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
@@ -263,14 +259,10 @@ class HubSpotApi:
     # -- responses -----------------------------------------------------------------------------
     @staticmethod
     def _ok(body: Any) -> Response:
-        from ingestion.simulator.server import Response
-
         return Response(200, body)
 
     @staticmethod
     def _error(status: int, category: str, message: str) -> Response:
-        from ingestion.simulator.server import Response
-
         return Response(status, {"status": "error", "message": message,
                                  "correlationId": str(uuid.uuid4()), "category": category})
 

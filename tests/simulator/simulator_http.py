@@ -7,8 +7,8 @@ import json
 
 import requests
 
-from ingestion.simulator.server import SimulatorServer
-from ingestion.simulator.world import World
+from simulator.server import SimulatorServer
+from simulator.world import World
 
 # Every effective status: Graph hides deleted and archived objects unless the filter names them.
 FB_STATUSES = json.dumps(["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED",

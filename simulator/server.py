@@ -2,8 +2,10 @@
 
 Each vendor API is a module with an `Api` class (`facebook.py`, `google.py`, `linkedin.py`,
 `hubspot.py`): it claims paths, checks credentials, renders the vendor's documented shapes and
-its error bodies. This module holds what they share: routing, fault injection and the control
-endpoints under `/_simulator/` that tests and users drive:
+its error bodies. The server is handed them (`apis.simulator_server` builds the four and the
+server) and imports none: the types both sides use are in `protocol.py`. This module holds
+routing, fault injection and the control endpoints under `/_simulator/` that tests and users
+drive:
 
 - `GET  /_simulator/health`            the world's size, seed, dates, restatement version and
                                        kinds of corrupt data
@@ -29,133 +31,16 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import orjson
-
-from ingestion.simulator.world import World
+from simulator.protocol import Api, ApiFactory, FaultRule, Faults, Request, Response
+from simulator.world import World
 
 log = logging.getLogger(__name__)
-
-# `new_field` and `sparse` change what an API renders while a rule stands: a field the vendor
-# starts sending; the optional fields vendors leave out and the other homes they give a value.
-FAULT_KINDS = ("rate_limit", "server_error", "malformed", "expired_token", "slow", "new_field",
-               "sparse")
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    raw_query: str
-    headers: dict[str, str]
-    body: bytes
-    base_url: str
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-    def json(self) -> Any:
-        return orjson.loads(self.body) if self.body else {}
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def encode(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        return orjson.dumps(self.body, option=orjson.OPT_NON_STR_KEYS)
-
-
-@dataclass
-class FaultRule:
-    """Inject `kind` on requests to `api` whose path and query contain `match`.
-
-    `times` is how many requests it hits (None: every request until cleared). `retry_after` is
-    sent with rate limits; `delay` is how long a slow page takes.
-    """
-
-    kind: str
-    api: str | None = None
-    match: str = ""
-    times: int | None = 1
-    retry_after: float = 1.0
-    delay: float = 2.0
-    # how many requests it has hit so far
-    hits: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; choose one of {FAULT_KINDS}")
-
-
-class Faults:
-    """The active fault rules, shared by every request thread."""
-
-    def __init__(self) -> None:
-        self._rules: list[FaultRule] = []
-        self._lock = threading.Lock()
-
-    def add(self, rule: FaultRule | None = None, **kwargs: Any) -> FaultRule:
-        rule = rule or FaultRule(**kwargs)
-        with self._lock:
-            self._rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def take(self, api: str, target: str, kinds: tuple[str, ...]) -> FaultRule | None:
-        """The first matching rule of these kinds, spending one of its `times`."""
-        with self._lock:
-            for rule in self._rules:
-                if rule.kind not in kinds or (rule.api and rule.api != api):
-                    continue
-                if rule.match and rule.match not in target:
-                    continue
-                if rule.times is not None:
-                    if rule.times <= 0:
-                        continue
-                    rule.times -= 1
-                rule.hits += 1
-                return rule
-        return None
-
-    def active(self, api: str, kind: str) -> bool:
-        """Whether a standing rule of `kind` applies to `api` (`new_field`, `sparse`)."""
-        with self._lock:
-            return any(
-                r.kind == kind and r.api in (None, api) and (r.times is None or r.times > 0)
-                for r in self._rules
-            )
-
-
-class Api(Protocol):
-    name: str
-
-    def claims(self, path: str) -> bool: ...
-
-    def authorize(self, request: Request) -> Response | None: ...
-
-    def handle(self, request: Request) -> Response: ...
-
-    def fault(self, kind: str, rule: FaultRule) -> Response: ...
-
-    def warm(self) -> None: ...
 
 
 class SimulatorServer:
@@ -165,15 +50,15 @@ class SimulatorServer:
     `folder` where files they read beside the APIs go (the ad-account access file).
     """
 
-    def __init__(self, world: World, port: int = 0, host: str = "127.0.0.1",
-                 tokens: dict[str, str] | None = None) -> None:
-        from ingestion.simulator import apis
-
+    def __init__(self, world: World, apis: Sequence[ApiFactory], port: int = 0,
+                 host: str = "127.0.0.1", tokens: dict[str, str] | None = None) -> None:
         self.world = world
         self.faults = Faults()
         self.lock = threading.RLock()
         self.tokens = {**DEFAULT_TOKENS, **(tokens or {})}
-        self.apis: list[Api] = apis.build(self)
+        # Made here, in this order (the first that claims a path serves it): each needs the
+        # server it answers for.
+        self.apis: list[Api] = [make(self) for make in apis]
         self.replay = False
         self._kept: dict[tuple, Response] = {}
         self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
@@ -231,8 +116,7 @@ class SimulatorServer:
             api.warm()
 
     def sparse(self, api: str) -> bool:
-        """Whether `api` renders sparsely: leaves out what its vendor documents as optional and
-        keeps values in their other documented homes (a sparse world, or a `sparse` fault)."""
+        """See `Host.sparse`."""
         return self.world.sparse or self.faults.active(api, "sparse")
 
     def restate(self) -> int:

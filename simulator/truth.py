@@ -22,15 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.simulator.corrupt import (
+from simulator.corrupt import (
     HOSTILE_NAMES,
     odd_accounts,
     served_twice,
     stray_ads,
     stray_rows,
 )
-from ingestion.simulator.hubspot import amount_text
-from ingestion.simulator.world import World, leads_without_creative
+from simulator.hubspot import amount_text
+from simulator.world import World, leads_without_creative
 
 AD_KEYS = ["network", "account_id", "campaign_id", "ad_group_id", "ad_id"]
 # HubSpot's ads reports: which ad a converted contact counts for.

@@ -33,7 +33,7 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
@@ -41,13 +41,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.simulator.corrupt import served_twice, stray_rows
-from ingestion.simulator.jsonrows import records, rows_json
-from ingestion.simulator.server import FaultRule, Request, Response
-from ingestion.simulator.world import sparse_pick
-
-if TYPE_CHECKING:
-    from ingestion.simulator.server import SimulatorServer
+from simulator.corrupt import served_twice, stray_rows
+from simulator.jsonrows import records, rows_json
+from simulator.protocol import FaultRule, Host, Request, Response
+from simulator.world import sparse_pick
 
 PAGE_SIZE = 10_000
 DEFAULT_VERSION = "v21"
@@ -328,7 +325,7 @@ class GoogleAdsApi:
 
     name = "google_ads"
 
-    def __init__(self, server: SimulatorServer, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, server: Host, page_size: int = PAGE_SIZE) -> None:
         self.server = server
         self.page_size = page_size
         self._lock = threading.Lock()

@@ -42,18 +42,15 @@ import base64
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
-from ingestion.simulator.corrupt import served_twice, stray_rows
-from ingestion.simulator.server import FaultRule, Request, Response
-from ingestion.simulator.world import HSA_TAIL, ad_tracking, leads_without_creative, without
-
-if TYPE_CHECKING:
-    from ingestion.simulator.server import SimulatorServer
+from simulator.corrupt import served_twice, stray_rows
+from simulator.protocol import FaultRule, Host, Request, Response
+from simulator.world import HSA_TAIL, ad_tracking, leads_without_creative, without
 
 ACCOUNT_URN = "urn:li:sponsoredAccount:"
 GROUP_URN = "urn:li:sponsoredCampaignGroup:"
@@ -239,7 +236,7 @@ def _cost_strings(cents: np.ndarray) -> np.ndarray:
 class LinkedInApi:
     name = "linkedin_ads"
 
-    def __init__(self, server: SimulatorServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.max_elements = ANALYTICS_MAX_ELEMENTS
         self._entities: dict[bool, dict[str, dict[str, list[dict]]]] = {}

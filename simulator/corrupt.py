@@ -21,19 +21,20 @@ What each kind does, and where (the truth says what a correct pipeline makes of 
 
 Every choice is a hash of ids, never a position or a random draw, so the rest of the advertiser
 is the default one, and each API picks the same ad-days whatever order or page it meets them in.
+
+`world.py` applies the kinds that live in the data (`corrupt_world`) while it generates; the
+helpers for the kinds that live in the rendering read a world only as a `Rendered` (the three
+things they need of it), so this module imports nothing of the simulator.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    from ingestion.simulator.world import World
 
 CORRUPTIONS = ("negative_spend", "duplicate_row", "out_of_window", "unknown_currency",
                "invalid_time_zone", "hostile_names")
@@ -54,6 +55,20 @@ STRAY_METRICS = {"impressions": 1_000, "clicks": 10, "link_clicks": 8, "spend_ce
                  "engagements": 12, "likes": 2, "conversions_centi": 100}
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class Rendered(Protocol):
+    """What the rendering helpers read of a `World`: its kinds of corruption, its ads and its
+    first day."""
+
+    @property
+    def corrupt(self) -> frozenset[str]: ...
+
+    @property
+    def ads(self) -> pd.DataFrame: ...
+
+    @property
+    def start_date(self) -> dt.date: ...
 
 
 def corruptions(kinds: Iterable[str]) -> frozenset[str]:
@@ -120,7 +135,7 @@ def _hostile_names(campaigns: pd.DataFrame, ads: pd.DataFrame):
     return campaigns, ads
 
 
-def served_twice(world: World, frame: pd.DataFrame) -> np.ndarray | None:
+def served_twice(world: Rendered, frame: pd.DataFrame) -> np.ndarray | None:
     """Per ad-day of `frame` (`ad_id`, `day_index`), whether it comes twice; None when the world
     sends no duplicates."""
     if "duplicate_row" not in world.corrupt:
@@ -128,7 +143,7 @@ def served_twice(world: World, frame: pd.DataFrame) -> np.ndarray | None:
     return pick_ad_days(frame["ad_id"], frame["day_index"], DUPLICATE_EVERY, _SALT_DUPLICATE)
 
 
-def stray_ads(world: World) -> pd.DataFrame:
+def stray_ads(world: Rendered) -> pd.DataFrame:
     """Per ad account, the ad of its stray rows: its first ad that is active (so that its
     campaign and ad group are too, and every default filter shows it)."""
     active = world.ads[world.ads["status"] == "active"]
@@ -136,7 +151,7 @@ def stray_ads(world: World) -> pd.DataFrame:
                                                  "ad_group_id", "ad_id"]].reset_index(drop=True)
 
 
-def stray_rows(world: World, account_id: str, since: dt.date, until: dt.date,
+def stray_rows(world: Rendered, account_id: str, since: dt.date, until: dt.date,
                ads: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """The rows an ad report of `account_id` for `since..until` brings from outside it: its
     stray ad on the day before and on the day after, with `STRAY_METRICS`, in the columns of

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.simulator.corrupt import corrupt_world, corruptions
+from simulator.corrupt import corrupt_world, corruptions
 
 NETWORKS = ("facebook", "google", "linkedin")
 
