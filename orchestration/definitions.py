@@ -1,7 +1,6 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,8 +12,6 @@ from dagster import (
     DefaultScheduleStatus,
     Definitions,
     ScheduleDefinition,
-    build_last_update_freshness_checks,
-    build_sensor_for_freshness_checks,
     define_asset_job,
     definitions,
     in_process_executor,
@@ -51,8 +48,6 @@ DAILY_SCHEDULE = "daily_refresh"
 # The daily run starts at this hour of the portal's day: the networks have closed yesterday in
 # most accounts' time zones, and the look-back windows re-pull what they restate.
 DAILY_AT = "0 6 * * *"
-# A source whose raw tables were not updated for this long is stale (a day and a margin).
-FRESH_WITHIN = dt.timedelta(hours=26)
 # The marts built from the checked facts: they run in their own step after the blocking quality
 # checks on what they read, so a failed check stops them and the run says which check.
 GUARDED_MARTS = ("fct_campaign_performance_daily+ fct_campaign_credit_by_model_daily+"
@@ -187,26 +182,17 @@ def build_definitions(settings: Settings | Path | None = None) -> Definitions:
         description="Every day in the portal's time zone: each source loads up to today, "
                     "re-pulling its look-back window, and everything downstream is rebuilt.",
     )
-    # Per source: its raw tables were updated within the last day (and a margin).
-    freshness = [
-        check
-        for source in source_assets
-        for check in build_last_update_freshness_checks(
-            assets=[source], lower_bound_delta=FRESH_WITHIN)
-    ]
     built = [*build_dbt_assets(project, engine), build_report_assets()]
     # Last: the build, published to the file readers open when all of it was built.
     published = build_publish_asset([key for step in built for key in step.keys])
     return Definitions(
         assets=[*source_assets, *built, published],
-        asset_checks=[build_quality_checks(), *freshness],
+        asset_checks=[build_quality_checks()],
         jobs=[main, load, transform],
         # Materializations started from the asset graph (and UI backfills) run in one process
         # too, their steps one at a time.
         executor=in_process_executor,
         schedules=[daily],
-        sensors=[build_sensor_for_freshness_checks(freshness_checks=freshness,
-                                                   name="source_freshness")],
         resources={
             "dlt": DagsterDltResource(),
             "dbt": StepDbtResource(project_dir=project, dbt_executable=dbt_executable()),

@@ -56,8 +56,9 @@ _NETWORK_METRICS = {
     "network_conversions": "f.network_conversions", "interactions": None,
     "sessions": "f.sessions", **dict.fromkeys(_SHARE_PARTS),
 }
-_PERFORMANCE_COLUMNS = {
-    # fact -> metric -> expression over the fact's row `f` (None: the fact does not have it)
+PERFORMANCE_COLUMNS = {
+    # fact -> metric -> expression over the fact's row `f` (None: the fact does not have it).
+    # The semantic layer's metrics are written from these too (reporting.semantic_layer).
     "fct_campaign_performance_daily": _NETWORK_METRICS,
     "fct_ad_performance_daily": _NETWORK_METRICS,
     "fct_keyword_performance_daily": {
@@ -75,8 +76,8 @@ _PERFORMANCE_COLUMNS = {
 }
 # A model's credits per campaign and day, as the credit fact holds them.
 CREDIT_FACT = "fct_campaign_credit_by_model_daily"
-_CREDITED_SUMS = {**{name: f"f.{name}" for name in ("contacts", *STAGE_METRICS, "deals")},
-                  "revenue": "f.revenue_company_currency"}
+CREDITED_SUMS = {**{name: f"f.{name}" for name in ("contacts", *STAGE_METRICS, "deals")},
+                 "revenue": "f.revenue_company_currency"}
 _COUNTS = ("impressions", "clicks", "engagements", "likes", "interactions", "sessions")
 _CRM = ("contacts", *STAGE_METRICS, "deals", "revenue")
 
@@ -200,7 +201,7 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     credited_by_campaign_day = (not once
                                 and level.performance == "fct_campaign_performance_daily")
     group = _group(level, grain, "f.date_day", scope.week_start)
-    columns = _PERFORMANCE_COLUMNS[level.performance]
+    columns = PERFORMANCE_COLUMNS[level.performance]
     sums = ",\n        ".join(
         f"sum({expr}) as {name}" if expr else f"cast(null as bigint) as {name}"
         for name, expr in columns.items())
@@ -215,7 +216,7 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
 
     if credited_by_campaign_day:
         credited = ",\n        ".join(f"sum({expr}) as {name}"
-                                      for name, expr in _CREDITED_SUMS.items())
+                                      for name, expr in CREDITED_SUMS.items())
         ctes.append(f"""credits as (
     select {_select_list(group)}
         {credited}

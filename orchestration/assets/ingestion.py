@@ -21,6 +21,7 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     DailyPartitionsDefinition,
+    FreshnessPolicy,
     multi_asset,
 )
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
@@ -42,6 +43,9 @@ WAREHOUSE_POOL = "warehouse"
 DAYS_PER_BACKFILL_RUN = 30
 # A look-back this long makes every source's window start at the window's first day.
 WHOLE_RANGE_LOOKBACK = 36_500
+# A raw table not updated for this long is stale (a day and a margin); Dagster's freshness
+# daemon evaluates the policy between runs, so no sensor is needed.
+FRESH_WITHIN = dt.timedelta(hours=26)
 
 
 def daily_partitions(time_zone: str, first_day: dt.date) -> DailyPartitionsDefinition:
@@ -109,6 +113,7 @@ class AdsDltTranslator(DagsterDltTranslator):
             group_name="ingestion",
             owners=[OWNER],
             description=f"Raw `{table}` from the {self.source_description}, as delivered.",
+            freshness_policy=FreshnessPolicy.time_window(fail_window=FRESH_WITHIN),
         )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
-from dagster import AssetKey
+from dagster import AssetKey, FreshnessPolicy
 
 from orchestration.definitions import MAIN_JOB, build_definitions
 
@@ -258,14 +260,16 @@ def test_every_raw_table_has_a_load_check(location):
                       for dataset, tables in RAW_TABLES.items() for table in tables}
 
 
-def test_every_raw_table_has_a_freshness_check_and_a_sensor_runs_them(location):
+def test_every_raw_table_has_a_26_hour_freshness_policy_and_nothing_else_checks_it(location):
+    """Dagster's freshness daemon evaluates the policy between runs: no freshness checks, no
+    sensor to run them."""
     defs, graph = location
-    fresh = {check.asset_key for check in graph.asset_check_keys
-             if check.name == "freshness_check"}
+    policy = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26))
     for dataset, tables in RAW_TABLES.items():
         for table in tables:
-            assert AssetKey([dataset, table]) in fresh, (dataset, table)
-    assert defs.resolve_sensor_def("source_freshness") is not None
+            assert graph.get(AssetKey([dataset, table])).freshness_policy == policy, table
+    assert not [check for check in graph.asset_check_keys if "freshness" in check.name]
+    assert not [sensor for sensor in defs.sensors or [] if "freshness" in sensor.name]
 
 
 def test_a_new_dagster_home_allows_one_run_and_one_warehouse_step_at_a_time(tmp_path,
