@@ -1,16 +1,28 @@
 # Two commands for a newcomer: `make demo` and `make test`. Both set everything up first.
+# The demo installs the base dependencies only; the tests add the dev extras (pytest, Selenium,
+# MetricFlow, Spark) on top of the same virtualenv, so `make demo` then `make test` installs
+# just those.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE_STAMP := $(VENV)/.installed-base
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install browser demo test lint bench clean
+.PHONY: install install-dev browser demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# After a demo, pip keeps the base install and adds the extras; from scratch it installs both in
+# one go, which is the base install too.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(BASE_STAMP) $@
 
 # The dashboard's browser test drives Debian's Chromium through its ChromeDriver; installed once
 # when missing and apt-get is there (CI's fresh machine). Elsewhere install both yourself.
@@ -28,18 +40,20 @@ $(CHROMEDRIVER):
 
 browser: $(CHROMEDRIVER)
 
-install: $(STAMP)
+install: $(BASE_STAMP)
 
-demo: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+demo: $(BASE_STAMP)
 	$(BIN)/ads-analytics demo
 
-test: $(STAMP) $(CHROMEDRIVER)
+test: $(DEV_STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=15
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+bench: $(BASE_STAMP)
 	$(BIN)/python -m benchmarks.ingestion --sizes M L
 	$(BIN)/python -m benchmarks.warehouse --sizes M L
 
