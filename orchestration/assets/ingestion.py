@@ -8,8 +8,7 @@ table as a source, so the graph is one piece from API to mart.
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, 
 from ingestion.common.portal import overrides as portal_overrides
 from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
-from ingestion.registry import SOURCE_NAMES, source_factory, source_tables
+from ingestion.registry import SOURCE_NAMES, SOURCES, SourceRecord, source_tables
 from orchestration.dbt import OWNER
 from orchestration.paths import build_file, environment, raw_parquet_dir
 from orchestration.resources import Warehouse
@@ -86,21 +85,12 @@ def source_window(start: dt.date, end: dt.date) -> Iterator[None]:
         yield
 
 
-@dataclass(frozen=True)
-class SourceEntry:
-    name: str
-    factory: Callable[..., Any]
-    description: str
+# One source as Dagster builds it: the registry's record (name, factory, description).
+SourceEntry = SourceRecord
 
 
-def source_entries() -> list[SourceEntry]:
-    return [
-        SourceEntry("facebook_ads", source_factory("facebook_ads"), "Facebook Marketing API"),
-        SourceEntry("google_ads", source_factory("google_ads"), "Google Ads API (REST, GAQL)"),
-        SourceEntry("linkedin_ads", source_factory("linkedin_ads"),
-                    "LinkedIn Marketing API (versioned REST)"),
-        SourceEntry("hubspot", source_factory("hubspot"), "HubSpot CRM"),
-    ]
+def source_entries() -> tuple[SourceEntry, ...]:
+    return SOURCES
 
 
 class AdsDltTranslator(DagsterDltTranslator):
