@@ -333,7 +333,8 @@ def test_server_errors_malformed_and_slow_pages_are_retried_and_loaded(
     # Slow pages outlast the client's timeout once, then answer in time.
     rule = fresh_simulator.faults.add(kind=kind, api="google_ads", match="googleAds", times=2,
                                       delay=0.6)
-    load(fresh_simulator, warehouse, pipelines_dir, timeout=0.3 if kind == "slow" else 10)
+    load(fresh_simulator, warehouse, pipelines_dir,
+         retry=replace(QUICK, timeout=0.3 if kind == "slow" else 10))
     assert rule.times == 0
     world = fresh_simulator.world
     assert_ad_days_match(table(warehouse, "ad_performance_daily"), world)
