@@ -34,19 +34,15 @@ import requests
 from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
 from core.settings import Settings
 from ingestion.registry import SOURCE_NAMES
+from ingestion.registry import source as source_record
 
 SOURCES = list(SOURCE_NAMES)
-# The daily metrics ("insight") tables per source; HubSpot's biggest table is its page views.
-FACT_TABLES = {
-    "facebook_ads": ("ad_insights",),
-    "google_ads": ("ad_performance_daily", "keyword_performance_daily"),
-    "linkedin_ads": ("ad_analytics_daily",),
-    "hubspot": ("page_views",),
-}
 
 
 def fact_rows(result: dict) -> int:
-    return sum(result["rows"].get(table, 0) for table in FACT_TABLES[result["source"]])
+    """The rows of the source's daily metrics tables (HubSpot's: its page views)."""
+    tables = source_record(result["source"]).fact_tables
+    return sum(result["rows"].get(table, 0) for table in tables)
 
 
 def machine() -> str:
@@ -160,7 +156,7 @@ def run(sizes: list[str], sources: list[str], seed: int, path: Path,
                 fact = fact_rows(result)
                 result["fact_rows_per_s"] = fact / result["seconds"]
                 result["all_rows_per_s"] = sum(result["rows"].values()) / result["seconds"]
-                print(f"  {source}: {fact:,} {' + '.join(FACT_TABLES[source])} rows, "
+                print(f"  {source}: {fact:,} {' + '.join(source_record(source).fact_tables)} rows, "
                       f"{sum(result['rows'].values()):,} rows in all, {result['seconds']:.1f} s, "
                       f"{result['fact_rows_per_s']:,.0f} fact rows/s, "
                       f"peak {result['peak_mib']:.0f} MiB", flush=True)

@@ -1,47 +1,83 @@
-"""The four sources by name, for anything that runs them by name (Dagster, benchmarks): their
-`@dlt.source` functions, their raw tables, and whether the configuration connects them."""
+"""The four sources, one record each, for anything that runs them by name (Dagster, the CLI,
+benchmarks): the `@dlt.source` function, its description, its raw tables, its settings module,
+and its daily metrics tables. Source modules import lazily: reading the names loads no dlt
+source."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from ingestion.common.connection import Connection, connection_of
-from ingestion.common.schema import RawTable
+if TYPE_CHECKING:  # (the CLI reads the names without loading dlt)
+    from ingestion.common.connection import Connection
+    from ingestion.common.schema import RawTable
 
-SOURCE_NAMES = ("facebook_ads", "google_ads", "linkedin_ads", "hubspot")
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One source: `name` is its package under `ingestion/`, its config section
+    (`[sources.<name>]`) and its dataset's suffix (`raw_<name>`)."""
+
+    name: str
+    # the `@dlt.source` function's name in the package
+    function: str
+    description: str
+    # the daily metrics ("insight") tables: the benchmarks' rows per second count these
+    fact_tables: tuple[str, ...]
+    # an ad network (its reports load by day with `load_windows`; `ads-analytics repair`)
+    ad_network: bool = True
+
+    @property
+    def factory(self) -> Callable[..., Any]:
+        """The `@dlt.source` function; config is resolved when it is called."""
+        return getattr(import_module(f"ingestion.{self.name}"), self.function)
+
+    @property
+    def settings(self) -> ModuleType:
+        return import_module(f"ingestion.{self.name}.settings")
+
+    @property
+    def tables(self) -> dict[str, RawTable]:
+        """The raw tables, each with its documented columns."""
+        return dict(self.settings.TABLES)
+
+
+SOURCES = (
+    SourceRecord("facebook_ads", "facebook_ads", "Facebook Marketing API", ("ad_insights",)),
+    SourceRecord("google_ads", "google_ads", "Google Ads API (REST, GAQL)",
+                 ("ad_performance_daily", "keyword_performance_daily")),
+    SourceRecord("linkedin_ads", "linkedin_ads", "LinkedIn Marketing API (versioned REST)",
+                 ("ad_analytics_daily",)),
+    # HubSpot's biggest table is its page views
+    SourceRecord("hubspot", "hubspot_source", "HubSpot CRM", ("page_views",), ad_network=False),
+)
+SOURCE_NAMES = tuple(record.name for record in SOURCES)
+AD_NETWORKS = tuple(record.name for record in SOURCES if record.ad_network)
+
+
+def source(name: str) -> SourceRecord:
+    """The record of source `name`."""
+    for record in SOURCES:
+        if record.name == name:
+            return record
+    raise ValueError(f"unknown source {name!r}; choose one of {SOURCE_NAMES}")
 
 
 def source_factory(name: str) -> Callable[..., Any]:
     """The `@dlt.source` function of source `name`; config is resolved when it is called."""
-    if name == "facebook_ads":
-        from ingestion.facebook_ads import facebook_ads
-
-        return facebook_ads
-    if name == "google_ads":
-        from ingestion.google_ads import google_ads
-
-        return google_ads
-    if name == "linkedin_ads":
-        from ingestion.linkedin_ads import linkedin_ads
-
-        return linkedin_ads
-    if name == "hubspot":
-        from ingestion.hubspot import hubspot_source
-
-        return hubspot_source
-    raise ValueError(f"unknown source {name!r}; choose one of {SOURCE_NAMES}")
+    return source(name).factory
 
 
 def source_tables(name: str) -> dict[str, RawTable]:
     """The raw tables of source `name`, each with its documented columns."""
-    if name not in SOURCE_NAMES:
-        raise ValueError(f"unknown source {name!r}; choose one of {SOURCE_NAMES}")
-    from importlib import import_module
-
-    return dict(import_module(f"ingestion.{name}.settings").TABLES)
+    return source(name).tables
 
 
 def connection(name: str) -> Connection:
     """Whether the configuration connects source `name` (see `connection_of`)."""
+    from ingestion.common.connection import connection_of
+
     return connection_of(name, source_factory(name))

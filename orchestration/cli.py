@@ -119,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Set a source's report rows of the days aside (into quarantine), load those "
                     "days again from the API (any range, also before the first partition), "
                     "then rebuild the marts from scratch and publish them.")
-    repair.add_argument("--source", required=True,
-                        choices=("facebook_ads", "google_ads", "linkedin_ads"))
+    from ingestion.registry import AD_NETWORKS
+
+    repair.add_argument("--source", required=True, choices=AD_NETWORKS)
     repair.add_argument("--start", required=True, type=dt.date.fromisoformat,
                         help="first day (YYYY-MM-DD)")
     repair.add_argument("--end", required=True, type=dt.date.fromisoformat,

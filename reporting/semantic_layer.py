@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from orchestration.paths import DBT_PROJECT_DIR
 
+from core.paths import DBT_PROJECT_DIR
 from reporting.catalog import (
     DEFAULT_ATTRIBUTION,
     LEVELS,

@@ -43,7 +43,11 @@ def import_graph() -> dict[str, set[str]]:
                            else node.module for a in node.names]
             else:
                 continue
-            imported |= {target for target in targets if target in known and target != name}
+            for target in targets:
+                if target in known and target != name:
+                    imported.add(target)
+                elif target not in known and target.split(".")[0] in LAYER:
+                    raise AssertionError(f"{name} imports {target}, which is not a module here")
         graph[name] = imported
     return graph
 

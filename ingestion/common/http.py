@@ -1,8 +1,13 @@
-"""One HTTP client for every source: retries with backoff, fail-fast auth, secret-free errors.
+"""One HTTP client for every source, on dlt's `requests` helper: retries with backoff, fail-fast
+auth, secret-free errors.
 
 Each vendor signals throttling and auth failure its own way (Facebook sends throttling as HTTP 400
-with an error code), so a source passes a `classify` function that maps a response to an outcome;
-the retry loop, backoff and error messages are shared.
+with an error code), so a source passes a `classify` function that maps a response to an outcome.
+The retries are dlt's (`dlt.sources.helpers.requests.Client`, tenacity around each send): the
+vendor's `classify` is its `retry_condition`, and a successful body is parsed inside that
+condition, so a truncated page is asked again like a 5xx. What dlt's helper does not do is here:
+`Retry-After` in fractions of a second, jittered backoff, a log line per retry, errors that name
+the source, account and endpoint, and a host that cannot be connected to failing fast.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import enum
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +27,12 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 import urllib3
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.sources.helpers.requests import Client, Session
+from tenacity import RetryCallState
+
+from ingestion.common import validate
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +155,97 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
 
 
+@configspec
+class RetryConfiguration(BaseConfiguration):
+    """The retry keys of a source, read from `[sources.<name>]` as they always were (so
+    `SOURCES__<NAME>__MAX_ATTEMPTS` and friends keep working)."""
+
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 60.0
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a source's HTTP client retries: tries per request, the first wait and the longest
+    (the server's `Retry-After` is capped by it too), and the seconds a request may take.
+
+    A plain dataclass, not a configspec, so that dlt does not inject it as a setting of its
+    own: a source takes `retry: RetryPolicy | None = None`, and None reads the keys above."""
+
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 60.0
+    timeout: float = 60.0
+
+    def checked(self, source: str) -> RetryPolicy:
+        """This policy, refused in one line naming `source` when a value cannot be used."""
+        validate.retry_policy(source, self.max_attempts, self.backoff_base, self.backoff_cap,
+                              self.timeout)
+        return self
+
+    @classmethod
+    def configured(cls, source: str) -> RetryPolicy:
+        """The policy of source `source` from its dlt configuration (defaults where unset)."""
+        config = resolve_configuration(RetryConfiguration(), sections=("sources", source, source))
+        return cls(config.max_attempts, config.backoff_base, config.backoff_cap,
+                   config.timeout).checked(source)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def retry_policy(source: str, given: RetryPolicy | None) -> RetryPolicy:
+    """`given` (a caller's own policy), or the configured one."""
+    return given.checked(source) if given is not None else RetryPolicy.configured(source)
+
+
+# Exceptions retried with backoff (dlt's own choice): a timeout, a connection that broke off, a
+# body cut short. A host that cannot be connected to at all is not among them (see `_send`).
+RETRYABLE_EXCEPTIONS = (requests.ConnectionError, requests.Timeout,
+                        requests.exceptions.ChunkedEncodingError)
+
+
+@dataclass
+class Verdict:
+    """What one response means, decided once in the retry condition: its outcome, the parsed
+    body of a success, and why it would be retried (a throttle, a truncated body)."""
+
+    outcome: Outcome
+    value: Any = None
+    retry_reason: str | None = None
+
+
+class _VendorClient(Client):
+    """dlt's `requests` Client (a session per thread on one pooled adapter, a default timeout,
+    tenacity around each send, retry on the vendor's condition), with the source's headers, its
+    backoff (jittered, `Retry-After` in fractions of a second too) and a log line per retry."""
+
+    def __init__(self, api: ApiClient) -> None:
+        policy = api.retry
+        super().__init__(
+            request_timeout=policy.timeout, raise_for_status=False,
+            # Status codes alone decide nothing: Facebook throttles with HTTP 400, so every
+            # response goes through the vendor's condition.
+            status_codes=(), exceptions=(), retry_condition=api.retry_condition,
+            request_max_attempts=policy.max_attempts, request_backoff_factor=policy.backoff_base,
+            request_max_retry_delay=policy.backoff_cap,
+        )
+        self._api = api
+
+    def _make_session(self) -> Session:
+        session = super()._make_session()
+        session.headers.update(self._api.headers)
+        dlt_retry = session.send.retry  # the tenacity `Retrying` dlt put around `send`
+        session.send = dlt_retry.copy(wait=self._api.wait, before_sleep=self._api.log_retry
+                                      ).wraps(session.send.__wrapped__)
+        return session
+
+
 @dataclass
 class ApiClient:
-    """A `requests` session bound to one source: base URL, auth headers, retry policy."""
+    """One source's HTTP client: base URL, auth headers, its vendor's `classify`, a retry policy."""
 
     source: str
     base_url: str
@@ -154,17 +254,15 @@ class ApiClient:
     secrets: tuple[str, ...] = ()
     classify: Callable[[requests.Response], Outcome] = default_classify
     describe_error: Callable[[requests.Response], str] | None = None
-    max_attempts: int = 6
-    backoff_base: float = 0.5
-    backoff_cap: float = 60.0
-    timeout: float = 60.0
-    session: requests.Session = field(default_factory=requests.Session)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     # host -> the error that host gave: every later request to it fails at once
     unreachable: dict[str, UnreachableError] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.session.headers.update(self.headers)
+        self.client = _VendorClient(self)
+        # The parser of the request under way in this thread, for the retry condition.
+        self._local = threading.local()
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -202,60 +300,93 @@ class ApiClient:
         merged = {**self.params, **(params or {})} if isinstance(params, dict | None) else params
         body = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if body is not None else None
-        last_reason = "no attempt made"
-        for attempt in range(self.max_attempts):
-            response = None
-            try:
-                response = self._send(method, url, endpoint, account, params=merged, data=body,
-                                      headers=headers, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last_reason = f"{type(exc).__name__}: {self._redact(str(exc))}"
-            else:
-                outcome = self.classify(response)
-                if outcome is Outcome.OK:
-                    try:
-                        return parse(response.content)
-                    except ValueError as exc:
-                        # A truncated body is a transport fault: ask again.
-                        last_reason = f"malformed JSON body ({_short(exc)})"
-                elif outcome is Outcome.AUTH:
-                    raise AuthError(
-                        self.source, account, endpoint,
-                        f"authentication failed (HTTP {response.status_code}): "
-                        f"{self._reason(response)}. Check the source's credentials.",
-                    )
-                elif outcome is Outcome.ERROR:
-                    raise ApiError(
-                        self.source, account, endpoint,
-                        f"HTTP {response.status_code}: {self._reason(response)}",
-                    )
-                else:
-                    last_reason = f"HTTP {response.status_code}: {self._reason(response)}"
-            if attempt + 1 < self.max_attempts:
-                wait = backoff_seconds(
-                    attempt, self.backoff_base, self.backoff_cap, retry_after_seconds(response)
-                )
-                log.warning(
-                    "%s: %s: retry %d/%d in %.1fs after %s",
-                    self.source, endpoint, attempt + 1, self.max_attempts - 1, wait, last_reason,
-                )
-                time.sleep(wait)
-        raise RetriesExhaustedError(
-            self.source, account, endpoint,
-            f"gave up after {self.max_attempts} tries; last: {last_reason}",
-        )
+        self._local.parse = parse
+        try:
+            response = self._send(method, url, endpoint, account, params=merged, data=body,
+                                  headers=headers)
+        except RETRYABLE_EXCEPTIONS as exc:  # still failing after every try
+            raise RetriesExhaustedError(
+                self.source, account, endpoint,
+                f"{self._gave_up()}{type(exc).__name__}: {self._redact(str(exc))}") from None
+        verdict = self.verdict(response)
+        if verdict.outcome is Outcome.AUTH:
+            raise AuthError(
+                self.source, account, endpoint,
+                f"authentication failed (HTTP {response.status_code}): "
+                f"{self._reason(response)}. Check the source's credentials.",
+            )
+        if verdict.outcome is Outcome.ERROR:
+            raise ApiError(self.source, account, endpoint,
+                           f"HTTP {response.status_code}: {self._reason(response)}")
+        if verdict.retry_reason is not None:
+            raise RetriesExhaustedError(self.source, account, endpoint,
+                                        f"{self._gave_up()}{verdict.retry_reason}")
+        return verdict.value
 
+    # -- dlt's retry hooks ---------------------------------------------------------------------
+    def retry_condition(self, response: requests.Response | None,
+                        exception: BaseException | None) -> bool:
+        """Whether dlt tries again: the vendor says throttled or transient, the body of a
+        success does not parse, or the transport failed in a way backing off can mend."""
+        if response is not None:
+            return self.verdict(response).retry_reason is not None
+        if isinstance(exception, requests.ConnectionError) and not isinstance(
+                exception, requests.Timeout) and unreachable_reason(exception) is not None:
+            return False  # a wrong base_url: `_send` fails it fast
+        return isinstance(exception, RETRYABLE_EXCEPTIONS)
+
+    def verdict(self, response: requests.Response) -> Verdict:
+        """The verdict on `response`, decided (and a success parsed) once."""
+        known = getattr(response, "_source_verdict", None)
+        if known is not None:
+            return known
+        outcome = self.classify(response)
+        verdict = Verdict(outcome)
+        if outcome is Outcome.OK:
+            try:
+                verdict.value = self._local.parse(response.content)
+            except ValueError as exc:
+                # A truncated body is a transport fault: ask again.
+                verdict.retry_reason = f"malformed JSON body ({_short(exc)})"
+        elif outcome is Outcome.RETRY:
+            verdict.retry_reason = f"HTTP {response.status_code}: {self._reason(response)}"
+        # Kept on the response (dlt hands the same object back after the last try), so the
+        # body is parsed once whether or not it is retried.
+        response._source_verdict = verdict  # type: ignore[attr-defined]
+        return verdict
+
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds before the next try: the server's `Retry-After`, else jittered doubling."""
+        response = None if state.outcome is None or state.outcome.failed \
+            else state.outcome.result()
+        return backoff_seconds(state.attempt_number - 1, self.retry.backoff_base,
+                               self.retry.backoff_cap, retry_after_seconds(response))
+
+    def log_retry(self, state: RetryCallState) -> None:
+        request = state.args[0] if state.args else None
+        endpoint = f"{request.method} {urlsplit(request.url).path}" if request else "?"
+        assert state.outcome is not None
+        if state.outcome.failed:
+            exc = state.outcome.exception()
+            reason = f"{type(exc).__name__}: {self._redact(str(exc))}"
+        else:
+            reason = self.verdict(state.outcome.result()).retry_reason
+        log.warning("%s: %s: retry %d/%d in %.1fs after %s", self.source, endpoint,
+                    state.attempt_number, self.retry.max_attempts - 1,
+                    state.upcoming_sleep, reason)
+
+    # -- internals -----------------------------------------------------------------------------
     def _send(self, method: str, url: str, endpoint: str, account: str | None,
               **options: Any) -> requests.Response:
-        """One try of a request. A host that cannot be connected to gets two quick tries more,
-        then fails with UnreachableError, and so does every later request to it."""
+        """A request with dlt's retries. A host that cannot be connected to gets two quick tries
+        more, then fails with UnreachableError, and so does every later request to it."""
         host = urlsplit(url).netloc
         if host in self.unreachable:
             raise self.unreachable[host]
         waits = iter(UNREACHABLE_WAITS)
         while True:
             try:
-                return self.session.request(method, url, **options)
+                return self.client.session.request(method, url, **options)
             except requests.ConnectionError as exc:
                 reason = None if isinstance(exc, requests.Timeout) else unreachable_reason(exc)
                 if reason is None:
@@ -270,6 +401,9 @@ class ApiClient:
                 log.warning("%s: %s: cannot connect to %s (%s); trying again in %.1fs",
                             self.source, endpoint, host, reason, wait)
                 time.sleep(wait)
+
+    def _gave_up(self) -> str:
+        return f"gave up after {self.retry.max_attempts} tries; last: "
 
     def _reason(self, response: requests.Response) -> str:
         if self.describe_error is not None:

@@ -9,8 +9,9 @@ step's process reads, are checked with it too.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,6 +73,20 @@ def retry_policy(source: str, max_attempts: int, backoff_base: float, backoff_ca
     if timeout <= 0:
         raise InvalidConfiguration(f"{source}: timeout must be more than 0 seconds, got "
                                    f"{timeout}")
+
+
+def ids(values: Sequence[str | int] | str | int, normalize: Callable[[str], str]) -> list[str]:
+    """The ids of an id-list setting, each normalized (which refuses a malformed one), in their
+    order, duplicates dropped: a list (TOML), or text (an environment variable) holding a JSON
+    list, ids separated by commas or semicolons, or one id.
+
+    The sources type the setting `Any`, not `list[str]`: dlt reads text into a `list[str]` only
+    as JSON, and refuses the comma-separated and single-id text users set today."""
+    if isinstance(values, str) and values.strip().startswith("["):
+        values = json.loads(values)
+    items = str(values).replace(";", ",").split(",") if isinstance(values, str | int) \
+        else list(values)
+    return list(dict.fromkeys(normalize(text) for item in items if (text := str(item).strip())))
 
 
 def base_url(source: str, value: Any) -> str:

@@ -22,6 +22,7 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures, validate
 from ingestion.common.arrow import batched_pages, require_delivered, to_table, with_keys
+from ingestion.common.http import RetryPolicy, retry_policy
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
@@ -35,7 +36,7 @@ from ingestion.common.windows import (
     windows_table,
 )
 from ingestion.facebook_ads import settings
-from ingestion.facebook_ads.client import FacebookClient, parse_account_ids
+from ingestion.facebook_ads.client import FacebookClient, normalize_account_id
 from ingestion.facebook_ads.helpers import account_today, account_zone, leads_table
 
 __all__ = ["facebook_ads"]
@@ -55,17 +56,15 @@ def facebook_ads(
     page_size: int = settings.DEFAULT_PAGE_SIZE,
     insights_page_size: int = settings.DEFAULT_INSIGHTS_PAGE_SIZE,
     chunk_days: int = settings.DEFAULT_CHUNK_DAYS,
-    max_attempts: int = 6,
-    backoff_base: float = 0.5,
-    backoff_cap: float = 60.0,
-    timeout: float = 60.0,
+    retry: RetryPolicy | None = None,
 ) -> Sequence[DltResource]:
     """The Facebook Ads source.
 
     Args:
         access_token: a Marketing API token with `ads_read`, and for leads `leads_retrieval`
             and the Page permissions of README.md (sent as a Bearer header).
-        account_ids: ad account ids, with or without `act_`; a list or a comma-separated string.
+        account_ids: ad account ids, with or without `act_`: a list, a JSON list or a
+            comma-separated string (`validate.ids`).
         base_url: the Graph host root, no path.
         api_version: the Graph version in every path, e.g. "v21.0".
         start_date: first day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
@@ -74,18 +73,17 @@ def facebook_ads(
         page_size: `limit` per request for accounts, campaigns, ad sets and ads.
         insights_page_size: `limit` per insights request: large pages, few round trips.
         chunk_days: days per insights request, written as one Arrow table.
-        max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
+        retry: the HTTP retry policy; None reads `max_attempts`, `backoff_base`, `backoff_cap`
+            and `timeout` from the source's configuration.
     """
     name = settings.SOURCE_NAME
     first_day, last_day = validate.days(name, start_date, end_date)
     validate.at_least(name, {"lookback_days": (lookback_days, 0), "chunk_days": (chunk_days, 1)})
-    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = FacebookClient(
         validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
-        insights_page_size=insights_page_size, max_attempts=max_attempts,
-        backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
+        insights_page_size=insights_page_size, retry=retry_policy(name, retry),
     )
-    accounts = parse_account_ids(account_ids)
+    accounts = validate.ids(account_ids, normalize_account_id)
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import requests
 
 from ingestion.common import validate
-from ingestion.common.http import ApiClient, ApiError, Outcome
+from ingestion.common.http import DEFAULT_RETRY, ApiClient, ApiError, Outcome, RetryPolicy
 from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.common.validate import InvalidConfiguration
 from ingestion.facebook_ads import settings
@@ -30,7 +30,9 @@ def graph_error(response: requests.Response) -> dict[str, Any]:
 
 
 def classify(response: requests.Response) -> Outcome:
-    """Graph signals throttling and token problems by error code, usually on HTTP 400."""
+    """Graph signals throttling and token problems by error code, usually on HTTP 400 or 403
+    (`THROTTLE_CODES`: 4, 17, 32, 613, 80000-80014): a RETRY here is the client's
+    retry condition."""
     status = response.status_code
     if status < 300:
         return Outcome.OK
@@ -69,27 +71,13 @@ def normalize_account_id(account_id: str | int) -> str:
     return plain
 
 
-def parse_account_ids(account_ids: str | int | list | tuple) -> list[str]:
-    """A list, a JSON list or a comma-separated string (environment variables) of account ids."""
-    if isinstance(account_ids, str) and account_ids.strip().startswith("["):
-        account_ids = orjson.loads(account_ids)
-    if isinstance(account_ids, str | int):
-        items = str(account_ids).replace(";", ",").split(",")
-    else:
-        items = list(account_ids)
-    ids = [normalize_account_id(i) for i in items if str(i).strip()]
-    return list(dict.fromkeys(ids))
-
-
 class FacebookClient:
     """One Graph API version on one host, authenticated with one access token."""
 
     def __init__(self, base_url: str, access_token: str, api_version: str = settings.API_VERSION,
                  *, page_size: int = settings.DEFAULT_PAGE_SIZE,
                  insights_page_size: int = settings.DEFAULT_INSIGHTS_PAGE_SIZE,
-                 max_attempts: int = 6,
-                 backoff_base: float = 0.5, backoff_cap: float = 60.0,
-                 timeout: float = 60.0) -> None:
+                 retry: RetryPolicy = DEFAULT_RETRY) -> None:
         validate.at_least(settings.SOURCE_NAME, {"page_size": (page_size, 1),
                                                  "insights_page_size": (insights_page_size, 1)})
         self.insights_page_size = insights_page_size
@@ -99,8 +87,7 @@ class FacebookClient:
         self.http = ApiClient(
             source=settings.SOURCE_NAME, base_url=base_url,
             headers={"Authorization": f"Bearer {access_token}"}, secrets=(access_token,),
-            classify=classify, describe_error=describe_error, max_attempts=max_attempts,
-            backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
+            classify=classify, describe_error=describe_error, retry=retry,
         )
 
     def account(self, account_id: str) -> dict[str, Any]:

@@ -10,8 +10,7 @@ customer that fails is recorded and skipped; its state does not move.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import dlt
@@ -20,6 +19,7 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures, validate
 from ingestion.common.arrow import require_delivered
+from ingestion.common.http import RetryPolicy, retry_policy
 from ingestion.common.incremental import (
     AccountState,
     date_chunks,
@@ -51,31 +51,28 @@ def google_ads(
     end_date: Any = None,
     chunk_days: int = settings.DEFAULT_CHUNK_DAYS,
     batch_rows: int = settings.DEFAULT_BATCH_ROWS,
-    max_attempts: int = 6,
-    backoff_base: float = 0.5,
-    backoff_cap: float = 60.0,
-    timeout: float = 60.0,
+    retry: RetryPolicy | None = None,
 ) -> list[DltResource]:
-    """Google Ads for `customer_ids` (a list, or text like "123-456-7890, 098-765-4321").
+    """Google Ads for `customer_ids` (a list, a JSON list or comma-separated text;
+    dashes allowed, like "123-456-7890").
 
     `access_token` is an OAuth 2 access token with the adwords scope, `developer_token` the API
     Center token, `login_customer_id` the manager account when access goes through one.
     Metrics load from `start_date` (default: `DEFAULT_HISTORY_DAYS` before `end_date`) to
     `end_date` (default: today at UTC+14, so no customer's local today is missed), re-pulling
-    `lookback_days` before each customer's last loaded day.
+    `lookback_days` before each customer's last loaded day. `retry` is the HTTP retry policy;
+    None reads `max_attempts`, `backoff_base`, `backoff_cap` and `timeout` from configuration.
     """
     name = settings.SOURCE_NAME
-    customers = parse_customer_ids(customer_ids)
+    customers = validate.ids(customer_ids, normalize_customer_id)
     start, end = validate.days(name, start_date, end_date)
     end = end or latest_day_anywhere()
     start = start or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)
     validate.at_least(name, {"lookback_days": (lookback_days, 0), "chunk_days": (chunk_days, 1),
                              "batch_rows": (batch_rows, 1)})
-    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     api = make_api_client(
         validate.base_url(name, base_url), access_token, developer_token, login_customer_id,
-        max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
-        timeout=timeout,
+        retry=retry_policy(name, retry),
     )
     client = GoogleAdsClient(api, api_version)
     # A customer that fails is skipped by every resource after it in the load.
@@ -96,15 +93,6 @@ def google_ads(
         resources.append(keys_unique_per_load(resource(client, table, chunk_days, batch_rows,
                                                        failed)))
     return resources
-
-
-def parse_customer_ids(value: str | int | Sequence[str | int]) -> list[str]:
-    """Customer ids from config: a list, a JSON list or comma-separated text, dashes allowed."""
-    if isinstance(value, str) and value.strip().startswith("["):
-        value = json.loads(value)
-    items = str(value).split(",") if isinstance(value, str | int) else list(value)
-    ids = [normalize_customer_id(item) for item in items if str(item).strip()]
-    return list(dict.fromkeys(ids))
 
 
 def dimension_rows(

@@ -9,7 +9,13 @@ from typing import Any
 import orjson
 import requests
 
-from ingestion.common.http import ApiClient, Outcome, default_classify
+from ingestion.common.http import (
+    DEFAULT_RETRY,
+    ApiClient,
+    Outcome,
+    RetryPolicy,
+    default_classify,
+)
 from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.common.validate import InvalidConfiguration
 from ingestion.google_ads.settings import SEARCH_PATH, SOURCE_NAME
@@ -47,7 +53,9 @@ def error_codes(response: requests.Response) -> list[tuple[str, str]]:
 
 
 def classify(response: requests.Response) -> Outcome:
-    """Google's status first (429/5xx retry, 401/403 auth), then its GoogleAdsFailure codes."""
+    """Google's status first (429 RESOURCE_EXHAUSTED and 5xx retry, 401/403 auth), then its
+    GoogleAdsFailure codes (RESOURCE_TEMPORARILY_EXHAUSTED, transient internal errors retry): a
+    RETRY here is the client's retry condition."""
     outcome = default_classify(response)
     if outcome is not Outcome.ERROR:
         return outcome
@@ -81,9 +89,9 @@ def make_api_client(
     access_token: str,
     developer_token: str,
     login_customer_id: str | None = None,
-    **settings: Any,
+    retry: RetryPolicy = DEFAULT_RETRY,
 ) -> ApiClient:
-    """An ApiClient with Google's headers; `settings` go to ApiClient (retries, timeout)."""
+    """An ApiClient with Google's headers and retry policy."""
     headers = {"Authorization": f"Bearer {access_token}", "developer-token": developer_token}
     if login_customer_id:
         headers["login-customer-id"] = normalize_customer_id(login_customer_id,
@@ -91,7 +99,7 @@ def make_api_client(
     return ApiClient(
         source=SOURCE_NAME, base_url=base_url, headers=headers,
         secrets=(access_token, developer_token), classify=classify,
-        describe_error=describe_error, **settings,
+        describe_error=describe_error, retry=retry,
     )
 
 

@@ -19,7 +19,7 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures, validate
 from ingestion.common.arrow import to_table
-from ingestion.common.http import ApiError, SourceError
+from ingestion.common.http import ApiError, RetryPolicy, SourceError, retry_policy
 from ingestion.common.incremental import AccountState, incremental_window
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.prefetch import prefetched
@@ -62,10 +62,7 @@ def hubspot_source(
     association_batch_size: int = settings.ASSOCIATION_BATCH_MAX,
     search_result_cap: int = settings.SEARCH_RESULT_CAP,
     form_event_type: str = settings.FORM_SUBMISSION_EVENT,
-    max_attempts: int = 6,
-    backoff_base: float = 0.5,
-    backoff_cap: float = 60.0,
-    timeout: float = 60.0,
+    retry: RetryPolicy | None = None,
 ) -> Sequence[DltResource]:
     """The HubSpot portal reachable with `access_token` (a private app token).
 
@@ -75,7 +72,8 @@ def hubspot_source(
     it). Contacts and deals load whole on the first run, then through the search API by
     modification time, re-reading `lookback_days` before the newest modification seen; events
     re-read `lookback_days` before the last loaded day. `access_config_path` points at the
-    ad-account access file (without it the table is empty).
+    ad-account access file (without it the table is empty). `retry` is the HTTP retry policy;
+    None reads `max_attempts`, `backoff_base`, `backoff_cap` and `timeout` from configuration.
     """
     name = settings.SOURCE_NAME
     if time_zone != PORTAL_ZONE:
@@ -85,11 +83,9 @@ def hubspot_source(
                              "events_page_size": (events_page_size, 1),
                              "association_batch_size": (association_batch_size, 1),
                              "search_result_cap": (search_result_cap, 1)})
-    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = HubSpotClient(
         access_token, base_url=validate.base_url(name, base_url), api_version=api_version,
-        portal_id=portal_id, max_attempts=max_attempts, backoff_base=backoff_base,
-        backoff_cap=backoff_cap, timeout=timeout,
+        portal_id=portal_id, retry=retry_policy(name, retry),
     )
     days = EventDays(client, time_zone, first_day, last_day)
     deals_resource = deals(client, lookback_days, page_size, search_result_cap)

@@ -11,7 +11,7 @@ import orjson
 import pyarrow as pa
 import requests
 
-from ingestion.common.http import ApiClient, ApiError
+from ingestion.common.http import DEFAULT_RETRY, ApiClient, ApiError, RetryPolicy
 from ingestion.common.jsonpage import PageShape, parse_page
 from ingestion.hubspot import settings
 from ingestion.hubspot.helpers import iso_ms, to_ms
@@ -46,21 +46,17 @@ class HubSpotClient:
         api_version: str = settings.API_VERSION,
         associations_api_version: str = settings.ASSOCIATIONS_API_VERSION,
         portal_id: str | None = None,
-        max_attempts: int = 6,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 60.0,
-        timeout: float = 60.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.api = ApiClient(
             source=settings.SOURCE_NAME,
             base_url=base_url,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
             secrets=(access_token,),
+            # HubSpot throttles with 429 (its secondly and daily limits alike; Retry-After
+            # honoured): the default classify.
             describe_error=describe_error,
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-            timeout=timeout,
+            retry=retry,
         )
         self.version = api_version
         self.associations_version = associations_api_version

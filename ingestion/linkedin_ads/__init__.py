@@ -22,6 +22,7 @@ from dlt.sources import DltResource
 
 from ingestion.common import failures, validate
 from ingestion.common.arrow import require_delivered
+from ingestion.common.http import RetryPolicy, retry_policy
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
@@ -35,7 +36,7 @@ from ingestion.common.windows import (
     windows_table,
 )
 from ingestion.linkedin_ads import settings
-from ingestion.linkedin_ads.client import LinkedInClient, parse_account_ids
+from ingestion.linkedin_ads.client import LinkedInClient, normalize_account_id
 from ingestion.linkedin_ads.helpers import (
     analytics_table,
     email_questions,
@@ -62,10 +63,7 @@ def linkedin_ads(
     analytics_max_elements: int = settings.ANALYTICS_MAX_ELEMENTS,
     chunk_days: int = settings.DEFAULT_CHUNK_DAYS,
     batch_rows: int = settings.BATCH_ROWS,
-    max_attempts: int = 6,
-    backoff_base: float = 0.5,
-    backoff_cap: float = 60.0,
-    timeout: float = 60.0,
+    retry: RetryPolicy | None = None,
 ) -> Sequence[DltResource]:
     """The LinkedIn Ads source.
 
@@ -73,7 +71,7 @@ def linkedin_ads(
         access_token: an OAuth token with `r_ads` and `r_ads_reporting`, and for leads
             `r_marketing_leadgen_automation` (Bearer header).
         account_ids: ad account ids (plain or `urn:li:sponsoredAccount:` URNs); a list, a JSON
-            list or a comma-separated string.
+            list or a comma-separated string (`validate.ids`).
         base_url: the API host root, no path.
         api_version: the `LinkedIn-Version` header, `YYYYMM`.
         start_date: first UTC day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
@@ -85,20 +83,20 @@ def linkedin_ads(
         chunk_days: days in the first adAnalytics request of an account (and at most per
             request); days per leadFormResponses request.
         batch_rows: analytics rows per Arrow table handed to dlt.
-        max_attempts, backoff_base, backoff_cap, timeout: the HTTP retry policy.
+        retry: the HTTP retry policy; None reads `max_attempts`, `backoff_base`, `backoff_cap`
+            and `timeout` from the source's configuration.
     """
     name = settings.SOURCE_NAME
     first_day, last_day = validate.days(name, start_date, end_date)
     # (the client checks page_size and chunk_days)
     validate.at_least(name, {"lookback_days": (lookback_days, 0), "batch_rows": (batch_rows, 1),
                              "analytics_max_elements": (analytics_max_elements, 2)})
-    validate.retry_policy(name, max_attempts, backoff_base, backoff_cap, timeout)
     client = LinkedInClient(
         validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
-        max_elements=analytics_max_elements, chunk_days=chunk_days, max_attempts=max_attempts,
-        backoff_base=backoff_base, backoff_cap=backoff_cap, timeout=timeout,
+        max_elements=analytics_max_elements, chunk_days=chunk_days,
+        retry=retry_policy(name, retry),
     )
-    accounts = parse_account_ids(account_ids)
+    accounts = validate.ids(account_ids, normalize_account_id)
     # LinkedIn ad accounts carry no time zone: their days are UTC days.
     until = last_day or dt.datetime.now(dt.UTC).date()
     since = first_day or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS - 1)

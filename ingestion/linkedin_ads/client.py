@@ -15,7 +15,7 @@ import pyarrow as pa
 import requests
 
 from ingestion.common import validate
-from ingestion.common.http import ApiClient, ApiError
+from ingestion.common.http import DEFAULT_RETRY, ApiClient, ApiError, RetryPolicy
 from ingestion.common.jsonpage import parse_page
 from ingestion.common.validate import InvalidConfiguration
 from ingestion.linkedin_ads import settings
@@ -64,23 +64,13 @@ def describe_error(response: requests.Response) -> str:
     return f"{label}: {body.get('message')}"
 
 
-def parse_account_ids(account_ids: str | int | list | tuple) -> list[str]:
-    """A list or a comma-separated string of account ids, plain or as sponsoredAccount URNs."""
-    if isinstance(account_ids, str | int):
-        text = str(account_ids).strip()
-        # dlt hands an environment variable over as text: a JSON list or comma-separated ids.
-        items = orjson.loads(text) if text.startswith("[") else text.replace(";", ",").split(",")
-    else:
-        items = list(account_ids)
-    ids = []
-    for item in (str(i).strip() for i in items):
-        plain = item.removeprefix(settings.ACCOUNT_URN)
-        if item and not plain.isdigit():
-            raise InvalidConfiguration(f"{settings.SOURCE_NAME}: account id {item!r} is not a "
-                                       "number like 507084756")
-        if item:
-            ids.append(plain)
-    return list(dict.fromkeys(ids))
+def normalize_account_id(account_id: str) -> str:
+    """A plain account id, or a sponsoredAccount URN, as the plain id (digits)."""
+    plain = account_id.removeprefix(settings.ACCOUNT_URN)
+    if not plain.isdigit():
+        raise InvalidConfiguration(f"{settings.SOURCE_NAME}: account id {account_id!r} is not a "
+                                   "number like 507084756")
+    return plain
 
 
 class LinkedInClient:
@@ -89,9 +79,8 @@ class LinkedInClient:
     def __init__(self, base_url: str, access_token: str, api_version: str = settings.API_VERSION,
                  *, page_size: int = settings.DEFAULT_PAGE_SIZE,
                  max_elements: int = settings.ANALYTICS_MAX_ELEMENTS,
-                 chunk_days: int = settings.DEFAULT_CHUNK_DAYS, max_attempts: int = 6,
-                 backoff_base: float = 0.5, backoff_cap: float = 60.0,
-                 timeout: float = 60.0) -> None:
+                 chunk_days: int = settings.DEFAULT_CHUNK_DAYS,
+                 retry: RetryPolicy = DEFAULT_RETRY) -> None:
         validate.at_least(settings.SOURCE_NAME, {"page_size": (page_size, 1),
                                                  "max_elements": (max_elements, 2),
                                                  "chunk_days": (chunk_days, 1)})
@@ -104,9 +93,9 @@ class LinkedInClient:
                      "LinkedIn-Version": str(api_version),
                      "X-Restli-Protocol-Version": settings.RESTLI_PROTOCOL_VERSION,
                      "Accept": "application/json"},
+            # LinkedIn throttles with 429 (Retry-After honoured): the default classify.
             secrets=(access_token,), describe_error=describe_error,
-            max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap,
-            timeout=timeout,
+            retry=retry,
         )
 
     def account(self, account_id: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ table as a source, so the graph is one piece from API to mart.
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
@@ -33,7 +32,7 @@ from ingestion.common.connection import connection_of
 from ingestion.common.pipeline import DATASETS, for_destination, make_pipeline, run_options
 from ingestion.common.schema import not_connected_source
 from ingestion.hubspot import PORTAL_ZONE
-from ingestion.registry import source_factory, source_tables
+from ingestion.registry import SOURCES, SourceRecord, source_tables
 from orchestration.dbt import OWNER
 from orchestration.engines import Engine
 from orchestration.resources import Warehouse
@@ -81,21 +80,12 @@ def window_arguments(source: str, start: dt.date, end: dt.date,
     return arguments
 
 
-@dataclass(frozen=True)
-class SourceEntry:
-    name: str
-    factory: Callable[..., Any]
-    description: str
+# One source as Dagster builds it: the registry's record (name, factory, description).
+SourceEntry = SourceRecord
 
 
-def source_entries() -> list[SourceEntry]:
-    return [
-        SourceEntry("facebook_ads", source_factory("facebook_ads"), "Facebook Marketing API"),
-        SourceEntry("google_ads", source_factory("google_ads"), "Google Ads API (REST, GAQL)"),
-        SourceEntry("linkedin_ads", source_factory("linkedin_ads"),
-                    "LinkedIn Marketing API (versioned REST)"),
-        SourceEntry("hubspot", source_factory("hubspot"), "HubSpot CRM"),
-    ]
+def source_entries() -> tuple[SourceEntry, ...]:
+    return SOURCES
 
 
 class AdsDltTranslator(DagsterDltTranslator):

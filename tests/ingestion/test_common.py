@@ -488,15 +488,15 @@ def test_a_host_name_that_does_not_resolve_fails_fast(monkeypatch):
 
 
 def test_throttling_and_server_errors_keep_their_retries():
-    from ingestion.common.http import ApiClient, RetriesExhaustedError
+    from ingestion.common.http import ApiClient, RetriesExhaustedError, RetryPolicy
     from tests.ingestion.loopback import Loopback
 
     def busy(request):
         return (503 if request.path == "/busy" else 429), {"message": "try later"}
 
     with Loopback(busy) as server:
-        client = ApiClient(source="hubspot", base_url=server.base_url, max_attempts=4,
-                           backoff_base=0.01, backoff_cap=0.05)
+        client = ApiClient(source="hubspot", base_url=server.base_url,
+                           retry=RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05))
         for path in ("/busy", "/throttled"):
             with pytest.raises(RetriesExhaustedError, match="gave up after 4 tries"):
                 client.get(path)

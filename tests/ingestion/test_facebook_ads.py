@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -17,10 +19,11 @@ import requests
 
 from core.layout import WarehouseLayout
 from ingestion.common.failures import PartialLoadError
-from ingestion.common.http import Outcome
+from ingestion.common.http import Outcome, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
+from ingestion.common.validate import ids
 from ingestion.facebook_ads import facebook_ads, settings
-from ingestion.facebook_ads.client import classify, describe_error, parse_account_ids
+from ingestion.facebook_ads.client import classify, describe_error, normalize_account_id
 from ingestion.facebook_ads.helpers import account_today
 from simulator.apis import simulator_server
 from simulator.facebook import decimal_count, money
@@ -31,7 +34,8 @@ from tests.ingestion.loopback import Loopback, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("ad_accounts", "campaigns", "ad_sets", "ads", "ad_insights")
-QUICK_RETRIES = {"max_attempts": 4, "backoff_base": 0.01, "backoff_cap": 0.2}
+QUICK = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.2)
+QUICK_RETRIES = {"retry": QUICK}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -246,7 +250,8 @@ def test_throttling_with_retry_after_is_retried_and_loaded(fresh_simulator, ware
                          retry_after=0.05)
     started = time.monotonic()
     # A huge backoff base: finishing quickly proves the server's Retry-After was used.
-    load(fresh_simulator, warehouse, pipelines_dir, backoff_base=30.0, backoff_cap=60.0)
+    load(fresh_simulator, warehouse, pipelines_dir,
+         retry=replace(QUICK, backoff_base=30.0, backoff_cap=60.0))
     assert time.monotonic() - started < 20
     assert throttle.times == 0 and limited.times == 0
     assert_insights_match(table(warehouse, "ad_insights"), fresh_simulator.world)
@@ -262,7 +267,8 @@ def test_server_errors_malformed_and_slow_pages_are_retried_and_loaded(
         faults.add(kind="malformed", api="facebook_ads", match="/insights", times=2),
         faults.add(kind="slow", api="facebook_ads", match="/adsets", times=1, delay=0.3),
     ]
-    load(fresh_simulator, warehouse, pipelines_dir, page_size=50, max_attempts=6)
+    load(fresh_simulator, warehouse, pipelines_dir, page_size=50,
+         retry=replace(QUICK, max_attempts=6))
     assert [r.times for r in rules] == [0, 0, 0, 0]
     world = fresh_simulator.world
     assert_insights_match(table(warehouse, "ad_insights"), world)
@@ -280,7 +286,8 @@ def test_expired_token_fails_fast_without_the_token_and_keeps_earlier_data(
     fresh_simulator.faults.add(kind="expired_token", api="facebook_ads", times=None)
     started = time.monotonic()
     with pytest.raises(PartialLoadError) as caught:
-        load(fresh_simulator, warehouse, pipelines_dir, backoff_base=30.0, backoff_cap=60.0)
+        load(fresh_simulator, warehouse, pipelines_dir,
+             retry=replace(QUICK, backoff_base=30.0, backoff_cap=60.0))
     assert time.monotonic() - started < 15, "an expired token must not be retried"
     message = str(caught.value)
     assert "facebook_ads" in message and "190" in message
@@ -438,6 +445,7 @@ def test_error_description_names_code_subcode_and_trace():
 
 
 def test_account_ids_accept_act_prefix_lists_json_and_comma_strings():
+    parse_account_ids = partial(ids, normalize=normalize_account_id)
     assert parse_account_ids("act_1, 2,act_1") == ["1", "2"]
     assert parse_account_ids(["act_3", 4]) == ["3", "4"]
     assert parse_account_ids('["act_5", "6"]') == ["5", "6"]

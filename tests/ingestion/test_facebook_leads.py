@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from ingestion.common.failures import PartialLoadError
+from ingestion.common.http import RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.facebook_ads import facebook_ads, settings
 from ingestion.facebook_ads.helpers import lead_ads, lead_email
 from tests.ingestion.loopback import Loopback, Request, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
-QUICK_RETRIES = {"max_attempts": 3, "backoff_base": 0.01, "backoff_cap": 0.1}
+QUICK_RETRIES = {"retry": RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.1)}
 TOKEN = "EAAB-handwritten-leads"
 
 ACCOUNT = {"id": "act_1010", "account_id": "1010", "name": "Nordic Shoes", "currency": "EUR",

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -17,10 +19,11 @@ import requests
 
 from core.layout import WarehouseLayout
 from ingestion.common.failures import PartialLoadError
-from ingestion.common.http import AuthError, Outcome
+from ingestion.common.http import AuthError, Outcome, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
-from ingestion.google_ads import google_ads, parse_customer_ids, settings
-from ingestion.google_ads.client import classify, describe_error
+from ingestion.common.validate import ids
+from ingestion.google_ads import google_ads, settings
+from ingestion.google_ads.client import classify, describe_error, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, rows_to_table
 from simulator.apis import simulator_server
 from simulator.google import GoogleAdsApi, parse_gaql
@@ -32,7 +35,8 @@ from tests.warehouse import raw_column_types, raw_table
 
 TABLES = ("customers", "campaigns", "ad_groups", "ads", "keywords", "ad_performance_daily",
           "keyword_performance_daily")
-QUICK_RETRIES = {"max_attempts": 4, "backoff_base": 0.01, "backoff_cap": 0.2}
+QUICK = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.2)
+QUICK_RETRIES = {"retry": QUICK}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -317,7 +321,8 @@ def test_rate_limit_with_retry_after_is_honoured_and_loaded(fresh_simulator, war
                                       times=3, retry_after=0.1)
     started = time.monotonic()
     # A long backoff that only the server's Retry-After can shorten.
-    load(fresh_simulator, warehouse, pipelines_dir, backoff_base=30, backoff_cap=30)
+    load(fresh_simulator, warehouse, pipelines_dir,
+         retry=replace(QUICK, backoff_base=30, backoff_cap=30))
     assert rule.times == 0
     assert time.monotonic() - started < 20
     assert_ad_days_match(table(warehouse, "ad_performance_daily"), fresh_simulator.world)
@@ -329,7 +334,8 @@ def test_server_errors_malformed_and_slow_pages_are_retried_and_loaded(
     # Slow pages outlast the client's timeout once, then answer in time.
     rule = fresh_simulator.faults.add(kind=kind, api="google_ads", match="googleAds", times=2,
                                       delay=0.6)
-    load(fresh_simulator, warehouse, pipelines_dir, timeout=0.3 if kind == "slow" else 10)
+    load(fresh_simulator, warehouse, pipelines_dir,
+         retry=replace(QUICK, timeout=0.3 if kind == "slow" else 10))
     assert rule.times == 0
     world = fresh_simulator.world
     assert_ad_days_match(table(warehouse, "ad_performance_daily"), world)
@@ -346,8 +352,8 @@ def test_expired_token_fails_fast_without_the_token_and_keeps_earlier_data(
     started = time.monotonic()
     with pytest.raises(PartialLoadError) as caught:
         # Were auth errors retried, this backoff would take minutes.
-        load(fresh_simulator, warehouse, pipelines_dir, customer_ids=[first], backoff_base=30,
-             backoff_cap=30, max_attempts=6)
+        load(fresh_simulator, warehouse, pipelines_dir, customer_ids=[first],
+             retry=replace(QUICK, backoff_base=30, backoff_cap=30, max_attempts=6))
     assert time.monotonic() - started < 10
     message = str(caught.value)
     assert "google_ads" in message and first in message
@@ -552,6 +558,7 @@ def test_error_description_names_status_code_and_request_id():
 
 
 def test_customer_ids_accept_dashes_lists_json_and_comma_strings():
+    parse_customer_ids = partial(ids, normalize=normalize_customer_id)
     assert parse_customer_ids("123-456-7890, 1112223334") == ["1234567890", "1112223334"]
     assert parse_customer_ids('["123-456-7890"]') == ["1234567890"]
     assert parse_customer_ids([1234567890, "123-456-7890"]) == ["1234567890"]

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 import pytest
 
 from ingestion.common.failures import PartialLoadError
-from ingestion.common.http import AuthError
+from ingestion.common.http import AuthError, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.hubspot import hubspot_source, settings
 from ingestion.hubspot.client import HubSpotClient
@@ -41,6 +42,9 @@ def event_days(world: World) -> tuple[dt.date, dt.date]:
     """UTC days holding every event: ad clicks on local days spill over UTC midnight."""
     return world.start_date - dt.timedelta(days=1), world.end_date + dt.timedelta(days=1)
 
+# tiny backoff so retries stay fast
+QUICK = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.5, timeout=10)
+
 
 def load(server: SimulatorServer, warehouse: Path, pipelines_dir: Path, **overrides: Any):
     """One pipeline run of the source against `server`; tiny backoff so retries stay fast."""
@@ -50,8 +54,7 @@ def load(server: SimulatorServer, warehouse: Path, pipelines_dir: Path, **overri
     kwargs: dict[str, Any] = dict(
         access_token=server.tokens["hubspot"], base_url=server.base_url,
         start_date=first, end_date=last, lookback_days=3,
-        access_config_path=str(access), max_attempts=4, backoff_base=0.01, backoff_cap=0.5,
-        timeout=10,
+        access_config_path=str(access), retry=QUICK,
     )
     kwargs.update(overrides)
     pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
@@ -211,7 +214,7 @@ def test_rerun_after_restatement_updates_incrementally_and_duplicates_nothing(
 def test_search_windows_past_the_result_cap(fresh_simulator):
     hubspot_api(fresh_simulator).search_result_cap = 25
     client = HubSpotClient(fresh_simulator.tokens["hubspot"], base_url=fresh_simulator.base_url,
-                           backoff_base=0.01)
+                           retry=RetryPolicy(backoff_base=0.01))
     pages = list(client.search_modified_since("contacts", 0, ["lifecyclestage"], page_size=10,
                                               result_cap=25))
     ids = {record["id"] for page in pages for record in page}
@@ -265,7 +268,8 @@ def test_expired_token_fails_fast_naming_source_and_account_without_the_token(
     started = time.monotonic()
     with pytest.raises(PartialLoadError) as caught:
         # A retried auth failure would wait backoff_base seconds at least once.
-        load(fresh_simulator, warehouse, pipelines_dir, max_attempts=3, backoff_base=5.0)
+        load(fresh_simulator, warehouse, pipelines_dir,
+             retry=replace(QUICK, max_attempts=3, backoff_base=5.0))
     assert time.monotonic() - started < 4.0
     message = str(caught.value)
     assert token not in message
@@ -326,7 +330,7 @@ def test_one_failing_stream_does_not_stop_the_others_nor_advance_its_state(
     fresh_simulator.faults.add(kind="server_error", api="hubspot",
                                match="/crm/v3/objects/deals", times=None)
     with pytest.raises(PartialLoadError, match="gave up after 2 tries"):
-        load(fresh_simulator, warehouse, pipelines_dir, max_attempts=2)
+        load(fresh_simulator, warehouse, pipelines_dir, retry=replace(QUICK, max_attempts=2))
     assert_deals_match(warehouse, world)
     pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
     assert pipeline.state["sources"]["hubspot"]["resources"]["deals"]["last_modified"] == cursor
@@ -444,8 +448,9 @@ def test_events_keep_only_the_days_each_request_asked_for_and_say_what_was_dropp
     with Loopback(hubspot_ignoring_the_window) as api:
         source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
                                 start_date="2026-05-04", end_date="2026-05-05",
-                                time_zone="Europe/Stockholm", max_attempts=2,
-                                backoff_base=0.01, backoff_cap=0.1)
+                                time_zone="Europe/Stockholm",
+                                retry=RetryPolicy(max_attempts=2, backoff_base=0.01,
+                                                  backoff_cap=0.1))
         with caplog.at_level("WARNING"):
             run_source(source, make_pipeline("hubspot", warehouse, pipelines_dir))
     [asked] = [r.query for r in api.requests if r.query.get("eventType") == "e_visited_page"]
@@ -472,7 +477,8 @@ def test_a_portal_zone_that_is_not_iana_fails_the_events_and_loads_the_rest(
     with Loopback(answer) as api:
         source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
                                 start_date="2026-05-04", end_date="2026-05-05",
-                                time_zone="portal", max_attempts=2, backoff_base=0.01)
+                                time_zone="portal",
+                                retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
         with pytest.raises(PartialLoadError) as caught:
             run_source(source, make_pipeline("hubspot", warehouse, pipelines_dir))
     # page views and form submissions fail alike: said once

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -19,12 +20,14 @@ import requests
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from ingestion.common.failures import PartialLoadError
+from ingestion.common.http import RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
+from ingestion.common.validate import ids
 from ingestion.linkedin_ads import linkedin_ads
 from ingestion.linkedin_ads import settings as linkedin_settings
 from ingestion.linkedin_ads.client import (
     LinkedInClient,
-    parse_account_ids,
+    normalize_account_id,
     query_string,
     restli_date_range,
     restli_list,
@@ -43,7 +46,8 @@ from tests.ingestion.loopback import Loopback, dropped_days
 
 SOURCE = "linkedin_ads"
 DATASET = "raw_linkedin_ads"
-FAST_RETRIES = {"max_attempts": 4, "backoff_base": 0.01, "backoff_cap": 1.0}
+FAST = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=1.0)
+FAST_RETRIES = {"retry": FAST}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -149,6 +153,7 @@ def test_restli_query_encodes_urns_and_the_simulator_parses_them_back():
 
 
 def test_account_ids_come_as_lists_json_or_comma_separated_urns():
+    parse_account_ids = partial(ids, normalize=normalize_account_id)
     assert parse_account_ids('["1", "2"]') == ["1", "2"]
     assert parse_account_ids("1, urn:li:sponsoredAccount:2,1") == ["1", "2"]
     assert parse_account_ids([3, "urn:li:sponsoredAccount:4"]) == ["3", "4"]
@@ -303,8 +308,9 @@ def test_expired_token_fails_fast_names_source_and_account_and_keeps_loaded_data
     fresh_simulator.faults.add(kind="expired_token", api=SOURCE, times=None)
     started = time.monotonic()
     with pytest.raises(PartialLoadError) as failure:
-        run(source_for(fresh_simulator, max_attempts=6, backoff_base=2.0), warehouse,
-            pipelines_dir)
+        run(source_for(fresh_simulator,
+                       retry=dataclasses.replace(FAST, max_attempts=6, backoff_base=2.0)),
+            warehouse, pipelines_dir)
     assert time.monotonic() - started < 15  # one try, no backoff: auth is not retried
     message = str(failure.value)
     assert SOURCE in message and f"account {account}" in message

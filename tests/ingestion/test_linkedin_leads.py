@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 
 from ingestion.common.failures import PartialLoadError
+from ingestion.common.http import RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.linkedin_ads import linkedin_ads
 from ingestion.linkedin_ads.helpers import email_questions, lead_email, lead_form_id
@@ -21,7 +22,7 @@ from tests.conftest import END_DATE, SEED
 from tests.ingestion.loopback import Loopback, Request, dropped_days
 from tests.warehouse import raw_column_types, raw_table
 
-FAST_RETRIES = {"max_attempts": 3, "backoff_base": 0.01, "backoff_cap": 0.1}
+FAST_RETRIES = {"retry": RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.1)}
 TOKEN = "AQV-handwritten-leads"
 ACCOUNT_URN = "urn:li:sponsoredAccount:507"
 
