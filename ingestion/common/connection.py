@@ -15,7 +15,7 @@ from dlt.common.configuration.exceptions import (
 )
 from dlt.common.exceptions import DltException
 
-from ingestion.common.validate import InvalidConfiguration
+from ingestion.common.validate import InvalidConfiguration, list_hint
 
 __all__ = ["Connection", "IncompleteConfiguration", "InvalidConfiguration", "connection_of",
            "required_settings"]
@@ -86,7 +86,10 @@ def connection_of(name: str, factory: Callable[..., Any]) -> Connection:
         missing = tuple(field for field in required if field in exc.fields)
         return Connection(name, required, missing)
     except ConfigValueCannotBeCoercedException as exc:
-        kind = _KINDS.get(exc.hint, f"a {getattr(exc.hint, '__name__', exc.hint)}")
+        if exc.hint is list:
+            kind = f"a list of ids: write {list_hint(exc.field_name)}"
+        else:
+            kind = _KINDS.get(exc.hint, f"a {getattr(exc.hint, '__name__', exc.hint)}")
         raise InvalidConfiguration(f"{name}: {exc.field_name} {exc.field_value!r} is not "
                                    f"{kind}") from None
     except (ValueError, DltException) as exc:

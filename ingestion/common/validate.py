@@ -9,7 +9,6 @@ step's process reads, are checked with it too.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -75,18 +74,21 @@ def retry_policy(source: str, max_attempts: int, backoff_base: float, backoff_ca
                                    f"{timeout}")
 
 
-def ids(values: Sequence[str | int] | str | int, normalize: Callable[[str], str]) -> list[str]:
-    """The ids of an id-list setting, each normalized (which refuses a malformed one), in their
-    order, duplicates dropped: a list (TOML), or text (an environment variable) holding a JSON
-    list, ids separated by commas or semicolons, or one id.
+def list_hint(name: str) -> str:
+    """How an id-list setting is written."""
+    return (f'a TOML list ({name} = ["1", "2"]) or, in an environment variable, a JSON list '
+            """('["1", "2"]')""")
 
-    The sources type the setting `Any`, not `list[str]`: dlt reads text into a `list[str]` only
-    as JSON, and refuses the comma-separated and single-id text users set today."""
-    if isinstance(values, str) and values.strip().startswith("["):
-        values = json.loads(values)
-    items = str(values).replace(";", ",").split(",") if isinstance(values, str | int) \
-        else list(values)
-    return list(dict.fromkeys(normalize(text) for item in items if (text := str(item).strip())))
+
+def ids(source: str, name: str, values: Sequence[str | int],
+        normalize: Callable[[str], str]) -> list[str]:
+    """The ids of id-list setting `name` (dlt reads it as a `list[str]`), each normalized (which
+    refuses a malformed one), in their order, duplicates dropped. Anything but a list (text
+    given in code, say) is refused in one line saying how a list is written."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise InvalidConfiguration(f"{source}: {name} {values!r} is not a list of ids: write "
+                                   f"{list_hint(name)}")
+    return list(dict.fromkeys(normalize(text) for item in values if (text := str(item).strip())))
 
 
 def base_url(source: str, value: Any) -> str:

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 @dlt.source(name=settings.SOURCE_NAME, max_table_nesting=0)
 def facebook_ads(
     access_token: str = dlt.secrets.value,
-    account_ids: Any = dlt.config.value,
+    account_ids: list[str] = dlt.config.value,
     base_url: str = settings.DEFAULT_BASE_URL,
     api_version: str = settings.API_VERSION,
     start_date: Any = None,
@@ -63,8 +63,8 @@ def facebook_ads(
     Args:
         access_token: a Marketing API token with `ads_read`, and for leads `leads_retrieval`
             and the Page permissions of README.md (sent as a Bearer header).
-        account_ids: ad account ids, with or without `act_`: a list, a JSON list or a
-            comma-separated string (`validate.ids`).
+        account_ids: ad account ids, with or without `act_` (a TOML list, or a JSON list in
+            an environment variable).
         base_url: the Graph host root, no path.
         api_version: the Graph version in every path, e.g. "v21.0".
         start_date: first day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
@@ -83,7 +83,7 @@ def facebook_ads(
         validate.base_url(name, base_url), access_token, api_version, page_size=page_size,
         insights_page_size=insights_page_size, retry=retry_policy(name, retry),
     )
-    accounts = validate.ids(account_ids, normalize_account_id)
+    accounts = validate.ids(settings.SOURCE_NAME, "account_ids", account_ids, normalize_account_id)
     failed: set[str] = set()
 
     def each_account(load: Callable[[str], Iterator[pa.Table]]) -> Iterator[pa.Table]:

@@ -40,7 +40,7 @@ __all__ = ["google_ads"]
 
 @dlt.source(name=settings.SOURCE_NAME, section=settings.SOURCE_NAME, max_table_nesting=0)
 def google_ads(
-    customer_ids: Any = dlt.config.value,
+    customer_ids: list[str] = dlt.config.value,
     access_token: str = dlt.secrets.value,
     developer_token: str = dlt.secrets.value,
     login_customer_id: str | None = None,
@@ -53,7 +53,7 @@ def google_ads(
     batch_rows: int = settings.DEFAULT_BATCH_ROWS,
     retry: RetryPolicy | None = None,
 ) -> list[DltResource]:
-    """Google Ads for `customer_ids` (a list, a JSON list or comma-separated text;
+    """Google Ads for `customer_ids` (a TOML list, or a JSON list in an environment variable;
     dashes allowed, like "123-456-7890").
 
     `access_token` is an OAuth 2 access token with the adwords scope, `developer_token` the API
@@ -64,7 +64,8 @@ def google_ads(
     None reads `max_attempts`, `backoff_base`, `backoff_cap` and `timeout` from configuration.
     """
     name = settings.SOURCE_NAME
-    customers = validate.ids(customer_ids, normalize_customer_id)
+    customers = validate.ids(settings.SOURCE_NAME, "customer_ids", customer_ids,
+                             normalize_customer_id)
     start, end = validate.days(name, start_date, end_date)
     end = end or latest_day_anywhere()
     start = start or end - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS)

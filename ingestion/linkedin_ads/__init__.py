@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 @dlt.source(name=settings.SOURCE_NAME, max_table_nesting=0)
 def linkedin_ads(
     access_token: str = dlt.secrets.value,
-    account_ids: Any = dlt.config.value,
+    account_ids: list[str] = dlt.config.value,
     base_url: str = settings.DEFAULT_BASE_URL,
     api_version: str = settings.API_VERSION,
     start_date: Any = None,
@@ -70,8 +70,8 @@ def linkedin_ads(
     Args:
         access_token: an OAuth token with `r_ads` and `r_ads_reporting`, and for leads
             `r_marketing_leadgen_automation` (Bearer header).
-        account_ids: ad account ids (plain or `urn:li:sponsoredAccount:` URNs); a list, a JSON
-            list or a comma-separated string (`validate.ids`).
+        account_ids: ad account ids (plain or `urn:li:sponsoredAccount:` URNs): a TOML list,
+            or a JSON list in an environment variable.
         base_url: the API host root, no path.
         api_version: the `LinkedIn-Version` header, `YYYYMM`.
         start_date: first UTC day to load (default: `DEFAULT_HISTORY_DAYS` before the end date).
@@ -96,7 +96,7 @@ def linkedin_ads(
         max_elements=analytics_max_elements, chunk_days=chunk_days,
         retry=retry_policy(name, retry),
     )
-    accounts = validate.ids(account_ids, normalize_account_id)
+    accounts = validate.ids(settings.SOURCE_NAME, "account_ids", account_ids, normalize_account_id)
     # LinkedIn ad accounts carry no time zone: their days are UTC days.
     until = last_day or dt.datetime.now(dt.UTC).date()
     since = first_day or until - dt.timedelta(days=settings.DEFAULT_HISTORY_DAYS - 1)

@@ -290,7 +290,7 @@ def test_connection_tells_not_connected_from_incomplete_from_connected(tmp_path,
     with pytest.raises(IncompleteConfiguration, match="customer_ids, developer_token missing"):
         half.require_complete()
 
-    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", "123-456-7890")
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", '["123-456-7890"]')
     monkeypatch.setenv("SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN", "a-developer-token")
     assert connection("google_ads").connected
     # HubSpot needs only its token; the source comes back built
@@ -317,10 +317,12 @@ def test_a_documented_boolean_or_number_sent_as_text_is_the_same_value():
 
 # Every source connected, so each case below spoils exactly one setting of one source.
 CONNECTED = {
-    "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": "a-token", "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": "act_1",
+    "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": "a-token",
+    "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": '["act_1"]',
     "SOURCES__GOOGLE_ADS__ACCESS_TOKEN": "a-token", "SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN": "d",
-    "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": "123-456-7890",
-    "SOURCES__LINKEDIN_ADS__ACCESS_TOKEN": "a-token", "SOURCES__LINKEDIN_ADS__ACCOUNT_IDS": "507",
+    "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": '["123-456-7890"]',
+    "SOURCES__LINKEDIN_ADS__ACCESS_TOKEN": "a-token",
+    "SOURCES__LINKEDIN_ADS__ACCOUNT_IDS": '["507"]',
     "SOURCES__HUBSPOT__ACCESS_TOKEN": "a-token",
 }
 
@@ -348,9 +350,12 @@ CONNECTED = {
     ("google_ads", {"BASE_URL": "googleads.googleapis.com"},
      "google_ads: base_url 'googleads.googleapis.com' is not an http(s) URL like "
      "https://host"),
-    ("facebook_ads", {"ACCOUNT_IDS": "act_12x"},
+    ("facebook_ads", {"ACCOUNT_IDS": '["act_12x"]'},
      "facebook_ads: account id 'act_12x' is not a number like act_1234567890"),
-    ("linkedin_ads", {"ACCOUNT_IDS": "urn:li:sponsoredAccount:abc"},
+    ("facebook_ads", {"ACCOUNT_IDS": "act_1, act_2"},
+     "facebook_ads: account_ids 'act_1, act_2' is not a list of ids: write a TOML list "
+     """(account_ids = ["1", "2"]) or, in an environment variable, a JSON list ('["1", "2"]')"""),
+    ("linkedin_ads", {"ACCOUNT_IDS": '["urn:li:sponsoredAccount:abc"]'},
      "linkedin_ads: account id 'urn:li:sponsoredAccount:abc' is not a number like 507084756"),
     ("google_ads", {"LOGIN_CUSTOMER_ID": "mcc"},
      "google_ads: login_customer_id 'mcc' is not a number like 123-456-7890"),

@@ -21,7 +21,7 @@ from core.layout import WarehouseLayout
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.http import Outcome, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
-from ingestion.common.validate import ids
+from ingestion.common.validate import InvalidConfiguration, ids
 from ingestion.facebook_ads import facebook_ads, settings
 from ingestion.facebook_ads.client import classify, describe_error, normalize_account_id
 from ingestion.facebook_ads.helpers import account_today
@@ -176,7 +176,7 @@ def test_config_comes_from_dlt_environment_with_act_prefixed_ids(
     env = {
         "SOURCES__FACEBOOK_ADS__BASE_URL": simulator.base_url,
         "SOURCES__FACEBOOK_ADS__ACCESS_TOKEN": simulator.tokens["facebook_ads"],
-        "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": ",".join(f"act_{i}" for i in ids),
+        "SOURCES__FACEBOOK_ADS__ACCOUNT_IDS": json.dumps([f"act_{i}" for i in ids]),
         "SOURCES__FACEBOOK_ADS__START_DATE": (END_DATE - dt.timedelta(days=6)).isoformat(),
         "SOURCES__FACEBOOK_ADS__END_DATE": END_DATE.isoformat(),
     }
@@ -444,11 +444,13 @@ def test_error_description_names_code_subcode_and_trace():
     assert "#190/463" in text and "Session has expired" in text and "AbC" in text
 
 
-def test_account_ids_accept_act_prefix_lists_json_and_comma_strings():
-    parse_account_ids = partial(ids, normalize=normalize_account_id)
-    assert parse_account_ids("act_1, 2,act_1") == ["1", "2"]
+def test_account_ids_are_a_list_with_or_without_the_act_prefix():
+    parse_account_ids = partial(ids, "facebook_ads", "account_ids", normalize=normalize_account_id)
+    assert parse_account_ids(["act_1", " 2", "act_1"]) == ["1", "2"]
     assert parse_account_ids(["act_3", 4]) == ["3", "4"]
-    assert parse_account_ids('["act_5", "6"]') == ["5", "6"]
+    with pytest.raises(InvalidConfiguration, match=r"^facebook_ads: account_ids 'act_1, 2' is "
+                                                   r"not a list of ids: write a TOML list"):
+        parse_account_ids("act_1, 2")
 
 
 def test_spend_and_fractional_counts_render_exactly():
@@ -537,7 +539,7 @@ def graph_ignoring_the_time_range(request):
 def test_insights_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
         warehouse, pipelines_dir, caplog):
     with Loopback(graph_ignoring_the_time_range) as graph:
-        source = facebook_ads(access_token="EAAB-handwritten", account_ids="act_1010",
+        source = facebook_ads(access_token="EAAB-handwritten", account_ids=["act_1010"],
                               base_url=graph.base_url, start_date="2026-05-04",
                               end_date="2026-05-05", chunk_days=1, **QUICK_RETRIES)
         with caplog.at_level("WARNING"):

@@ -21,7 +21,7 @@ from core.layout import WarehouseLayout
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.http import AuthError, Outcome, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
-from ingestion.common.validate import ids
+from ingestion.common.validate import InvalidConfiguration, ids
 from ingestion.google_ads import google_ads, settings
 from ingestion.google_ads.client import classify, describe_error, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, rows_to_table
@@ -239,7 +239,7 @@ def test_config_comes_from_dlt_environment_with_dashed_ids(simulator, warehouse,
         "SOURCES__GOOGLE_ADS__ACCESS_TOKEN": simulator.tokens["google_ads"],
         "SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN": simulator.tokens["google_ads_developer"],
         "SOURCES__GOOGLE_ADS__LOGIN_CUSTOMER_ID": "987-654-3210",
-        "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": ", ".join(dashed(c) for c in ids),
+        "SOURCES__GOOGLE_ADS__CUSTOMER_IDS": json.dumps([dashed(c) for c in ids]),
         "SOURCES__GOOGLE_ADS__START_DATE": (END_DATE - dt.timedelta(days=4)).isoformat(),
         "SOURCES__GOOGLE_ADS__END_DATE": END_DATE.isoformat(),
     }
@@ -557,14 +557,17 @@ def test_error_description_names_status_code_and_request_id():
     assert "UNAUTHENTICATED" in text and "authenticationError=X" in text and "r1" in text
 
 
-def test_customer_ids_accept_dashes_lists_json_and_comma_strings():
-    parse_customer_ids = partial(ids, normalize=normalize_customer_id)
-    assert parse_customer_ids("123-456-7890, 1112223334") == ["1234567890", "1112223334"]
-    assert parse_customer_ids('["123-456-7890"]') == ["1234567890"]
+def test_customer_ids_are_a_list_with_or_without_dashes():
+    parse_customer_ids = partial(ids, "google_ads", "customer_ids",
+                                 normalize=normalize_customer_id)
+    assert parse_customer_ids(["123-456-7890", "1112223334"]) == ["1234567890", "1112223334"]
     assert parse_customer_ids([1234567890, "123-456-7890"]) == ["1234567890"]
     assert parse_customer_ids([]) == []
     with pytest.raises(ValueError):
-        parse_customer_ids("act_123")
+        parse_customer_ids(["act_123"])
+    with pytest.raises(InvalidConfiguration, match=r"^google_ads: customer_ids '123-456-7890' "
+                                                   r"is not a list of ids"):
+        parse_customer_ids("123-456-7890")
 
 
 def test_rows_flatten_to_snake_case_columns_with_documented_types():
@@ -645,7 +648,7 @@ def google_ignoring_the_date_range(request):
 def test_report_rows_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
         warehouse, pipelines_dir, caplog):
     with Loopback(google_ignoring_the_date_range) as api:
-        source = google_ads(customer_ids="123-456-7890", access_token="ya29.handwritten",
+        source = google_ads(customer_ids=["123-456-7890"], access_token="ya29.handwritten",
                             developer_token="dev-handwritten", base_url=api.base_url,
                             start_date="2026-05-04", end_date="2026-05-05", chunk_days=1,
                             **QUICK_RETRIES)
@@ -690,7 +693,7 @@ def google_refusing_one_customer(request):
 def test_a_failing_customer_is_named_once_and_skipped_for_the_rest_of_the_run(
         warehouse, pipelines_dir):
     with Loopback(google_refusing_one_customer) as api:
-        source = google_ads(customer_ids="111-111-1111, 123-456-7890",
+        source = google_ads(customer_ids=["111-111-1111", "123-456-7890"],
                             access_token="ya29.handwritten", developer_token="dev-handwritten",
                             base_url=api.base_url, start_date="2026-05-05",
                             end_date="2026-05-05", **QUICK_RETRIES)

@@ -22,7 +22,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.http import RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
-from ingestion.common.validate import ids
+from ingestion.common.validate import InvalidConfiguration, ids
 from ingestion.linkedin_ads import linkedin_ads
 from ingestion.linkedin_ads import settings as linkedin_settings
 from ingestion.linkedin_ads.client import (
@@ -152,11 +152,12 @@ def test_restli_query_encodes_urns_and_the_simulator_parses_them_back():
     assert joined == f"q=analytics&accounts={encoded}"
 
 
-def test_account_ids_come_as_lists_json_or_comma_separated_urns():
-    parse_account_ids = partial(ids, normalize=normalize_account_id)
-    assert parse_account_ids('["1", "2"]') == ["1", "2"]
-    assert parse_account_ids("1, urn:li:sponsoredAccount:2,1") == ["1", "2"]
+def test_account_ids_are_a_list_of_ids_or_urns():
+    parse_account_ids = partial(ids, "linkedin_ads", "account_ids", normalize=normalize_account_id)
+    assert parse_account_ids(["1", "urn:li:sponsoredAccount:2", "1"]) == ["1", "2"]
     assert parse_account_ids([3, "urn:li:sponsoredAccount:4"]) == ["3", "4"]
+    with pytest.raises(InvalidConfiguration, match="not a list of ids"):
+        parse_account_ids("1, 2")
 
 
 def test_simulator_checks_linkedin_headers(simulator):
@@ -411,7 +412,7 @@ def linkedin_ignoring_the_date_range(request):
 def test_analytics_keep_only_the_days_each_request_asked_for_and_say_what_was_dropped(
         warehouse, pipelines_dir, caplog):
     with Loopback(linkedin_ignoring_the_date_range) as api:
-        source = linkedin_ads(access_token="AQV-handwritten", account_ids="507",
+        source = linkedin_ads(access_token="AQV-handwritten", account_ids=["507"],
                               base_url=api.base_url, start_date="2026-05-04",
                               end_date="2026-05-05", chunk_days=1, **FAST_RETRIES)
         with caplog.at_level("WARNING"):

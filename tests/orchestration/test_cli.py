@@ -72,7 +72,7 @@ def test_run_without_configuration_names_what_is_missing(tmp_path, monkeypatch, 
     assert "a-secret-token" not in error
 
     # Ad networks without HubSpot: the marts need the portal's currency and time zone.
-    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", "123-456-7890")
+    monkeypatch.setenv("SOURCES__GOOGLE_ADS__CUSTOMER_IDS", '["123-456-7890"]')
     monkeypatch.setenv("SOURCES__GOOGLE_ADS__DEVELOPER_TOKEN", "a-developer-token")
     assert main(["--warehouse", str(tmp_path / "empty.duckdb"), "run"]) == 1
     assert "hubspot is not connected" in capsys.readouterr().err
