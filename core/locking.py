@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,13 +23,12 @@ from pathlib import Path
 from core.layout import WarehouseLayout
 
 # The child lock a process started by a run takes (a shared `flock` held until it exits).
-from core.settings import CHILD_LOCK_ENV
 
 
-def hold_as_child() -> object | None:
-    """In a process a run started: take the run's child lock (shared), held until the process
-    exits; the open file, or None outside a run."""
-    path = os.environ.get(CHILD_LOCK_ENV)
+def hold_as_child(path: str | None) -> object | None:
+    """In a process a run started, `path` being the run's child lock (`CHILD_LOCK_ENV` in its
+    environment): take it (shared), held until the process exits; the open file, or None
+    outside a run (no path)."""
     if not path:
         return None
     handle = open(path, "a+")  # noqa: SIM115 (held for the process's life)

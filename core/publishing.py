@@ -95,7 +95,7 @@ def prepare_build(warehouse: Path) -> Path:
     build = WarehouseLayout(warehouse).build
     if build.exists() or not warehouse.exists():
         return build
-    wal = warehouse.with_name(warehouse.name + ".wal")
+    wal = WarehouseLayout.wal(warehouse)
     if wal.exists():
         # Writes not yet in the file: folded in first (they would not be copied).
         with connect(warehouse) as con:
@@ -119,7 +119,7 @@ def publish(warehouse: Path) -> Publication:
     temporary = warehouse.with_name(f".{warehouse.name}.publishing")
     try:
         _copy_synced(build, temporary)
-        stale_wal = warehouse.with_name(warehouse.name + ".wal")
+        stale_wal = WarehouseLayout.wal(warehouse)
         if stale_wal.exists():
             # Someone wrote the published file in place; DuckDB would replay that log into the
             # new build.
@@ -155,7 +155,7 @@ def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:
     run rebuilds what `change` wrote."""
     started = time.monotonic()
     copy = warehouse.with_name(f".{warehouse.name}.republishing")
-    wal = copy.with_name(copy.name + ".wal")
+    wal = WarehouseLayout.wal(copy)
     try:
         _copy_synced(warehouse, copy)
         change(copy)
@@ -163,7 +163,7 @@ def republish(warehouse: Path, change: Callable[[Path], None]) -> Publication:
             con.execute("checkpoint")
         with open(copy, "rb") as handle:
             os.fsync(handle.fileno())
-        stale_wal = warehouse.with_name(warehouse.name + ".wal")
+        stale_wal = WarehouseLayout.wal(warehouse)
         if stale_wal.exists():
             log.warning("Removing %s: the published warehouse is replaced whole, and writes "
                         "made to it in place are not kept (write to a file of your own)",

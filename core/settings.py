@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import zoneinfo
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.layout import WarehouseLayout
@@ -59,7 +59,7 @@ class InvalidSetting(ValueError):
 @dataclass(frozen=True)
 class Settings:
     """One deployment's settings. Build it with `from_environment`; change one with
-    `replace(settings, ...)` (`with_warehouse`, `with_engine`)."""
+    `dataclasses.replace`."""
 
     warehouse: Path = DEFAULT_WAREHOUSE
     engine: str = "duckdb"
@@ -122,12 +122,6 @@ class Settings:
             dashboard_users_file=path(DASHBOARD_USERS_ENV),
             dagster_home=path(DAGSTER_HOME_ENV) or DEFAULT_DAGSTER_HOME,
         )
-
-    def with_warehouse(self, warehouse: str | Path) -> Settings:
-        return replace(self, warehouse=Path(warehouse))
-
-    def with_engine(self, engine: str) -> Settings:
-        return replace(self, engine=engine)
 
     @property
     def layout(self) -> WarehouseLayout:

@@ -183,10 +183,10 @@ def run_suite(suite: Suite, warehouse: Path, docs_root: Path | None = None) -> S
                           key_columns=suite.key, docs_root=docs_root)
 
 
-def run_suites(suites: Iterable[Suite], warehouse: Path
+def run_suites(suites: Iterable[Suite], warehouse: Path, docs_root: Path | None = None
                ) -> tuple[list[tuple[Suite, SuiteResult]], Path]:
     """Validate `suites` on the warehouse, keeping their results beside it, then build the Data
     Docs once: the results in order, and the Data Docs' index page."""
-    docs_root = quality_dir(warehouse)
+    docs_root = docs_root or quality_dir(warehouse)
     results = [(suite, run_suite(suite, warehouse, docs_root)) for suite in suites]
     return results, build_docs(docs_root)

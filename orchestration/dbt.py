@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.metadata
+import json
 import logging
 import shutil
 import uuid
@@ -23,7 +24,7 @@ from packaging import version
 
 from core.layout import WarehouseLayout
 from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, installed_beside
-from core.settings import WAREHOUSE_ENV, environment
+from core.settings import Settings, environment
 
 log = logging.getLogger(__name__)
 
@@ -73,35 +74,37 @@ def dbt_target_dir(warehouse: Path) -> Path:
     return WarehouseLayout(warehouse).dbt_target
 
 
-def dbt_project(warehouse: Path, engine: str = "duckdb") -> DbtProject:
+def dbt_project(settings: Settings) -> DbtProject:
     """The project with the warehouse's target folder, and a manifest in it that matches the
-    models on disk, the warehouse and the engine (parsed again when any changed)."""
+    models on disk and what the steps' dbt reads (the build file, the engine, the portal's
+    overrides, the goals file): parsed again when any changed."""
+    warehouse = settings.warehouse
     target = dbt_target_dir(warehouse)
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR,
                          target_path=target)
     manifest = project.manifest_path
     target.mkdir(parents=True, exist_ok=True)
     parsed_for = target / ".parsed_for_warehouse"
-    # the profile's target follows the engine, and some models' configs do too
-    parsed_with = f"{WarehouseLayout(warehouse).build}\n{engine}"
+    # the steps' environment: the profile's target follows the engine, and some models' configs
+    # do too; dbt parses again whatever reads a variable whose value changed
+    environment_of_steps = settings.dbt_environment(child_lock=False)
+    parsed_with = json.dumps(environment_of_steps, sort_keys=True)
     # One process parses at a time, and nobody reads a manifest another is still writing.
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stale_for = not parsed_for.exists() or parsed_for.read_text() != parsed_with
         if not manifest.exists() or stale_for or _sources_newer_than(manifest):
-            parse_manifest(warehouse, target, engine)
+            parse_manifest(target, environment_of_steps)
             parsed_for.write_text(parsed_with)
     return project
 
 
-def parse_manifest(warehouse: Path, target: Path, engine: str = "duckdb") -> None:
+def parse_manifest(target: Path, variables: dict[str, str]) -> None:
+    """Parse the project into `target` with the steps' `variables` (profiles.yml reads the file
+    it builds and its target from them), or the parse would not be theirs."""
     from dbt.cli.main import dbtRunner
 
-    from core.settings import ENGINE_ENV
-
-    # dbt reads the file it builds and its target from the environment (profiles.yml): the
-    # warehouse's build copy and the engine, as in the steps, or the parse would not be theirs.
-    with environment({WAREHOUSE_ENV: str(WarehouseLayout(warehouse).build), ENGINE_ENV: engine}):
+    with environment(variables):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
              str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet"]

@@ -185,9 +185,11 @@ def end_with_the_run(poll_seconds: float = 0.5) -> None:
     the process that started this one is gone (a run killed with `kill -9` cannot stop its
     children; this one then stops itself within `poll_seconds`, freeing the warehouse)."""
     from core.locking import hold_as_child
+    from core.settings import CHILD_LOCK_ENV
 
     global _CHILD_LOCK
-    _CHILD_LOCK = hold_as_child()  # kept open (and locked) for the process's life
+    # kept open (and locked) for the process's life
+    _CHILD_LOCK = hold_as_child(os.environ.get(CHILD_LOCK_ENV))
     if _CHILD_LOCK is None:
         return
     parent = os.getppid()

@@ -111,7 +111,7 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
             invocation = dbt.cli(dbt_build_args(context), context=context, target_path=target,
                                  raise_on_error=False)
         failed = yield from _with_reasons(invocation, target, engine)
-        step.finish(target, failed is not None, context.log.info)
+        step.finish(target, failed is not None, context.log)
         if failed is not None:
             raise failed
 
@@ -152,7 +152,7 @@ def build_definitions(settings: Settings | Path | None = None) -> Definitions:
     warehouse = settings.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     engine = engine_for(settings)
-    project = dbt_project(warehouse, settings.engine)
+    project = dbt_project(settings)
     # The portal's time zone as loaded (or its override): the schedule's and the partitions'.
     time_zone = loaded_settings(warehouse, settings.portal_overrides).time_zone
     source_assets = [build_source_assets(entry, settings, engine, time_zone)

@@ -12,7 +12,7 @@ nowhere else in the Dagster definitions:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +26,7 @@ class DbtStep(Protocol):
 
     environment: dict[str, str]
 
-    def finish(self, target: Path, failed: bool, log: Callable[[str], None]) -> None:
+    def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         """After dbt: `target` is the step's dbt target folder, `failed` whether dbt failed."""
 
 
@@ -48,11 +48,25 @@ class Engine(Protocol):
         """A dbt step about to run."""
 
 
+def register_raw_parquet(settings: Settings, raw_parquet: Path | None, dataset: str
+                         ) -> str | None:
+    """After a load into raw Parquet (Spark's raw layer, or a folder configured on DuckDB too):
+    the dataset's views in the DuckDB file, the tables left for Spark's next build; None when
+    the sources load into the DuckDB file."""
+    if raw_parquet is None:
+        return None
+    from orchestration.read_side import register_raw
+
+    changed = register_raw(settings.warehouse, raw_parquet, dataset)
+    return ("Raw Parquet registered for the read side; Spark's next build registers "
+            f"{', '.join(changed) or 'nothing: no table new or changed'}")
+
+
 @dataclass
 class _DuckDBStep:
     environment: dict[str, str]
 
-    def finish(self, target: Path, failed: bool, log: Callable[[str], None]) -> None:
+    def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         return None
 
 
@@ -71,7 +85,7 @@ class DuckDBEngine:
         return self.settings.layout.build
 
     def after_load(self, dataset: str) -> str | None:
-        return None
+        return register_raw_parquet(self.settings, self.raw_parquet, dataset)
 
     def dbt_step(self) -> DbtStep:
         return _DuckDBStep(self.settings.dbt_environment())
@@ -84,7 +98,7 @@ class _SparkStep:
     # raw tables loaded since Spark last registered them, registered first by this step's dbt
     pending: dict[str, list[str]] = field(default_factory=dict)
 
-    def finish(self, target: Path, failed: bool, log: Callable[[str], None]) -> None:
+    def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         """Record what this step registered, and publish what it built into the DuckDB file,
         also when some of it failed (then dbt's error is the step's error, and a publishing
         error only logged)."""
@@ -94,12 +108,12 @@ class _SparkStep:
         if self.pending and not failed:
             mark_registered(warehouse, self.pending)
         try:
-            published = publish_built(warehouse, target)
-            log(f"Published {len(published)} Spark relations to the read side")
+            published = publish_built(warehouse, target, self.settings.raw_parquet_dir)
+            log.info(f"Published {len(published)} Spark relations to the read side")
         except ReadSideError as exc:
             if not failed:
                 raise
-            log(f"Publishing what this step built failed: {exc}")
+            log.error(f"Publishing what this step built failed: {exc}")
 
 
 @dataclass(frozen=True)
@@ -117,11 +131,7 @@ class SparkEngine:
         return None  # the rows are Spark's; dbt's message says how many
 
     def after_load(self, dataset: str) -> str | None:
-        from orchestration.read_side import register_raw
-
-        changed = register_raw(self.settings.warehouse, self.raw_parquet, dataset)
-        return ("Raw Parquet registered for the read side; Spark's next build registers "
-                f"{', '.join(changed) or 'nothing: no table new or changed'}")
+        return register_raw_parquet(self.settings, self.raw_parquet, dataset)
 
     def dbt_step(self) -> DbtStep:
         from orchestration.read_side import pending_raw

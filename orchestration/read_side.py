@@ -148,9 +148,11 @@ def run_dbt(warehouse: Path, args: list[str], raw_root: Path | None = None) -> N
                             + "\n".join(errors[-12:]))
 
 
-def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
-    """Publish what one Spark build made (its `spark_relations.json`) into the DuckDB file;
-    the relations published, as `schema.name`."""
+def publish_built(warehouse: Path, spark_target: Path, raw_root: Path | None = None
+                  ) -> list[str]:
+    """Publish what one Spark build made (its `spark_relations.json`) into the DuckDB file (with
+    `raw_root` as the raw Parquet folder, else the Spark folder's); the relations published, as
+    `schema.name`."""
     listing = spark_target / SPARK_RELATIONS_FILE
     if not listing.exists():
         if built_relations(spark_target):
@@ -176,7 +178,8 @@ def publish_built(warehouse: Path, spark_target: Path) -> list[str]:
                                     f"files {files_pattern(relation)} failed: {exc}") from None
     if views:
         # The same models on DuckDB, over the tables' views: dbt orders them.
-        run_dbt(warehouse, ["run", "--select", " ".join(r["name"] for r in views), "--quiet"])
+        run_dbt(warehouse, ["run", "--select", " ".join(r["name"] for r in views), "--quiet"],
+                raw_root)
     return [f"{r['schema']}.{r['name']}" for r in relations]
 
 

@@ -22,8 +22,12 @@ class Warehouse(ConfigurableResource):
         return Path(self.path)
 
     @property
+    def layout(self) -> WarehouseLayout:
+        return WarehouseLayout(self.file)
+
+    @property
     def build(self) -> Path:
-        return WarehouseLayout(self.file).build
+        return self.layout.build
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         from core.locking import wait_for_children

@@ -28,7 +28,7 @@ def protected_files(warehouse: Path) -> dict[Path, str]:
     for database, what in ((layout.file, "the warehouse"),
                            (layout.build, "the warehouse's build copy")):
         files[database] = what
-        files[database.with_name(database.name + ".wal")] = f"{what}'s write-ahead log"
+        files[WarehouseLayout.wal(database)] = f"{what}'s write-ahead log"
         files[database.with_name(database.name + ".lock")] = f"{what}'s lock"
     files[layout.dashboard_users] = "the dashboard's users"
     files[settings.dashboard_users] = "the dashboard's users"
@@ -96,7 +96,7 @@ def write_atomically(target: Path, write: Callable[[Path], None], mode: int | No
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
         temporary.unlink(missing_ok=True)
-        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+        WarehouseLayout.wal(temporary).unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -43,9 +43,9 @@ def latest_day(reports: Reports) -> dt.date | None:
     return min(day, reports.today - dt.timedelta(days=1))
 
 
-def publish(warehouse: Path, days: int = WINDOW_DAYS) -> Published:
+def publish(warehouse: Path, days: int = WINDOW_DAYS, folder: Path | None = None) -> Published:
     """Write the reports of the `days` days up to the latest loaded day."""
-    folder = reports_dir(warehouse)
+    folder = folder or reports_dir(warehouse)
     folder.mkdir(parents=True, exist_ok=True)
     with Reports.open(warehouse) as reports:
         last = latest_day(reports) or reports.today - dt.timedelta(days=1)

@@ -145,10 +145,14 @@ def load_from_config(source_name: str, factory: Any) -> None:
     import sys
 
     from core.publishing import prepare_build
-    from core.settings import Settings
+    from core.settings import InvalidSetting, Settings
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_environment()
+    try:
+        settings = Settings.from_environment()
+    except InvalidSetting as exc:
+        print(f"{source_name}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     warehouse = settings.warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     prepare_build(warehouse)

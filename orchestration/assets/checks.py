@@ -74,7 +74,8 @@ def build_quality_checks() -> AssetsDefinition:
 
         selected = {key.name for key in context.selected_asset_check_keys}
         results, docs = run_suites(
-            [suite for suite in SUITES if suite.check_name in selected], warehouse.build)
+            [suite for suite in SUITES if suite.check_name in selected], warehouse.build,
+            docs_root=warehouse.layout.quality)
         for suite, result in results:
             yield to_check_result(suite, result, docs)
 

@@ -41,7 +41,8 @@ def build_report_assets():
 
     @multi_asset(specs=specs, name="reports", pool=WAREHOUSE_POOL)
     def _reports(warehouse: Warehouse) -> Iterator[MaterializeResult]:
-        yield from materializations(publish(warehouse.build))
+        # (read from the build, written where the published warehouse's reports live)
+        yield from materializations(publish(warehouse.build, folder=warehouse.layout.reports))
 
     return _reports
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -205,7 +206,7 @@ def test_every_table_loads_and_matches_the_world(simulator, warehouse, pipelines
     # Configured the way users do it: dlt config from the environment.
     for key, value in {
         "BASE_URL": simulator.base_url, "ACCESS_TOKEN": simulator.tokens[SOURCE],
-        "ACCOUNT_IDS": ",".join(linkedin_accounts(world)),
+        "ACCOUNT_IDS": json.dumps(linkedin_accounts(world)),
         "START_DATE": world.start_date.isoformat(), "END_DATE": world.end_date.isoformat(),
     }.items():
         monkeypatch.setenv(f"SOURCES__LINKEDIN_ADS__{key}", value)

@@ -62,8 +62,9 @@ def test_a_runs_child_holds_the_child_lock_and_ends_with_its_run(tmp_path):
     import sys
 
     from core.layout import WarehouseLayout
-    from core.locking import CHILD_LOCK_ENV, wait_for_children
+    from core.locking import wait_for_children
     from core.paths import REPO_ROOT
+    from core.settings import CHILD_LOCK_ENV
 
     warehouse = tmp_path / "w.duckdb"
     lock = WarehouseLayout(warehouse).children_lock
