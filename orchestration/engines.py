@@ -48,20 +48,6 @@ class Engine(Protocol):
         """A dbt step about to run."""
 
 
-def register_raw_parquet(settings: Settings, raw_parquet: Path | None, dataset: str
-                         ) -> str | None:
-    """After a load into raw Parquet (Spark's raw layer, or a folder configured on DuckDB too):
-    the dataset's views in the DuckDB file, the tables left for Spark's next build; None when
-    the sources load into the DuckDB file."""
-    if raw_parquet is None:
-        return None
-    from orchestration.read_side import register_raw
-
-    changed = register_raw(settings.warehouse, raw_parquet, dataset)
-    return ("Raw Parquet registered for the read side; Spark's next build registers "
-            f"{', '.join(changed) or 'nothing: no table new or changed'}")
-
-
 @dataclass
 class _DuckDBStep:
     environment: dict[str, str]
@@ -71,8 +57,9 @@ class _DuckDBStep:
 
 
 @dataclass(frozen=True)
-class DuckDBEngine:
-    """The embedded default: everything in the warehouse's build file."""
+class _Loads:
+    """Where both engines' sources land: the DuckDB file, or raw Parquet (Spark's raw layer, or
+    a folder configured on DuckDB too), which each load then registers."""
 
     settings: Settings
 
@@ -80,12 +67,25 @@ class DuckDBEngine:
     def raw_parquet(self) -> Path | None:
         return self.settings.raw_parquet_dir
 
+    def after_load(self, dataset: str) -> str | None:
+        """The dataset's raw Parquet as views in the DuckDB file, and the tables left for
+        Spark's next build to register; nothing when the sources load into the file."""
+        if self.raw_parquet is None:
+            return None
+        from orchestration.read_side import register_raw
+
+        changed = register_raw(self.settings.warehouse, self.raw_parquet, dataset)
+        return ("Raw Parquet registered for the read side; Spark's next build registers "
+                f"{', '.join(changed) or 'nothing: no table new or changed'}")
+
+
+@dataclass(frozen=True)
+class DuckDBEngine(_Loads):
+    """The embedded default: everything in the warehouse's build file."""
+
     @property
     def failed_rows_database(self) -> Path | None:
         return self.settings.layout.build
-
-    def after_load(self, dataset: str) -> str | None:
-        return register_raw_parquet(self.settings, self.raw_parquet, dataset)
 
     def dbt_step(self) -> DbtStep:
         return _DuckDBStep(self.settings.dbt_environment())
@@ -117,21 +117,12 @@ class _SparkStep:
 
 
 @dataclass(frozen=True)
-class SparkEngine:
+class SparkEngine(_Loads):
     """dbt-spark on a local session, with the DuckDB file as the read side."""
-
-    settings: Settings
-
-    @property
-    def raw_parquet(self) -> Path | None:
-        return self.settings.raw_parquet_dir
 
     @property
     def failed_rows_database(self) -> Path | None:
         return None  # the rows are Spark's; dbt's message says how many
-
-    def after_load(self, dataset: str) -> str | None:
-        return register_raw_parquet(self.settings, self.raw_parquet, dataset)
 
     def dbt_step(self) -> DbtStep:
         from orchestration.read_side import pending_raw
