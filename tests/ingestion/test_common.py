@@ -438,10 +438,10 @@ NOTHING_LISTENS = "http://127.0.0.1:9"
 
 
 @pytest.mark.parametrize(("name", "settings"), [
-    ("facebook_ads", {"access_token": "t", "account_ids": "act_1, act_2"}),
+    ("facebook_ads", {"access_token": "t", "account_ids": ["act_1", "act_2"]}),
     ("google_ads", {"access_token": "t", "developer_token": "d",
-                    "customer_ids": "123-456-7890, 123-456-7891"}),
-    ("linkedin_ads", {"access_token": "t", "account_ids": "507, 508"}),
+                    "customer_ids": ["123-456-7890", "123-456-7891"]}),
+    ("linkedin_ads", {"access_token": "t", "account_ids": ["507", "508"]}),
     ("hubspot", {"access_token": "t"}),
 ])
 def test_a_base_url_nothing_listens_on_fails_in_seconds_once_naming_source_host_and_error(

@@ -136,7 +136,7 @@ def load(warehouse, pipelines_dir, graph: Graph, **overrides):
     with Loopback(graph.answer) as server:
         graph.base_url = server.base_url
         source = facebook_ads(**{
-            "access_token": TOKEN, "account_ids": "act_1010", "base_url": server.base_url,
+            "access_token": TOKEN, "account_ids": ["act_1010"], "base_url": server.base_url,
             "start_date": "2026-05-04", "end_date": "2026-05-05", **QUICK_RETRIES,
             **overrides})
         run_source(source, make_pipeline("facebook_ads", warehouse, pipelines_dir))

@@ -152,7 +152,7 @@ class LinkedIn:
 def load(warehouse, pipelines_dir, api: LinkedIn, **overrides):
     with Loopback(api.answer) as server:
         source = linkedin_ads(**{
-            "access_token": TOKEN, "account_ids": "507", "base_url": server.base_url,
+            "access_token": TOKEN, "account_ids": ["507"], "base_url": server.base_url,
             "start_date": "2026-05-04", "end_date": "2026-05-05", **FAST_RETRIES, **overrides})
         run_source(source, make_pipeline("linkedin_ads", warehouse, pipelines_dir))
     return server.requests
