@@ -106,3 +106,13 @@ def test_the_check_sees_a_circle_and_an_upward_import():
     assert cycles({"a": {"b"}, "b": set()}) == []
     graph = import_graph()
     assert "core.settings" in graph["orchestration.cli"]  # an import down is seen
+
+
+def test_test_modules_have_unique_names():
+    # pytest imports test folders without packages by their file name: two files of one
+    # name in two folders stop the whole collection ("import file mismatch")
+    seen: dict[str, list[str]] = {}
+    for path in (REPO_ROOT / "tests").rglob("test_*.py"):
+        if not (path.parent / "__init__.py").exists():
+            seen.setdefault(path.name, []).append(str(path.relative_to(REPO_ROOT)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

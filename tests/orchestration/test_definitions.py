@@ -174,7 +174,8 @@ def test_code_location_builds_on_load_not_on_import(location, monkeypatch):
 
 
 def test_daily_schedule_runs_the_main_job_in_the_portal_time_zone(location, monkeypatch):
-    from orchestration.definitions import DAILY_SCHEDULE, PORTAL_TIME_ZONE_ENV
+    from core.settings import PORTAL_TIME_ZONE_ENV
+    from orchestration.definitions import DAILY_SCHEDULE
 
     defs, _ = location
     schedule = defs.resolve_schedule_def(DAILY_SCHEDULE)
