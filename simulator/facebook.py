@@ -146,34 +146,40 @@ class ParamError(Exception):
     """A request the Graph API would refuse with error #100."""
 
 
+def _filtering_rules(request: Request) -> list:
+    """The request's `filtering` parameter as its list of rules (none without one)."""
+    raw = request.arg("filtering")
+    if not raw:
+        return []
+    try:
+        rules = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ParamError("(#100) param filtering must be a JSON array") from None
+    if not isinstance(rules, list):
+        raise ParamError("(#100) param filtering must be an array")
+    return rules
+
+
 def _visible_statuses(request: Request, prefixes: tuple[str, ...]) -> frozenset[str]:
     """Effective statuses the request asks for, through `filtering` or `effective_status`."""
     allowed: frozenset[str] | None = None
-    raw = request.arg("filtering")
-    if raw:
-        try:
-            rules = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise ParamError("(#100) param filtering must be a JSON array") from None
-        if not isinstance(rules, list):
-            raise ParamError("(#100) param filtering must be an array")
-        for rule in rules:
-            if not isinstance(rule, dict) or rule.get("field") not in prefixes:
-                continue
-            operator = str(rule.get("operator", "")).upper()
-            values = rule.get("value")
-            values = values if isinstance(values, list) else [values]
-            chosen = frozenset(str(v).upper() for v in values)
-            if operator == "IN":
-                picked = chosen
-            elif operator == "NOT_IN":
-                picked = frozenset(STATUSES) - chosen
-            elif operator == "EQUAL":
-                picked = chosen
-            else:
-                raise ParamError(f"(#100) operator {operator} is not supported for "
-                                 f"{rule.get('field')}")
-            allowed = picked if allowed is None else allowed & picked
+    for rule in _filtering_rules(request):
+        if not isinstance(rule, dict) or rule.get("field") not in prefixes:
+            continue
+        operator = str(rule.get("operator", "")).upper()
+        values = rule.get("value")
+        values = values if isinstance(values, list) else [values]
+        chosen = frozenset(str(v).upper() for v in values)
+        if operator == "IN":
+            picked = chosen
+        elif operator == "NOT_IN":
+            picked = frozenset(STATUSES) - chosen
+        elif operator == "EQUAL":
+            picked = chosen
+        else:
+            raise ParamError(f"(#100) operator {operator} is not supported for "
+                             f"{rule.get('field')}")
+        allowed = picked if allowed is None else allowed & picked
     raw = request.arg("effective_status")
     if raw:
         try:
@@ -514,16 +520,7 @@ def _lead_time_filter(request: Request) -> tuple[float, float]:
     """The open range of unix seconds a leads request's `filtering` asks for (unbounded
     without one)."""
     after, before = float("-inf"), float("inf")
-    raw = request.arg("filtering")
-    if not raw:
-        return after, before
-    try:
-        rules = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ParamError("(#100) param filtering must be a JSON array") from None
-    if not isinstance(rules, list):
-        raise ParamError("(#100) param filtering must be an array")
-    for rule in rules:
+    for rule in _filtering_rules(request):
         if not isinstance(rule, dict) or rule.get("field") != "time_created":
             field = rule.get("field") if isinstance(rule, dict) else rule
             raise ParamError(f"(#100) Filtering field {field} is invalid. Lead filtering supports "
