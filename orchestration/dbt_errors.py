@@ -1,44 +1,92 @@
 """Why a dbt step failed, in dbt's own words and on one line.
 
 dagster-dbt fails a step with "The dbt CLI process with command ... failed"; the reason is in
-the step's `run_results.json`: each model's error message (a `raise_error` names the offending
-value: `missing exchange rate: XYZ to USD on 2026-10-01`), and each failed test's count of
-rows. For a failed test on DuckDB, its first rows are read back from the warehouse (the test's
+dbt's own events: each model's error message (a `raise_error` names the offending value:
+`missing exchange rate: XYZ to USD on 2026-10-01`), and each failed test's count of rows.
+For a failed test on DuckDB, its first rows are read back from the warehouse (the test's
 compiled query, read-only), so the line names the duplicate key or the row without a value.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from core.paths import DBT_PROJECT_DIR
 
 FAILED = ("error", "fail", "runtime error")
 # Rows of a failed test named in its reason.
 EXAMPLE_ROWS = 3
 
 
-def failures(target: Path, database: Path | None = None) -> dict[str, str]:
-    """unique_id -> one line, for each node that errored or failed in the dbt invocation whose
-    target folder is `target`; `database` (a DuckDB file) to name a failed test's rows."""
-    results_file = target / "run_results.json"
-    if not results_file.exists():
-        return {}
-    found = {}
-    for result in json.loads(results_file.read_text()).get("results", []):
-        if result.get("status") not in FAILED:
-            continue
-        unique_id = result["unique_id"]
-        kind, name = _kind_and_name(unique_id)
-        text = f"{kind} {name}: {_message(result)}"
-        if kind == "test" and result.get("status") == "fail" and database is not None:
-            rows = _example_rows(database, result.get("compiled_code"))
-            if rows:
-                text += f", e.g. {rows}"
-        found[unique_id] = text
-    return found
+# dbt's events that end a node, with its status (a test's also with its count of failing rows)
+RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult",
+                           "LogSnapshotResult"})
+
+
+@dataclass
+class _Node:
+    status: str | None = None
+    failures: int | None = None
+    message: str | None = None
+    compiled_path: str | None = None
+
+
+@dataclass
+class StepResults:
+    """What dbt said of each node on its event stream (its JSON lines on stdout): the status, a
+    test's failing rows, the error message, the compiled SQL's path. Read from the events, a
+    step needs no `run_results.json`, so the DuckDB steps do not write dbt's JSON artifacts
+    (writing them writes `manifest.json` twice, about a second of every step)."""
+
+    nodes: dict[str, _Node] = field(default_factory=dict)
+
+    def see(self, raw_event: dict) -> None:
+        """Take in one of dbt's events (its JSON log line, parsed)."""
+        data = raw_event.get("data") or {}
+        unique_id = (data.get("node_info") or {}).get("unique_id")
+        if not unique_id:
+            return
+        name = (raw_event.get("info") or {}).get("name")
+        if name in RESULT_EVENTS:
+            node = self.nodes.setdefault(unique_id, _Node())
+            node.status = data.get("status")
+            node.failures = data.get("num_failures")
+        elif name == "RunResultError":
+            self.nodes.setdefault(unique_id, _Node()).message = data.get("msg")
+        elif name == "SQLCompiledPath":
+            self.nodes.setdefault(unique_id, _Node()).compiled_path = data.get("path")
+
+    def failures(self, database: Path | None = None) -> dict[str, str]:
+        """unique_id -> one line, for each node that errored or failed; `database` (a DuckDB
+        file) to name a failed test's rows."""
+        found = {}
+        for unique_id, node in self.nodes.items():
+            if (node.status or "").lower() not in FAILED:
+                continue
+            kind, name = _kind_and_name(unique_id)
+            status = node.status.lower()
+            text = f"{kind} {name}: {_message(status, node.message, node.failures)}"
+            if kind == "test" and status == "fail" and database is not None:
+                rows = _example_rows(database, _read(node.compiled_path))
+                if rows:
+                    text += f", e.g. {rows}"
+            found[unique_id] = text
+        return found
+
+
+def _read(path: str | None) -> str | None:
+    """The compiled SQL at `path` (dbt names it from the project folder, or absolutely)."""
+    if not path:
+        return None
+    file = Path(path) if Path(path).is_absolute() else DBT_PROJECT_DIR / path
+    try:
+        return file.read_text()
+    except OSError:
+        return None
 
 
 def step_reason(found: dict[str, str]) -> str | None:
@@ -55,11 +103,10 @@ def _kind_and_name(unique_id: str) -> tuple[str, str]:
     return kind, name
 
 
-def _message(result: dict) -> str:
+def _message(status: str, message: str | None, failures: int | None) -> str:
     """dbt's message without its frame: the database's own error, else dbt's line."""
-    message = (result.get("message") or "").strip()
-    if result.get("status") == "fail":
-        failures = result.get("failures")
+    message = (message or "").strip()
+    if status == "fail":
         rows = f"{failures} row{'s' if failures != 1 else ''}" if failures is not None else ""
         return f"{rows} failed the test" if rows else message or "the test failed"
     lines = [line.strip() for line in message.splitlines() if line.strip()]

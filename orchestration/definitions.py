@@ -108,8 +108,8 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
         # holds the run's child lock and dies with the run (core/locking.py).
         step = engine.dbt_step()
         with environment(step.environment):
-            invocation = dbt.cli(dbt_build_args(context), context=context, target_path=target,
-                                 raise_on_error=False)
+            invocation = dbt.cli([*dbt_build_args(context), *step.arguments], context=context,
+                                 target_path=target, raise_on_error=False)
         failed = yield from _with_reasons(invocation, target, engine)
         step.finish(target, failed is not None, context.log)
         if failed is not None:
@@ -121,16 +121,16 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
 def _with_reasons(invocation, target: Path, engine: Engine):
     """The invocation's events, a failed test's with dbt's reason (which dagster-dbt leaves
     without one: it waits for the run results); returns the step's error, or None."""
+    results = dbt_errors.StepResults()
     failed_tests = []
-    for event in invocation.stream():
+    for event in _asset_events(invocation, results):
         if isinstance(event, AssetCheckResult) and not event.passed:
             failed_tests.append(event)
         else:
             yield event
     failed = not invocation.is_successful()
-    # (run results read, and failed tests' rows queried, only when something failed)
-    reasons = (dbt_errors.failures(target, engine.failed_rows_database)
-               if failed or failed_tests else {})
+    # (failed tests' rows queried only when something failed)
+    reasons = results.failures(engine.failed_rows_database) if failed or failed_tests else {}
     for check in failed_tests:
         unique_id = (check.metadata or {}).get("unique_id")
         unique_id = getattr(unique_id, "text", unique_id)
@@ -141,6 +141,17 @@ def _with_reasons(invocation, target: Path, engine: Engine):
     if reason is None:
         return invocation.get_error()
     return DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
+
+
+def _asset_events(invocation, results: dbt_errors.StepResults):
+    """dagster-dbt's Dagster events of the invocation (what its `stream()` gives), each of dbt's
+    own events shown to `results` on the way: the reasons of what failed come from them."""
+    for event in invocation.stream_raw_events():
+        results.see(event.raw_event)
+        yield from event.to_default_asset_events(
+            manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context, target_path=invocation.target_path,
+            project=invocation.project)
 
 
 def build_definitions(settings: Settings | Path | None = None) -> Definitions:

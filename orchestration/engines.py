@@ -25,6 +25,8 @@ class DbtStep(Protocol):
     """One dbt step's build on an engine: the environment of its dbt, then what follows it."""
 
     environment: dict[str, str]
+    # the engine's own arguments to `dbt build`
+    arguments: tuple[str, ...]
 
     def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         """After dbt: `target` is the step's dbt target folder, `failed` whether dbt failed."""
@@ -51,6 +53,10 @@ class Engine(Protocol):
 @dataclass
 class _DuckDBStep:
     environment: dict[str, str]
+    # No JSON artifacts: a step reads what failed from dbt's events, and writing them costs dbt
+    # two writes of manifest.json (about a second of every step). Spark's steps write them: its
+    # build lists what it built from run_results.json.
+    arguments: tuple[str, ...] = ("--no-write-json",)
 
     def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         return None
@@ -95,6 +101,7 @@ class DuckDBEngine(_Loads):
 class _SparkStep:
     settings: Settings
     environment: dict[str, str]
+    arguments: tuple[str, ...] = ()
     # raw tables loaded since Spark last registered them, registered first by this step's dbt
     pending: dict[str, list[str]] = field(default_factory=dict)
 
