@@ -15,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from core.settings import RAW_PARQUET_ENV, Settings
 from orchestration.dbt_cli import REGISTER_RAW_ENV
@@ -56,7 +56,7 @@ class _DuckDBStep:
     # No JSON artifacts: a step reads what failed from dbt's events, and writing them costs dbt
     # two writes of manifest.json (about a second of every step). Spark's steps write them: its
     # build lists what it built from run_results.json.
-    arguments: tuple[str, ...] = ("--no-write-json",)
+    arguments: ClassVar[tuple[str, ...]] = ("--no-write-json",)
 
     def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         return None
@@ -101,7 +101,7 @@ class DuckDBEngine(_Loads):
 class _SparkStep:
     settings: Settings
     environment: dict[str, str]
-    arguments: tuple[str, ...] = ()
+    arguments: ClassVar[tuple[str, ...]] = ()
     # raw tables loaded since Spark last registered them, registered first by this step's dbt
     pending: dict[str, list[str]] = field(default_factory=dict)
 

@@ -102,6 +102,8 @@ def test_each_engine_says_where_loads_land_and_what_its_dbt_steps_read(tmp_path)
     assert duckdb.raw_parquet is None and duckdb.after_load("raw_hubspot") is None
     assert duckdb.failed_rows_database == tmp_path / ".w_build.duckdb"
     assert duckdb.dbt_step().environment == settings.dbt_environment()
+    # its steps' dbt writes no JSON artifacts (the reasons of a failure come from dbt's events)
+    assert duckdb.dbt_step().arguments == ("--no-write-json",)
 
     spark = engine_for(dataclasses.replace(settings, engine="spark"))
     assert isinstance(spark, SparkEngine)
@@ -115,3 +117,7 @@ def test_each_engine_says_where_loads_land_and_what_its_dbt_steps_read(tmp_path)
     step = spark.dbt_step()
     assert json.loads(step.environment[REGISTER_RAW_ENV]) == ["raw_hubspot.contacts"]
     assert step.environment[RAW_PARQUET_ENV] == str(tmp_path / "w_spark" / "raw")
+    # Spark's build keeps dbt's artifacts (what it built is read from them), and only those
+    # pending tables are marked registered after it
+    assert step.arguments == ()
+    assert step.pending == {"raw_hubspot.contacts": ["id VARCHAR"]}

@@ -131,20 +131,43 @@ def wait_for_text(driver, text: str, seconds: float = WAIT, absent: bool = False
 
 
 def choose(driver, key: str, option: str) -> None:
-    """Pick `option` in the selectbox or multiselect of `key` once drawn, and close its list."""
+    """Pick `option` in the selectbox or multiselect of `key` once drawn, and close its list.
+
+    A redraw may replace the field after it was opened (the page that drew it is still
+    leaving, as when another action is picked): its list closes with it, so the field is
+    found and opened again until the option can be clicked, or this fails after WAIT."""
+    from selenium.common.exceptions import (
+        ElementNotInteractableException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.reporting.test_dashboard import drawn
 
-    WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
-        lambda d: drawn(d, f".st-key-{key} input"))
-    field = driver.find_element(By.CSS_SELECTOR, f".st-key-{key} input")
-    field.click()
-    click_text(driver, '[role="option"]', option)
-    if driver.find_elements(By.CSS_SELECTOR, '[role="option"]'):
-        field.send_keys(Keys.ESCAPE)
+    def picked(d) -> bool:
+        if not drawn(d, f".st-key-{key} input"):
+            return False
+        field = d.find_element(By.CSS_SELECTOR, f".st-key-{key} input")
+        if not d.find_elements(By.CSS_SELECTOR, '[role="option"]'):
+            field.click()
+        matches = [e for e in d.find_elements(By.CSS_SELECTOR, '[role="option"]')
+                   if e.text == option]
+        if not matches:
+            return False
+        matches[0].click()
+        try:  # a multiselect's list stays open: close it (a redraw may have closed it)
+            if d.find_elements(By.CSS_SELECTOR, '[role="option"]'):
+                field.send_keys(Keys.ESCAPE)
+        except (StaleElementReferenceException, ElementNotInteractableException):
+            pass
+        return True
+
+    WebDriverWait(driver, WAIT, poll_frequency=0.3,
+                  ignored_exceptions=(StaleElementReferenceException,
+                                      ElementNotInteractableException)).until(
+        picked, f"nothing reading {option!r} in the list of {key}")
 
 
 def press(driver, css: str) -> None:
