@@ -15,8 +15,6 @@ from pathlib import Path
 
 import duckdb
 
-from core.paths import DBT_PROJECT_DIR
-
 FAILED = ("error", "fail", "runtime error")
 # Rows of a failed test named in its reason.
 EXAMPLE_ROWS = 3
@@ -40,7 +38,7 @@ class StepResults:
     """What dbt said of each node on its event stream (its JSON lines on stdout): the status, a
     test's failing rows, the error message, the compiled SQL's path. Read from the events, a
     step needs no `run_results.json`, so the DuckDB steps do not write dbt's JSON artifacts
-    (writing them writes `manifest.json` twice, about a second of every step)."""
+    (writing them writes `manifest.json` twice, more than a second of every step)."""
 
     nodes: dict[str, _Node] = field(default_factory=dict)
 
@@ -65,10 +63,10 @@ class StepResults:
         file) to name a failed test's rows."""
         found = {}
         for unique_id, node in self.nodes.items():
-            if (node.status or "").lower() not in FAILED:
+            status = (node.status or "").lower()
+            if status not in FAILED:
                 continue
             kind, name = _kind_and_name(unique_id)
-            status = node.status.lower()
             text = f"{kind} {name}: {_message(status, node.message, node.failures)}"
             if kind == "test" and status == "fail" and database is not None:
                 rows = _example_rows(database, _read(node.compiled_path))
@@ -79,12 +77,11 @@ class StepResults:
 
 
 def _read(path: str | None) -> str | None:
-    """The compiled SQL at `path` (dbt names it from the project folder, or absolutely)."""
+    """The compiled SQL at `path` (absolute: the steps give dbt an absolute target folder)."""
     if not path:
         return None
-    file = Path(path) if Path(path).is_absolute() else DBT_PROJECT_DIR / path
     try:
-        return file.read_text()
+        return Path(path).read_text()
     except OSError:
         return None
 

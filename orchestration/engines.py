@@ -54,7 +54,7 @@ class Engine(Protocol):
 class _DuckDBStep:
     environment: dict[str, str]
     # No JSON artifacts: a step reads what failed from dbt's events, and writing them costs dbt
-    # two writes of manifest.json (about a second of every step). Spark's steps write them: its
+    # two writes of manifest.json (more than a second of every step). Spark's steps write them: its
     # build lists what it built from run_results.json.
     arguments: ClassVar[tuple[str, ...]] = ("--no-write-json",)
 

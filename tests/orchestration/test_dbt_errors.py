@@ -65,7 +65,13 @@ def test_nothing_failed_or_a_compiled_file_gone_still_gives_a_line(tmp_path):
     assert results.failures(tmp_path / "none.duckdb") == {}
     assert step_reason({}) is None
 
+    # the database is there, its compiled SQL is not: the count alone
+    database = tmp_path / "w.duckdb"
+    duckdb.connect(str(database)).close()
     results.see(_event("LogTestResult", TEST, status="fail", num_failures=3))
     results.see(_event("SQLCompiledPath", TEST, path=str(tmp_path / "gone.sql")))
-    assert results.failures(tmp_path / "none.duckdb") == {
+    assert results.failures(database) == {
         TEST: "test unique_stg_facebook_ads__ad_insights_id: 3 rows failed the test"}
+    # a model that errored without a message still has a line
+    results.see(_event("LogModelResult", MODEL, status="error"))
+    assert results.failures(database)[MODEL] == "model int_ad_performance_daily: no message"
