@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -24,7 +25,7 @@ from packaging import version
 
 from core.layout import WarehouseLayout
 from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, installed_beside
-from core.settings import Settings, environment
+from core.settings import CHILD_LOCK_ENV, Settings, environment
 
 log = logging.getLogger(__name__)
 
@@ -99,18 +100,47 @@ def dbt_project(settings: Settings) -> DbtProject:
     return project
 
 
-def parse_manifest(target: Path, variables: dict[str, str]) -> None:
+def parse_manifest(target: Path, variables: dict[str, str], write_json: bool = True) -> Any:
     """Parse the project into `target` with the steps' `variables` (profiles.yml reads the file
-    it builds and its target from them), or the parse would not be theirs."""
+    it builds and its target from them), or the parse would not be theirs; dbt's `Manifest`,
+    kept for the steps that run dbt in this process (`parsed_manifest`)."""
     from dbt.cli.main import dbtRunner
 
     with environment(variables):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-             str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet"]
+             str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet",
+             *([] if write_json else ["--no-write-json"])]
         )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
+    _PARSED.clear()  # one kept: a process builds one warehouse at a time
+    _PARSED[_parse_key(target, variables)] = result.result
+    return result.result
+
+
+# The last parse this process made or loaded, by `_parse_key`.
+_PARSED: dict[tuple[str, str], Any] = {}
+
+
+def _parse_key(target: Path, variables: dict[str, str]) -> tuple[str, str]:
+    """What a parse in `target` was made from: its partial-parse file's contents (dbt writes a
+    new one whenever a model, macro or config it read changed) and the steps' variables."""
+    state = target / "partial_parse.msgpack"
+    digest = hashlib.sha1(state.read_bytes()).hexdigest() if state.exists() else ""
+    shown = {key: value for key, value in variables.items() if key != CHILD_LOCK_ENV}
+    return digest, json.dumps(shown, sort_keys=True)
+
+
+def parsed_manifest(step_target: Path, variables: dict[str, str]) -> Any:
+    """dbt's `Manifest` for a step that runs dbt in this process: the one this process parsed
+    last when it is still the project's (its partial-parse file and variables unchanged), else
+    parsed again in `step_target` (a step's folder, which holds a copy of the warehouse's
+    partial-parse file, so dbt parses only what changed: well under a second)."""
+    found = _PARSED.get(_parse_key(step_target, variables))
+    if found is not None:
+        return found
+    return parse_manifest(step_target, variables, write_json=False)
 
 
 # Step folders kept per warehouse: the last few runs' artifacts, not every run's since the first

@@ -21,8 +21,8 @@ from dagster_dlt import DagsterDltResource
 
 from core.paths import dbt_executable
 from core.portal import loaded_settings
-from core.settings import Settings, environment
-from orchestration import dbt_errors
+from core.settings import Settings
+from orchestration import dbt_errors, dbt_runs
 from orchestration.assets.checks import build_quality_checks
 from orchestration.assets.ingestion import (
     WAREHOUSE_POOL,
@@ -104,13 +104,13 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
         # (`warehouse`: its setup readies the build copy a step builds in)
         target = step_target_path(project, context.op_execution_context.op.name,
                                   context.run.run_id)
-        # dbt builds the warehouse's build copy, which the run publishes when all is built; it
-        # holds the run's child lock and dies with the run (core/locking.py).
+        # dbt builds the warehouse's build copy, which the run publishes when all is built: in
+        # this process on DuckDB; on Spark a process of its own, which holds the run's child
+        # lock and dies with the run (core/locking.py).
         step = engine.dbt_step()
-        with environment(step.environment):
-            invocation = dbt.cli([*dbt_build_args(context), *step.arguments], context=context,
-                                 target_path=target, raise_on_error=False)
-        failed = yield from _with_reasons(invocation, target, engine)
+        run = dbt_runs.start(dbt, [*dbt_build_args(context), *step.arguments], context, target,
+                             step.environment, in_process=step.in_process)
+        failed = yield from _with_reasons(run, target, engine)
         step.finish(target, failed is not None, context.log)
         if failed is not None:
             raise failed
@@ -118,17 +118,20 @@ def _dbt_step(project: DbtProject, manifest: dict, name: str, engine: Engine,
     return _models
 
 
-def _with_reasons(invocation, target: Path, engine: Engine):
-    """The invocation's events, a failed test's with dbt's reason (which dagster-dbt leaves
-    without one: it waits for the run results); returns the step's error, or None."""
+def _with_reasons(run: dbt_runs.DbtRun, target: Path, engine: Engine):
+    """The run's events, a failed test's with dbt's reason (which dagster-dbt leaves without
+    one: it waits for the run results); returns the step's error, or None."""
     results = dbt_errors.StepResults()
     failed_tests = []
-    for event in _asset_events(invocation, results):
-        if isinstance(event, AssetCheckResult) and not event.passed:
-            failed_tests.append(event)
-        else:
-            yield event
-    failed = not invocation.is_successful()
+    for raw_event in run.raw_events():
+        # the reasons of what failed come from dbt's own events
+        results.see(raw_event)
+        for event in run.dagster_events(raw_event):
+            if isinstance(event, AssetCheckResult) and not event.passed:
+                failed_tests.append(event)
+            else:
+                yield event
+    failed = not run.is_successful()
     # (failed tests' rows queried only when something failed)
     reasons = results.failures(engine.failed_rows_database) if failed or failed_tests else {}
     for check in failed_tests:
@@ -139,19 +142,8 @@ def _with_reasons(invocation, target: Path, engine: Engine):
         return None
     reason = dbt_errors.step_reason(reasons)
     if reason is None:
-        return invocation.get_error()
+        return run.get_error()
     return DbtStepError(f"{reason}\n(dbt's log: {target / 'dbt.log'})")
-
-
-def _asset_events(invocation, results: dbt_errors.StepResults):
-    """dagster-dbt's Dagster events of the invocation (what its `stream()` gives), each of dbt's
-    own events shown to `results` on the way: the reasons of what failed come from them."""
-    for event in invocation.stream_raw_events():
-        results.see(event.raw_event)
-        yield from event.to_default_asset_events(
-            manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
-            context=invocation.context, target_path=invocation.target_path,
-            project=invocation.project)
 
 
 def build_definitions(settings: Settings | Path | None = None) -> Definitions:

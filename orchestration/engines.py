@@ -27,6 +27,8 @@ class DbtStep(Protocol):
     environment: dict[str, str]
     # the engine's own arguments to `dbt build`
     arguments: tuple[str, ...]
+    # whether dbt runs in the run's process (orchestration/dbt_runs.py), or as a process
+    in_process: bool
 
     def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         """After dbt: `target` is the step's dbt target folder, `failed` whether dbt failed."""
@@ -57,6 +59,8 @@ class _DuckDBStep:
     # two writes of manifest.json (more than a second of every step). Spark's steps write them: its
     # build lists what it built from run_results.json.
     arguments: ClassVar[tuple[str, ...]] = ("--no-write-json",)
+    # dbt in the run's process, with the parse loaded once: no dbt start per step
+    in_process: ClassVar[bool] = True
 
     def finish(self, target: Path, failed: bool, log: logging.Logger) -> None:
         return None
@@ -94,7 +98,8 @@ class DuckDBEngine(_Loads):
         return self.settings.layout.build
 
     def dbt_step(self) -> DbtStep:
-        return _DuckDBStep(self.settings.dbt_environment())
+        # (no child lock: dbt is no process of its own)
+        return _DuckDBStep(self.settings.dbt_environment(child_lock=False))
 
 
 @dataclass
@@ -102,6 +107,9 @@ class _SparkStep:
     settings: Settings
     environment: dict[str, str]
     arguments: ClassVar[tuple[str, ...]] = ()
+    # its own process: the Spark session, Python models on it, the list of what it built
+    # (orchestration/dbt_cli.py)
+    in_process: ClassVar[bool] = False
     # raw tables loaded since Spark last registered them, registered first by this step's dbt
     pending: dict[str, list[str]] = field(default_factory=dict)
 

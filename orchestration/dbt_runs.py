@@ -1,0 +1,199 @@
+"""A dbt step's dbt: in the run's own process on DuckDB, a process of its own on Spark.
+
+A dbt process costs every step its start: importing dbt (about 1.5 s), reading the project's
+parse back, connecting. On DuckDB a step's dbt runs instead in the run's process, with the
+project's parse loaded once per process and handed to each step (dbt's `dbtRunner` with a
+manifest): one step's build of the Facebook models took 1.1 to 2.1 s that way against 4.0 to
+4.4 s as a process (docs/orchestration.md, "dbt steps"). It runs in a thread of its own, and
+its events reach the step as they happen, so the run shows each model as it is built.
+
+Both kinds give the step the same thing: dbt's events as the JSON lines of `--log-format json`
+(the dicts dagster-dbt reads), whether dbt succeeded, and its error. Spark keeps the process:
+its session, its Python models and its list of built relations live in `ads-analytics-dbt`
+(orchestration/dbt_cli.py).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from dagster import AssetExecutionContext
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+from core.settings import environment
+from orchestration.dbt import StepDbtResource, parsed_manifest
+from orchestration.dbt_errors import RESULT_EVENTS
+
+# dbt's events a step reads: each node's result, an error's message, a compiled file's path.
+STEP_EVENTS = RESULT_EVENTS | {"RunResultError", "SQLCompiledPath"}
+
+
+class DbtRun(Protocol):
+    def raw_events(self) -> Iterator[dict]:
+        """dbt's events as they happen, each as its JSON log line parsed; ends with dbt."""
+
+    def dagster_events(self, raw_event: dict) -> Iterator[Any]:
+        """The Dagster events of one of dbt's events (a model's output, a test's check)."""
+
+    def is_successful(self) -> bool: ...
+
+    def get_error(self) -> Exception | None: ...
+
+
+class ChildProcessRun:
+    """dagster-dbt's dbt process (`ads-analytics-dbt` with the step's arguments)."""
+
+    def __init__(self, invocation: DbtCliInvocation) -> None:
+        self.invocation = invocation
+
+    def raw_events(self) -> Iterator[dict]:
+        for event in self.invocation.stream_raw_events():
+            yield event.raw_event
+
+    def dagster_events(self, raw_event: dict) -> Iterator[Any]:
+        invocation = self.invocation
+        return DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={}) \
+            .to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context, target_path=invocation.target_path,
+                project=invocation.project)
+
+    def is_successful(self) -> bool:
+        return self.invocation.is_successful()
+
+    def get_error(self) -> Exception | None:
+        return self.invocation.get_error()
+
+
+class DbtError(RuntimeError):
+    """dbt, run in this process, failed without a node's error to tell (its own exception,
+    or an error before it built anything: a profile it could not read, a selection that
+    matched nothing it can build)."""
+
+
+_DONE = object()
+
+
+class InProcessRun:
+    """dbt in this process, in a thread of its own, with a parse loaded once per process.
+
+    `variables` are set in this process's environment from the start of dbt to the end of
+    its events (dbt reads its profile's variables as it starts, its models' as it runs).
+    After dbt, its DuckDB connection is closed: dbt-duckdb keeps one open for the process, and
+    the DuckDB file then refuses every other connection this process opens with another
+    configuration (a read-only reader, the publisher)."""
+
+    def __init__(self, dbt: StepDbtResource, args: Sequence[str],
+                 context: AssetExecutionContext, target: Path,
+                 variables: dict[str, str]) -> None:
+        from dagster_dbt.asset_utils import extract_runtime_selection_from_args
+
+        cleaned, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest={}, dagster_dbt_translator=None,
+            runtime_selects=selects, runtime_excludes=excludes)
+        if "--selector" in params.selection_args:
+            # dagster-dbt writes a selector file into a copy of the project for a long
+            # selection; a parse of the project does not have it
+            raise DbtSelectionTooLong(len(params.selection_args))
+        self.manifest = params.manifest
+        self.translator = params.dagster_dbt_translator
+        self.project = params.dbt_project
+        self.context = context
+        self.target = target
+        self.args = [*cleaned, *params.selection_args,
+                     "--project-dir", str(dbt.project_dir), "--profiles-dir",
+                     str(dbt.profiles_dir), "--target-path", str(target),
+                     "--log-path", str(target)]
+        self.variables = variables
+        self.environment = {**variables, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        if params.indirect_selection:
+            self.environment["DBT_INDIRECT_SELECTION"] = params.indirect_selection
+        self._result = None
+        self._failure: BaseException | None = None
+
+    def raw_events(self) -> Iterator[dict]:
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_dict
+
+        events: queue.SimpleQueue = queue.SimpleQueue()
+
+        def callback(message) -> None:
+            if message.info.name in STEP_EVENTS:
+                events.put(msg_to_dict(message))
+
+        with environment(self.environment):
+            manifest = parsed_manifest(self.target, self.variables)
+
+            def run() -> None:
+                try:
+                    self._result = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(
+                        self.args)
+                except BaseException as exc:  # noqa: BLE001 (given to the step as its error)
+                    self._failure = exc
+                finally:
+                    close_duckdb()
+                    events.put(_DONE)
+
+            thread = threading.Thread(target=run, name="dbt", daemon=True)
+            thread.start()
+            while (event := events.get()) is not _DONE:
+                yield event
+            thread.join()
+
+    def dagster_events(self, raw_event: dict) -> Iterator[Any]:
+        return DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={}) \
+            .to_default_asset_events(
+                manifest=self.manifest, dagster_dbt_translator=self.translator,
+                context=self.context, target_path=self.target, project=self.project)
+
+    def is_successful(self) -> bool:
+        return self._failure is None and self._result is not None and self._result.success
+
+    def get_error(self) -> Exception | None:
+        if self.is_successful():
+            return None
+        if self._failure is not None:
+            return DbtError(f"dbt failed: {self._failure}")
+        exception = getattr(self._result, "exception", None)
+        if exception is not None:
+            return DbtError(f"dbt failed: {exception}")
+        return DbtError(f"dbt failed (its log: {self.target / 'dbt.log'})")
+
+
+class DbtSelectionTooLong(Exception):
+    """A selection dagster-dbt would give dbt as a selector file: run as a process."""
+
+
+def close_duckdb() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps for the process (none without one)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        kept = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager.close_all_connections()
+        if kept is not None:
+            kept.close()
+
+
+def start(dbt: StepDbtResource, args: Sequence[str], context: AssetExecutionContext,
+          target: Path, variables: dict[str, str], in_process: bool) -> DbtRun:
+    """The step's dbt with `args` and the step's `variables` in its environment, in this
+    process or as a process of its own."""
+    if in_process:
+        try:
+            return InProcessRun(dbt, args, context, target, variables)
+        except DbtSelectionTooLong:
+            pass
+    with environment(variables):
+        return ChildProcessRun(dbt.cli(list(args), context=context, target_path=target,
+                                       raise_on_error=False))
