@@ -144,9 +144,15 @@ class InProcessRun:
 
             thread = threading.Thread(target=run, name="dbt", daemon=True)
             thread.start()
-            while (event := events.get()) is not _DONE:
-                yield event
-            thread.join()
+            try:
+                while (event := events.get()) is not _DONE:
+                    yield event
+            finally:
+                if thread.is_alive():
+                    # the step ended before dbt (its run terminated, an error reading an
+                    # event): stop dbt's query, so no dbt builds on beside the next step
+                    cancel_dbt()
+                thread.join()
 
     def dagster_events(self, raw_event: dict) -> Iterator[Any]:
         return DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={}) \
@@ -183,6 +189,15 @@ def close_duckdb() -> None:
         DuckDBConnectionManager.close_all_connections()
         if kept is not None:
             kept.close()
+
+
+def cancel_dbt() -> None:
+    """Cancel the queries dbt runs in this process (dbt's own cancelling, as on Ctrl-C): the
+    nodes running fail, those after them are skipped."""
+    from dbt.adapters.factory import FACTORY
+
+    for adapter in list(FACTORY.adapters.values()):
+        adapter.cancel_open_connections()
 
 
 def start(dbt: StepDbtResource, args: Sequence[str], context: AssetExecutionContext,

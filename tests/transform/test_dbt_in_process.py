@@ -1,0 +1,62 @@
+"""On DuckDB the dbt steps run dbt in the run's process: no dbt process, the project parsed at
+most once for all six steps, the same marts as `dbt build` makes, and the warehouse's file free
+for this process's readers after every step."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from core.layout import WarehouseLayout
+from core.settings import WAREHOUSE_ENV
+from orchestration import dbt as dbt_module
+from orchestration.dbt import StepDbtResource
+from orchestration.definitions import TRANSFORM_JOB, build_definitions
+from orchestration.jobs import run_job
+
+pytestmark = pytest.mark.slow
+
+MARTS = ("fct_ad_performance_daily", "fct_campaign_performance_daily", "fct_contact_attribution",
+         "dim_campaigns")
+
+
+def _counts(path, schema: str = "marts") -> dict[str, tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {name: con.execute(f"select count(*), sum(hash(columns(*))) from {schema}.{name}"
+                                  ).fetchone() for name in MARTS}
+
+
+@pytest.mark.slow(minutes=1.5)
+def test_the_steps_run_dbt_in_this_process_and_leave_the_file_free(built, monkeypatch):
+    warehouse = built.copy("in_process")
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse.path))  # the definitions set it: restored
+    defs = build_definitions(warehouse.path)
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("a dbt step started dbt as a process of its own")
+
+    monkeypatch.setattr(StepDbtResource, "cli", no_process)
+    parses = []
+    parse = dbt_module.parse_manifest
+    monkeypatch.setattr(dbt_module, "parse_manifest",
+                        lambda *args, **kwargs: parses.append(args) or parse(*args, **kwargs))
+    outcome = run_job(TRANSFORM_JOB, defs, DagsterInstance.ephemeral())
+    assert outcome.success, outcome.failure_message()
+    # the definitions' parse, or one in the first step when the warehouse's parse was on disk
+    assert len(parses) <= 1, parses
+    build = WarehouseLayout(warehouse.path).build
+    # what `dbt build` made of the same raw data (`built`), and this process can read the file
+    assert _counts(build) == _counts(built.path)
+
+    # One model of a step on its own (a subset: dagster-dbt names it to dbt): it is built
+    # again, and the file is free again after it.
+    with duckdb.connect(str(build)) as con:
+        con.execute("drop table marts.dim_campaigns")
+    job = defs.resolve_job_def(TRANSFORM_JOB)
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False,
+                                    asset_selection=[AssetKey("dim_campaigns")])
+    assert result.success
+    assert [event.asset_key for event in result.get_asset_materialization_events()] == [
+        AssetKey("dim_campaigns")]
+    assert _counts(build)["dim_campaigns"] == _counts(built.path)["dim_campaigns"]
