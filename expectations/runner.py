@@ -70,18 +70,15 @@ def validate_frame(
     table: str,
     key_columns: list[str] | None = None,
     docs_root: Path | None = None,
+    context: Any = None,
 ) -> SuiteResult:
     """Validate `frame` against GX expectation objects; failures carry offending keys.
 
     With `docs_root`, the suite and its result are kept in a file Data Context there (render
-    them with `build_docs`); otherwise nothing is written."""
-    if docs_root is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        docs_root.mkdir(parents=True, exist_ok=True)
-        context = gx.get_context(mode="file", project_root_dir=str(docs_root))
-    # Progress bars belong to the CLI's own display, not to every validation.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    them with `build_docs`; `context`, that Data Context already open); otherwise nothing is
+    written."""
+    if context is None:
+        context = data_context(docs_root)
     source = context.data_sources.add_or_update_pandas(name="warehouse")
     asset_name = table.replace(".", "__")
     try:
@@ -131,6 +128,19 @@ def validate_frame(
                        evaluated=len(outcome.results), rows=len(frame), failures=failures)
 
 
+def data_context(docs_root: Path | None = None) -> Any:
+    """A file Data Context in `docs_root` (made when missing), else an ephemeral one. Opening
+    one reads its whole configuration (a few hundred YAML reads): the suites of a run share one."""
+    if docs_root is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        docs_root.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+    # Progress bars belong to the CLI's own display, not to every validation.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
 def _plain(value: Any) -> Any:
     """A sample row as plain Python values (numpy scalars and dates as text)."""
     if isinstance(value, dict):
@@ -146,9 +156,10 @@ def _plain(value: Any) -> Any:
 KEEP_RESULTS = 30
 
 
-def build_docs(docs_root: Path, keep: int = KEEP_RESULTS) -> Path:
+def build_docs(docs_root: Path, keep: int = KEEP_RESULTS, context: Any = None) -> Path:
     """Render the Data Docs (HTML) of every suite and its newest `keep` results under
-    `docs_root`; older results (and their pages) are removed, so a daily run's docs stay small."""
+    `docs_root` (`context`: its Data Context, already open); older results (and their pages)
+    are removed, so a daily run's docs stay small."""
     uncommitted = docs_root / "gx" / "uncommitted"
     for folder in (uncommitted / "validations", uncommitted / "data_docs" / "local_site" /
                    "validations"):
@@ -157,7 +168,7 @@ def build_docs(docs_root: Path, keep: int = KEEP_RESULTS) -> Path:
             runs = sorted(p for p in run_name.iterdir() if p.is_dir())
             for old in runs[:-keep] if keep else runs:
                 shutil.rmtree(old, ignore_errors=True)
-    context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+    context = context or data_context(docs_root)
     context.build_data_docs()
     return docs_index(docs_root)
 
@@ -172,15 +183,17 @@ def quality_dir(warehouse: Path) -> Path:
     return WarehouseLayout(warehouse).quality
 
 
-def run_suite(suite: Suite, warehouse: Path, docs_root: Path | None = None) -> SuiteResult:
-    """Read the suite's frame from the warehouse (read-only) and validate it. A frame that
-    cannot be read (a table missing, usually) raises SuiteError naming the suite."""
+def run_suite(suite: Suite, warehouse: Path, docs_root: Path | None = None,
+              context: Any = None) -> SuiteResult:
+    """Read the suite's frame from the warehouse (read-only) and validate it (`context`: the
+    Data Context of `docs_root`, already open). A frame that cannot be read (a table missing,
+    usually) raises SuiteError naming the suite."""
     try:
         frame = read_table(warehouse, suite.query)
     except duckdb.Error as exc:
         raise SuiteError(f"suite {suite.name} could not run: {exc}") from exc
     return validate_frame(frame, suite.name, suite.expectations(), suite.asset,
-                          key_columns=suite.key, docs_root=docs_root)
+                          key_columns=suite.key, docs_root=docs_root, context=context)
 
 
 def run_suites(suites: Iterable[Suite], warehouse: Path, docs_root: Path | None = None
@@ -188,5 +201,6 @@ def run_suites(suites: Iterable[Suite], warehouse: Path, docs_root: Path | None 
     """Validate `suites` on the warehouse, keeping their results beside it, then build the Data
     Docs once: the results in order, and the Data Docs' index page."""
     docs_root = docs_root or quality_dir(warehouse)
-    results = [(suite, run_suite(suite, warehouse, docs_root)) for suite in suites]
-    return results, build_docs(docs_root)
+    context = data_context(docs_root)
+    results = [(suite, run_suite(suite, warehouse, docs_root, context)) for suite in suites]
+    return results, build_docs(docs_root, context=context)
