@@ -88,16 +88,13 @@ last_ad_interaction as (
 
 all_interactions as (
 
-    -- every ad the contact interacted with up to its conversion, and none after it
+    -- every ad the contact interacted with up to its conversion, and none after it: the ad
+    -- touches of its converting path
     select distinct
-        'all_interactions' as attribution_model, touchpoints.contact_id,
-        {{ target_columns_of('touchpoints') }}, 1.0 as credit,
-        conversions.converted_at as attributed_at
-    from {{ ref('int_contact_conversions') }} as conversions
-    inner join {{ ref('int_attribution_touches') }} as touchpoints
-        on conversions.contact_id = touchpoints.contact_id
-        and touchpoints.started_at <= conversions.converted_at
-    where touchpoints.is_ad_interaction
+        'all_interactions' as attribution_model, contact_id, {{ target }}, 1.0 as credit,
+        converted_at as attributed_at
+    from paths
+    where is_ad_interaction
 
 ),
 
@@ -114,6 +111,25 @@ credited as (
     select attribution_model, contact_id, {{ target }}, credit, ended_at as attributed_at
     from multi_touch_credits
 
+),
+
+-- the contact's own columns once per contact rather than once per credit: its current stage
+-- and the portal days of its first and last conversion (the instants every credit has)
+contact_days as (
+
+    select
+        contacts.contact_id,
+        contacts.lifecycle_stage,
+        conversions.converted_at,
+        {{ local_date('conversions.converted_at', "'" ~ portal_time_zone() ~ "'") }}
+            as converted_date,
+        conversions.last_submitted_at,
+        {{ local_date('conversions.last_submitted_at', "'" ~ portal_time_zone() ~ "'") }}
+            as last_submitted_date
+    from {{ ref('stg_hubspot__contacts') }} as contacts
+    left join {{ ref('int_contact_conversions') }} as conversions
+        on contacts.contact_id = conversions.contact_id
+
 )
 
 -- every part is one row per model, contact and target; targets a model gives nothing
@@ -124,10 +140,15 @@ select
     {{- credited_target('credited') }}
     cast(credited.credit as double) as credit,
     credited.attributed_at,
-    {{ local_date('credited.attributed_at', "'" ~ portal_time_zone() ~ "'") }}
-        as attributed_date,
-    contacts.lifecycle_stage
+    case
+        when credited.attributed_at = contact_days.converted_at
+            then contact_days.converted_date
+        when credited.attributed_at = contact_days.last_submitted_at
+            then contact_days.last_submitted_date
+        else {{ local_date('credited.attributed_at', "'" ~ portal_time_zone() ~ "'") }}
+    end as attributed_date,
+    contact_days.lifecycle_stage
 from credited
-left join {{ ref('stg_hubspot__contacts') }} as contacts
-    on credited.contact_id = contacts.contact_id
+left join contact_days
+    on credited.contact_id = contact_days.contact_id
 where credited.credit > 0
