@@ -178,6 +178,21 @@ def checkout_step(checkout: Path, args: list[str], warehouse: Path, workdir: Pat
     return result
 
 
+def write_floor(warehouse: Path) -> dict[str, float]:
+    """Seconds to write each attribution table's rows again as a new table (a copy, with the
+    dbt profile's settings): what storing the results costs, whatever computes them."""
+    seconds = {}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set threads = 2; set memory_limit = '4GB'; "
+                    "set preserve_insertion_order = false")
+        for schema, name in ATTRIBUTION_TABLES:
+            started = time.perf_counter()
+            con.execute(f"create table main.floor_copy as select * from {schema}.{name}")
+            seconds[name] = time.perf_counter() - started
+            con.execute("drop table main.floor_copy")
+    return seconds
+
+
 def run_once(warehouse: Path, workdir: Path, checkout: Path = REPO_ROOT,
              keep: Path | None = None) -> dict:
     """The attribution models of `checkout` on a fresh copy of `warehouse` (kept as `keep` when
@@ -198,13 +213,14 @@ def run_once(warehouse: Path, workdir: Path, checkout: Path = REPO_ROOT,
             "select count(*) from staging.stg_hubspot__contacts").fetchone()[0]
         sizes["sessions"] = con.execute(
             "select count(*) from intermediate.int_sessions").fetchone()[0]
+    floor = write_floor(copy)
     if keep is not None:
         shutil.move(copy, keep)
     else:
         copy.unlink()
     return {"prepare_seconds": prepared["seconds"], "models": step["models"],
             "model_seconds": step["model_seconds"], "seconds": step["seconds"],
-            "peak_mib": step["peak_mib"], "rows": sizes}
+            "peak_mib": step["peak_mib"], "rows": sizes, "write_floor": floor}
 
 
 def table_differences(left: Path, right: Path) -> dict[str, dict]:
@@ -252,6 +268,7 @@ def run_warehouse(warehouse: Path, baseline: Path | None = None, runs: int = 1) 
         differences = (table_differences(workdir / "baseline.duckdb", workdir / "current.duckdb")
                        if baseline is not None else None)
     return {"runs": results, "differences": differences,
+            "memory_limit": os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT"),
             "baseline": str(baseline) if baseline else None}
 
 
@@ -269,6 +286,8 @@ def warehouse_lines(payload: dict) -> list[str]:
              f"{rows['fct_contact_attribution']:,} contact credits, "
              f"{rows['fct_deal_attribution']:,} deal credits, "
              f"{rows['fct_campaign_credit_by_model_daily']:,} credited campaign-days.\n"]
+    lines.append("DuckDB memory limit of the dbt runs: "
+                 f"{payload.get('memory_limit') or 'the profile default (4GB)'}.\n")
     if payload.get("baseline"):
         lines.append(f"Baseline: the checkout at `{Path(payload['baseline']).name}`; it and this "
                      f"checkout ran alternately, {len(runs['current'])} run(s) each, every run on "
@@ -281,7 +300,15 @@ def warehouse_lines(payload: dict) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(
             _figures([r["models"].get(name, float("nan")) for r in runs[label]])
             for label in labels) + " |")
-    for key, title, digits in (("model_seconds", "all attribution models (span)", 1),
+    for _, name in ATTRIBUTION_TABLES:
+        lines.append(f"| floor: writing {name}'s rows again | " + " | ".join(
+            _figures([r.get("write_floor", {}).get(name, float("nan")) for r in runs[label]])
+            for label in labels) + " |")
+    for label in labels:
+        for r in runs[label]:
+            r["floor_total"] = sum(r.get("write_floor", {}).values())
+    for key, title, digits in (("floor_total", "floor: writing all of them again", 1),
+                               ("model_seconds", "all attribution models (span)", 1),
                                ("seconds", "dbt run wall time", 1),
                                ("peak_mib", "peak memory of the dbt run (MiB)", 0)):
         lines.append(f"| **{title}** | " + " | ".join(
