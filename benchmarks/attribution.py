@@ -269,7 +269,8 @@ def run_warehouse(warehouse: Path, baseline: Path | None = None, runs: int = 1) 
                        if baseline is not None else None)
     return {"runs": results, "differences": differences,
             "memory_limit": os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT"),
-            "baseline": str(baseline) if baseline else None}
+            # the checkout's folder name only: the results are committed
+            "baseline": baseline.name if baseline else None}
 
 
 def _figures(values: list[float], digits: int = 1) -> str:
