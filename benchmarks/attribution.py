@@ -1,7 +1,7 @@
 """Attribution benchmark.
 
     python -m benchmarks.attribution markov [--paths 5000000]
-    python -m benchmarks.attribution warehouse --warehouse-file FILE
+    python -m benchmarks.attribution warehouse --warehouse-file FILE [--baseline DIR --runs N]
 
 `markov`: the exact Markov removal effects (attribution.data_driven) side by side with the
 `ChannelAttribution` package's simulated ones on the same paths: synthetic paths (a few
@@ -16,7 +16,11 @@ benchmark extra only (`pip install -e '.[benchmark]'`); without it only our side
 
 `warehouse`: the attribution models of the dbt project on a loaded warehouse (size L from
 `python -m benchmarks.warehouse --sizes L --keep DIR`): `dbt run` of everything attribution
-needs, then per model its execution time, and the run's wall time and peak memory.
+needs, then per model its execution time, and the run's wall time and peak memory. With
+`--baseline DIR` (another checkout of this repository, e.g. `git worktree add DIR main`), the
+same models of that checkout run on their own fresh copy of the warehouse, alternating with
+this checkout's `--runs` times, so both are measured in the same conditions; the results are
+recorded side by side, with the largest difference between the two checkouts' tables.
 
 Results are appended to `benchmarks/results/attribution.md` with the machine they ran on.
 """
@@ -42,8 +46,8 @@ import pyarrow.compute as pc
 
 from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
-from benchmarks.warehouse import dbt_step
-from core.paths import BENCHMARK_RESULTS_DIR
+from benchmarks.warehouse import dbt_step, measured
+from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT, dbt_executable
 
 ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
                       "int_attribution_paths", "int_attribution_state_weights",
@@ -146,29 +150,177 @@ def run_markov(n_paths: int) -> list[dict]:
     return results
 
 
-def run_warehouse(warehouse: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        copy = workdir / "bench.duckdb"
-        shutil.copy(warehouse, copy)
-        env = dict(os.environ)
-        prepared = dbt_step(["run", "--select", "+fct_campaign_credit_by_model_daily",
-                             "--exclude", *ATTRIBUTION_MODELS], copy, workdir, env)
-        step = dbt_step(["run", "--select", *ATTRIBUTION_MODELS], copy, workdir, env)
+ATTRIBUTION_TABLES = [("intermediate", "int_contact_conversions"),
+                      ("intermediate", "int_attribution_paths"),
+                      ("intermediate", "int_attribution_state_weights"),
+                      ("marts", "fct_contact_attribution"), ("marts", "fct_deal_attribution"),
+                      ("marts", "fct_campaign_credit_by_model_daily")]
 
-        with duckdb.connect(str(copy), read_only=True) as con:
-            sizes = {name: con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
-                     for schema, name in [("intermediate", "int_attribution_paths"),
-                                          ("marts", "fct_contact_attribution"),
-                                          ("marts", "fct_deal_attribution"),
-                                          ("marts", "fct_campaign_credit_by_model_daily")]}
-            sizes["contacts"] = con.execute(
-                "select count(*) from staging.stg_hubspot__contacts").fetchone()[0]
-            sizes["sessions"] = con.execute(
-                "select count(*) from intermediate.int_sessions").fetchone()[0]
+
+def checkout_step(checkout: Path, args: list[str], warehouse: Path, workdir: Path,
+                  env: dict[str, str]) -> dict:
+    """`dbt_step` with the dbt project and Python packages of another checkout (the Python
+    model imports `attribution` from it)."""
+    if checkout.resolve() == REPO_ROOT.resolve():
+        return dbt_step(args, warehouse, workdir, env)
+    project = checkout / "dbt_project"
+    target = workdir / "target"
+    result = measured([dbt_executable(), *args, "--project-dir", str(project),
+                       "--profiles-dir", str(project), "--target-path", str(target),
+                       "--log-path", str(workdir / "logs")],
+                      {**env, "ADS_ANALYTICS_WAREHOUSE": str(warehouse),
+                       "PYTHONPATH": os.pathsep.join([str(checkout), env.get("PYTHONPATH", "")])})
+    runs = json.loads((target / "run_results.json").read_text())["results"]
+    stamps = [dt.datetime.fromisoformat(t[key].replace("Z", "+00:00"))
+              for r in runs for t in r["timing"] for key in ("started_at", "completed_at")]
+    result["model_seconds"] = (max(stamps) - min(stamps)).total_seconds() if stamps else 0.0
+    result["models"] = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in runs}
+    return result
+
+
+def write_floor(warehouse: Path) -> dict[str, float]:
+    """Seconds to write each attribution table's rows again as a new table (a copy, with the
+    dbt profile's settings): what storing the results costs, whatever computes them."""
+    seconds = {}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set threads = 2; set memory_limit = '4GB'; "
+                    "set preserve_insertion_order = false")
+        for schema, name in ATTRIBUTION_TABLES:
+            started = time.perf_counter()
+            con.execute(f"create table main.floor_copy as select * from {schema}.{name}")
+            seconds[name] = time.perf_counter() - started
+            con.execute("drop table main.floor_copy")
+    return seconds
+
+
+def run_once(warehouse: Path, workdir: Path, checkout: Path = REPO_ROOT,
+             keep: Path | None = None) -> dict:
+    """The attribution models of `checkout` on a fresh copy of `warehouse` (kept as `keep` when
+    given, to compare its tables)."""
+    copy = workdir / "bench.duckdb"
+    shutil.copy(warehouse, copy)
+    env = dict(os.environ)
+    prepared = checkout_step(checkout, ["run", "--select", "+fct_campaign_credit_by_model_daily",
+                                        "--exclude", *ATTRIBUTION_MODELS], copy, workdir, env)
+    step = checkout_step(checkout, ["run", "--select", *ATTRIBUTION_MODELS], copy, workdir, env)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        sizes = {name: con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+                 for schema, name in [("intermediate", "int_attribution_paths"),
+                                      ("marts", "fct_contact_attribution"),
+                                      ("marts", "fct_deal_attribution"),
+                                      ("marts", "fct_campaign_credit_by_model_daily")]}
+        sizes["contacts"] = con.execute(
+            "select count(*) from staging.stg_hubspot__contacts").fetchone()[0]
+        sizes["sessions"] = con.execute(
+            "select count(*) from intermediate.int_sessions").fetchone()[0]
+    floor = write_floor(copy)
+    if keep is not None:
+        shutil.move(copy, keep)
+    else:
+        copy.unlink()
     return {"prepare_seconds": prepared["seconds"], "models": step["models"],
             "model_seconds": step["model_seconds"], "seconds": step["seconds"],
-            "peak_mib": step["peak_mib"], "rows": sizes}
+            "peak_mib": step["peak_mib"], "rows": sizes, "write_floor": floor}
+
+
+def table_differences(left: Path, right: Path) -> dict[str, dict]:
+    """Per attribution table: the rows of each side that the other lacks when compared exactly,
+    and when floating-point columns are rounded to 1e-9 (sums of doubles differ in their last
+    bits with the order in which threads add them, run to run)."""
+    out = {}
+    with duckdb.connect() as con:
+        con.execute("set preserve_insertion_order = false")
+        con.execute(f"attach '{left}' as lhs (read_only)")
+        con.execute(f"attach '{right}' as rhs (read_only)")
+        for schema, name in ATTRIBUTION_TABLES:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = 'lhs' and table_schema = ? and table_name = ? "
+                "order by ordinal_position", [schema, name]).fetchall()
+            exact = ", ".join(c for c, _ in columns)
+            rounded = ", ".join(
+                f"round(cast({c} as double), 9) as {c}"
+                if t == "DOUBLE" or t.startswith("DECIMAL") else c for c, t in columns)
+            counts = {}
+            for label, select in (("exact", exact), ("rounded", rounded)):
+                counts[label] = [con.execute(
+                    f"select count(*) from (select {select} from {a}.{schema}.{name} "
+                    f"except all select {select} from {b}.{schema}.{name})").fetchone()[0]
+                    for a, b in (("lhs", "rhs"), ("rhs", "lhs"))]
+            out[name] = counts
+    return out
+
+
+def run_warehouse(warehouse: Path, baseline: Path | None = None, runs: int = 1) -> dict:
+    results: dict[str, list[dict]] = {"current": [], "baseline": []}
+    with tempfile.TemporaryDirectory(dir=warehouse.parent) as tmp:
+        workdir = Path(tmp)
+        for run in range(runs):
+            last = run == runs - 1 and baseline is not None
+            for label, checkout in (("baseline", baseline), ("current", REPO_ROOT)):
+                if checkout is None:
+                    continue
+                with tempfile.TemporaryDirectory(dir=workdir) as step_dir:
+                    result = run_once(warehouse, Path(step_dir), checkout,
+                                      workdir / f"{label}.duckdb" if last else None)
+                print(json.dumps({label: result}), flush=True)
+                results[label].append(result)
+        differences = (table_differences(workdir / "baseline.duckdb", workdir / "current.duckdb")
+                       if baseline is not None else None)
+    return {"runs": results, "differences": differences,
+            "memory_limit": os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT"),
+            # the checkout's folder name only: the results are committed
+            "baseline": baseline.name if baseline else None}
+
+
+def _figures(values: list[float], digits: int = 1) -> str:
+    return " / ".join(f"{v:,.{digits}f}" for v in values) if values else "–"
+
+
+def warehouse_lines(payload: dict) -> list[str]:
+    """Per model the seconds of every run, baseline beside current (runs alternated)."""
+    runs = payload["runs"]
+    labels = [label for label in ("baseline", "current") if runs[label]]
+    rows = runs["current"][-1]["rows"]
+    lines = [f"{rows['contacts']:,} contacts, {rows['sessions']:,} sessions; "
+             f"{rows['int_attribution_paths']:,} path touches, "
+             f"{rows['fct_contact_attribution']:,} contact credits, "
+             f"{rows['fct_deal_attribution']:,} deal credits, "
+             f"{rows['fct_campaign_credit_by_model_daily']:,} credited campaign-days.\n"]
+    lines.append("DuckDB memory limit of the dbt runs: "
+                 f"{payload.get('memory_limit') or 'the profile default (4GB)'}.\n")
+    if payload.get("baseline"):
+        lines.append(f"Baseline: the checkout at `{Path(payload['baseline']).name}`; it and this "
+                     f"checkout ran alternately, {len(runs['current'])} run(s) each, every run on "
+                     "a fresh copy of the warehouse. Seconds of each run, in order.\n")
+    lines += ["| model | " + " | ".join(f"{label} (s)" for label in labels) + " |",
+              "|---|" + "---:|" * len(labels)]
+    models = [name for name in ATTRIBUTION_MODELS
+              if any(name in r["models"] for label in labels for r in runs[label])]
+    for name in models:
+        lines.append(f"| {name} | " + " | ".join(
+            _figures([r["models"].get(name, float("nan")) for r in runs[label]])
+            for label in labels) + " |")
+    for _, name in ATTRIBUTION_TABLES:
+        lines.append(f"| floor: writing {name}'s rows again | " + " | ".join(
+            _figures([r.get("write_floor", {}).get(name, float("nan")) for r in runs[label]])
+            for label in labels) + " |")
+    for label in labels:
+        for r in runs[label]:
+            r["floor_total"] = sum(r.get("write_floor", {}).values())
+    for key, title, digits in (("floor_total", "floor: writing all of them again", 1),
+                               ("model_seconds", "all attribution models (span)", 1),
+                               ("seconds", "dbt run wall time", 1),
+                               ("peak_mib", "peak memory of the dbt run (MiB)", 0)):
+        lines.append(f"| **{title}** | " + " | ".join(
+            _figures([r[key] for r in runs[label]], digits) for label in labels) + " |")
+    if payload.get("differences"):
+        lines.append("\nRows of one checkout's table missing from the other's (both ways), "
+                     "exactly and with doubles rounded to 1e-9: " + "; ".join(
+                         f"{name} {d['exact'][0]}/{d['exact'][1]}, "
+                         f"{d['rounded'][0]}/{d['rounded'][1]}"
+                         for name, d in payload["differences"].items()) + ".")
+    return lines
 
 
 def record(kind: str, payload: dict | list) -> Path:
@@ -194,18 +346,7 @@ def record(kind: str, payload: dict | list) -> Path:
                 f"{r.get('speedup', float('nan')):.0f}× | "
                 f"{r.get('max_share_difference', float('nan')):.4f} |")
     else:
-        rows = payload["rows"]
-        lines += [f"{rows['contacts']:,} contacts, {rows['sessions']:,} sessions; "
-                  f"{rows['int_attribution_paths']:,} path touches, "
-                  f"{rows['fct_contact_attribution']:,} contact credits, "
-                  f"{rows['fct_deal_attribution']:,} deal credits, "
-                  f"{rows['fct_campaign_credit_by_model_daily']:,} credited campaign-days.\n",
-                  "| model | seconds |", "|---|---:|"]
-        for name in ATTRIBUTION_MODELS:
-            lines.append(f"| {name} | {payload['models'].get(name, float('nan')):.1f} |")
-        lines.append(f"| all attribution models (span) | {payload['model_seconds']:.1f} |")
-        lines.append(f"\ndbt run wall time {payload['seconds']:.1f} s, peak memory "
-                     f"{payload['peak_mib']:.0f} MiB.")
+        lines += warehouse_lines(payload)
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
@@ -219,11 +360,14 @@ def main() -> None:
     markov.add_argument("--paths", type=int, default=5_000_000)
     warehouse = commands.add_parser("warehouse")
     warehouse.add_argument("--warehouse-file", type=Path, required=True)
+    warehouse.add_argument("--baseline", type=Path,
+                           help="another checkout of this repository to measure alongside")
+    warehouse.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     if args.command == "markov":
         path = record("markov", run_markov(args.paths))
     else:
-        result = run_warehouse(args.warehouse_file)
+        result = run_warehouse(args.warehouse_file, args.baseline, args.runs)
         print(json.dumps(result, indent=1))
         path = record("warehouse", result)
     print(f"recorded in {path}", file=sys.stderr)

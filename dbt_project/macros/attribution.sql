@@ -176,19 +176,22 @@
 {#-
     CTE definitions (for a model's `with` list) giving `multi_touch_credits`: one row per
     fractional model (the rule-based ones and the data-driven `markov` and `shapley`) + path +
-    credited target, with `credit` (summing to 1 per path and model) and `ended_at` (the path's
-    end event, `ended_at_column`). `paths` is one row per touch as rule_based_credits needs it,
-    plus the target columns and `campaign_state`.
+    credited target, with `credit` (summing to 1 per path and model), `ended_at` (the path's
+    end event, `ended_at_column`) and the `path_columns` of `paths` (columns with one value per
+    path, carried along). `paths` is one row per touch as rule_based_credits needs it, plus the
+    target columns and `campaign_state`.
 
     Touches of one path with the same target are summed before the models become rows
-    (grouping tens of millions of model rows afterwards does not fit in memory). For the
-    data-driven models a state's campaign-level weight (int_attribution_state_weights) is split
-    equally among its touches on the path and the path is rescaled to 1; a path whose states
-    all weigh nothing gets equal shares. Also defines rule_credits, target_touches,
-    rule_models, data_driven_models, weights, state_touches and path_weights.
+    (grouping tens of millions of model rows afterwards does not fit in memory): `target_touches`
+    has one row per path and target with every model's credit as a column, and the models become
+    rows in one pass over it. For the data-driven models a state's campaign-level weight
+    (int_attribution_state_weights) is split equally among its touches on the path and the path
+    is rescaled to 1; a path whose states all weigh nothing gets equal shares. Also defines
+    rule_credits, fractional_models, weights, state_touches, path_weights and target_credits.
 -#}
-{% macro multi_touch_credits(paths, path_key, ended_at_column) %}
+{% macro multi_touch_credits(paths, path_key, ended_at_column, path_columns=[]) %}
     {%- set rule_models = attribution_rule_models() -%}
+    {%- set models = rule_models | map(attribute='name') | list + ['markov', 'shapley'] -%}
     {%- set target = attribution_target_columns() -%}
 rule_credits as (
 
@@ -201,6 +204,9 @@ target_touches as (
     select
         {{ path_key }}, campaign_state, {{ target | join(', ') }},
         max({{ ended_at_column }}) as ended_at,
+        {%- for column in path_columns %}
+        max({{ column }}) as {{ column }},
+        {%- endfor %}
         max(touch_count) as touch_count,
         count(*) as touches,
         {%- for m in rule_models %}
@@ -211,92 +217,95 @@ target_touches as (
 
 ),
 
-rule_models as (
+fractional_models as (
 
-    {%- for m in rule_models %}
-    select '{{ m.name }}' as attribution_model {{ 'union all' if not loop.last }}
+    {%- for m in models %}
+    select '{{ m }}' as attribution_model {{ 'union all' if not loop.last }}
     {%- endfor %}
 
 ),
 
-data_driven_models as (
-
-    select 'markov' as attribution_model union all select 'shapley' as attribution_model
-
-),
-
+-- one row per state, a column per data-driven model
 weights as (
 
-    select attribution_model, state, weight
+    select
+        state,
+        max(case when attribution_model = 'markov' then weight end) as weight__markov,
+        max(case when attribution_model = 'shapley' then weight end) as weight__shapley
     from {{ ref('int_attribution_state_weights') }}
     where level = 'campaign'
+    group by state
 
 ),
 
 state_touches as (
 
-    select {{ path_key }}, campaign_state, sum(touches) as touches
-    from target_touches
-    group by {{ path_key }}, campaign_state
+    select
+        state_counts.{{ path_key }},
+        state_counts.campaign_state,
+        state_counts.touches,
+        coalesce(weights.weight__markov, 0) as weight__markov,
+        coalesce(weights.weight__shapley, 0) as weight__shapley
+    from (
+        select {{ path_key }}, campaign_state, sum(touches) as touches
+        from target_touches
+        group by {{ path_key }}, campaign_state
+    ) as state_counts
+    left join weights
+        on state_counts.campaign_state = weights.state
 
 ),
 
 path_weights as (
 
     select
-        data_driven_models.attribution_model,
-        state_touches.{{ path_key }},
-        sum(coalesce(weights.weight, 0)) as total_weight
+        {{ path_key }},
+        sum(weight__markov) as total_weight__markov,
+        sum(weight__shapley) as total_weight__shapley
     from state_touches
-    cross join data_driven_models
-    left join weights
-        on data_driven_models.attribution_model = weights.attribution_model
-        and state_touches.campaign_state = weights.state
-    group by data_driven_models.attribution_model, state_touches.{{ path_key }}
+    group by {{ path_key }}
+
+),
+
+target_credits as (
+
+    select
+        target_touches.*,
+        {%- for m in ['markov', 'shapley'] %}
+        case
+            when path_weights.total_weight__{{ m }} > 0
+                then state_touches.weight__{{ m }} * target_touches.touches
+                    / state_touches.touches / path_weights.total_weight__{{ m }}
+            else cast(target_touches.touches as double) / target_touches.touch_count
+        end as credit__{{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from target_touches
+    inner join state_touches
+        on target_touches.{{ path_key }} = state_touches.{{ path_key }}
+        and target_touches.campaign_state = state_touches.campaign_state
+    inner join path_weights
+        on target_touches.{{ path_key }} = path_weights.{{ path_key }}
 
 ),
 
 multi_touch_credits as (
 
     select
-        rule_models.attribution_model, target_touches.{{ path_key }},
+        fractional_models.attribution_model, target_credits.{{ path_key }},
         {%- for column in target %}
-        target_touches.{{ column }},
+        target_credits.{{ column }},
         {%- endfor %}
-        case rule_models.attribution_model
-            {%- for m in rule_models %}
-            when '{{ m.name }}' then target_touches.credit__{{ m.name }}
+        case fractional_models.attribution_model
+            {%- for m in models %}
+            when '{{ m }}' then target_credits.credit__{{ m }}
             {%- endfor %}
         end as credit,
-        target_touches.ended_at
-    from target_touches
-    cross join rule_models
-
-    union all
-
-    select
-        data_driven_models.attribution_model, target_touches.{{ path_key }},
-        {%- for column in target %}
-        target_touches.{{ column }},
+        {%- for column in path_columns %}
+        target_credits.{{ column }},
         {%- endfor %}
-        case
-            when path_weights.total_weight > 0
-                then coalesce(weights.weight, 0) * target_touches.touches
-                    / state_touches.touches / path_weights.total_weight
-            else cast(target_touches.touches as double) / target_touches.touch_count
-        end as credit,
-        target_touches.ended_at
-    from target_touches
-    cross join data_driven_models
-    left join weights
-        on data_driven_models.attribution_model = weights.attribution_model
-        and target_touches.campaign_state = weights.state
-    inner join state_touches
-        on target_touches.{{ path_key }} = state_touches.{{ path_key }}
-        and target_touches.campaign_state = state_touches.campaign_state
-    inner join path_weights
-        on data_driven_models.attribution_model = path_weights.attribution_model
-        and target_touches.{{ path_key }} = path_weights.{{ path_key }}
+        target_credits.ended_at
+    from target_credits
+    cross join fractional_models
 
 )
 {% endmacro %}

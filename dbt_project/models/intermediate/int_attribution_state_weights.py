@@ -12,13 +12,17 @@ DataFrame collected through Arrow), solved in this process, and written back as 
 Spark table. On Spark the dbt process runs it (`ads-analytics-dbt`, orchestration/dbt_cli.py).
 """
 
+import numpy as np
 import pandas as pd
 
 from attribution.data_driven import encode, path_starts, state_weights
 
+# A path starts at its touch number 1: numbering the paths from those starts in this process
+# replaces a dense_rank over the whole table (a window with one partition, which runs on one
+# thread and carries every contact id).
 PATHS = """
     select
-        dense_rank() over (order by contact_id) - 1 as path,
+        touch_number = 1 as is_start,
         channel,
         campaign_state,
         is_converted
@@ -36,7 +40,7 @@ def model(dbt, session):
         touches = session.sql(PATHS).toArrow()
     else:
         touches = paths.query("paths", PATHS).fetch_arrow_table()
-    path = touches.column("path").to_numpy()
+    path = np.cumsum(touches.column("is_start").to_numpy(zero_copy_only=False)) - 1
     converted = touches.column("is_converted").to_numpy(zero_copy_only=False)[path_starts(path)]
     rows = []
     for level, column in (("channel", "channel"), ("campaign", "campaign_state")):

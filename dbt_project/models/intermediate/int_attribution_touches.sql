@@ -7,19 +7,30 @@
     several contacts on one address, the one created first. `touch_id` is the session id, or
     `lead:<network>:<lead id>` for a lead; `is_lead_form` tells them apart.
 -#}
-with contacts as (
+with lead_addresses as (
+
+    select distinct lower(trim(email)) as email_key
+    from {{ ref('int_leads_unioned') }}
+    where email is not null
+
+),
+
+-- only the contacts at an address some lead has: ranking every contact's address is a window
+-- over all contacts, and every model that reads the touches would pay for it
+contacts as (
 
     select contact_id, email_key
     from (
         select
-            contact_id,
-            lower(trim(email)) as email_key,
+            contacts.contact_id,
+            lead_addresses.email_key,
             row_number() over (
-                partition by lower(trim(email))
-                order by created_at asc nulls last, contact_id asc nulls last
+                partition by lead_addresses.email_key
+                order by contacts.created_at asc nulls last, contacts.contact_id asc nulls last
             ) as address_rank
-        from {{ ref('stg_hubspot__contacts') }}
-        where email is not null
+        from {{ ref('stg_hubspot__contacts') }} as contacts
+        inner join lead_addresses
+            on lower(trim(contacts.email)) = lead_addresses.email_key
     ) as ranked
     where address_rank = 1
 

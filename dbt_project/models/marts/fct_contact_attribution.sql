@@ -19,36 +19,66 @@
     stage.
 -#}
 {%- set target = attribution_target_columns() | join(', ') -%}
-with paths as (
+{%- set time_zone = "'" ~ portal_time_zone() ~ "'" -%}
+{#- The contact's own columns, carried from one row per contact to its credits rather than
+    joined to every credit (tens of millions of rows). -#}
+{%- set contact_columns = ['lifecycle_stage', 'attributed_date'] -%}
+with contact_days as (
 
+    -- one row per contact: its current stage and the portal days of its first and last
+    -- conversion
     select
-        contact_id,
-        session_id,
-        touch_number,
-        touch_count,
-        is_lead,
-        false as is_deal,
-        false as is_won,
-        -- seconds as a double before dividing: both engines then divide the same IEEE numbers
-        cast({{ dbt.datediff('started_at', 'converted_at', 'second') }} as double) / 86400
-            as age_days,
-        is_ad_interaction,
-        is_conversion_session,
-        campaign_state,
-        converted_at,
-        {{ target }}
-    from {{ ref('int_attribution_paths') }}
-    where is_converted
+        contacts.contact_id,
+        contacts.lifecycle_stage,
+        conversions.converted_at,
+        {{ local_date('conversions.converted_at', time_zone) }} as converted_date,
+        conversions.last_submitted_at,
+        {{ local_date('conversions.last_submitted_at', time_zone) }} as last_submitted_date,
+        conversions.last_submission_session_id
+    from {{ ref('stg_hubspot__contacts') }} as contacts
+    left join {{ ref('int_contact_conversions') }} as conversions
+        on contacts.contact_id = conversions.contact_id
 
 ),
 
-{{ multi_touch_credits('paths', 'contact_id', 'converted_at') }},
+paths as (
+
+    select
+        paths.contact_id,
+        paths.session_id,
+        paths.touch_number,
+        paths.touch_count,
+        paths.is_lead,
+        false as is_deal,
+        false as is_won,
+        -- seconds as a double before dividing: both engines then divide the same IEEE numbers
+        cast({{ dbt.datediff('paths.started_at', 'paths.converted_at', 'second') }} as double)
+            / 86400 as age_days,
+        paths.is_ad_interaction,
+        paths.is_conversion_session,
+        paths.campaign_state,
+        paths.converted_at,
+        {{ target_columns_of('paths') }},
+        contact_days.lifecycle_stage,
+        case
+            when paths.converted_at = contact_days.converted_at
+                then contact_days.converted_date
+            else {{ local_date('paths.converted_at', time_zone) }}
+        end as attributed_date
+    from {{ ref('int_attribution_paths') }} as paths
+    left join contact_days
+        on paths.contact_id = contact_days.contact_id
+    where paths.is_converted
+
+),
+
+{{ multi_touch_credits('paths', 'contact_id', 'converted_at', contact_columns) }},
 
 first_form_submission as (
 
     select
         'first_form_submission' as attribution_model, contact_id, {{ target }},
-        1.0 as credit, converted_at as attributed_at
+        1.0 as credit, converted_at as attributed_at, {{ contact_columns | join(', ') }}
     from paths
     where is_conversion_session
         and is_ad_interaction
@@ -58,12 +88,14 @@ first_form_submission as (
 last_form_submission as (
 
     select
-        'last_form_submission' as attribution_model, conversions.contact_id,
+        'last_form_submission' as attribution_model, contact_days.contact_id,
         {{ target_columns_of('touchpoints') }}, 1.0 as credit,
-        conversions.last_submitted_at as attributed_at
-    from {{ ref('int_contact_conversions') }} as conversions
+        contact_days.last_submitted_at as attributed_at,
+        contact_days.lifecycle_stage,
+        contact_days.last_submitted_date as attributed_date
+    from contact_days
     inner join {{ ref('int_attribution_touches') }} as touchpoints
-        on conversions.last_submission_session_id = touchpoints.touch_id
+        on contact_days.last_submission_session_id = touchpoints.touch_id
     where touchpoints.is_ad_interaction
 
 ),
@@ -73,7 +105,7 @@ last_ad_interaction as (
     select
         'last_ad_interaction' as attribution_model, paths.contact_id,
         {{ target_columns_of('paths') }}, 1.0 as credit,
-        paths.converted_at as attributed_at
+        paths.converted_at as attributed_at, paths.lifecycle_stage, paths.attributed_date
     from paths
     inner join (
         select contact_id, max(touch_number) as touch_number
@@ -88,16 +120,13 @@ last_ad_interaction as (
 
 all_interactions as (
 
-    -- every ad the contact interacted with up to its conversion, and none after it
-    select distinct
-        'all_interactions' as attribution_model, touchpoints.contact_id,
-        {{ target_columns_of('touchpoints') }}, 1.0 as credit,
-        conversions.converted_at as attributed_at
-    from {{ ref('int_contact_conversions') }} as conversions
-    inner join {{ ref('int_attribution_touches') }} as touchpoints
-        on conversions.contact_id = touchpoints.contact_id
-        and touchpoints.started_at <= conversions.converted_at
-    where touchpoints.is_ad_interaction
+    -- every ad the contact interacted with up to its conversion, and none after it: the ad
+    -- targets of its converting path (an ad touch's target has its network, another's none)
+    select
+        'all_interactions' as attribution_model, contact_id, {{ target }}, 1.0 as credit,
+        ended_at as attributed_at, {{ contact_columns | join(', ') }}
+    from target_touches
+    where network is not null
 
 ),
 
@@ -111,7 +140,9 @@ credited as (
     union all
     select * from all_interactions
     union all
-    select attribution_model, contact_id, {{ target }}, credit, ended_at as attributed_at
+    select
+        attribution_model, contact_id, {{ target }}, credit, ended_at as attributed_at,
+        {{ contact_columns | join(', ') }}
     from multi_touch_credits
 
 )
@@ -119,15 +150,12 @@ credited as (
 -- every part is one row per model, contact and target; targets a model gives nothing
 -- (first_interaction's later touches) have no row
 select
-    credited.attribution_model,
-    credited.contact_id,
+    attribution_model,
+    contact_id,
     {{- credited_target('credited') }}
-    cast(credited.credit as double) as credit,
-    credited.attributed_at,
-    {{ local_date('credited.attributed_at', "'" ~ portal_time_zone() ~ "'") }}
-        as attributed_date,
-    contacts.lifecycle_stage
+    cast(credit as double) as credit,
+    attributed_at,
+    attributed_date,
+    lifecycle_stage
 from credited
-left join {{ ref('stg_hubspot__contacts') }} as contacts
-    on credited.contact_id = contacts.contact_id
-where credited.credit > 0
+where credit > 0
