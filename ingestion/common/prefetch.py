@@ -99,3 +99,11 @@ def prefetched_each(groups: Iterable[Iterable[T]], workers: int = 2,
     finally:
         for ahead in pending:
             ahead.close()
+
+
+def prefetched_chained(groups: Iterable[Iterable[T]], workers: int = 2,
+                       depth: int = 2) -> Iterator[T]:
+    """The items of every group, group after group, with up to `workers` groups read at once
+    (`prefetched_each`)."""
+    for items in prefetched_each(groups, workers, depth):
+        yield from items
