@@ -23,7 +23,7 @@ from ingestion.common.http import ApiError, RetryPolicy, SourceError, retry_poli
 from ingestion.common.incremental import AccountState, incremental_window
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
-from ingestion.common.prefetch import prefetched_each
+from ingestion.common.prefetch import prefetched, prefetched_each
 from ingestion.common.schema import or_empty
 from ingestion.common.windows import LocalDays, requested_days
 from ingestion.hubspot import settings
@@ -234,7 +234,9 @@ def _crm_objects(client: HubSpotClient, object_type: str, lookback_days: int, pa
         seen = {"newest": to_ms(cursor)}
 
         def rows() -> Iterator[dict]:
-            for page in pages:
+            # Read ahead in a thread: a million contacts are 10,000 pages of 100 read one after
+            # another, and the events' windows are read meanwhile.
+            for page in prefetched(pages, depth=4):
                 for record in page:
                     row = object_row(record)
                     stamp = modified_ms(row, object_type)
