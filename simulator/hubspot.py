@@ -38,8 +38,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from simulator.jsonrows import rows_json
 from simulator.protocol import FaultRule, Host, Request, Response
 from simulator.world import (
     LIFECYCLE_STAGES,
@@ -121,6 +125,28 @@ def _take(series: pd.Series, positions: Any) -> list[str | None]:
     return part.astype(object).where(part.notna(), None).tolist()
 
 
+def _iso_text(ms: np.ndarray) -> pa.Array:
+    """`_iso` as an Arrow string array, without a Python object per value."""
+    missing = ms == np.iinfo(np.int64).min
+    stamps = np.where(missing, 0, ms).astype("datetime64[ms]")
+    text = pc.binary_join_element_wise(
+        pa.array(np.datetime_as_string(stamps, unit="ms"), pa.string()), pa.scalar("Z"), "")
+    if missing.any():
+        text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
+    return text
+
+
+def _page_text(values: pa.ChunkedArray, start: int, stop: int) -> pa.Array:
+    """The text values at positions [start, stop), as Arrow strings."""
+    return values.slice(start, stop - start).combine_chunks().cast(pa.string())
+
+
+def _results_page(text: bytes, paging: dict[str, Any]) -> bytes:
+    """`{"results": [...], "paging": ...}` around records already rendered as JSON text."""
+    tail = b"," + orjson.dumps(paging)[1:] if paging else b"}"
+    return b'{"results":[' + text + b"]" + tail
+
+
 @dataclass
 class _Objects:
     """One CRM object type ready to page: properties as object arrays, in id order."""
@@ -133,6 +159,35 @@ class _Objects:
     by_modified: np.ndarray  # positions sorted by (modified, id)
     # properties left out of some records (not sent as null): name -> left out, aligned with ids
     absent: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @cached_property
+    def arrow(self) -> dict[str, pa.ChunkedArray]:
+        """`ids` and each text property as the Arrow text pandas holds (no copy)."""
+        series = {"id": self.ids, **self.properties}
+        return {name: pa.chunked_array(pa.array(values)) for name, values in series.items()}
+
+    def render_json(self, start: int, stop: int, wanted: list[str]) -> bytes | None:
+        """The records at positions [start, stop) as JSON text rendered column by column, the
+        same bytes as `render`'s records; None when one of them leaves a property out."""
+        if start >= stop or any(self.absent[name][start:stop].any()
+                                for name in wanted if name in self.absent):
+            return None
+        columns: list[tuple[tuple[str, ...], pa.Array]] = [
+            (("id",), _page_text(self.arrow["id"], start, stop))]
+        for name in wanted:
+            if name in self.datetime_ms:
+                values = _iso_text(self.datetime_ms[name][start:stop])
+            elif name in self.properties:
+                values = _page_text(self.arrow[name], start, stop)
+            else:
+                continue
+            columns.append((("properties", name), values))
+        if len(columns) == 1:  # `properties` is an empty object: render leaves nothing out
+            return None
+        columns += [(("createdAt",), _iso_text(self.created_ms[start:stop])),
+                    (("updatedAt",), _iso_text(self.modified_ms[start:stop])),
+                    (("archived",), pa.array(np.zeros(stop - start, dtype=bool)))]
+        return rows_json(columns, nulls=True)
 
     def render(self, positions: np.ndarray, wanted: list[str], extra: dict | None) -> list[dict]:
         columns = {}
@@ -174,6 +229,14 @@ class _Events:
     occurred_ms: np.ndarray  # sorted ascending
     properties: dict[str, pd.Series]
 
+    @cached_property
+    def arrow(self) -> dict[str, pa.ChunkedArray]:
+        """`ids`, `object_ids` and each property as the Arrow text pandas holds (no copy),
+        for pages to slice (`page_text`)."""
+        series = {"ids": self.ids, "object_ids": self.object_ids, **self.properties}
+        return {name: pa.chunked_array(pa.array(values)) for name, values in series.items()}
+
+
 
 class HubSpotApi:
     """The simulated HubSpot portal of one world."""
@@ -197,6 +260,8 @@ class HubSpotApi:
             indexes += ["_sparse_contacts", "_sparse_deals", "_sparse_users"]
         for index in indexes:
             getattr(self, index)
+        for paged in (self._contacts, self._deals, self._page_views, self._form_submissions):
+            paged.arrow  # noqa: B018 (built now, not on the first page)
 
     # -- protocol ------------------------------------------------------------------------------
     def claims(self, path: str) -> bool:
@@ -311,10 +376,13 @@ class HubSpotApi:
             return self._error(400, "VALIDATION_ERROR", "after must be a paging cursor")
         wanted = self._wanted(object_type, request.query.get("properties", []))
         stop = min(start + limit, len(objects.ids))
+        paging = {"paging": self._next(request, stop)} if stop < len(objects.ids) else {}
+        text = None if self._extra() else objects.render_json(start, stop, wanted)
+        if text is not None:
+            return Response(200, _results_page(text, paging))
         positions = np.arange(start, stop)
         body: dict[str, Any] = {"results": objects.render(positions, wanted, self._extra())}
-        if stop < len(objects.ids):
-            body["paging"] = self._next(request, stop)
+        body.update(paging)
         return self._ok(body)
 
     def _search(self, request: Request, object_type: str) -> Response:
@@ -459,11 +527,36 @@ class HubSpotApi:
             return self._error(400, "VALIDATION_ERROR", "after must be a paging cursor")
         start = max(lo, start)
         stop = min(hi, start + self._limit(request, EVENTS_MAX_LIMIT))
+        paging = {"paging": self._next(request, stop)} if stop < hi else {}
+        text = self._events_json(events, start, stop)
+        if text is not None:
+            return Response(200, _results_page(text, paging))
         body: dict[str, Any] = {"results": self._render_events(events, start, stop,
                                                                self._sparse())}
-        if stop < hi:
-            body["paging"] = self._next(request, stop)
+        body.update(paging)
         return self._ok(body)
+
+    def _events_json(self, events: _Events, start: int, stop: int) -> bytes | None:
+        """A page of events as JSON text rendered column by column, the same bytes as the
+        records `_render_events` builds; None (render record by record) when a record differs
+        from its neighbours in shape: a sparse world leaves keys out, a new field is added, a
+        value is missing."""
+        if start >= stop or self._sparse() or self._extra():
+            return None
+        ms = events.occurred_ms[start:stop]
+        if (ms == np.iinfo(np.int64).min).any():
+            return None
+        occurred = (pa.array(ms, pa.int64()) if self.occurred_at_format == "epoch_ms"
+                    else _iso_text(ms))
+        arrow = {name: _page_text(values, start, stop) for name, values in events.arrow.items()}
+        constant = pa.array(["CONTACT"] * (stop - start), pa.string())
+        columns = [(("objectType",), constant),
+                   (("objectId",), arrow["object_ids"]),
+                   (("eventType",), pa.array([events.event_type] * (stop - start), pa.string())),
+                   (("occurredAt",), occurred),
+                   (("id",), arrow["ids"])]
+        columns += [(("properties", name), arrow[name]) for name in events.properties]
+        return rows_json(columns)
 
     def _render_events(self, events: _Events, start: int, stop: int,
                        sparse: bool = False) -> list[dict]:

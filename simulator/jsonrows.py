@@ -23,16 +23,18 @@ Path = tuple[str, ...]
 _NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f]')
 
 
-def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> bytes | None:
+def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]],
+              nulls: bool = False) -> bytes | None:
     """The rows as JSON objects joined by commas (no brackets): field `path` of row i holds
     `values[i]`, nested by path. None when a value is missing, as the vendors leave such keys out
-    (the caller builds those pages record by record)."""
+    (the caller builds those pages record by record); with `nulls`, a missing value is sent as
+    `null` instead, as HubSpot sends a property that has no value."""
     if not columns:
         return None
     arrays = [values if isinstance(values, pa.Array) else _to_array(values)
               for _, values in columns]
     n = len(arrays[0])
-    if n == 0 or any(array.null_count for array in arrays):
+    if n == 0 or (not nulls and any(array.null_count for array in arrays)):
         return None
     tree = path_tree([path for path, _ in columns])
     pieces: list[pa.Scalar | pa.Array] = []
@@ -45,7 +47,8 @@ def rows_json(columns: Sequence[tuple[Path, Sequence[Any] | pa.Array]]) -> bytes
             if isinstance(value, dict):
                 emit(value)
                 continue
-            encoded, quoted = _encoded(arrays[value])
+            encoded, quoted = (_encoded_or_null(arrays[value]) if arrays[value].null_count
+                               else _encoded(arrays[value]))
             if quoted:
                 text.append('"')
             pieces.append(pa.scalar("".join(text)))
@@ -147,6 +150,25 @@ def _encoded(array: pa.Array) -> tuple[pa.Array, bool]:
     if pa.types.is_list(kind) or pa.types.is_struct(kind):
         return pa.array([orjson.dumps(v).decode() for v in array.to_pylist()], pa.string()), False
     raise TypeError(f"cannot render a column of {kind}")
+
+
+def _encoded_or_null(array: pa.Array) -> tuple[pa.Array, bool]:
+    """A column with missing values as JSON value text, `null` where a value is missing."""
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        stand_in: Any = ""
+    elif pa.types.is_boolean(kind):
+        stand_in = False
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        stand_in = 0
+    elif pa.types.is_null(kind):
+        return pa.array(["null"] * len(array), pa.string()), False
+    else:
+        raise TypeError(f"cannot render a column of {kind} with missing values")
+    encoded, quoted = _encoded(pc.fill_null(array, pa.scalar(stand_in, kind)))
+    if quoted:
+        encoded = pc.binary_join_element_wise('"', encoded, '"', "")
+    return pc.if_else(pc.is_valid(array), encoded, "null"), False
 
 
 def _contiguous_bytes(array: pa.Array) -> bytes:

@@ -8,48 +8,102 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 _DONE = object()
 
 
-def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
-    """Iterate `items` in a worker thread, keeping up to `depth` items ready ahead."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+class _Ahead(Generic[T]):
+    """`items` iterated in a worker thread started at once, up to `depth` items ready ahead."""
 
-    def produce() -> None:
+    def __init__(self, items: Iterable[T], depth: int) -> None:
+        self._buffer: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, args=(items,), name="prefetch",
+                                        daemon=True)
+        self._worker.start()
+
+    def _produce(self, items: Iterable[T]) -> None:
         try:
             for item in items:
-                while not stop.is_set():
+                while not self._stop.is_set():
                     try:
-                        buffer.put((item, None), timeout=0.1)
+                        self._buffer.put((item, None), timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-            buffer.put((_DONE, None))
+            self._buffer.put((_DONE, None))
         except BaseException as exc:  # handed to the consumer, which raises it in its own thread
-            buffer.put((_DONE, exc))
+            self._buffer.put((_DONE, exc))
 
-    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
-    worker.start()
-    try:
+    def __iter__(self) -> Iterator[T]:
         while True:
-            item, error = buffer.get()
+            item, error = self._buffer.get()
             if item is _DONE:
+                self._buffer.put((_DONE, error))  # iterating again ends (or fails) the same way
                 if error is not None:
                     raise error
                 return
             yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
+
+    def close(self) -> None:
+        """Stop the worker (after the item it is producing) and wait for it."""
+        self._stop.set()
+        while self._worker.is_alive():
             try:
-                buffer.get_nowait()
+                self._buffer.get_nowait()
             except queue.Empty:
-                worker.join(timeout=0.05)
+                self._worker.join(timeout=0.05)
+
+
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Iterate `items` in a worker thread, keeping up to `depth` items ready ahead."""
+    ahead = _Ahead(items, depth)
+    try:
+        yield from ahead
+    finally:
+        ahead.close()
+
+
+def prefetched_each(groups: Iterable[Iterable[T]], workers: int = 2,
+                    depth: int = 2) -> Iterator[Iterator[T]]:
+    """Each of `groups` in order, as an iterator over its items; up to `workers` groups are
+    iterated at once, each in its own thread, `depth` items ahead.
+
+    For independent requests (one window of days each) that page on their own cursors: the
+    next windows are read while the current one is consumed. Consume each group before asking
+    for the next (one left unfinished is stopped). A group's error surfaces where its items
+    would have, after the items before it."""
+    pending: deque[_Ahead[T]] = deque()
+    remaining = iter(groups)
+
+    def top_up() -> None:
+        while len(pending) < max(1, workers):
+            group = next(remaining, _DONE)
+            if group is _DONE:
+                return
+            pending.append(_Ahead(group, depth))
+
+    try:
+        top_up()
+        while pending:
+            yield iter(pending[0])
+            pending.popleft().close()
+            top_up()
+    finally:
+        for ahead in pending:
+            ahead.close()
+
+
+def prefetched_chained(groups: Iterable[Iterable[T]], workers: int = 2,
+                       depth: int = 2) -> Iterator[T]:
+    """The items of every group, group after group, with up to `workers` groups read at once
+    (`prefetched_each`)."""
+    for items in prefetched_each(groups, workers, depth):
+        yield from items

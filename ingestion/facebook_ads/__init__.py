@@ -26,7 +26,7 @@ from ingestion.common.http import RetryPolicy, retry_policy
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
-from ingestion.common.prefetch import prefetched
+from ingestion.common.prefetch import prefetched, prefetched_each
 from ingestion.common.schema import or_empty
 from ingestion.common.windows import (
     LocalDays,
@@ -143,12 +143,16 @@ def facebook_ads(
         def load(window: Window) -> Iterator[pa.Table]:
             account_id = window.account_id
             label = f"act_{account_id}"
-            pages = (page for chunk_start, chunk_end in date_chunks(window.first, window.last,
-                                                                    chunk_days)
-                     for page in requested_days(
-                         client.insights(account_id, chunk_start, chunk_end), chunk_start,
-                         chunk_end, day="date_start", source=name, account=label))
-            for table in concat_pages(prefetched(pages), settings.BATCH_ROWS):
+            # Each chunk is its own request with its own cursor: two are read at once, and
+            # each is checked for its days here, in order.
+            chunks = list(date_chunks(window.first, window.last, chunk_days))
+            read = prefetched_each((client.insights(account_id, *chunk) for chunk in chunks),
+                                   workers=settings.CONCURRENT_CHUNKS)
+            pages = (page for (chunk_start, chunk_end), chunk_pages in zip(chunks, read,
+                                                                           strict=True)
+                     for page in requested_days(chunk_pages, chunk_start, chunk_end,
+                                                day="date_start", source=name, account=label))
+            for table in concat_pages(pages, settings.BATCH_ROWS):
                 require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS, name, label,
                                   "GET insights")
                 yield with_keys(table, settings.INSIGHTS_PRIMARY_KEY)

@@ -32,6 +32,10 @@ SEARCH_RESULT_CAP = 10_000  # the search endpoint refuses to page past 10,000 re
 SETTINGS_MAX_LIMIT = 100
 ASSOCIATION_BATCH_MAX = 1_000
 EVENTS_PAGE_SIZE = 1_000
+# A backfill's events are asked for a week at a time, two weeks at once: each window pages on its
+# own cursor (one cursor over two years is 18,000 pages read one after another at size L).
+EVENTS_WINDOW_DAYS = 7
+EVENTS_CONCURRENCY = 2
 
 # Rows per Arrow table handed to dlt: pages are batched so big tables are few large items.
 BATCH_ROWS = 10_000

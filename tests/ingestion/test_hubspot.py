@@ -487,3 +487,72 @@ def test_a_portal_zone_that_is_not_iana_fails_the_events_and_loads_the_rest(
             "timeZone 'Stockholm time' that is not an IANA time zone") in str(caught.value)
     assert read(warehouse, "account_info")["portal_id"].tolist() == [4242]
     assert len(read(warehouse, "page_views")) == 0
+
+
+# -- event windows (payloads written by hand from HubSpot's documented shapes) ------------------
+def hubspot_with_a_cursor_that_repeats(request):
+    """A UTC portal with one page view at noon each day 2026-05-01..2026-05-20, answering each
+    events request with the occurrences in its (occurredAfter, occurredBefore), two a page,
+    whose cursor repeats the last occurrence of a page at the start of the next one."""
+    if request.path == "/account-info/v3/details":
+        return 200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": "UTC",
+                     "companyCurrency": "SEK", "additionalCurrencies": [], "utcOffset": "+00:00",
+                     "utcOffsetMilliseconds": 0, "uiDomain": "app-eu1.hubspot.com",
+                     "dataHostingLocation": "eu1"}
+    if request.path == "/settings/v3/currencies/company-currency":
+        return 200, {"currencyCode": "SEK", "currencyName": "Swedish Krona"}
+    if request.path == "/events/v3/events" and request.query["eventType"] == "e_visited_page":
+        after, before = (dt.datetime.fromisoformat(request.query[k].replace("Z", "+00:00"))
+                         for k in ("occurredAfter", "occurredBefore"))
+        days = [dt.datetime(2026, 5, d, 12, tzinfo=dt.UTC) for d in range(1, 21)]
+        inside = [d for d in days if after < d < before]
+        start = int(request.query.get("after") or 0)
+        page = inside[start:start + 2]
+        body = {"results": [hw_page_view(f"pv-{d:%d}", f"{d:%Y-%m-%dT%H:%M:%S}.000Z")
+                            for d in page]}
+        if start + 2 < len(inside):
+            body["paging"] = {"next": {"after": str(start + 1)}}  # repeats one occurrence
+        return 200, body
+    return 200, {"results": []}
+
+
+def test_events_are_asked_for_a_window_of_days_at_a_time_and_a_repeated_one_loads_once(
+        warehouse, pipelines_dir):
+    with Loopback(hubspot_with_a_cursor_that_repeats) as api:
+        source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
+                                start_date="2026-05-01", end_date="2026-05-20",
+                                events_window_days=7, events_concurrency=3,
+                                retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
+        pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
+        run_source(source, pipeline)
+    asked = {(r.query["occurredAfter"], r.query["occurredBefore"]) for r in api.requests
+             if r.query.get("eventType") == "e_visited_page"}
+    assert asked == {("2026-04-30T23:59:59.999Z", "2026-05-08T00:00:00.000Z"),
+                     ("2026-05-07T23:59:59.999Z", "2026-05-15T00:00:00.000Z"),
+                     ("2026-05-14T23:59:59.999Z", "2026-05-21T00:00:00.000Z")}
+    views = read(warehouse, "page_views")
+    assert sorted(views["id"]) == [f"pv-{d:02d}" for d in range(1, 21)]
+    # each repeat was dropped before dlt, which no longer deduplicates the staged events
+    assert pipeline.last_trace.last_normalize_info.row_counts["page_views"] == 20
+    state = pipeline.state["sources"]["hubspot"]["resources"]["page_views"]
+    assert state["last_loaded_day"]["4242"] == "2026-05-20"
+
+
+def test_a_failing_event_window_keeps_the_events_state_where_it_was(warehouse, pipelines_dir):
+    def answer(request):
+        if (request.path == "/events/v3/events"
+                and request.query["occurredAfter"].startswith("2026-05-07")):
+            return 403, {"status": "error", "message": "This app lacks a scope",
+                         "correlationId": "c-1", "category": "MISSING_SCOPES"}
+        return hubspot_with_a_cursor_that_repeats(request)
+
+    with Loopback(answer) as api:
+        source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
+                                start_date="2026-05-01", end_date="2026-05-20",
+                                events_window_days=7,
+                                retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
+        pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
+        with pytest.raises(PartialLoadError):
+            run_source(source, pipeline)
+    state = pipeline.state["sources"]["hubspot"]["resources"].get("page_views") or {}
+    assert not (state.get("last_loaded_day") or {}).get("4242")
