@@ -416,6 +416,20 @@ def test_a_portal_without_teams_users_roles_or_access_file_loads_every_table(
 
 
 # -- the days each request asked for (payloads written by hand from HubSpot's documented shapes) --
+def hw_sek_portal(request, time_zone: str, utc_offset: str) -> tuple[int, dict] | None:
+    """The answer of a SEK portal 4242 in `time_zone` to a portal-settings request, else None."""
+    if request.path == "/account-info/v3/details":
+        hours, minutes = int(utc_offset[1:3]), int(utc_offset[4:6])
+        sign = -1 if utc_offset[0] == "-" else 1
+        return 200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": time_zone,
+                     "companyCurrency": "SEK", "additionalCurrencies": [], "utcOffset": utc_offset,
+                     "utcOffsetMilliseconds": sign * (hours * 60 + minutes) * 60_000,
+                     "uiDomain": "app-eu1.hubspot.com", "dataHostingLocation": "eu1"}
+    if request.path == "/settings/v3/currencies/company-currency":
+        return 200, {"currencyCode": "SEK", "currencyName": "Swedish Krona"}
+    return None
+
+
 def hw_page_view(event_id: str, occurred_at: str) -> dict:
     return {"objectType": "CONTACT", "objectId": "501", "eventType": "e_visited_page",
             "occurredAt": occurred_at, "id": event_id,
@@ -425,13 +439,8 @@ def hw_page_view(event_id: str, occurred_at: str) -> dict:
 def hubspot_ignoring_the_window(request):
     """A portal in Stockholm whose events API answers every request with the same occurrences,
     whatever `occurredAfter` / `occurredBefore` asked for."""
-    if request.path == "/account-info/v3/details":
-        return 200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": "Europe/Stockholm",
-                     "companyCurrency": "SEK", "additionalCurrencies": [], "utcOffset": "+02:00",
-                     "utcOffsetMilliseconds": 7200000, "uiDomain": "app-eu1.hubspot.com",
-                     "dataHostingLocation": "eu1"}
-    if request.path == "/settings/v3/currencies/company-currency":
-        return 200, {"currencyCode": "SEK", "currencyName": "Swedish Krona"}
+    if (portal := hw_sek_portal(request, "Europe/Stockholm", "+02:00")) is not None:
+        return portal
     if request.path == "/events/v3/events" and request.query["eventType"] == "e_visited_page":
         return 200, {"results": [
             # 23:30 on 2026-05-03 in Stockholm: the day before the request's first
@@ -494,13 +503,8 @@ def hubspot_with_a_cursor_that_repeats(request):
     """A UTC portal with one page view at noon each day 2026-05-01..2026-05-20, answering each
     events request with the occurrences in its (occurredAfter, occurredBefore), two a page,
     whose cursor repeats the last occurrence of a page at the start of the next one."""
-    if request.path == "/account-info/v3/details":
-        return 200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": "UTC",
-                     "companyCurrency": "SEK", "additionalCurrencies": [], "utcOffset": "+00:00",
-                     "utcOffsetMilliseconds": 0, "uiDomain": "app-eu1.hubspot.com",
-                     "dataHostingLocation": "eu1"}
-    if request.path == "/settings/v3/currencies/company-currency":
-        return 200, {"currencyCode": "SEK", "currencyName": "Swedish Krona"}
+    if (portal := hw_sek_portal(request, "UTC", "+00:00")) is not None:
+        return portal
     if request.path == "/events/v3/events" and request.query["eventType"] == "e_visited_page":
         after, before = (dt.datetime.fromisoformat(request.query[k].replace("Z", "+00:00"))
                          for k in ("occurredAfter", "occurredBefore"))
