@@ -101,8 +101,10 @@ def test_each_engine_says_where_loads_land_and_what_its_dbt_steps_read(tmp_path)
     assert isinstance(duckdb, DuckDBEngine)
     assert duckdb.raw_parquet is None and duckdb.after_load("raw_hubspot") is None
     assert duckdb.failed_rows_database == tmp_path / ".w_build.duckdb"
-    assert duckdb.dbt_step().environment == settings.dbt_environment()
-    # its steps' dbt writes no JSON artifacts (the reasons of a failure come from dbt's events)
+    # its steps' dbt runs in the run's process: no child lock to hold
+    assert duckdb.dbt_step().environment == settings.dbt_environment(child_lock=False)
+    assert duckdb.dbt_step().in_process
+    # and writes no JSON artifacts (the reasons of a failure come from dbt's events)
     assert duckdb.dbt_step().arguments == ("--no-write-json",)
 
     spark = engine_for(dataclasses.replace(settings, engine="spark"))
@@ -120,4 +122,6 @@ def test_each_engine_says_where_loads_land_and_what_its_dbt_steps_read(tmp_path)
     # Spark's build keeps dbt's artifacts (what it built is read from them), and only those
     # pending tables are marked registered after it
     assert step.arguments == ()
+    # its dbt is a process of its own, which holds the run's child lock
+    assert not step.in_process and CHILD_LOCK_ENV in step.environment
     assert step.pending == {"raw_hubspot.contacts": ["id VARCHAR"]}
