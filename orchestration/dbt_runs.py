@@ -3,8 +3,8 @@
 A dbt process costs every step its start: importing dbt (about 1.5 s), reading the project's
 parse back, connecting. On DuckDB a step's dbt runs instead in the run's process, with the
 project's parse loaded once per process and handed to each step (dbt's `dbtRunner` with a
-manifest): one step's build of the Facebook models took 1.1 to 2.1 s that way against 4.0 to
-4.4 s as a process (docs/orchestration.md, "dbt steps"). It runs in a thread of its own, and
+manifest): in the size-M demo the six steps took 23 s that way against 36-37 s as processes
+(docs/orchestration.md, "dbt steps"). It runs in a thread of its own, and
 its events reach the step as they happen, so the run shows each model as it is built.
 
 Both kinds give the step the same thing: dbt's events as the JSON lines of `--log-format json`
