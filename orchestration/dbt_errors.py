@@ -35,10 +35,11 @@ class _Node:
 
 @dataclass
 class StepResults:
-    """What dbt said of each node on its event stream (its JSON lines on stdout): the status, a
-    test's failing rows, the error message, the compiled SQL's path. Read from the events, a
-    step needs no `run_results.json`, so the DuckDB steps do not write dbt's JSON artifacts
-    (writing them writes `manifest.json` twice, more than a second of every step)."""
+    """What dbt said of each node in its events (a dbt process's JSON lines, or the same dicts
+    from the events dbt in this process hands its callback): the status, a test's failing
+    rows, the error message, the compiled SQL's path. Read from the events, a step needs no
+    `run_results.json`, so the DuckDB steps do not write dbt's JSON artifacts (writing them
+    writes `manifest.json` twice, more than a second of every step)."""
 
     nodes: dict[str, _Node] = field(default_factory=dict)
 

@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dagster import AssetExecutionContext
-from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.asset_utils import (
+    extract_runtime_selection_from_args,
+    get_updated_cli_invocation_params_for_context,
+)
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
@@ -93,15 +96,13 @@ class InProcessRun:
     def __init__(self, dbt: StepDbtResource, args: Sequence[str],
                  context: AssetExecutionContext, target: Path,
                  variables: dict[str, str]) -> None:
-        from dagster_dbt.asset_utils import extract_runtime_selection_from_args
-
         cleaned, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
             context=context, manifest={}, dagster_dbt_translator=None,
             runtime_selects=selects, runtime_excludes=excludes)
         if "--selector" in params.selection_args:
-            # dagster-dbt writes a selector file into a copy of the project for a long
-            # selection; a parse of the project does not have it
+            # dagster-dbt writes a selector file into a copy of the project for a selection of
+            # over 200 resources, which this process's parse does not have: dbt as a process
             raise DbtSelectionTooLong(len(params.selection_args))
         self.manifest = params.manifest
         self.translator = params.dagster_dbt_translator

@@ -98,8 +98,9 @@ class DuckDBEngine(_Loads):
         return self.settings.layout.build
 
     def dbt_step(self) -> DbtStep:
-        # (no child lock: dbt is no process of its own)
-        return _DuckDBStep(self.settings.dbt_environment(child_lock=False))
+        # (the child lock's variable too: a selection dbt cannot take in process runs dbt as a
+        # process, which must hold it; dbt in process ignores it)
+        return _DuckDBStep(self.settings.dbt_environment())
 
 
 @dataclass

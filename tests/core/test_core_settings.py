@@ -101,8 +101,9 @@ def test_each_engine_says_where_loads_land_and_what_its_dbt_steps_read(tmp_path)
     assert isinstance(duckdb, DuckDBEngine)
     assert duckdb.raw_parquet is None and duckdb.after_load("raw_hubspot") is None
     assert duckdb.failed_rows_database == tmp_path / ".w_build.duckdb"
-    # its steps' dbt runs in the run's process: no child lock to hold
-    assert duckdb.dbt_step().environment == settings.dbt_environment(child_lock=False)
+    # its steps' dbt runs in the run's process (the child lock's variable is there for a
+    # selection dbt can only take as a process)
+    assert duckdb.dbt_step().environment == settings.dbt_environment()
     assert duckdb.dbt_step().in_process
     # and writes no JSON artifacts (the reasons of a failure come from dbt's events)
     assert duckdb.dbt_step().arguments == ("--no-write-json",)
