@@ -207,13 +207,6 @@ def encode(path: np.ndarray, labels, conversions: np.ndarray, nulls: np.ndarray
     return paths, encoded.dictionary.to_pylist()
 
 
-def path_starts(path: np.ndarray) -> np.ndarray:
-    """Mask of the first touch of each path, for touches in path order."""
-    starts = np.ones(len(path), dtype=bool)
-    starts[1:] = path[1:] != path[:-1]
-    return starts
-
-
 def state_weights(paths: Paths, names: list[str], level: str) -> list[dict]:
     """One row per model and state: the Markov removal effect or the Shapley value, and the
     conversions credited to the state."""

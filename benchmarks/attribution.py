@@ -20,7 +20,8 @@ needs, then per model its execution time, and the run's wall time and peak memor
 `--baseline DIR` (another checkout of this repository, e.g. `git worktree add DIR main`), the
 same models of that checkout run on their own fresh copy of the warehouse, alternating with
 this checkout's `--runs` times, so both are measured in the same conditions; the results are
-recorded side by side, with the largest difference between the two checkouts' tables.
+recorded side by side, with how many rows of each checkout's last tables the other's lack,
+compared exactly and with doubles rounded to 1e-9.
 
 Results are appended to `benchmarks/results/attribution.md` with the machine they ran on.
 """
@@ -46,8 +47,8 @@ import pyarrow.compute as pc
 
 from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
-from benchmarks.warehouse import dbt_step, measured
-from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT, dbt_executable
+from benchmarks.warehouse import dbt_step
+from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
 
 ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
                       "int_attribution_paths", "int_attribution_state_weights",
@@ -159,31 +160,21 @@ ATTRIBUTION_TABLES = [("intermediate", "int_contact_conversions"),
 
 def checkout_step(checkout: Path, args: list[str], warehouse: Path, workdir: Path,
                   env: dict[str, str]) -> dict:
-    """`dbt_step` with the dbt project and Python packages of another checkout (the Python
-    model imports `attribution` from it)."""
-    if checkout.resolve() == REPO_ROOT.resolve():
-        return dbt_step(args, warehouse, workdir, env)
-    project = checkout / "dbt_project"
-    target = workdir / "target"
-    result = measured([dbt_executable(), *args, "--project-dir", str(project),
-                       "--profiles-dir", str(project), "--target-path", str(target),
-                       "--log-path", str(workdir / "logs")],
-                      {**env, "ADS_ANALYTICS_WAREHOUSE": str(warehouse),
-                       "PYTHONPATH": os.pathsep.join([str(checkout), env.get("PYTHONPATH", "")])})
-    runs = json.loads((target / "run_results.json").read_text())["results"]
-    stamps = [dt.datetime.fromisoformat(t[key].replace("Z", "+00:00"))
-              for r in runs for t in r["timing"] for key in ("started_at", "completed_at")]
-    result["model_seconds"] = (max(stamps) - min(stamps)).total_seconds() if stamps else 0.0
-    result["models"] = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in runs}
-    return result
+    """`dbt_step` with the dbt project and Python packages of `checkout` (the Python model
+    imports `attribution` from it), this checkout's as much as another's."""
+    path = os.pathsep.join(p for p in (str(checkout), env.get("PYTHONPATH")) if p)
+    return dbt_step(args, warehouse, workdir, {**env, "PYTHONPATH": path},
+                    project=checkout / "dbt_project")
 
 
 def write_floor(warehouse: Path) -> dict[str, float]:
     """Seconds to write each attribution table's rows again as a new table (a copy, with the
-    dbt profile's settings): what storing the results costs, whatever computes them."""
+    dbt profile's settings: its threads, memory limit and insertion order): what storing the
+    results costs, whatever computes them."""
     seconds = {}
+    limit = os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT", "4GB")
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("set threads = 2; set memory_limit = '4GB'; "
+        con.execute(f"set threads = 2; set memory_limit = '{limit}'; "
                     "set preserve_insertion_order = false")
         for schema, name in ATTRIBUTION_TABLES:
             started = time.perf_counter()
@@ -290,7 +281,7 @@ def warehouse_lines(payload: dict) -> list[str]:
     lines.append("DuckDB memory limit of the dbt runs: "
                  f"{payload.get('memory_limit') or 'the profile default (4GB)'}.\n")
     if payload.get("baseline"):
-        lines.append(f"Baseline: the checkout at `{Path(payload['baseline']).name}`; it and this "
+        lines.append(f"Baseline: the checkout at `{payload['baseline']}`; it and this "
                      f"checkout ran alternately, {len(runs['current'])} run(s) each, every run on "
                      "a fresh copy of the warehouse. Seconds of each run, in order.\n")
     lines += ["| model | " + " | ".join(f"{label} (s)" for label in labels) + " |",
@@ -303,13 +294,11 @@ def warehouse_lines(payload: dict) -> list[str]:
             for label in labels) + " |")
     for _, name in ATTRIBUTION_TABLES:
         lines.append(f"| floor: writing {name}'s rows again | " + " | ".join(
-            _figures([r.get("write_floor", {}).get(name, float("nan")) for r in runs[label]])
-            for label in labels) + " |")
-    for label in labels:
-        for r in runs[label]:
-            r["floor_total"] = sum(r.get("write_floor", {}).values())
-    for key, title, digits in (("floor_total", "floor: writing all of them again", 1),
-                               ("model_seconds", "all attribution models (span)", 1),
+            _figures([r["write_floor"][name] for r in runs[label]]) for label in labels) + " |")
+    lines.append("| **floor: writing all of them again** | " + " | ".join(
+        _figures([sum(r["write_floor"].values()) for r in runs[label]]) for label in labels)
+        + " |")
+    for key, title, digits in (("model_seconds", "all attribution models (span)", 1),
                                ("seconds", "dbt run wall time", 1),
                                ("peak_mib", "peak memory of the dbt run (MiB)", 0)):
         lines.append(f"| **{title}** | " + " | ".join(

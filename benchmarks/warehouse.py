@@ -153,10 +153,12 @@ def load_all(warehouse: Path, env: dict[str, str]) -> float:
 
 
 def dbt_step(args: list[str], warehouse: Path, workdir: Path, env: dict[str, str],
-             measure=None) -> dict:
+             measure=None, project: Path = DBT_PROJECT_DIR) -> dict:
+    """`dbt <args>` on `warehouse` (the dbt project `project`, another checkout's for a
+    baseline), measured: wall time, peak memory, model time and dbt's fixed cost apart."""
     target = workdir / "target"
-    result = (measure or measured)([dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-                       "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+    result = (measure or measured)([dbt_executable(), *args, "--project-dir", str(project),
+                       "--profiles-dir", str(project), "--target-path", str(target),
                        "--log-path", str(workdir / "logs")],
                       {**env, "ADS_ANALYTICS_WAREHOUSE": str(warehouse)})
     runs = json.loads((target / "run_results.json").read_text())["results"]

@@ -187,11 +187,13 @@
     rows in one pass over it. For the data-driven models a state's campaign-level weight
     (int_attribution_state_weights) is split equally among its touches on the path and the path
     is rescaled to 1; a path whose states all weigh nothing gets equal shares. Also defines
-    rule_credits, fractional_models, weights, state_touches, path_weights and target_credits.
+    rule_credits, target_touches (which fct_contact_attribution's all_interactions reads),
+    fractional_models, weights, state_touches, path_weights and target_credits.
 -#}
 {% macro multi_touch_credits(paths, path_key, ended_at_column, path_columns=[]) %}
     {%- set rule_models = attribution_rule_models() -%}
-    {%- set models = rule_models | map(attribute='name') | list + ['markov', 'shapley'] -%}
+    {%- set data_driven = ['markov', 'shapley'] -%}
+    {%- set models = rule_models | map(attribute='name') | list + data_driven -%}
     {%- set target = attribution_target_columns() -%}
 rule_credits as (
 
@@ -230,8 +232,10 @@ weights as (
 
     select
         state,
-        max(case when attribution_model = 'markov' then weight end) as weight__markov,
-        max(case when attribution_model = 'shapley' then weight end) as weight__shapley
+        {%- for m in data_driven %}
+        max(case when attribution_model = '{{ m }}' then weight end)
+            as weight__{{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ ref('int_attribution_state_weights') }}
     where level = 'campaign'
     group by state
@@ -244,8 +248,9 @@ state_touches as (
         state_counts.{{ path_key }},
         state_counts.campaign_state,
         state_counts.touches,
-        coalesce(weights.weight__markov, 0) as weight__markov,
-        coalesce(weights.weight__shapley, 0) as weight__shapley
+        {%- for m in data_driven %}
+        coalesce(weights.weight__{{ m }}, 0) as weight__{{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from (
         select {{ path_key }}, campaign_state, sum(touches) as touches
         from target_touches
@@ -260,8 +265,9 @@ path_weights as (
 
     select
         {{ path_key }},
-        sum(weight__markov) as total_weight__markov,
-        sum(weight__shapley) as total_weight__shapley
+        {%- for m in data_driven %}
+        sum(weight__{{ m }}) as total_weight__{{ m }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from state_touches
     group by {{ path_key }}
 
@@ -271,7 +277,7 @@ target_credits as (
 
     select
         target_touches.*,
-        {%- for m in ['markov', 'shapley'] %}
+        {%- for m in data_driven %}
         case
             when path_weights.total_weight__{{ m }} > 0
                 then state_touches.weight__{{ m }} * target_touches.touches

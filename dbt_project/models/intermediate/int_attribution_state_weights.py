@@ -15,7 +15,7 @@ Spark table. On Spark the dbt process runs it (`ads-analytics-dbt`, orchestratio
 import numpy as np
 import pandas as pd
 
-from attribution.data_driven import encode, path_starts, state_weights
+from attribution.data_driven import encode, state_weights
 
 # A path starts at its touch number 1: numbering the paths from those starts in this process
 # replaces a dense_rank over the whole table (a window with one partition, which runs on one
@@ -40,8 +40,9 @@ def model(dbt, session):
         touches = session.sql(PATHS).toArrow()
     else:
         touches = paths.query("paths", PATHS).fetch_arrow_table()
-    path = np.cumsum(touches.column("is_start").to_numpy(zero_copy_only=False)) - 1
-    converted = touches.column("is_converted").to_numpy(zero_copy_only=False)[path_starts(path)]
+    starts = touches.column("is_start").to_numpy(zero_copy_only=False)
+    path = np.cumsum(starts) - 1
+    converted = touches.column("is_converted").to_numpy(zero_copy_only=False)[starts]
     rows = []
     for level, column in (("channel", "channel"), ("campaign", "campaign_state")):
         encoded, names = encode(path, touches.column(column), converted, ~converted)

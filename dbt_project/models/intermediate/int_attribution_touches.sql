@@ -7,11 +7,18 @@
     several contacts on one address, the one created first. `touch_id` is the session id, or
     `lead:<network>:<lead id>` for a lead; `is_lead_form` tells them apart.
 -#}
-with lead_addresses as (
+with lead_rows as (
 
-    select distinct lower(trim(email)) as email_key
+    select *, lower(trim(email)) as email_key
     from {{ ref('int_leads_unioned') }}
     where email is not null
+
+),
+
+lead_addresses as (
+
+    select distinct email_key
+    from lead_rows
 
 ),
 
@@ -46,9 +53,9 @@ leads as (
         leads.ad_id,
         leads.ad_group_id,
         leads.campaign_id
-    from {{ ref('int_leads_unioned') }} as leads
+    from lead_rows as leads
     inner join contacts
-        on lower(trim(leads.email)) = contacts.email_key
+        on leads.email_key = contacts.email_key
     where leads.submitted_at is not null
 
 ),

@@ -25,19 +25,18 @@
 {%- set contact_columns = ['lifecycle_stage', 'attributed_date'] -%}
 with contact_days as (
 
-    -- one row per contact: its current stage and the portal days of its first and last
-    -- conversion
+    -- one row per converted contact: its current stage and the portal days of its first and
+    -- last conversion (a converting path's `converted_at` is its first)
     select
-        contacts.contact_id,
+        conversions.contact_id,
         contacts.lifecycle_stage,
-        conversions.converted_at,
         {{ local_date('conversions.converted_at', time_zone) }} as converted_date,
         conversions.last_submitted_at,
         {{ local_date('conversions.last_submitted_at', time_zone) }} as last_submitted_date,
         conversions.last_submission_session_id
-    from {{ ref('stg_hubspot__contacts') }} as contacts
-    left join {{ ref('int_contact_conversions') }} as conversions
-        on contacts.contact_id = conversions.contact_id
+    from {{ ref('int_contact_conversions') }} as conversions
+    inner join {{ ref('stg_hubspot__contacts') }} as contacts
+        on conversions.contact_id = contacts.contact_id
 
 ),
 
@@ -60,13 +59,9 @@ paths as (
         paths.converted_at,
         {{ target_columns_of('paths') }},
         contact_days.lifecycle_stage,
-        case
-            when paths.converted_at = contact_days.converted_at
-                then contact_days.converted_date
-            else {{ local_date('paths.converted_at', time_zone) }}
-        end as attributed_date
+        contact_days.converted_date as attributed_date
     from {{ ref('int_attribution_paths') }} as paths
-    left join contact_days
+    inner join contact_days
         on paths.contact_id = contact_days.contact_id
     where paths.is_converted
 
