@@ -92,10 +92,7 @@ def _epoch_ms(values: Any) -> np.ndarray:
 
 def _iso(ms: np.ndarray) -> list[str | None]:
     """Epoch milliseconds to HubSpot's `2026-09-26T12:32:14.000Z` (None where missing)."""
-    missing = ms == np.iinfo(np.int64).min
-    text = np.datetime_as_string(np.where(missing, 0, ms).astype("datetime64[ms]"), unit="ms")
-    return [None if gone else f"{t}Z" for t, gone in zip(text.tolist(), missing.tolist(),
-                                                         strict=True)]
+    return _iso_text(ms).to_pylist()
 
 
 def amount_text(value: float) -> str | None:
@@ -126,7 +123,8 @@ def _take(series: pd.Series, positions: Any) -> list[str | None]:
 
 
 def _iso_text(ms: np.ndarray) -> pa.Array:
-    """`_iso` as an Arrow string array, without a Python object per value."""
+    """Epoch milliseconds to HubSpot's `2026-09-26T12:32:14.000Z` as Arrow strings (null where
+    missing), without a Python object per value."""
     missing = ms == np.iinfo(np.int64).min
     stamps = np.where(missing, 0, ms).astype("datetime64[ms]")
     text = pc.binary_join_element_wise(
@@ -136,9 +134,15 @@ def _iso_text(ms: np.ndarray) -> pa.Array:
     return text
 
 
+def _arrow_text(series: dict[str, pd.Series]) -> dict[str, pa.ChunkedArray]:
+    """Each series as Arrow strings, made once, for pages to slice (`_page_text`)."""
+    return {name: pa.chunked_array(pa.array(values)).cast(pa.string())
+            for name, values in series.items()}
+
+
 def _page_text(values: pa.ChunkedArray, start: int, stop: int) -> pa.Array:
-    """The text values at positions [start, stop), as Arrow strings."""
-    return values.slice(start, stop - start).combine_chunks().cast(pa.string())
+    """The text values at positions [start, stop)."""
+    return values.slice(start, stop - start).combine_chunks()
 
 
 def _results_page(text: bytes, paging: dict[str, Any]) -> bytes:
@@ -162,9 +166,8 @@ class _Objects:
 
     @cached_property
     def arrow(self) -> dict[str, pa.ChunkedArray]:
-        """`ids` and each text property as the Arrow text pandas holds (no copy)."""
-        series = {"id": self.ids, **self.properties}
-        return {name: pa.chunked_array(pa.array(values)) for name, values in series.items()}
+        """`ids` and each text property as Arrow strings."""
+        return _arrow_text({"id": self.ids, **self.properties})
 
     def render_json(self, start: int, stop: int, wanted: list[str]) -> bytes | None:
         """The records at positions [start, stop) as JSON text rendered column by column, the
@@ -231,11 +234,8 @@ class _Events:
 
     @cached_property
     def arrow(self) -> dict[str, pa.ChunkedArray]:
-        """`ids`, `object_ids` and each property as the Arrow text pandas holds (no copy),
-        for pages to slice (`page_text`)."""
-        series = {"ids": self.ids, "object_ids": self.object_ids, **self.properties}
-        return {name: pa.chunked_array(pa.array(values)) for name, values in series.items()}
-
+        """`ids`, `object_ids` and each property as Arrow strings."""
+        return _arrow_text({"ids": self.ids, "object_ids": self.object_ids, **self.properties})
 
 
 class HubSpotApi:

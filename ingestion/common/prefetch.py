@@ -46,7 +46,6 @@ class _Ahead(Generic[T]):
         while True:
             item, error = self._buffer.get()
             if item is _DONE:
-                self._buffer.put((_DONE, error))  # iterating again ends (or fails) the same way
                 if error is not None:
                     raise error
                 return
@@ -100,10 +99,3 @@ def prefetched_each(groups: Iterable[Iterable[T]], workers: int = 2,
         for ahead in pending:
             ahead.close()
 
-
-def prefetched_chained(groups: Iterable[Iterable[T]], workers: int = 2,
-                       depth: int = 2) -> Iterator[T]:
-    """The items of every group, group after group, with up to `workers` groups read at once
-    (`prefetched_each`)."""
-    for items in prefetched_each(groups, workers, depth):
-        yield from items

@@ -9,6 +9,7 @@ account-day against the windows its loads requested (assert_ad_days_within_reque
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import Counter
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 
 from ingestion.common import failures
 from ingestion.common.incremental import AccountState
+from ingestion.common.prefetch import prefetched_each
 from ingestion.common.schema import RawTable
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,30 @@ def each_window(source: str, windows: pa.Table, report: str, state: AccountState
         state.advance(account_id, window.last)
 
     return failures.each_account(source, asked, failed, one)
+
+
+# Chunks of days read at once, each its own request and cursor (a backfill has dozens).
+CONCURRENT_CHUNKS = 2
+
+
+def requested_chunks(
+    chunks: list[tuple[dt.date, dt.date]],
+    fetch: Callable[[dt.date, dt.date], Iterable[pa.Table]],
+    *,
+    day: str | LocalDays,
+    source: str,
+    account: str,
+    workers: int = CONCURRENT_CHUNKS,
+) -> Iterator[pa.Table]:
+    """The pages of one request per chunk of days (`fetch(first, last)`), chunk after chunk,
+    each without its rows of other days (`requested_days`, checked in order); up to `workers`
+    chunks are read at once, each on its own cursor. The reading threads stop when this ends,
+    also when a chunk fails."""
+    read = prefetched_each((fetch(*chunk) for chunk in chunks), workers=workers)
+    with contextlib.closing(read):
+        for (first, last), pages in zip(chunks, read, strict=True):
+            yield from requested_days(pages, first, last, day=day, source=source,
+                                      account=account)
 
 
 def requested_days(

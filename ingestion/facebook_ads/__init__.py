@@ -26,12 +26,13 @@ from ingestion.common.http import RetryPolicy, retry_policy
 from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
-from ingestion.common.prefetch import prefetched, prefetched_each
+from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
 from ingestion.common.windows import (
     LocalDays,
     Window,
     each_window,
+    requested_chunks,
     requested_days,
     windows_table,
 )
@@ -143,15 +144,10 @@ def facebook_ads(
         def load(window: Window) -> Iterator[pa.Table]:
             account_id = window.account_id
             label = f"act_{account_id}"
-            # Each chunk is its own request with its own cursor: two are read at once, and
-            # each is checked for its days here, in order.
-            chunks = list(date_chunks(window.first, window.last, chunk_days))
-            read = prefetched_each((client.insights(account_id, *chunk) for chunk in chunks),
-                                   workers=settings.CONCURRENT_CHUNKS)
-            pages = (page for (chunk_start, chunk_end), chunk_pages in zip(chunks, read,
-                                                                           strict=True)
-                     for page in requested_days(chunk_pages, chunk_start, chunk_end,
-                                                day="date_start", source=name, account=label))
+            pages = requested_chunks(
+                date_chunks(window.first, window.last, chunk_days),
+                lambda first, last: client.insights(account_id, first, last),
+                day="date_start", source=name, account=label)
             for table in concat_pages(pages, settings.BATCH_ROWS):
                 require_delivered(table, settings.INSIGHTS_REQUIRED_METRICS, name, label,
                                   "GET insights")

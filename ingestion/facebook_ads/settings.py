@@ -22,8 +22,6 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_INSIGHTS_PAGE_SIZE = 5_000
 # Days per insights request: a month of ad-days keeps each synchronous request well within
 # Graph's per-call data limits, and is the unit written as one Arrow table.
-# Report chunks read at once (each its own request and cursor; a backfill has dozens).
-CONCURRENT_CHUNKS = 2
 DEFAULT_CHUNK_DAYS = 30
 
 ACCOUNT_PATH = "/{version}/act_{account_id}"

@@ -27,9 +27,8 @@ from ingestion.common.incremental import (
     latest_day_anywhere,
 )
 from ingestion.common.pipeline import keys_unique_per_load
-from ingestion.common.prefetch import prefetched_each
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import Window, each_window, requested_days, windows_table
+from ingestion.common.windows import Window, each_window, requested_chunks, windows_table
 from ingestion.google_ads import settings
 from ingestion.google_ads.client import GoogleAdsClient, make_api_client, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, joined_tables
@@ -139,15 +138,12 @@ def daily_rows(
     only the days it asked for; a customer's state moves once its whole window loaded."""
     def load(window: Window) -> Iterator[pa.Table]:
         customer_id = window.account_id
-        # Each chunk is its own query with its own page tokens: two are read at once, and
-        # each is checked for its days here, in order.
-        chunks = list(date_chunks(window.first, window.last, chunk_days))
-        read = prefetched_each((client.search(customer_id, table.query(first, last),
-                                              table.page_shape) for first, last in chunks),
-                               workers=settings.CONCURRENT_CHUNKS)
-        pages = (page for (first, last), chunk_pages in zip(chunks, read, strict=True)
-                 for page in requested_days(chunk_pages, first, last, day="segments__date",
-                                            source=settings.SOURCE_NAME, account=customer_id))
+        # Each chunk is its own query with its own page tokens.
+        pages = requested_chunks(
+            date_chunks(window.first, window.last, chunk_days),
+            lambda first, last: client.search(customer_id, table.query(first, last),
+                                              table.page_shape),
+            day="segments__date", source=settings.SOURCE_NAME, account=customer_id)
         for rows in joined_tables(pages, table, batch_rows):
             yield require_delivered(rows, table.required_metrics, settings.SOURCE_NAME,
                                     customer_id, f"POST googleAds:search ({table.name})")

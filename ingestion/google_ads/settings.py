@@ -22,8 +22,6 @@ DEFAULT_LOOKBACK_DAYS = 30
 DEFAULT_HISTORY_DAYS = 730
 # Days of metrics per GAQL query: one query pages through them (10,000 rows a page, fixed by
 # Google), so a chunk bounds how much is re-fetched when an account fails halfway.
-# Report chunks read at once (each its own request and cursor; a backfill has dozens).
-CONCURRENT_CHUNKS = 2
 DEFAULT_CHUNK_DAYS = 90
 # Rows per Arrow table handed to dlt: several pages of a big fact table travel together.
 DEFAULT_BATCH_ROWS = 50_000

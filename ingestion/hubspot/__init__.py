@@ -20,19 +20,18 @@ from dlt.sources import DltResource
 from ingestion.common import failures, validate
 from ingestion.common.arrow import to_table
 from ingestion.common.http import ApiError, RetryPolicy, SourceError, retry_policy
-from ingestion.common.incremental import AccountState, incremental_window
+from ingestion.common.incremental import AccountState, date_chunks, incremental_window
 from ingestion.common.jsonpage import PageShape, concat_pages
 from ingestion.common.pipeline import keys_unique_per_load
-from ingestion.common.prefetch import prefetched, prefetched_each
+from ingestion.common.prefetch import prefetched
 from ingestion.common.schema import or_empty
-from ingestion.common.windows import LocalDays, requested_days
+from ingestion.common.windows import LocalDays, requested_chunks
 from ingestion.hubspot import settings
 from ingestion.hubspot.client import HubSpotClient
 from ingestion.hubspot.helpers import (
     association_rows,
     batched_tables,
     day_start,
-    day_windows,
     event_table,
     first_of_each,
     iso_ms,
@@ -363,23 +362,20 @@ def _events(client: HubSpotClient, event_type: str, shape: PageShape, days: Even
         window = incremental_window(state.last_day(portal), start_date, lookback_days, end_date)
         if window is None:
             return
-        windows = list(day_windows(*window, paging.window_days))
-
         def read(first: dt.date, last: dt.date) -> Iterator[pa.Table]:
             after = day_start(first, zone) - dt.timedelta(milliseconds=1)
             before = day_start(last + dt.timedelta(days=1), zone)
             pages = client.events(event_type, after, before, paging.page_size, shape)
-            return (event_table(table) for table in concat_pages(pages, settings.BATCH_ROWS))
+            seen: set[str] = set()  # the window's own: no other window has its days
+            return (first_of_each(event_table(table), "id", seen)
+                    for table in concat_pages(pages, settings.BATCH_ROWS))
 
-        read_ahead = prefetched_each((read(*w) for w in windows), workers=paging.concurrency)
-        for (first, last), tables in zip(windows, read_ahead, strict=True):
-            # The request asked for instants, the days [first, last] in `zone`: an occurrence
-            # of another day is dropped, and said.
-            seen: set[str] = set()
-            for table in requested_days(
-                    tables, first, last, source=settings.SOURCE_NAME, account=client.account,
-                    day=LocalDays("occurred_at_utc", zone.key)):
-                yield first_of_each(table, "id", seen)
+        # The requests ask for instants, the days [first, last] in `zone`: an occurrence of
+        # another day is dropped, and said.
+        yield from requested_chunks(
+            date_chunks(*window, paging.window_days), read,
+            day=LocalDays("occurred_at_utc", zone.key), source=settings.SOURCE_NAME,
+            account=client.account, workers=paging.concurrency)
         state.advance(portal, window[1])
     except SourceError as exc:
         failures.record(exc)

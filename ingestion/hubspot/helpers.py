@@ -85,15 +85,6 @@ def event_table(records: pa.Table) -> pa.Table:
     return with_keys(table, ("id",))
 
 
-def day_windows(first: dt.date, last: dt.date, days: int) -> Iterator[tuple[dt.date, dt.date]]:
-    """The days [first, last] as consecutive windows of at most `days` days."""
-    step = dt.timedelta(days=max(1, days))
-    while first <= last:
-        end = min(last, first + step - dt.timedelta(days=1))
-        yield first, end
-        first = end + dt.timedelta(days=1)
-
-
 def first_of_each(table: pa.Table, key: str, seen: set[str]) -> pa.Table:
     """`table` without the rows whose `key` is in `seen` or repeats an earlier row's; `seen`
     gains the keys kept. A cursor that repeats an event (HubSpot's paging may) loads it once."""

@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from ingestion.common.jsonpage import PageShape
 from ingestion.common.schema import RawTable
+from ingestion.common.windows import CONCURRENT_CHUNKS
 
 SOURCE_NAME = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -35,7 +36,7 @@ EVENTS_PAGE_SIZE = 1_000
 # A backfill's events are asked for a week at a time, two weeks at once: each window pages on its
 # own cursor (one cursor over two years is 18,000 pages read one after another at size L).
 EVENTS_WINDOW_DAYS = 7
-EVENTS_CONCURRENCY = 2
+EVENTS_CONCURRENCY = CONCURRENT_CHUNKS
 
 # Rows per Arrow table handed to dlt: pages are batched so big tables are few large items.
 BATCH_ROWS = 10_000

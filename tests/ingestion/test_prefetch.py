@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
+import pyarrow as pa
 import pytest
 
-from ingestion.common.prefetch import prefetched, prefetched_chained, prefetched_each
+from ingestion.common.incremental import date_chunks
+from ingestion.common.prefetch import prefetched, prefetched_each
+from ingestion.common.windows import requested_chunks
 
 
 def test_prefetched_yields_every_item_in_order():
@@ -52,16 +56,16 @@ def test_prefetched_each_gives_every_group_in_order_while_reading_the_next_ones_
     assert groups == [[0, 1, 2], [10, 11, 12], [20, 21, 22]]
 
 
-def test_prefetched_chained_raises_a_groups_error_after_the_items_before_it():
+def test_prefetched_each_raises_a_groups_error_after_the_items_before_it():
     def failing():
         yield "b1"
         raise RuntimeError("chunk b failed")
 
     seen = []
     with pytest.raises(RuntimeError, match="chunk b failed"):
-        for item in prefetched_chained([iter(["a1", "a2"]), failing(), iter(["c1"])],
-                                       workers=3):
-            seen.append(item)
+        for items in prefetched_each([iter(["a1", "a2"]), failing(), iter(["c1"])], workers=3):
+            for item in items:
+                seen.append(item)
     assert seen == ["a1", "a2", "b1"]
 
 
@@ -74,7 +78,31 @@ def test_prefetched_each_stops_every_worker_when_the_consumer_stops_early():
             yield (tag, i)
             i += 1
 
-    for item in prefetched_chained((endless(t) for t in "abcdef"), workers=2):
+    groups = prefetched_each((endless(t) for t in "abcdef"), workers=2)
+    for item in next(groups):
         if item == ("a", 5):
             break
+    groups.close()
     assert threading.active_count() == before
+
+
+def test_requested_chunks_stops_its_readers_when_a_chunk_fails_though_its_error_is_kept():
+    # The error of a failed chunk is kept (as a source keeps an account's failure, with its
+    # traceback and so every frame of it): the chunks read ahead stop all the same.
+    first = dt.date(2026, 5, 1)
+
+    def fetch(start: dt.date, end: dt.date):
+        yield pa.table({"date_start": [start.isoformat()]})
+        if start == first + dt.timedelta(days=1):
+            raise RuntimeError(f"chunk {start} failed")
+        while start > first:  # the chunks after the failed one never end on their own
+            yield pa.table({"date_start": [start.isoformat()]})
+
+    before = threading.active_count()
+    pages = []
+    with pytest.raises(RuntimeError, match="chunk 2026-05-02 failed") as kept:
+        for page in requested_chunks(date_chunks(first, first + dt.timedelta(days=5), 1), fetch,
+                                     day="date_start", source="test", account="1"):
+            pages.append(page.column("date_start")[0].as_py())
+    assert pages == ["2026-05-01", "2026-05-02"]
+    assert kept.value is not None and threading.active_count() == before

@@ -40,7 +40,7 @@ def test_event_pages_rendered_by_column_are_the_records_bytes(world_s, event_typ
         assert isinstance(api._events(events_request(query)).body, bytes)
 
 
-def test_sparse_and_new_field_event_pages_are_still_rendered_record_by_record(world_s):
+def test_new_field_event_pages_are_still_rendered_record_by_record(world_s):
     server = simulator_server(world_s)
     api = next(a for a in server.apis if a.name == "hubspot")
     query = f"objectType=contact&eventType={PAGE_VIEW_EVENT}&limit=50"
