@@ -170,20 +170,35 @@ def choose(driver, key: str, option: str) -> None:
         picked, f"nothing reading {option!r} in the list of {key}")
 
 
-def press(driver, css: str) -> None:
-    """Click the button `css`, scrolled to the middle of the window first."""
-    from selenium.webdriver.common.by import By
+def drawn_element(driver, css: str):
+    """The element `css` once a finished run has drawn it, or fail after WAIT.
 
-    button = driver.find_element(By.CSS_SELECTOR, css)
+    Text alone does not say the page moved on: the form of the previous action may read the
+    same ("Save goal"), so the field itself is waited for."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.reporting.test_dashboard import drawn
+
+    WebDriverWait(driver, WAIT, poll_frequency=0.3,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: drawn(d, css), f"nothing drawn at {css}")
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def press(driver, css: str) -> None:
+    """Click the button `css` once drawn, scrolled to the middle of the window first."""
+    button = drawn_element(driver, css)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
 
 
 def type_into(driver, key: str, text: str) -> None:
-    from selenium.webdriver.common.by import By
+    """Replace the text of the field of `key` once drawn."""
     from selenium.webdriver.common.keys import Keys
 
-    field = driver.find_element(By.CSS_SELECTOR, f".st-key-{key} input")
+    field = drawn_element(driver, f".st-key-{key} input")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(Keys.DELETE)
     field.send_keys(text)
