@@ -202,3 +202,4 @@ joined as (
 )
 
 select * from joined
+{{ storage_order(['date_day']) }}

@@ -181,3 +181,4 @@ joined as (
 )
 
 select * from joined
+{{ storage_order(['date_day']) }}

@@ -82,3 +82,4 @@ left join deals
     and keys.campaign_id = deals.campaign_id
     and keys.date_day = deals.date_day
 where campaigns.is_tracked
+{{ storage_order(['keys.attribution_model', 'keys.date_day']) }}

@@ -47,3 +47,4 @@ from performance
 left join {{ ref('dim_campaigns') }} as campaigns
     on performance.network = campaigns.network
     and performance.campaign_id = campaigns.campaign_id
+{{ storage_order(['performance.date_day']) }}

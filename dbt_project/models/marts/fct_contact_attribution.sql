@@ -154,3 +154,4 @@ select
     lifecycle_stage
 from credited
 where credit > 0
+{{ storage_order(['attribution_model', 'attributed_date']) }}

@@ -132,3 +132,4 @@ from credited
 inner join deals
     on credited.deal_id = deals.deal_id
 where credited.credit > 0
+{{ storage_order(['credited.attribution_model', 'deals.close_date']) }}
