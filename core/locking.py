@@ -6,7 +6,8 @@ for the first instead of failing halfway or interleaving its writes; runs launch
 daemon queue by the instance's concurrency settings (`dagster_home()` writes them).
 
 A Spark run's dbt is a process of its own, which a `kill -9` of the run does not reach (on
-DuckDB dbt runs in the run's process, and dies with it). Each dbt process the steps start holds a shared lock on a second file (`<warehouse>.children.lock`, named to it in
+DuckDB dbt runs in the run's process, and dies with it). Each dbt process the steps start
+holds a shared lock on a second file (`<warehouse>.children.lock`, named to it in
 `CHILD_LOCK_ENV`) for as long as it lives, and ends within a second of its run
 (orchestration/dbt_cli.py); a run waits, holding the run lock, until no process of an earlier
 run holds it.
