@@ -12,7 +12,8 @@ median <= 50 ms and p95 <= 100 ms each).
     python -m benchmarks.reports --warehouse FILE --baseline-warehouse OLD
                                  this checkout's code on OLD (before) and on FILE (after), the
                                  same data built another way (the tables' order, say), in the
-                                 same alternating rounds and with the same comparison
+                                 same alternating rounds and with the same comparison; with
+                                 --baseline too, that checkout's code on OLD is the before
 
 Each query runs through the report API (`reporting.reports.Reports`) on one read-only
 connection, as the CLI and the dashboard do: two warm-up runs, then `--repeat` timed runs.
@@ -295,10 +296,7 @@ def main() -> None:
     if args.baseline or args.baseline_warehouse:
         if not args.warehouse:
             parser.error("a baseline needs --warehouse")
-        if args.baseline and args.baseline_warehouse:
-            parser.error("--baseline or --baseline-warehouse, not both")
-        before = ((args.baseline, args.warehouse) if args.baseline
-                  else (HERE, args.baseline_warehouse))
+        before = (args.baseline or HERE, args.baseline_warehouse or args.warehouse)
         load = os.getloadavg()[0]
         result = compare(before, (HERE, args.warehouse), args.repeat, args.rounds)
         print_timings(result["after"])
@@ -308,8 +306,10 @@ def main() -> None:
         note = (f"{args.note} Load average (1 min) {load:.1f} at the start, "
                 f"{os.getloadavg()[0]:.1f} at the end.").strip()
         # names only: the paths are this machine's
-        against = (f"the code of checkout {args.baseline.name}" if args.baseline
-                   else f"another build of the data, {args.baseline_warehouse.name}")
+        against = " on ".join(
+            ([f"the code of checkout {args.baseline.name}"] if args.baseline else [])
+            + ([f"another build of the data, {args.baseline_warehouse.name}"]
+               if args.baseline_warehouse else []))
         record(f"warehouse {args.warehouse.name}, before ({against}) and after", result,
                args.repeat, note)
         return

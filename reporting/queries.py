@@ -144,8 +144,15 @@ def _join_scope(alias: str, level: Level) -> str:
     return " and ".join(f"{alias}.{key} = scope.{key}" for key in level.scope_keys)
 
 
+def _row_keys(level: Level) -> tuple[str, ...]:
+    """What the measures group and join a level's rows by: the scope's key where it names one
+    row of the level (an ad is one ad's row: `network, ad_id`, two columns to hash and compare
+    instead of five), else the level's own keys (a network's row holds many campaigns)."""
+    return level.scope_keys if set(level.scope_keys) <= set(level.keys) else level.keys
+
+
 def _group(level: Level, grain: str | None, date_column: str, week_start: str) -> list[str]:
-    columns = [f"scope.{key}" for key in level.keys]
+    columns = [f"scope.{key}" for key in _row_keys(level)]
     if grain:
         columns.append(f"{_period_start(grain, date_column, week_start)} as period")
     return columns
@@ -213,7 +220,8 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     sums = ",\n        ".join(
         f"sum(f.{name}) as {name}" if expr else f"cast(null as bigint) as {name}"
         for name, expr in columns.items())
-    outer = [f"scope.{key}" for key in level.keys] + (["f.period as period"] if grain else [])
+    outer = [f"scope.{key}" for key in _row_keys(level)] + (
+        ["f.period as period"] if grain else [])
     ctes.append(f"""performance as (
     select {_select_list(outer)}
         {sums}
@@ -242,11 +250,13 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     else:
         ctes += _credited_rows(level, grain, once, scope.week_start)
 
-    labels = [f"any_value({label}) as {label}" for label in level.labels]
+    row_keys = list(_row_keys(level))
+    labels = [f"any_value({column}) as {column}"
+              for column in [*(k for k in level.keys if k not in row_keys), *level.labels]]
     ctes.append(f"""entities as (
-    select {_select_list(list(level.keys) + labels)} bool_or(is_tracked) as is_tracked
+    select {_select_list(row_keys + labels)} bool_or(is_tracked) as is_tracked
     from scope
-    {_group_by(list(level.keys))}
+    {_group_by(row_keys)}
 )""")
     base = "entities"
     if grain:
@@ -262,7 +272,7 @@ base as (
 )""")
         base = "base"
 
-    keys = _out_keys(level, grain)
+    keys = [*row_keys, *(["period"] if grain else [])]
     metrics = []
     for name, expr in columns.items():
         if expr is None:
@@ -293,7 +303,8 @@ base as (
         for cte, alias in joined.items())
     sql = "with " + ",\n\n".join(ctes) + f"""
 
-select {_select_list([f"e.{key}" for key in keys] + [f"e.{label}" for label in level.labels])}
+select {_select_list([f"e.{key}" for key in _out_keys(level, grain)]
+                    + [f"e.{label}" for label in level.labels])}
     {", ".join(metrics)}
 from {base} as e
 {joins}"""

@@ -45,8 +45,18 @@ class SourceError(Exception):
         self.account = account
         self.endpoint = endpoint
         self.reason = reason
-        where = f"account {account}" if account else "no account"
-        super().__init__(f"{source}: {where}: {endpoint}: {reason}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"account {self.account}" if self.account else "no account"
+        return f"{self.source}: {where}: {self.endpoint}: {self.reason}"
+
+    def during(self, what: str) -> SourceError:
+        """This failure, its endpoint saying what was being read (`days 2026-05-08..
+        2026-05-14`): one request of several, each for some days, failed."""
+        self.endpoint = f"{self.endpoint} ({what})"
+        self.args = (self._message(),)
+        return self
 
 
 class AuthError(SourceError):
@@ -71,6 +81,10 @@ class UnreachableError(SourceError):
         super().__init__(source, account, endpoint, reason)
         self.host = host
         self.args = (f"{source}: cannot connect to {host} (base_url {base_url}): {reason}",)
+
+    def during(self, what: str) -> SourceError:
+        """Unchanged: the whole source cannot be reached, whatever was being read."""
+        return self
 
 
 class Outcome(enum.Enum):

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.common import failures
+from ingestion.common.http import SourceError
 from ingestion.common.incremental import AccountState
 from ingestion.common.prefetch import prefetched_each
 from ingestion.common.schema import RawTable
@@ -108,16 +109,27 @@ def requested_chunks(
     source: str,
     account: str,
     workers: int = CONCURRENT_CHUNKS,
+    done: Callable[[dt.date, dt.date], None] | None = None,
 ) -> Iterator[pa.Table]:
     """The pages of one request per chunk of days (`fetch(first, last)`), chunk after chunk,
     each without its rows of other days (`requested_days`, checked in order); up to `workers`
     chunks are read at once, each on its own cursor. The reading threads stop when this ends,
-    also when a chunk fails."""
+    also when a chunk fails; its `SourceError` then names the chunk's days.
+
+    `done(first, last)` is called once a chunk's pages have all been yielded: for a caller
+    that yields them on unbuffered, its state may move past those days, so a later chunk's
+    failure does not ask for them again."""
     read = prefetched_each((fetch(*chunk) for chunk in chunks), workers=workers)
     with contextlib.closing(read):
         for (first, last), pages in zip(chunks, read, strict=True):
-            yield from requested_days(pages, first, last, day=day, source=source,
-                                      account=account)
+            try:
+                yield from requested_days(pages, first, last, day=day, source=source,
+                                          account=account)
+            except SourceError as exc:
+                exc.during(f"days {first}..{last}")
+                raise
+            if done is not None:
+                done(first, last)
 
 
 def requested_days(

@@ -372,11 +372,13 @@ def _events(client: HubSpotClient, event_type: str, shape: PageShape, days: Even
 
         # The requests ask for instants, the days [first, last] in `zone`: an occurrence of
         # another day is dropped, and said.
+        # A window's events are all yielded before the next window's: the state moves past
+        # each window as it ends, so a later window's failure does not read it again.
         yield from requested_chunks(
             date_chunks(*window, paging.window_days), read,
             day=LocalDays("occurred_at_utc", zone.key), source=settings.SOURCE_NAME,
-            account=client.account, workers=paging.concurrency)
-        state.advance(portal, window[1])
+            account=client.account, workers=paging.concurrency,
+            done=lambda _first, last: state.advance(portal, last))
     except SourceError as exc:
         failures.record(exc)
 

@@ -542,21 +542,44 @@ def test_events_are_asked_for_a_window_of_days_at_a_time_and_a_repeated_one_load
     assert state["last_loaded_day"]["4242"] == "2026-05-20"
 
 
-def test_a_failing_event_window_keeps_the_events_state_where_it_was(warehouse, pipelines_dir):
+def test_a_failing_event_window_keeps_the_windows_before_it_and_is_named_by_its_days(
+        warehouse, pipelines_dir):
+    failing = {"on": True}
+
     def answer(request):
-        if (request.path == "/events/v3/events"
+        if (failing["on"] and request.path == "/events/v3/events"
                 and request.query["occurredAfter"].startswith("2026-05-07")):
             return 403, {"status": "error", "message": "This app lacks a scope",
                          "correlationId": "c-1", "category": "MISSING_SCOPES"}
         return hubspot_with_a_cursor_that_repeats(request)
 
-    with Loopback(answer) as api:
+    def run(api):
         source = hubspot_source(access_token="pat-eu1-handwritten", base_url=api.base_url,
                                 start_date="2026-05-01", end_date="2026-05-20",
-                                events_window_days=7,
+                                events_window_days=7, lookback_days=0,
                                 retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
-        pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
-        with pytest.raises(PartialLoadError):
-            run_source(source, pipeline)
-    state = pipeline.state["sources"]["hubspot"]["resources"].get("page_views") or {}
-    assert not (state.get("last_loaded_day") or {}).get("4242")
+        run_source(source, pipeline)
+
+    pipeline = make_pipeline("hubspot", warehouse, pipelines_dir)
+    with Loopback(answer) as api:
+        with pytest.raises(PartialLoadError) as caught:
+            run(api)
+        # the second window (05-08..05-14) failed: named by its days; the first is loaded and
+        # the state is past it, the third was never kept
+        assert "GET /events/v3/events (days 2026-05-08..2026-05-14)" in str(caught.value)
+        assert "MISSING_SCOPES" in str(caught.value)
+        assert sorted(read(warehouse, "page_views")["id"]) == [
+            f"pv-{d:02d}" for d in range(1, 8)]
+        state = pipeline.state["sources"]["hubspot"]["resources"]["page_views"]
+        assert state["last_loaded_day"]["4242"] == "2026-05-07"
+
+        failing["on"] = False
+        api.requests.clear()
+        run(api)
+    # the next run reads from the last loaded day (no look-back), not from 05-01 again
+    asked = {r.query["occurredAfter"] for r in api.requests
+             if r.query.get("eventType") == "e_visited_page"}
+    assert asked == {"2026-05-06T23:59:59.999Z", "2026-05-13T23:59:59.999Z"}
+    assert sorted(read(warehouse, "page_views")["id"]) == [f"pv-{d:02d}" for d in range(1, 21)]
+    state = pipeline.state["sources"]["hubspot"]["resources"]["page_views"]
+    assert state["last_loaded_day"]["4242"] == "2026-05-20"
