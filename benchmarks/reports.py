@@ -245,7 +245,8 @@ def record(label: str, result: dict, repeat: int, note: str = "") -> None:
     if "before" in result:
         different = result["different"]
         lines += [
-            f"Before and after on the same file, in alternating rounds ({target}). "
+            f"Before and after {'on the same file, ' if result.get('same_file', True) else ''}"
+            f"in alternating rounds ({target}). "
             + ("Every report returned the same rows, columns and numbers before and after "
                "(to 1e-12 relatively: sums of fractional credits added in another order)."
                if not different else
@@ -299,6 +300,7 @@ def main() -> None:
         before = (args.baseline or HERE, args.baseline_warehouse or args.warehouse)
         load = os.getloadavg()[0]
         result = compare(before, (HERE, args.warehouse), args.repeat, args.rounds)
+        result["same_file"] = args.baseline_warehouse is None
         print_timings(result["after"])
         if result["different"]:
             print(f"  DIFFERENT results: {result['different']}", flush=True)
