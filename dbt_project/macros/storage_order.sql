@@ -3,7 +3,8 @@
     each row group's min and max per column and skips the row groups a filter rules out, so
     rows written in model and day order let one model's 90 days read a few row groups instead
     of nearly all of them. Nothing on Spark, whose big facts are partitioned by day instead.
-    An incremental model's runs insert their rows in this order too, after the rows kept.
+    An incremental model's runs insert the rows they rebuild in this order too, after the rows
+    they keep.
 -#}
 {% macro storage_order(columns) -%}
 {%- if target.type == 'duckdb' -%}
