@@ -151,7 +151,9 @@ class InProcessRun:
             finally:
                 if thread.is_alive():
                     # the step ended before dbt (its run terminated, an error reading an
-                    # event): stop dbt's query, so no dbt builds on beside the next step
+                    # event): stop dbt's queries, and wait, so no dbt builds on beside the next
+                    # step. dbt's cancelling ends the queries running, not the nodes after
+                    # them: the wait lasts until dbt has gone through its selection.
                     cancel_dbt()
                 thread.join()
 
@@ -193,8 +195,9 @@ def close_duckdb() -> None:
 
 
 def cancel_dbt() -> None:
-    """Cancel the queries dbt runs in this process (dbt's own cancelling, as on Ctrl-C): the
-    nodes running fail, those after them are skipped."""
+    """Cancel the queries dbt runs in this process (the adapter's own cancelling): the queries
+    running end; dbt goes on with the nodes after them (tested: a step stopped at dbt's first
+    event still saw every node of its selection run)."""
     from dbt.adapters.factory import FACTORY
 
     for adapter in list(FACTORY.adapters.values()):

@@ -1,6 +1,7 @@
 """The Dagster code location: dlt sources → dbt models → quality checks, as one asset graph."""
 
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -123,14 +124,18 @@ def _with_reasons(run: dbt_runs.DbtRun, target: Path, engine: Engine):
     one: it waits for the run results); returns the step's error, or None."""
     results = dbt_errors.StepResults()
     failed_tests = []
-    for raw_event in run.raw_events():
-        # the reasons of what failed come from dbt's own events
-        results.see(raw_event)
-        for event in run.dagster_events(raw_event):
-            if isinstance(event, AssetCheckResult) and not event.passed:
-                failed_tests.append(event)
-            else:
-                yield event
+    # closed as soon as this ends, also on an error: an in-process dbt is then cancelled and
+    # waited for here, not whenever the generator is collected
+    raw_events = run.raw_events()
+    with contextlib.closing(raw_events):
+        for raw_event in raw_events:
+            # the reasons of what failed come from dbt's own events
+            results.see(raw_event)
+            for event in run.dagster_events(raw_event):
+                if isinstance(event, AssetCheckResult) and not event.passed:
+                    failed_tests.append(event)
+                else:
+                    yield event
     failed = not run.is_successful()
     # (failed tests' rows queried only when something failed)
     reasons = results.failures(engine.failed_rows_database) if failed or failed_tests else {}

@@ -4,6 +4,8 @@ process's readers after every step; a selection dbt cannot take in process runs 
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from dagster_dbt import asset_utils
 from core.layout import WarehouseLayout
 from core.settings import WAREHOUSE_ENV
 from orchestration import dbt as dbt_module
+from orchestration import dbt_runs
 from orchestration.dbt import StepDbtResource
 from orchestration.definitions import TRANSFORM_JOB, build_definitions
 from orchestration.jobs import run_job
@@ -90,3 +93,41 @@ def test_the_steps_run_dbt_in_this_process_and_leave_the_file_free(built, monkey
     monkeypatch.setattr(asset_utils, "_SELECTION_ARGS_THRESHOLD", 0)
     rebuild_dim_campaigns()
     assert len(processes) == 1
+
+
+@pytest.mark.slow(minutes=1.5)
+def test_a_step_that_stops_reading_dbt_waits_for_it_and_leaves_the_file_free(built, monkeypatch):
+    """A step whose reading of dbt's events fails (as when its run is terminated) cancels dbt's
+    queries and waits for its thread: no dbt runs on beside the next step, and the file is free
+    for this process. dbt's cancelling stops the queries running, not the nodes after them: the
+    step ends when dbt has gone through its selection."""
+    warehouse = built.copy("stopped")
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse.path))  # the definitions set it: restored
+    defs = build_definitions(warehouse.path)
+    cancels = []
+    cancel = dbt_runs.cancel_dbt
+    monkeypatch.setattr(dbt_runs, "cancel_dbt", lambda: cancels.append(1) or cancel())
+    events = dbt_runs.InProcessRun.dagster_events
+
+    def failing(self, raw_event):
+        raise RuntimeError("the step stopped reading dbt's events")
+
+    monkeypatch.setattr(dbt_runs.InProcessRun, "dagster_events", failing)
+    outcome = run_job(TRANSFORM_JOB, defs, DagsterInstance.ephemeral())
+    assert not outcome.success
+    assert "the step stopped reading dbt's events" in outcome.failure_message()
+    # each source's staging step stopped at dbt's first event, with dbt still running
+    failed = sorted(step for step, _ in outcome.failures)
+    assert failed == ["dbt_facebook_ads", "dbt_google_ads", "dbt_hubspot", "dbt_linkedin_ads"]
+    assert len(cancels) == len(failed)
+    assert not [thread for thread in threading.enumerate() if thread.name == "dbt"]
+    build = WarehouseLayout(warehouse.path).build
+    duckdb.connect(str(build)).close()  # nothing of dbt's holds the file open
+
+    # the next run of a step builds, in this process
+    monkeypatch.setattr(dbt_runs.InProcessRun, "dagster_events", events)
+    result = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
+        instance=DagsterInstance.ephemeral(), raise_on_error=False,
+        asset_selection=[AssetKey("dim_campaigns")])
+    assert result.success
+    _assert_same(_marts(build, ("dim_campaigns",)), _marts(built.path, ("dim_campaigns",)))
