@@ -15,6 +15,7 @@ its session, its Python models and its list of built relations live in `ads-anal
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -197,11 +198,28 @@ def close_duckdb() -> None:
 def cancel_dbt() -> None:
     """Cancel the queries dbt runs in this process (the adapter's own cancelling): the queries
     running end; dbt goes on with the nodes after them (tested: a step stopped at dbt's first
-    event still saw every node of its selection run)."""
+    event still saw every node of its selection run).
+
+    Under dbt-duckdb's lock, which `close_duckdb` holds too: dbt's thread may be closing the
+    database as it finishes, and cancelling on a closed one fails. A connection closed meanwhile
+    has nothing left to cancel."""
+    import duckdb
     from dbt.adapters.factory import FACTORY
 
-    for adapter in list(FACTORY.adapters.values()):
-        adapter.cancel_open_connections()
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        lock, closed = contextlib.nullcontext(), lambda: False
+    else:
+        lock = DuckDBConnectionManager._LOCK
+        closed = lambda: DuckDBConnectionManager._ENV is None  # noqa: E731
+    with lock:
+        if closed():
+            return
+        for adapter in list(FACTORY.adapters.values()):
+            # a connection closed as its node ended has nothing running on it to cancel
+            with contextlib.suppress(duckdb.ConnectionException):
+                adapter.cancel_open_connections()
 
 
 def start(dbt: StepDbtResource, args: Sequence[str], context: AssetExecutionContext,
