@@ -197,24 +197,17 @@ def close_duckdb() -> None:
 
 def cancel_dbt() -> None:
     """Cancel the queries dbt runs in this process (the adapter's own cancelling): the queries
-    running end; dbt goes on with the nodes after them (tested: a step stopped at dbt's first
-    event still saw every node of its selection run).
+    running end and their nodes fail; dbt goes on with the nodes after them.
 
     Under dbt-duckdb's lock, which `close_duckdb` holds too: dbt's thread may be closing the
     database as it finishes, and cancelling on a closed one fails. A connection closed meanwhile
-    has nothing left to cancel."""
+    has nothing left to cancel. (Only the DuckDB steps run dbt in process.)"""
     import duckdb
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.adapters.factory import FACTORY
 
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:
-        lock, closed = contextlib.nullcontext(), lambda: False
-    else:
-        lock = DuckDBConnectionManager._LOCK
-        closed = lambda: DuckDBConnectionManager._ENV is None  # noqa: E731
-    with lock:
-        if closed():
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is None:
             return
         for adapter in list(FACTORY.adapters.values()):
             # a connection closed as its node ended has nothing running on it to cancel

@@ -220,8 +220,8 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     sums = ",\n        ".join(
         f"sum(f.{name}) as {name}" if expr else f"cast(null as bigint) as {name}"
         for name, expr in columns.items())
-    outer = [f"scope.{key}" for key in _row_keys(level)] + (
-        ["f.period as period"] if grain else [])
+    row_keys = list(_row_keys(level))
+    outer = [f"scope.{key}" for key in row_keys] + (["f.period as period"] if grain else [])
     ctes.append(f"""performance as (
     select {_select_list(outer)}
         {sums}
@@ -250,7 +250,6 @@ def measures_sql(level: Level, scope: Scope, grain: str | None = None) -> Query:
     else:
         ctes += _credited_rows(level, grain, once, scope.week_start)
 
-    row_keys = list(_row_keys(level))
     labels = [f"any_value({column}) as {column}"
               for column in [*(k for k in level.keys if k not in row_keys), *level.labels]]
     ctes.append(f"""entities as (
