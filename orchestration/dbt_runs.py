@@ -16,6 +16,7 @@ its session, its Python models and its list of built relations live in `ads-anal
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -136,8 +137,11 @@ class InProcessRun:
 
             def run() -> None:
                 try:
-                    self._result = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(
-                        self.args)
+                    try:
+                        self._result = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(
+                            self.args)
+                    finally:
+                        interrupt.finished()
                 except BaseException as exc:  # noqa: BLE001 (given to the step as its error)
                     self._failure = exc
                 finally:
@@ -145,6 +149,7 @@ class InProcessRun:
                     events.put(_DONE)
 
             thread = threading.Thread(target=run, name="dbt", daemon=True)
+            interrupt = _Interrupt(thread)
             thread.start()
             try:
                 while (event := events.get()) is not _DONE:
@@ -152,10 +157,9 @@ class InProcessRun:
             finally:
                 if thread.is_alive():
                     # the step ended before dbt (its run terminated, an error reading an
-                    # event): stop dbt's queries, and wait, so no dbt builds on beside the next
-                    # step. dbt's cancelling ends the queries running, not the nodes after
-                    # them: the wait lasts until dbt has gone through its selection.
-                    cancel_dbt()
+                    # event): stop dbt as Ctrl-C stops it, so no dbt builds on beside the next
+                    # step, and wait for it to close the file
+                    interrupt.stop()
                 thread.join()
 
     def dagster_events(self, raw_event: dict) -> Iterator[Any]:
@@ -173,6 +177,9 @@ class InProcessRun:
         if self._failure is not None:
             return DbtError(f"dbt failed: {self._failure}")
         exception = getattr(self._result, "exception", None)
+        if isinstance(exception, KeyboardInterrupt):
+            return DbtError("dbt was stopped: its step ended first (the run was terminated, "
+                            "or reading dbt's events failed)")
         if exception is not None:
             return DbtError(f"dbt failed: {exception}")
         return DbtError(f"dbt failed (its log: {self.target / 'dbt.log'})")
@@ -197,7 +204,7 @@ def close_duckdb() -> None:
 
 def cancel_dbt() -> None:
     """Cancel the queries dbt runs in this process (the adapter's own cancelling): the queries
-    running end and their nodes fail; dbt goes on with the nodes after them.
+    running end and their nodes fail.
 
     Under dbt-duckdb's lock, which `close_duckdb` holds too: dbt's thread may be closing the
     database as it finishes, and cancelling on a closed one fails. A connection closed meanwhile
@@ -213,6 +220,44 @@ def cancel_dbt() -> None:
             # a connection closed as its node ended has nothing running on it to cancel
             with contextlib.suppress(duckdb.ConnectionException):
                 adapter.cancel_open_connections()
+
+
+class _Interrupt:
+    """Stops a dbt running in `thread` of this process as Ctrl-C stops a dbt process.
+
+    Cancelling dbt's queries alone ends the nodes running, and dbt then goes on with the nodes
+    after them. So `stop` cancels the queries and raises KeyboardInterrupt in dbt's thread (an
+    asynchronous exception, which Python raises there at its next instruction): dbt's main loop
+    takes it as it takes Ctrl-C (cancels what runs, starts nothing more) and `invoke` returns.
+    It is raised only while `invoke` runs, and at most once: `finished`, called by dbt's thread
+    when `invoke` is over, withdraws one not raised yet, so none lands in the closing of the
+    file after it."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self._thread = thread
+        self._lock = threading.Lock()
+        self._running = True
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            cancel_dbt()
+            _raise_in(self._thread, KeyboardInterrupt)
+
+    def finished(self) -> None:
+        with self._lock:
+            if self._running:
+                self._running = False
+            else:
+                _raise_in(self._thread, None)
+
+
+def _raise_in(thread: threading.Thread, exception: type[BaseException] | None) -> None:
+    """Raise `exception` in `thread` at its next instruction (None: withdraw one pending)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(exception) if exception else None)
 
 
 def start(dbt: StepDbtResource, args: Sequence[str], context: AssetExecutionContext,
