@@ -15,6 +15,7 @@ its session, its Python models and its list of built relations live in `ads-anal
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import queue
@@ -234,9 +235,10 @@ class _Interrupt:
     file after it."""
 
     def __init__(self, thread: threading.Thread) -> None:
-        self._thread = thread
+        self.thread = thread
         self._lock = threading.Lock()
         self._running = True
+        _RUNNING.add(self)
 
     def stop(self) -> None:
         with self._lock:
@@ -244,14 +246,34 @@ class _Interrupt:
                 return
             self._running = False
             cancel_dbt()
-            _raise_in(self._thread, KeyboardInterrupt)
+            _raise_in(self.thread, KeyboardInterrupt)
 
     def finished(self) -> None:
         with self._lock:
+            _RUNNING.discard(self)
             if self._running:
                 self._running = False
             else:
-                _raise_in(self._thread, None)
+                _raise_in(self.thread, None)
+
+
+# The in-process dbt runs whose `invoke` has not returned.
+_RUNNING: set[_Interrupt] = set()
+
+
+@atexit.register
+def _stop_running_dbt() -> None:
+    """At the process's exit, stop each dbt still running in it and wait for it.
+
+    A run interrupted by Ctrl-C or terminated from Dagster fails its step between two of dbt's
+    events: Dagster leaves the step's generator where it was, so its `finally` (which stops
+    dbt) waits for the garbage collector, and the process may end first. Python then ends its
+    daemon threads where they stand, and one inside DuckDB aborts the process ("terminate called
+    ... FATAL: exception not rethrown", exit status -6, the build file mid-write). Exit handlers
+    run before that, with the daemon threads still alive."""
+    for interrupt in list(_RUNNING):
+        interrupt.stop()
+        interrupt.thread.join()
 
 
 def _raise_in(thread: threading.Thread, exception: type[BaseException] | None) -> None:

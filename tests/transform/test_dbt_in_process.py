@@ -4,7 +4,14 @@ process's readers after every step; a selection dbt cannot take in process runs 
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -14,6 +21,7 @@ from dagster_dbt import asset_utils
 from dbt_common.events import functions as dbt_events
 
 from core.layout import WarehouseLayout
+from core.paths import REPO_ROOT
 from core.settings import WAREHOUSE_ENV
 from orchestration import dbt as dbt_module
 from orchestration import dbt_runs
@@ -147,3 +155,60 @@ def test_a_step_that_stops_reading_dbt_waits_for_it_and_leaves_the_file_free(bui
         asset_selection=[AssetKey("dim_campaigns")])
     assert result.success
     _assert_same(_marts(build, ("dim_campaigns",)), _marts(built.path, ("dim_campaigns",)))
+
+
+# dbt's line for a finished node: "12 of 143 OK created sql table model ..."
+RESULT_LINE = re.compile(r"(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)")
+INTERRUPTED_RUN = """
+import sys
+from pathlib import Path
+from orchestration.definitions import TRANSFORM_JOB, build_definitions
+from orchestration.jobs import run_job
+outcome = run_job(TRANSFORM_JOB, build_definitions(Path(sys.argv[1])))
+print("\\n".join(outcome.summary_lines()), flush=True)
+sys.exit(0 if outcome.success else 1)
+"""
+
+
+@pytest.mark.slow(minutes=1.5)
+def test_ctrl_c_while_dbt_builds_stops_it_and_the_run_ends_cleanly(built, tmp_path):
+    """Ctrl-C on a run while its warehouse step's dbt builds (in the run's process): dbt stops
+    as it stops on Ctrl-C, before the rest of its selection, and the run ends with its failure
+    and summary. Dagster leaves the interrupted step's generator unfinished, so the exit handler
+    stops dbt: before it, the process aborted at exit in DuckDB ("terminate called ... FATAL:
+    exception not rethrown", status -6) with dbt's thread still building."""
+    warehouse = built.copy("interrupted")
+    target = WarehouseLayout(warehouse.path).dbt_target
+    log = tmp_path / "run.log"
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    with open(log, "w") as out:
+        run = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RUN, str(warehouse.path)],
+                               cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        step_log = _started(run, target, "dbt_warehouse-")
+        run.send_signal(signal.SIGINT)
+        run.wait(timeout=120)
+    finally:
+        run.kill()
+    output = log.read_text()
+    assert run.returncode == 1, output[-3000:]
+    assert "FATAL" not in output and "terminate called" not in output
+    assert "Not published" in output  # the run's summary
+    # dbt's own record of the step: stopped by the interrupt, part of the way through
+    text = step_log.read_text()
+    assert "Exited because of keyboard interrupt" in text
+    done = RESULT_LINE.findall(text)
+    assert done and len(done) < int(done[0][1]), (len(done), done[:1])
+    duckdb.connect(str(WarehouseLayout(warehouse.path).build)).close()  # whole, and free
+
+
+def _started(run: subprocess.Popen, target, step: str, nodes: int = 10) -> Path:
+    """Wait until `step`'s dbt has finished `nodes` nodes (with its events reaching the run as
+    they come); its dbt.log."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:
+        for step_log in target.glob(f"{step}*/dbt.log"):
+            if len(RESULT_LINE.findall(step_log.read_text())) >= nodes:
+                return step_log
+        time.sleep(0.05)
+    pytest.fail(f"{step} never finished {nodes} nodes (exit status {run.poll()})")
