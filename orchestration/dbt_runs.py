@@ -270,14 +270,18 @@ def _stop_running_dbt() -> None:
     dbt) waits for the garbage collector, and the process may end first. Python then ends its
     daemon threads where they stand, and one inside DuckDB aborts the process ("terminate called
     ... FATAL: exception not rethrown", exit status -6, the build file mid-write). Exit handlers
-    run before that, with the daemon threads still alive."""
+    run before that, with the daemon threads still alive. (In a process that outlives the run,
+    as a notebook calling `execute_in_process`, dbt stops when the generator is collected.)"""
     for interrupt in list(_RUNNING):
-        interrupt.stop()
-        interrupt.thread.join()
+        if interrupt.thread.is_alive():
+            interrupt.stop()
+            interrupt.thread.join()
 
 
 def _raise_in(thread: threading.Thread, exception: type[BaseException] | None) -> None:
     """Raise `exception` in `thread` at its next instruction (None: withdraw one pending)."""
+    if thread.ident is None:  # never started
+        return
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread.ident), ctypes.py_object(exception) if exception else None)
 
