@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from functools import partial
@@ -18,10 +19,12 @@ import pytest
 import requests
 
 from core.layout import WarehouseLayout
+from ingestion.common import prefetch
 from ingestion.common.failures import PartialLoadError
 from ingestion.common.http import AuthError, Outcome, RetryPolicy
 from ingestion.common.pipeline import make_pipeline, run_source
 from ingestion.common.validate import InvalidConfiguration, ids
+from ingestion.common.windows import CONCURRENT_CHUNKS
 from ingestion.google_ads import google_ads, settings
 from ingestion.google_ads.client import classify, describe_error, normalize_customer_id
 from ingestion.google_ads.helpers import batched_tables, rows_to_table
@@ -706,3 +709,37 @@ def test_a_failing_customer_is_named_once_and_skipped_for_the_rest_of_the_run(
     assert [r.path for r in api.requests if "1111111111" in r.path] == [
         "/v21/customers/1111111111/googleAds:search"]
     assert table(warehouse, "ad_performance_daily")["customer__id"].tolist() == ["1234567890"]
+
+
+def test_reports_are_read_one_at_a_time_with_their_chunks_ahead(simulator, warehouse,
+                                                                 pipelines_dir, monkeypatch):
+    """dlt reads each report (customer and table) to its end before the next, so what is read
+    ahead is one report's chunks: at most two chunks open at once (each with its thread and its
+    pages read ahead), not two for every customer and table. (dlt's default took turns between
+    all of them: at size L, replayed, 86 pages in 17 threads and 1.3 GB resident against 9 pages
+    in 4 threads and 755 MiB.)"""
+    open_now = [0]
+    most = [0]
+    lock = threading.Lock()
+    start, close = prefetch._Ahead.__init__, prefetch._Ahead.close
+
+    def opened(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        with lock:
+            open_now[0] += 1
+            most[0] = max(most[0], open_now[0])
+
+    def closed(self):
+        close(self)
+        with lock:
+            open_now[0] -= 1
+
+    monkeypatch.setattr(prefetch._Ahead, "__init__", opened)
+    monkeypatch.setattr(prefetch._Ahead, "close", closed)
+    # Each customer's 45 days of each table in five chunks, and handed on in batches of 100 rows:
+    # each report yields many times (at size L its 50,000-row batches do), so dlt could take
+    # turns between them
+    load(simulator, warehouse, pipelines_dir, chunk_days=10, batch_rows=100)
+    assert len(customer_ids(simulator.world)) == 2
+    assert most[0] == CONCURRENT_CHUNKS, most[0]  # 8 when dlt took turns (checked)
+    assert_ad_days_match(table(warehouse, "ad_performance_daily"), simulator.world)
