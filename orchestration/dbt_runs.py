@@ -236,29 +236,28 @@ class _Interrupt:
 
     def __init__(self, thread: threading.Thread) -> None:
         self.thread = thread
-        self._lock = threading.Lock()
-        self._running = True
-        _RUNNING.add(self)
+        with _LOCK:
+            _RUNNING.add(self)
 
     def stop(self) -> None:
-        with self._lock:
-            if not self._running:
+        with _LOCK:
+            if self not in _RUNNING:
                 return
-            self._running = False
+            _RUNNING.discard(self)
             cancel_dbt()
             _raise_in(self.thread, KeyboardInterrupt)
 
     def finished(self) -> None:
-        with self._lock:
-            _RUNNING.discard(self)
-            if self._running:
-                self._running = False
-            else:
+        with _LOCK:
+            if self in _RUNNING:
+                _RUNNING.discard(self)
+            else:  # stopped: withdraw the interrupt if it is still pending
                 _raise_in(self.thread, None)
 
 
-# The in-process dbt runs whose `invoke` has not returned.
+# The in-process dbt runs neither stopped nor finished, and the lock over them.
 _RUNNING: set[_Interrupt] = set()
+_LOCK = threading.Lock()
 
 
 @atexit.register
@@ -273,8 +272,8 @@ def _stop_running_dbt() -> None:
     run before that, with the daemon threads still alive. (In a process that outlives the run,
     as a notebook calling `execute_in_process`, dbt stops when the generator is collected.)"""
     for interrupt in list(_RUNNING):
+        interrupt.stop()
         if interrupt.thread.is_alive():
-            interrupt.stop()
             interrupt.thread.join()
 
 

@@ -157,8 +157,8 @@ def test_a_step_that_stops_reading_dbt_waits_for_it_and_leaves_the_file_free(bui
 # dbt's line for a finished node: "12 of 143 OK created sql table model ..."
 RESULT_LINE = re.compile(r"(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)")
 # The transform job in a process of its own, which presses Ctrl-C on itself (SIGINT) when the
-# warehouse step has read ten of dbt's node results: in the middle of that step, wherever the
-# run's main thread then is (reading dbt's events or Dagster storing them).
+# warehouse step reads its tenth dbt event: in the middle of that step, where it reads dbt's
+# events.
 INTERRUPTED_RUN = """
 import os
 import signal
