@@ -62,3 +62,45 @@ def test_the_steps_dbt_resource_knows_the_version_dbt_reports_without_asking_it(
     other.chmod(0o755)
     elsewhere = StepDbtResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(other))
     assert str(elsewhere._cli_version) == "9.8.7"
+
+
+def test_a_new_warehouse_starts_its_parse_from_anothers_and_gets_the_same_manifest(
+        tmp_path, monkeypatch):
+    """A warehouse in another folder parses from a kept parse (`ParseSeed`): every node kept
+    from it (dbt's `created_at` of each node is the first parse's), and the manifest the same as
+    a full parse's. Other variables (a company currency) are another parse."""
+    import json
+
+    from core.settings import Settings
+    from orchestration.dbt import dbt_project
+
+    def manifest(name: str, cache: str, **settings) -> dict:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / cache))
+        project = dbt_project(Settings(warehouse=tmp_path / name / "warehouse.duckdb",
+                                       **settings))
+        return json.loads(project.manifest_path.read_text())
+
+    def made_at(parsed: dict) -> dict:
+        return {key: node["created_at"] for key, node in parsed["nodes"].items()}
+
+    def without_times(value):
+        if isinstance(value, dict):
+            return {key: without_times(item) for key, item in value.items()
+                    if key not in ("created_at", "metadata")}
+        if isinstance(value, list):
+            return [without_times(item) for item in value]
+        return value
+
+    first = manifest("first", "cache")
+    assert list((tmp_path / "cache" / "ads-analytics" / "dbt-parse").glob("*.msgpack"))
+    seeded = manifest("second", "cache")
+    full = manifest("third", "empty cache")
+    assert made_at(seeded) == made_at(first) and len(made_at(first)) > 300
+    assert not set(made_at(full).values()) & set(made_at(first).values())
+    assert without_times(seeded) == without_times(full)
+    # the database's name in every model is the file's, so the seed holds for the same name only
+    assert {node["database"] for node in seeded["nodes"].values()
+            if node["resource_type"] == "model"} == {"warehouse_build"}
+
+    in_euros = manifest("fourth", "cache", company_currency="EUR")
+    assert not set(made_at(in_euros).values()) & set(made_at(first).values())
