@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -106,12 +107,31 @@ class Warehouse:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Iterator[Warehouse]:
     """Size S loaded from its own simulator and built with `dbt build`, once for every module
-    (tests read it, and spoil only copies of it: `built.copy(name)`, each name once)."""
+    (tests read it, and spoil only copies of it: `built.copy(name)`, each name once).
+
+    With test workers (pytest-xdist), the first worker to ask builds it in the session's shared
+    folder and the others copy it (the folder, its dlt state and dbt parse included: the build is
+    the same from any simulator of the same world); each has its own simulator to load from."""
     workdir = tmp_path_factory.mktemp("transform")
     with simulator_server(World.generate("S", SEED, END_DATE)) as server:
         server.warm()
-        warehouse = Warehouse(workdir / "warehouse.duckdb", server, workdir)
-        warehouse.load()
-        result = warehouse.dbt("build")
-        assert result.success, result.failures
-        yield warehouse
+        if "PYTEST_XDIST_WORKER" not in os.environ:
+            _build(Warehouse(workdir / "warehouse.duckdb", server, workdir))
+        else:
+            shared = tmp_path_factory.getbasetemp().parent / "built"
+            with open(f"{shared}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                # (the file keeps its name: dbt's views name the database, which is the file's)
+                if not (done := shared.with_suffix(".done")).exists():
+                    shutil.rmtree(shared, ignore_errors=True)  # a worker that failed building
+                    shared.mkdir()
+                    _build(Warehouse(shared / "warehouse.duckdb", server, shared))
+                    done.touch()
+            shutil.copytree(shared, workdir, dirs_exist_ok=True)
+        yield Warehouse(workdir / "warehouse.duckdb", server, workdir)
+
+
+def _build(warehouse: Warehouse) -> None:
+    warehouse.load()
+    result = warehouse.dbt("build")
+    assert result.success, result.failures
