@@ -38,6 +38,17 @@ from sqlalchemy.pool import QueuePool
 RUN_ENGINES_KEPT = 4
 
 
+# What a dagster.yaml says to use this storage (the project writes it into a new DAGSTER_HOME).
+DAGSTER_SETTING = """\
+event_log_storage:
+  module: orchestration.event_log
+  class: KeptConnectionEventLogStorage
+  config:
+    base_dir:
+      env: DAGSTER_HOME
+"""
+
+
 def events_folder(home: Path | str) -> Path:
     """Where Dagster's SQLite storage keeps the event databases of the instance in `home`."""
     return Path(home) / "history" / "runs"
@@ -45,15 +56,7 @@ def events_folder(home: Path | str) -> Path:
 
 class KeptConnectionEventLogStorage(SqliteEventLogStorage):
     """Dagster's `SqliteEventLogStorage` with one engine, and its connection, kept per database.
-
-    Configured in `dagster.yaml` with the instance's home:
-
-        event_log_storage:
-          module: orchestration.event_log
-          class: KeptConnectionEventLogStorage
-          config:
-            base_dir:
-              env: DAGSTER_HOME
+    Configured in `dagster.yaml` with the instance's home as its `base_dir` (`DAGSTER_SETTING`).
     """
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):

@@ -22,6 +22,7 @@ from core.layout import WarehouseLayout
 from core.locking import warehouse_lock
 from core.publishing import published_at
 from core.settings import DAGSTER_HOME_ENV, Settings, environment
+from orchestration import event_log
 from orchestration.assets.ingestion import CONNECTED
 from orchestration.assets.publish import PUBLISHED
 from orchestration.progress import StepProgress, progress_logger
@@ -140,13 +141,7 @@ def run_log_path(warehouse: Path, job: str) -> Path:
 # killed run cannot hold the warehouse pool for ever (CLI runs do this themselves: see
 # `fail_interrupted_runs`). The event log is Dagster's SQLite one with its connections kept
 # (orchestration/event_log.py): the same files, three times faster to write.
-INSTANCE_DEFAULTS = """\
-event_log_storage:
-  module: orchestration.event_log
-  class: KeptConnectionEventLogStorage
-  config:
-    base_dir:
-      env: DAGSTER_HOME
+INSTANCE_DEFAULTS = event_log.DAGSTER_SETTING + """\
 concurrency:
   runs:
     max_concurrent_runs: 1

@@ -68,7 +68,8 @@ def test_a_new_warehouse_starts_its_parse_from_anothers_and_gets_the_same_manife
         tmp_path, monkeypatch):
     """A warehouse in another folder parses from a kept parse (`ParseSeed`): every node kept
     from it (dbt's `created_at` of each node is the first parse's), and the manifest the same as
-    a full parse's. Other variables (a company currency) are another parse."""
+    a full parse's. Other variables (a company currency, a setting the profile reads) are
+    another parse."""
     import json
 
     from core.settings import Settings
@@ -104,3 +105,7 @@ def test_a_new_warehouse_starts_its_parse_from_anothers_and_gets_the_same_manife
 
     in_euros = manifest("fourth", "cache", company_currency="EUR")
     assert not set(made_at(in_euros).values()) & set(made_at(first).values())
+    # a setting the profile reads from the environment is another parse too
+    monkeypatch.setenv("ADS_ANALYTICS_DBT_MEMORY_LIMIT", "2GB")
+    in_less_memory = manifest("fifth", "cache")
+    assert not set(made_at(in_less_memory).values()) & set(made_at(first).values())
