@@ -718,21 +718,22 @@ def test_reports_are_read_one_at_a_time_with_their_chunks_ahead(simulator, wareh
     pages read ahead), not two for every customer and table. (dlt's default took turns between
     all of them: at size L, replayed, 86 pages in 17 threads and 1.3 GB resident against 9 pages
     in 4 threads and 755 MiB.)"""
-    open_now = [0]
-    most = [0]
+    open_now = most = 0
     lock = threading.Lock()
     start, close = prefetch._Ahead.__init__, prefetch._Ahead.close
 
     def opened(self, *args, **kwargs):
+        nonlocal open_now, most
         start(self, *args, **kwargs)
         with lock:
-            open_now[0] += 1
-            most[0] = max(most[0], open_now[0])
+            open_now += 1
+            most = max(most, open_now)
 
     def closed(self):
+        nonlocal open_now
         close(self)
         with lock:
-            open_now[0] -= 1
+            open_now -= 1
 
     monkeypatch.setattr(prefetch._Ahead, "__init__", opened)
     monkeypatch.setattr(prefetch._Ahead, "close", closed)
@@ -741,5 +742,5 @@ def test_reports_are_read_one_at_a_time_with_their_chunks_ahead(simulator, wareh
     # turns between them
     load(simulator, warehouse, pipelines_dir, chunk_days=10, batch_rows=100)
     assert len(customer_ids(simulator.world)) == 2
-    assert most[0] == CONCURRENT_CHUNKS, most[0]  # 8 when dlt took turns (checked)
+    assert most == CONCURRENT_CHUNKS, most  # 8 when dlt took turns (checked)
     assert_ad_days_match(table(warehouse, "ad_performance_daily"), simulator.world)

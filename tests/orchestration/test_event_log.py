@@ -21,6 +21,8 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from core.settings import Settings
 from orchestration.event_log import RUN_ENGINES_KEPT, KeptConnectionEventLogStorage, events_folder
@@ -88,7 +90,7 @@ def test_the_project_and_dagsters_default_storage_read_each_others_runs(tmp_path
         latest = reader.get_latest_materialization_event(AssetKey("second"))
         assert latest is not None and latest.run_id == by_them
         check = reader.event_log_storage.get_latest_asset_check_execution_by_key(
-            [first.check_keys.copy().pop()])
+            [next(iter(first.check_keys))])
         assert next(iter(check.values())).run_id == by_them
 
 
@@ -136,3 +138,24 @@ def test_a_long_lived_instance_keeps_few_databases_open(tmp_path):
     assert len(open_files - {"index.db"}) <= RUN_ENGINES_KEPT
     assert {f"{run_id}.db" for run_id in run_ids[-2:]} <= open_files
     ours.dispose()
+
+
+def test_a_run_checkpoints_its_file_after_each_write_and_a_reader_never(tmp_path):
+    """The checkpoint after a write is what the web server's watcher needs; reading a run (the
+    web server reads each run it shows) writes nothing, so it checkpoints nothing."""
+    ours = project_instance(tmp_path)
+    statements: list[str] = []
+
+    def sent(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", sent)
+    try:
+        run_id = run(ours)
+        stored = sum("wal_checkpoint" in statement for statement in statements)
+        statements.clear()
+        assert len(ours.all_logs(run_id)) > 10
+        read = sum("wal_checkpoint" in statement for statement in statements)
+    finally:
+        event.remove(Engine, "before_cursor_execute", sent)
+    assert stored >= 10 and read == 0, (stored, read)
