@@ -63,8 +63,9 @@ def make_pipeline(source_name: str, warehouse: str | Path,
     # takes turns between every generator it has open, and a transformer opens one per item of
     # its parent: each account's window of each report then read ahead at once (its chunk
     # threads, their pages). Measured at size L, replayed: Google Ads held 86 pages in 17 threads
-    # (1.3 GB resident) against 9 pages in 4 threads (755 MiB), as fast or faster; the chunk
-    # threads still read one report's next pages while this one is written.
+    # (1.3 GB resident) against 9 pages in 4 threads (755 MiB), in about the same time (19-25 s
+    # against 20-24 s, within the runs' spread); the chunk threads still read one report's next
+    # pages while this one is written.
     dlt.config["extract.next_item_mode"] = "fifo"
     if raw_parquet is not None:
         # Microsecond, UTC-adjusted timestamps: what Spark and DuckDB both read as instants.
