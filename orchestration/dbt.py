@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import importlib.metadata
 import json
 import logging
-import os
-import re
 import shutil
-import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -31,6 +27,7 @@ from packaging import version
 from core.layout import WarehouseLayout
 from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, installed_beside
 from core.settings import CHILD_LOCK_ENV, Settings, environment
+from orchestration.dbt_parse import ParseSeed, seed_profile_accepted
 
 log = logging.getLogger(__name__)
 
@@ -108,93 +105,6 @@ def dbt_project(settings: Settings) -> DbtProject:
     return project
 
 
-class ParseSeed:
-    """Another warehouse's parse, to start a new warehouse's parse from: a full parse of the
-    project takes about 4 s (7.5 s with importing dbt), a parse that starts from another's
-    0.7 s (2-core AMD EPYC).
-
-    dbt reuses a saved parse only with the profile it was made with, and the profile names the
-    build file by its absolute path: a warehouse in another folder always parsed the whole
-    project. Its parse would be the same: the file's name (the database's name in every model)
-    is the same, and so is every variable the steps give dbt and every other variable the
-    profile reads (DuckDB's memory limit, Spark's settings), the folder in them aside. Such a
-    parse is kept in the user's cache (`$XDG_CACHE_HOME/ads-analytics/dbt-parse`, by default
-    `~/.cache`), one per set of those values, and a new warehouse's parse starts from it. dbt
-    then checks the rest as for any saved parse (dbt's version, the project's files, the
-    variables that models read) and parses again whatever changed."""
-
-    def __init__(self, warehouse: Path, variables: Mapping[str, str]):
-        folder = str(warehouse.parent)
-        settings = {key: os.environ[key] for key in _profile_variables() if key in os.environ}
-        shown = {key: value.replace(folder, "<warehouse folder>")
-                 for key, value in sorted({**settings, **variables}.items())
-                 if key != CHILD_LOCK_ENV}
-        made_from = json.dumps([importlib.metadata.version("dbt-core"), str(DBT_PROJECT_DIR),
-                                shown])
-        self.path = parse_cache() / f"{hashlib.sha1(made_from.encode()).hexdigest()}.msgpack"
-
-    def plant(self, target: Path) -> bool:
-        """The kept parse copied into `target` when it holds none; whether it was."""
-        saved = target / "partial_parse.msgpack"
-        if saved.exists() or not self.path.exists():
-            return False
-        try:
-            shutil.copy(self.path, saved)
-        except OSError:
-            return False
-        return True
-
-    def keep(self, target: Path) -> None:
-        """`target`'s parse kept for the next new warehouse (written whole, then renamed: two
-        processes may keep one at once). A cache that cannot be written only costs time."""
-        saved = target / "partial_parse.msgpack"
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(f".{uuid.uuid4().hex}.partial")
-            shutil.copy(saved, partial)
-            partial.replace(self.path)
-        except OSError as exc:
-            log.debug("dbt parse not kept in %s: %s", self.path.parent, exc)
-
-
-@functools.cache
-def _profile_variables() -> frozenset[str]:
-    """The environment variables profiles.yml reads."""
-    text = (DBT_PROFILES_DIR / "profiles.yml").read_text()
-    return frozenset(re.findall(r"env_var\(\s*['\"](\w+)['\"]", text))
-
-
-def parse_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ads-analytics" / "dbt-parse"
-
-
-# One parse at a time in this process starts from a seed (the profile check is set aside for
-# it, and dbt's loader is shared by the process's threads).
-_SEEDED_PARSE = threading.Lock()
-
-
-@contextlib.contextmanager
-def _seed_profile_accepted() -> Iterator[None]:
-    """dbt's partial-parse check with the one difference a seed has set aside: the profile's
-    hash, which differs by the build file's folder alone (`ParseSeed`). Every other check stays
-    dbt's. Should dbt's loader change, the seed's profile differs and dbt parses in full."""
-    from dbt.parser.manifest import ManifestLoader
-
-    checked = ManifestLoader.is_partial_parsable
-
-    def is_partial_parsable(loader, saved):
-        saved.state_check.profile_hash = loader.manifest.state_check.profile_hash
-        return checked(loader, saved)
-
-    with _SEEDED_PARSE:
-        ManifestLoader.is_partial_parsable = is_partial_parsable
-        try:
-            yield
-        finally:
-            ManifestLoader.is_partial_parsable = checked
-
-
 def parse_manifest(target: Path, variables: dict[str, str], write_json: bool = True,
                    seeded: bool = False) -> Any:
     """Parse the project into `target` with the steps' `variables` (profiles.yml reads the file
@@ -203,7 +113,7 @@ def parse_manifest(target: Path, variables: dict[str, str], write_json: bool = T
     holds another warehouse's parse to start from (`ParseSeed`)."""
     from dbt.cli.main import dbtRunner
 
-    with environment(variables), (_seed_profile_accepted() if seeded
+    with environment(variables), (seed_profile_accepted() if seeded
                                   else contextlib.nullcontext()):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",

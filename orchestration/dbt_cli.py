@@ -16,6 +16,7 @@ own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -23,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from orchestration.dbt_parse import ParseSeed, seed_profile_accepted
 
 # What a Spark build writes in dbt's target folder (see the module's docstring).
 SPARK_RELATIONS_FILE = "spark_relations.json"
@@ -205,6 +208,35 @@ def end_with_the_run(poll_seconds: float = 0.5) -> None:
     threading.Thread(target=watch, name="end-with-the-run", daemon=True).start()
 
 
+# The options that choose what a parse holds besides the environment: the profile's target and
+# the project's vars.
+PARSE_OPTIONS = ("--target", "-t", "--profile", "--vars")
+
+
+def parse_seed(args: list[str]) -> ParseSeed | None:
+    """Where a command on this project, building the warehouse the environment names, keeps
+    its parse for the next new warehouse and finds another's (orchestration/dbt_parse.py); None
+    for another project or profile, or a target folder not given as an absolute path."""
+    from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR
+    from core.settings import WAREHOUSE_ENV
+
+    project, profiles = option(args, "--project-dir"), option(args, "--profiles-dir")
+    warehouse = os.environ.get(WAREHOUSE_ENV)
+    if (not project or not profiles or not warehouse
+            or Path(project).resolve() != DBT_PROJECT_DIR
+            or Path(profiles).resolve() != DBT_PROFILES_DIR
+            or not target_path(args).is_absolute()):
+        return None
+    chosen = [part for name in PARSE_OPTIONS if (value := option(args, name)) is not None
+              for part in (name, value)]
+    return ParseSeed(Path(warehouse), {}, chosen)
+
+
+def _parse_written_at(target: Path) -> float | None:
+    saved = target / "partial_parse.msgpack"
+    return saved.stat().st_mtime if saved.exists() else None
+
+
 def main() -> None:
     end_with_the_run()
     args = sys.argv[1:]
@@ -216,11 +248,18 @@ def main() -> None:
     from dbt.cli.main import cli
 
     building = on_spark and command(args) in BUILDING_COMMANDS
-    if building:
-        register_raw_first(args)
+    # A new target folder starts its parse from another warehouse's, as the steps' do.
+    seed, target = parse_seed(args), target_path(args)
+    seeded = seed is not None and seed.plant(target)
+    parsed_at = _parse_written_at(target)
     try:
-        cli()
+        with seed_profile_accepted() if seeded else contextlib.nullcontext():
+            if building:
+                register_raw_first(args)
+            cli()
     finally:
+        if seed is not None and _parse_written_at(target) not in (None, parsed_at):
+            seed.keep(target)
         if building:
             try:
                 write_spark_relations(args)

@@ -109,3 +109,33 @@ def test_a_new_warehouse_starts_its_parse_from_anothers_and_gets_the_same_manife
     monkeypatch.setenv("ADS_ANALYTICS_DBT_MEMORY_LIMIT", "2GB")
     in_less_memory = manifest("fifth", "cache")
     assert not set(made_at(in_less_memory).values()) & set(made_at(first).values())
+
+
+def test_the_dbt_command_starts_a_new_target_folders_parse_from_anothers(tmp_path):
+    """`ads-analytics-dbt` (the read side's, the goals' and Spark's dbt) keeps its parse and
+    starts a new target folder's from it, as the steps do; another profile target is another
+    parse."""
+    import json
+    import subprocess
+
+    from core.paths import DBT_PROJECT_DIR, dbt_executable
+
+    def parse(name: str, *options: str) -> dict:
+        folder = tmp_path / name
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"),
+               "ADS_ANALYTICS_WAREHOUSE": str(folder / ".warehouse_build.duckdb")}
+        subprocess.run([dbt_executable(), "parse", *options, "--project-dir", str(DBT_PROJECT_DIR),
+                        "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", str(folder / "target"), "--log-path", str(folder)],
+                       env=env, check=True, capture_output=True)
+        log = (folder / "dbt.log").read_text()
+        parsed = json.loads((folder / "target" / "manifest.json").read_text())
+        return {"full": "Starting full parse" in log,
+                "made_at": {key: node["created_at"] for key, node in parsed["nodes"].items()}}
+
+    first = parse("first", "--target", "duckdb")
+    seeded = parse("second", "--target", "duckdb")
+    on_spark = parse("third", "--target", "spark")
+    assert first["full"] and not seeded["full"] and on_spark["full"]
+    assert seeded["made_at"] == first["made_at"] and len(first["made_at"]) > 300
+    assert not set(on_spark["made_at"].values()) & set(first["made_at"].values())
