@@ -46,6 +46,7 @@ from reporting.catalog import (
 )
 from reporting.dates import date_range, today_in
 from reporting.errors import InvalidFilter, ReportError
+from reporting.frames import frame as rows_frame
 from reporting.queries import Level, Query, Scope, report_sql, scope_ctes
 from reporting.settings import DBT_VARS, RoiInputs, roi_inputs
 
@@ -275,7 +276,7 @@ select network, ad_account_id from accounts order by network, ad_account_id""", 
     # -- reports -------------------------------------------------------------------------
 
     def _frame(self, query: Query, scope: Scope, title: str) -> pd.DataFrame:
-        frame = self.con.execute(query.sql, query.params).df()
+        frame = rows_frame(self.con, query.sql, query.params)
         frame.attrs.update({
             "title": title, "date_range": str(scope.dates), "attribution": scope.attribution,
             "roi_setting": scope.roi_setting, "currency": self.company_currency,

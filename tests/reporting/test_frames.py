@@ -1,0 +1,71 @@
+"""Report frames handed over through Arrow are the frames DuckDB's `.df()` gives: the same
+values and the same column types, for every report and for each type a query can return."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from reporting import reports as reports_module
+from reporting.catalog import (
+    ACCOUNT_SPEND,
+    ANALYZE_REPORTS,
+    ANALYZE_SERIES,
+    METRICS,
+    TABLE_LEVELS,
+)
+from reporting.frames import frame
+from reporting.reports import Filters
+
+TYPES = """
+select * from (values
+    (1, 2::bigint, 3::hugeint, 1.5::decimal(18, 6), 2.25::decimal(38, 10), 3.5::double,
+     date '2026-01-02', timestamp '2026-01-02 03:04:05', timestamptz '2026-01-02 03:04:05+00',
+     true, 'text', 7, false, cast(null as varchar)),
+    (null, null, null, null, null, null, null, null, null, null, null, 8, true, null)
+) as t(whole, big, huge, money, fine, real, day, instant, instant_tz, flag, words,
+       whole_no_nulls, flag_no_nulls, only_nulls)
+"""
+
+
+@pytest.mark.parametrize("where", ["", "where whole_no_nulls = 7", "where false"])
+def test_each_type_comes_as_duckdbs_own_conversion_has_it(where):
+    with duckdb.connect() as con:
+        con.execute("set timezone = 'Europe/Stockholm'")
+        sql = f"select * from ({TYPES}) {where}"
+        expected = con.execute(sql).df()
+        got = frame(con, sql)
+    pd.testing.assert_frame_equal(got, expected)
+    # the types that differ from Arrow's own conversion, checked by name too
+    if where != "where false":
+        assert str(got["money"].dtype) == "float64" and str(got["day"].dtype) == "datetime64[us]"
+    if not where:
+        assert str(got["whole"].dtype) == "Int32" and str(got["flag"].dtype) == "boolean"
+
+
+def test_every_report_is_the_frame_duckdb_gives(reports, monkeypatch):
+    compared = []
+
+    def both(con, sql, params=None):
+        got, expected = frame(con, sql, params), con.execute(sql, params).df()
+        pd.testing.assert_frame_equal(got, expected)
+        compared.append(len(got))
+        return got
+
+    monkeypatch.setattr(reports_module, "rows_frame", both)
+    for filters in (Filters(date_preset="last_30_days"),
+                    Filters(date_preset="last_30_days", networks=("google",),
+                            attribution="linear")):
+        scope = reports.scope(filters)
+        reports.overview(scope)
+        reports.stages(scope)
+        for level in TABLE_LEVELS:
+            # every metric (the accounts here spend in two currencies: not in theirs)
+            reports.campaign_table(scope, level=level, sort="spend",
+                                   columns=[m for m in METRICS if m != ACCOUNT_SPEND])
+        for name in ANALYZE_REPORTS:
+            by = {"by": "network"} if name in ANALYZE_SERIES and name != "total_spend" else {}
+            reports.analyze(name, scope, **by)
+    assert len(compared) == 2 * (2 + len(TABLE_LEVELS) + len(ANALYZE_REPORTS))
+    assert sum(compared) > 100
