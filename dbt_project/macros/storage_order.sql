@@ -11,3 +11,14 @@
 order by {{ columns | join(', ') }}
 {%- endif -%}
 {%- endmacro %}
+
+{#-
+    `as {{ sorted_input() }} (`: the CTE a `storage_order` select sorts, computed whole before
+    the sort starts (DuckDB's `materialized`). Sorting straight out of the joins, windows and
+    aggregates that make the rows, the sort has to share the memory they still hold:
+    fct_contact_attribution at size L (31.7M rows) ran out of its 4 GB that way, and sorts in
+    it this way (benchmarks/results/attribution.md). Nothing on Spark, which writes unsorted.
+-#}
+{% macro sorted_input() -%}
+{%- if target.type == 'duckdb' -%}materialized{%- endif -%}
+{%- endmacro %}

@@ -125,7 +125,7 @@ all_interactions as (
 
 ),
 
-credited as (
+credited as {{ sorted_input() }} (
 
     select * from first_form_submission
     union all
