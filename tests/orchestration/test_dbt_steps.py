@@ -111,14 +111,16 @@ def test_a_new_warehouse_starts_its_parse_from_anothers_and_gets_the_same_manife
     assert not set(made_at(in_less_memory).values()) & set(made_at(first).values())
 
 
-def test_the_dbt_command_starts_a_new_target_folders_parse_from_anothers(tmp_path):
+def test_the_dbt_command_starts_a_new_target_folders_parse_from_anothers(
+        tmp_path, monkeypatch):
     """`ads-analytics-dbt` (the read side's, the goals' and Spark's dbt) keeps its parse and
-    starts a new target folder's from it, as the steps do; another profile target is another
-    parse."""
+    starts a new target folder's from it, as the steps do; another profile target, other vars,
+    another project are another parse, or none."""
     import json
     import subprocess
 
     from core.paths import DBT_PROJECT_DIR, dbt_executable
+    from orchestration.dbt_cli import parse_seed
 
     def parse(name: str, *options: str) -> dict:
         folder = tmp_path / name
@@ -135,7 +137,21 @@ def test_the_dbt_command_starts_a_new_target_folders_parse_from_anothers(tmp_pat
 
     first = parse("first", "--target", "duckdb")
     seeded = parse("second", "--target", "duckdb")
-    on_spark = parse("third", "--target", "spark")
-    assert first["full"] and not seeded["full"] and on_spark["full"]
+    assert first["full"] and not seeded["full"]
     assert seeded["made_at"] == first["made_at"] and len(first["made_at"]) > 300
-    assert not set(on_spark["made_at"].values()) & set(first["made_at"].values())
+
+    # where a command's parse is kept: by its options and the profile's variables, the
+    # warehouse's folder aside; nowhere for another project or a relative target folder
+    def kept_at(folder: str, *options: str, project: str = str(DBT_PROJECT_DIR),
+                target: str | None = None):
+        monkeypatch.setenv("ADS_ANALYTICS_WAREHOUSE", f"{folder}/.warehouse_build.duckdb")
+        seed = parse_seed(["build", *options, "--project-dir", project, "--profiles-dir",
+                           str(DBT_PROJECT_DIR), "--target-path", target or f"{folder}/target"])
+        return seed and seed.path
+
+    assert kept_at("/a", "--target", "duckdb") == kept_at("/b", "--target", "duckdb")
+    assert len({kept_at("/a", "--target", "duckdb"), kept_at("/a", "--target", "spark"),
+                kept_at("/a", "--target", "duckdb", "--vars", "{goals_as_of: '2026-01-01'}"),
+                kept_at("/a")}) == 4
+    assert kept_at("/a", project=str(tmp_path)) is None
+    assert kept_at("/a", target="target") is None
