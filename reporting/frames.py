@@ -41,7 +41,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str,
 def frame_of(table: pa.Table) -> pd.DataFrame:
     """An Arrow table as DuckDB's `.df()` has the same rows."""
     columns = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
+    for name, column in zip(_unique(table.column_names), table.columns, strict=True):
         if pa.types.is_decimal(column.type):
             columns[name] = pd.Series(_decimal_as_duckdb(column), dtype="float64")
             continue
@@ -55,6 +55,18 @@ def frame_of(table: pa.Table) -> pd.DataFrame:
         columns[name] = column.to_pandas(
             types_mapper=None if nullable is None else {column.type: nullable}.get)
     return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names as `.df()` makes them unique: a name met again (in any case) gets `_N`,
+    its Nth repeat (`a`, `a`, `A` -> `a`, `a_1`, `A_2`)."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        repeats = seen.get(name.lower())
+        seen[name.lower()] = 0 if repeats is None else repeats + 1
+        unique.append(name if repeats is None else f"{name}_{repeats + 1}")
+    return unique
 
 
 def _decimal_as_duckdb(column: pa.ChunkedArray) -> np.ndarray:

@@ -29,6 +29,15 @@ select * from (values
 """
 
 
+def test_repeated_column_names_are_made_unique_as_duckdb_makes_them():
+    with duckdb.connect() as con:
+        sql = "select 1 as a, 'x' as a, 2.5 as A, 3 as b, 4 as a"
+        expected = con.execute(sql).df()
+        got = frame(con, sql)
+    assert list(expected.columns) == ["a", "a_1", "A_2", "b", "a_3"]
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 @pytest.mark.parametrize("where", ["", "where whole_no_nulls = 7", "where false"])
 def test_each_type_comes_as_duckdbs_own_conversion_has_it(where):
     with duckdb.connect() as con:
