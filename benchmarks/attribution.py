@@ -32,6 +32,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -48,7 +49,7 @@ import pyarrow.compute as pc
 from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
 from benchmarks.warehouse import dbt_step
-from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT
+from core.paths import BENCHMARK_RESULTS_DIR, DBT_PROFILES_DIR, REPO_ROOT
 
 ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
                       "int_attribution_paths", "int_attribution_state_weights",
@@ -167,12 +168,25 @@ def checkout_step(checkout: Path, args: list[str], warehouse: Path, workdir: Pat
                     project=checkout / "dbt_project")
 
 
+MEMORY_LIMIT_ENV = "ADS_ANALYTICS_DBT_MEMORY_LIMIT"
+
+
+def profile_memory_limit() -> str:
+    """DuckDB's memory limit in the dbt profile when `ADS_ANALYTICS_DBT_MEMORY_LIMIT` is unset,
+    read from profiles.yml itself."""
+    text = (DBT_PROFILES_DIR / "profiles.yml").read_text()
+    found = re.search(rf"env_var\(\s*['\"]{MEMORY_LIMIT_ENV}['\"]\s*,\s*['\"]([^'\"]+)['\"]", text)
+    if found is None:
+        raise RuntimeError(f"profiles.yml no longer reads {MEMORY_LIMIT_ENV} with a default")
+    return found.group(1)
+
+
 def write_floor(warehouse: Path) -> dict[str, float]:
     """Seconds to write each attribution table's rows again as a new table (a copy, with the
     dbt profile's settings: its threads, memory limit and insertion order): what storing the
     results costs, whatever computes them."""
     seconds = {}
-    limit = os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT", "4GB")
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or profile_memory_limit()
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"set threads = 2; set memory_limit = '{limit}'; "
                     "set preserve_insertion_order = false")
@@ -259,7 +273,7 @@ def run_warehouse(warehouse: Path, baseline: Path | None = None, runs: int = 1) 
         differences = (table_differences(workdir / "baseline.duckdb", workdir / "current.duckdb")
                        if baseline is not None else None)
     return {"runs": results, "differences": differences,
-            "memory_limit": os.environ.get("ADS_ANALYTICS_DBT_MEMORY_LIMIT"),
+            "memory_limit": os.environ.get(MEMORY_LIMIT_ENV),
             # the checkout's folder name only: the results are committed
             "baseline": baseline.name if baseline else None}
 
@@ -278,8 +292,8 @@ def warehouse_lines(payload: dict) -> list[str]:
              f"{rows['fct_contact_attribution']:,} contact credits, "
              f"{rows['fct_deal_attribution']:,} deal credits, "
              f"{rows['fct_campaign_credit_by_model_daily']:,} credited campaign-days.\n"]
-    lines.append("DuckDB memory limit of the dbt runs: "
-                 f"{payload.get('memory_limit') or 'the profile default (4GB)'}.\n")
+    limit = payload.get("memory_limit") or f"the profile default ({profile_memory_limit()})"
+    lines.append(f"DuckDB memory limit of the dbt runs: {limit}.\n")
     if payload.get("baseline"):
         lines.append(f"Baseline: the checkout at `{payload['baseline']}`; it and this "
                      f"checkout ran alternately, {len(runs['current'])} run(s) each, every run on "
