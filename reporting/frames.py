@@ -17,13 +17,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-# DuckDB warns that a prepared statement's Arrow result is copied once more than a relation's:
-# a copy of Arrow buffers, far cheaper than `.df()`'s objects, and a relation takes no bound
-# parameters. Silenced for this module's calls only (the warning names its caller), once: a
-# filter set and restored around each call is not safe in the dashboard's threads.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
-                        category=UserWarning, module=__name__)
-
 # `.df()`'s types for a column with nulls (without nulls, numpy's own)
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
@@ -35,6 +28,15 @@ _NULLABLE = {
 def frame(con: duckdb.DuckDBPyConnection, sql: str,
           params: Mapping[str, object] | Sequence[object] | None = None) -> pd.DataFrame:
     """The rows of `sql` (with `params`) as `con.execute(sql, params).df()` has them."""
+    # DuckDB warns that a prepared statement's Arrow result is copied once more than a
+    # relation's: a copy of Arrow buffers, far cheaper than `.df()`'s objects, and a relation
+    # with bound parameters took 6-8 ms more a query. Ignored for this module's own calls
+    # (the warning names its caller), added again at each call: a filter added once is lost
+    # when a `warnings.catch_warnings` block that imported this module ends, and one set and
+    # restored around each call is not safe in the dashboard's threads. Adding an existing
+    # filter again only moves it to the front.
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
+                            category=UserWarning, module=__name__)
     return frame_of(con.execute(sql, params).to_arrow_table())
 
 

@@ -3,6 +3,8 @@ values and the same column types, for every report and for each type a query can
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import pandas as pd
 import pytest
@@ -70,7 +72,7 @@ def test_decimals_are_the_doubles_duckdb_makes_of_them_to_the_last_bit():
 
 def test_duckdbs_arrow_copy_warning_is_silenced_for_this_module_only():
     """DuckDB warns that a prepared statement's Arrow result is copied once more; the frames
-    module's calls ignore it (a filter for the process's life, for its own calls only)."""
+    module's calls ignore it, and only they, whatever filters the caller has set."""
     import subprocess
     import sys
 
@@ -84,6 +86,13 @@ def test_duckdbs_arrow_copy_warning_is_silenced_for_this_module_only():
     # the frame without a warning, then the same call elsewhere warned (an error here)
     assert done.returncode == 1 and "Arrow output on a DB-API result" in done.stderr
     assert "line 5" in done.stderr, done.stderr
+    # within a block that records every warning (as pytest's own, or a library's): still none
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with duckdb.connect() as con:
+            frame(con, "select 1 as x")
+            con.execute("select 2 as y").to_arrow_table()
+    assert [str(w.message)[:30] for w in caught] == ["Arrow output on a DB-API resul"]
 
 
 def test_every_report_is_the_frame_duckdb_gives(reports, monkeypatch):
