@@ -32,7 +32,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -49,7 +48,7 @@ import pyarrow.compute as pc
 from attribution.data_driven import encode, markov_removal_effects
 from benchmarks.ingestion import machine
 from benchmarks.warehouse import dbt_step
-from core.paths import BENCHMARK_RESULTS_DIR, DBT_PROFILES_DIR, REPO_ROOT
+from core.paths import BENCHMARK_RESULTS_DIR, REPO_ROOT, dbt_profile_variables
 
 ATTRIBUTION_MODELS = ["int_attribution_touches", "int_contact_conversions",
                       "int_attribution_paths", "int_attribution_state_weights",
@@ -172,13 +171,11 @@ MEMORY_LIMIT_ENV = "ADS_ANALYTICS_DBT_MEMORY_LIMIT"
 
 
 def profile_memory_limit() -> str:
-    """DuckDB's memory limit in the dbt profile when `ADS_ANALYTICS_DBT_MEMORY_LIMIT` is unset,
-    read from profiles.yml itself."""
-    text = (DBT_PROFILES_DIR / "profiles.yml").read_text()
-    found = re.search(rf"env_var\(\s*['\"]{MEMORY_LIMIT_ENV}['\"]\s*,\s*['\"]([^'\"]+)['\"]", text)
-    if found is None:
+    """DuckDB's memory limit in the dbt profile when `ADS_ANALYTICS_DBT_MEMORY_LIMIT` is unset."""
+    limit = dbt_profile_variables().get(MEMORY_LIMIT_ENV)
+    if limit is None:
         raise RuntimeError(f"profiles.yml no longer reads {MEMORY_LIMIT_ENV} with a default")
-    return found.group(1)
+    return limit
 
 
 def write_floor(warehouse: Path) -> dict[str, float]:

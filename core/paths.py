@@ -33,6 +33,17 @@ def dbt_project_var(name: str):
     return _project_file()["vars"][name]
 
 
+@cache
+def dbt_profile_variables() -> dict[str, str | None]:
+    """The environment variables profiles.yml reads, each with the default it gives (None
+    without one), read from the file itself."""
+    import re
+
+    text = (DBT_PROFILES_DIR / "profiles.yml").read_text()
+    found = re.findall(r"env_var\(\s*['\"](\w+)['\"]\s*(?:,\s*['\"]([^'\"]*)['\"])?", text)
+    return {name: default or None for name, default in found}
+
+
 def dbt_executable() -> str:
     """dbt from this interpreter's environment, so a venv works without being activated: the
     project's `ads-analytics-dbt` (dbt that can also run Python models on a local Spark;

@@ -7,20 +7,18 @@ Imports nothing of dbt until a parse: `ads-analytics-dbt` reads it before dbt st
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import importlib.metadata
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR
+from core.paths import DBT_PROJECT_DIR, dbt_profile_variables
 from core.settings import CHILD_LOCK_ENV
 
 log = logging.getLogger(__name__)
@@ -47,7 +45,7 @@ class ParseSeed:
         the command line's options that choose the profile's target or the project's vars."""
         # (a relative path names the same file to dbt from any folder: nothing to take out)
         folder = str(warehouse.parent) if warehouse.is_absolute() else None
-        settings = {key: os.environ[key] for key in _profile_variables() if key in os.environ}
+        settings = {key: os.environ[key] for key in dbt_profile_variables() if key in os.environ}
         shown = {key: value.replace(folder, "<warehouse folder>") if folder else value
                  for key, value in sorted({**settings, **variables}.items())
                  if key != CHILD_LOCK_ENV}
@@ -78,13 +76,6 @@ class ParseSeed:
             partial.replace(self.path)
         except OSError as exc:
             log.debug("dbt parse not kept in %s: %s", self.path.parent, exc)
-
-
-@functools.cache
-def _profile_variables() -> frozenset[str]:
-    """The environment variables profiles.yml reads."""
-    text = (DBT_PROFILES_DIR / "profiles.yml").read_text()
-    return frozenset(re.findall(r"env_var\(\s*['\"](\w+)['\"]", text))
 
 
 def parse_cache() -> Path:
