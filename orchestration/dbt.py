@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import importlib.metadata
@@ -27,7 +26,7 @@ from packaging import version
 from core.layout import WarehouseLayout
 from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR, installed_beside
 from core.settings import CHILD_LOCK_ENV, Settings, environment
-from orchestration.dbt_parse import ParseSeed, seed_profile_accepted
+from orchestration.dbt_parse import ParseSeed
 
 log = logging.getLogger(__name__)
 
@@ -97,24 +96,19 @@ def dbt_project(settings: Settings) -> DbtProject:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stale_for = not parsed_for.exists() or parsed_for.read_text() != parsed_with
         if not manifest.exists() or stale_for or _sources_newer_than(manifest):
-            seed = ParseSeed(warehouse, environment_of_steps)
-            seeded = seed.plant(target)
-            parse_manifest(target, environment_of_steps, seeded=seeded)
+            with ParseSeed(warehouse, environment_of_steps).parsing(target):
+                parse_manifest(target, environment_of_steps)
             parsed_for.write_text(parsed_with)
-            seed.keep(target)
     return project
 
 
-def parse_manifest(target: Path, variables: dict[str, str], write_json: bool = True,
-                   seeded: bool = False) -> Any:
+def parse_manifest(target: Path, variables: dict[str, str], write_json: bool = True) -> Any:
     """Parse the project into `target` with the steps' `variables` (profiles.yml reads the file
     it builds and its target from them), or the parse would not be theirs; dbt's `Manifest`,
-    kept for the steps that run dbt in this process (`parsed_manifest`). `seeded`: `target`
-    holds another warehouse's parse to start from (`ParseSeed`)."""
+    kept for the steps that run dbt in this process (`parsed_manifest`)."""
     from dbt.cli.main import dbtRunner
 
-    with environment(variables), (seed_profile_accepted() if seeded
-                                  else contextlib.nullcontext()):
+    with environment(variables):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
              str(DBT_PROFILES_DIR), "--target-path", str(target), "--quiet",

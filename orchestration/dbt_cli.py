@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from orchestration.dbt_parse import ParseSeed, seed_profile_accepted
+from orchestration.dbt_parse import ParseSeed
 
 # What a Spark build writes in dbt's target folder (see the module's docstring).
 SPARK_RELATIONS_FILE = "spark_relations.json"
@@ -213,10 +213,11 @@ def end_with_the_run(poll_seconds: float = 0.5) -> None:
 PARSE_OPTIONS = ("--target", "-t", "--profile", "--vars")
 
 
-def parse_seed(args: list[str]) -> ParseSeed | None:
-    """Where a command on this project, building the warehouse the environment names, keeps
-    its parse for the next new warehouse and finds another's (orchestration/dbt_parse.py); None
-    for another project or profile, or a target folder not given as an absolute path."""
+def parse_seed(args: list[str], target: Path) -> ParseSeed | None:
+    """Where a command on this project, building the warehouse the environment names into the
+    target folder `target`, keeps its parse for the next new warehouse and finds another's
+    (orchestration/dbt_parse.py); None for another project or profile, or a target folder not
+    given as an absolute path."""
     from core.paths import DBT_PROFILES_DIR, DBT_PROJECT_DIR
     from core.settings import WAREHOUSE_ENV
 
@@ -225,16 +226,11 @@ def parse_seed(args: list[str]) -> ParseSeed | None:
     if (not project or not profiles or not warehouse
             or Path(project).resolve() != DBT_PROJECT_DIR
             or Path(profiles).resolve() != DBT_PROFILES_DIR
-            or not target_path(args).is_absolute()):
+            or not target.is_absolute()):
         return None
     chosen = [part for name in PARSE_OPTIONS if (value := option(args, name)) is not None
               for part in (name, value)]
     return ParseSeed(Path(warehouse), {}, chosen)
-
-
-def _parse_written_at(target: Path) -> float | None:
-    saved = target / "partial_parse.msgpack"
-    return saved.stat().st_mtime if saved.exists() else None
 
 
 def main() -> None:
@@ -249,17 +245,14 @@ def main() -> None:
 
     building = on_spark and command(args) in BUILDING_COMMANDS
     # A new target folder starts its parse from another warehouse's, as the steps' do.
-    seed, target = parse_seed(args), target_path(args)
-    seeded = seed is not None and seed.plant(target)
-    parsed_at = _parse_written_at(target)
+    target = target_path(args)
+    seed = parse_seed(args, target)
     try:
-        with seed_profile_accepted() if seeded else contextlib.nullcontext():
+        with seed.parsing(target) if seed is not None else contextlib.nullcontext():
             if building:
                 register_raw_first(args)
             cli()
     finally:
-        if seed is not None and _parse_written_at(target) not in (None, parsed_at):
-            seed.keep(target)
         if building:
             try:
                 write_spark_relations(args)

@@ -53,6 +53,20 @@ class ParseSeed:
                                 shown, list(options)])
         self.path = parse_cache() / f"{hashlib.sha1(made_from.encode()).hexdigest()}.msgpack"
 
+    @contextlib.contextmanager
+    def parsing(self, target: Path) -> Iterator[None]:
+        """Around a dbt command that parses into `target`: the parse starts from the kept one
+        when `target` holds none, and a parse the command writes (dbt writes none that failed)
+        is kept for the next new warehouse, however the command ends."""
+        seeded = self.plant(target)
+        written = _written_at(target)
+        try:
+            with seed_profile_accepted() if seeded else contextlib.nullcontext():
+                yield
+        finally:
+            if _written_at(target) not in (None, written):
+                self.keep(target)
+
     def plant(self, target: Path) -> bool:
         """The kept parse copied into `target` when it holds none; whether it was."""
         saved = target / "partial_parse.msgpack"
@@ -76,6 +90,11 @@ class ParseSeed:
             partial.replace(self.path)
         except OSError as exc:
             log.debug("dbt parse not kept in %s: %s", self.path.parent, exc)
+
+
+def _written_at(target: Path) -> float | None:
+    saved = target / "partial_parse.msgpack"
+    return saved.stat().st_mtime if saved.exists() else None
 
 
 def parse_cache() -> Path:

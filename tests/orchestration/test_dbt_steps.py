@@ -2,6 +2,7 @@
 dbt command the steps run, and the dbt resource they run it with."""
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 from orchestration.dbt import STEP_FOLDERS_KEPT, step_target_path
@@ -145,8 +146,10 @@ def test_the_dbt_command_starts_a_new_target_folders_parse_from_anothers(
     def kept_at(folder: str, *options: str, project: str = str(DBT_PROJECT_DIR),
                 target: str | None = None):
         monkeypatch.setenv("ADS_ANALYTICS_WAREHOUSE", f"{folder}/.warehouse_build.duckdb")
+        target_folder = Path(target or f"{folder}/target")
         seed = parse_seed(["build", *options, "--project-dir", project, "--profiles-dir",
-                           str(DBT_PROJECT_DIR), "--target-path", target or f"{folder}/target"])
+                           str(DBT_PROJECT_DIR), "--target-path", str(target_folder)],
+                          target_folder)
         return seed and seed.path
 
     assert kept_at("/a", "--target", "duckdb") == kept_at("/b", "--target", "duckdb")
