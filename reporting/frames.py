@@ -9,6 +9,7 @@ with nulls as pandas' nullable types; text columns without a value as objects.""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -28,16 +29,25 @@ _NULLABLE = {
 def frame(con: duckdb.DuckDBPyConnection, sql: str,
           params: Mapping[str, object] | Sequence[object] | None = None) -> pd.DataFrame:
     """The rows of `sql` (with `params`) as `con.execute(sql, params).df()` has them."""
-    # DuckDB warns that a prepared statement's Arrow result is copied once more than a
-    # relation's: a copy of Arrow buffers, far cheaper than `.df()`'s objects, and a relation
-    # with bound parameters took 6-8 ms more a query. Ignored for this module's own calls
-    # (the warning names its caller), added again at each call: a filter added once is lost
-    # when a `warnings.catch_warnings` block that imported this module ends, and one set and
-    # restored around each call is not safe in the dashboard's threads. Adding an existing
-    # filter again only moves it to the front.
-    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
-                            category=UserWarning, module=__name__)
+    _ignore_arrow_copy_warning()
     return frame_of(con.execute(sql, params).to_arrow_table())
+
+
+_ARROW_COPY = "Arrow output on a DB-API result"
+_IGNORED = ("ignore", re.compile(_ARROW_COPY, re.I), UserWarning, re.compile(__name__), 0)
+
+
+def _ignore_arrow_copy_warning() -> None:
+    """DuckDB warns that a prepared statement's Arrow result is copied once more than a
+    relation's: a copy of Arrow buffers, far cheaper than `.df()`'s objects, and a relation
+    with bound parameters took 6-8 ms more a query. Ignored for this module's own calls (the
+    warning names its caller) by a filter put first whenever it is not: one added once at
+    import is lost when a `warnings.catch_warnings` block that imported this module ends, one
+    set and restored around each call is not safe in the dashboard's threads, and adding one
+    at every call would reset every module's record of the warnings it has shown."""
+    if not warnings.filters or warnings.filters[0] != _IGNORED:
+        warnings.filterwarnings("ignore", message=_ARROW_COPY, category=UserWarning,
+                                module=__name__)
 
 
 def frame_of(table: pa.Table) -> pd.DataFrame:

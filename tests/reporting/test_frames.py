@@ -93,6 +93,14 @@ def test_duckdbs_arrow_copy_warning_is_silenced_for_this_module_only():
             frame(con, "select 1 as x")
             con.execute("select 2 as y").to_arrow_table()
     assert [str(w.message)[:30] for w in caught] == ["Arrow output on a DB-API resul"]
+    # and a frame leaves the other warnings' filters alone: one shown once per place stays so
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        with duckdb.connect() as con:
+            for _ in range(3):
+                frame(con, "select 1 as x")
+                warnings.warn("shown once", UserWarning)
+    assert [str(w.message) for w in caught] == ["shown once"]
 
 
 def test_every_report_is_the_frame_duckdb_gives(reports, monkeypatch):
