@@ -70,14 +70,19 @@ def frame_of(table: pa.Table) -> pd.DataFrame:
 
 
 def _unique(names: list[str]) -> list[str]:
-    """Column names as `.df()` makes them unique: a name met again (in any case) gets `_N`,
-    its Nth repeat (`a`, `a`, `A` -> `a`, `a_1`, `A_2`)."""
-    seen: dict[str, int] = {}
+    """Column names as `.df()` makes them unique: a name already taken (in any case) gets
+    `_N`, its Nth repeat, until it is free (`a`, `a`, `A`, `a_1` -> `a`, `a_1`, `A_2`,
+    `a_1_1`)."""
+    taken: set[str] = set()
+    repeats: dict[str, int] = {}
     unique = []
     for name in names:
-        repeats = seen.get(name.lower())
-        seen[name.lower()] = 0 if repeats is None else repeats + 1
-        unique.append(name if repeats is None else f"{name}_{repeats + 1}")
+        chosen = name
+        while chosen.lower() in taken:
+            repeats[name.lower()] = repeats.get(name.lower(), 0) + 1
+            chosen = f"{name}_{repeats[name.lower()]}"
+        taken.add(chosen.lower())
+        unique.append(chosen)
     return unique
 
 

@@ -33,10 +33,10 @@ select * from (values
 
 def test_repeated_column_names_are_made_unique_as_duckdb_makes_them():
     with duckdb.connect() as con:
-        sql = "select 1 as a, 'x' as a, 2.5 as A, 3 as b, 4 as a"
+        sql = "select 1 as a, 'x' as a, 2.5 as A, 3 as b, 4 as a, 5 as a_1"
         expected = con.execute(sql).df()
         got = frame(con, sql)
-    assert list(expected.columns) == ["a", "a_1", "A_2", "b", "a_3"]
+    assert list(expected.columns) == ["a", "a_1", "A_2", "b", "a_3", "a_1_1"]
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
@@ -99,7 +99,7 @@ def test_duckdbs_arrow_copy_warning_is_silenced_for_this_module_only():
         with duckdb.connect() as con:
             for _ in range(3):
                 frame(con, "select 1 as x")
-                warnings.warn("shown once", UserWarning)
+                warnings.warn("shown once", UserWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["shown once"]
 
 
